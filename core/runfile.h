@@ -1,0 +1,101 @@
+/* The HDF5 run file (schema: docs/hdf5-schema.md).
+ *
+ *   /                 attributes: version, git_commit, start_utc, host, seed,
+ *                     status (running | completed | diverged | failed | interrupted),
+ *                     kind (the game), name
+ *   /config           the resolved YAML text (a run file alone reproduces the run)
+ *   /series/NAME/step int64 (n), /series/NAME/value float64 (n): scalar curves,
+ *                     buffered in memory and appended + flushed every
+ *                     flush_every steps, so a killed run keeps its data up to
+ *                     the last flush
+ *   /arrays/NAME      float64 snapshots (any rank), with optional attribute step
+ *   /checkpoint/NAME  raw state needed to resume
+ *   /summary          final metrics as attributes (written by the run and by
+ *                     `governor analyze`)
+ *   /log              text lines (warnings, divergence notices)
+ *
+ * Between flushes no HDF5 call touches the file, so a SIGKILL leaves the file
+ * as it was after the last H5Fflush. */
+#ifndef GV_CORE_RUNFILE_H
+#define GV_CORE_RUNFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+typedef struct gv_runfile gv_runfile;
+
+typedef struct gv_run_info {
+  const char *kind;         /* game / experiment kind, e.g. "dirac" */
+  const char *name;         /* run name from the config */
+  const char *config_yaml;  /* resolved config text */
+  uint64_t seed;
+  long flush_every;         /* steps between flushes (>= 1) */
+} gv_run_info;
+
+/* Creates (truncates) path, writes root attributes with status "running" and
+ * /config, and flushes.  Parent directories are created. */
+gv_status gv_run_create(gv_runfile **rf, const char *path, const gv_run_info *info,
+                        gv_err *err);
+/* Flushes buffered series and closes; rf may be NULL. */
+gv_status gv_run_close(gv_runfile *rf);
+
+/* Series: id of series `name` (created on first use). */
+int gv_run_series(gv_runfile *rf, const char *name);
+/* Buffers one point. */
+void gv_run_append(gv_runfile *rf, int series, int64_t step, double value);
+/* Call once per step: flushes when flush_every steps passed since the last. */
+gv_status gv_run_tick(gv_runfile *rf, int64_t step);
+/* Appends every buffered point to the file and H5Fflush-es. */
+gv_status gv_run_flush(gv_runfile *rf);
+
+/* Snapshots: /arrays/name, float64, rank <= 4; replaces an existing one.
+ * step < 0: no step attribute. */
+gv_status gv_run_array(gv_runfile *rf, const char *name, const double *data, int rank,
+                       const size_t *dims, int64_t step);
+gv_status gv_run_array_f32(gv_runfile *rf, const char *name, const float *data, int rank,
+                           const size_t *dims, int64_t step);
+
+/* Raw checkpoint blob /checkpoint/name (bytes, replaced). */
+gv_status gv_run_checkpoint(gv_runfile *rf, const char *name, const void *data, size_t size);
+
+/* /summary attributes (replaced if present). */
+gv_status gv_run_summary_real(gv_runfile *rf, const char *key, double value);
+gv_status gv_run_summary_int(gv_runfile *rf, const char *key, int64_t value);
+gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value);
+
+/* Root attribute status, written and flushed at once. */
+gv_status gv_run_set_status(gv_runfile *rf, const char *status);
+
+/* A line in /log (also written to stderr when echo is set). */
+void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------- reading */
+
+typedef struct gv_runread gv_runread;
+
+gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err);
+/* Also opens the file for writing /summary (governor analyze). */
+gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err);
+void gv_runread_close(gv_runread *rr);
+/* Root attribute as text (caller frees), NULL when absent. */
+char *gv_runread_attr(gv_runread *rr, const char *name);
+/* /config text (caller frees). */
+char *gv_runread_config(gv_runread *rr);
+/* Series: steps and values (caller frees both); GV_ENOTFOUND when absent. */
+gv_status gv_runread_series(gv_runread *rr, const char *name, int64_t **step, double **value,
+                            size_t *n);
+/* Array /arrays/name as float64 (caller frees); dims up to 4. */
+gv_status gv_runread_array(gv_runread *rr, const char *name, double **data, int *rank,
+                           size_t dims[4]);
+/* Summary attribute as text (caller frees), NULL when absent. */
+char *gv_runread_summary_str(gv_runread *rr, const char *key);
+/* Summary attribute as double. */
+gv_status gv_runread_summary_real(gv_runread *rr, const char *key, double *value);
+/* Writes /summary attributes through a reader opened read-write. */
+gv_status gv_runread_set_summary_real(gv_runread *rr, const char *key, double value);
+gv_status gv_runread_set_summary_str(gv_runread *rr, const char *key, const char *value);
+
+#endif

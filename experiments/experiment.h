@@ -1,0 +1,86 @@
+/* Experiment kinds: one runner per game ("dirac" now; MLP GANs, one-step
+ * GAIL, GAIL and DAC later), selected by the config's `game.kind`. */
+#ifndef GV_EXPERIMENTS_EXPERIMENT_H
+#define GV_EXPERIMENTS_EXPERIMENT_H
+
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/registry.h"
+
+/* Keys every config has at the top level. */
+typedef struct gv_common {
+  char name[GV_STR_MAX];    /* run name (default: the config file's stem) */
+  long seed;                /* master seed of every random stream */
+  char out[GV_STR_MAX];     /* run file path (default: runs/<name>.h5) */
+} gv_common;
+
+extern const gv_param gv_common_params[];
+
+typedef struct gv_experiment {
+  gv_component info;        /* FIRST member; name = game kind, params = the game's */
+  /* Validates the whole tree and writes every default into it (the tree is
+   * then the resolved config).  file names the config in messages. */
+  gv_status (*check)(gv_node *root, const char *file, gv_err *err);
+  /* Runs a checked tree, writing the run file at path.  progress: draw the
+   * progress line (when stdout is a TTY).  GV_EDIVERGED: the run blew up
+   * (recorded in the file). */
+  gv_status (*run)(gv_node *root, const char *file, const char *path, int progress,
+                   gv_err *err);
+  /* Stability report of a run file: printed to out (may be NULL) and written
+   * to /summary. */
+  gv_status (*analyze)(const char *path, FILE *out, gv_err *err);
+  /* Eigenvalues against one parameter (`governor scan`): for num values of
+   * the scalar at `key` in [from, to], the predicted Jacobian and update-map
+   * eigenvalues, written to the scan file at out.  NULL: not supported. */
+  gv_status (*scan)(gv_node *root, const char *file, const char *key, double from, double to,
+                    long num, const char *out, gv_err *err);
+  const gv_component *game; /* the game's own parameters, for `governor list` */
+} gv_experiment;
+
+extern const gv_registry gv_game_registry;   /* experiments by game kind */
+
+/* Finds the experiment of root's game.kind (GV_ECONFIG with location if
+ * missing or unknown). */
+gv_status gv_exp_find(const gv_node *root, const char *file, const gv_experiment **exp,
+                      gv_err *err);
+
+/* Validates the top-level keys: gv_common_params plus the sections listed in
+ * `sections` (NULL-terminated), fills `common` and writes defaults (name
+ * from the file stem, out = runs/<name>.h5). */
+gv_status gv_exp_check_top(gv_node *root, const char *file, const char *const *sections,
+                           gv_common *common, gv_err *err);
+
+/* A section's mapping, created empty when absent (so defaults land in it);
+ * GV_ECONFIG when present but not a mapping. */
+gv_status gv_exp_section(gv_node *root, const char *file, const char *key, gv_node **map,
+                         gv_err *err);
+
+/* Loads a "{kind: NAME, ...params}" section against a registry: finds the
+ * component and validates its params into out (params_size bytes). */
+gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
+                           const gv_registry *reg, const char *def_kind,
+                           const gv_component **comp, void *out, gv_err *err);
+
+/* ------------------------------------------------------------- sweeps */
+
+typedef struct gv_sweep_point {
+  gv_node *tree;            /* resolved config of this run */
+  char name[GV_STR_MAX];
+  char path[GV_STR_MAX + 64];
+} gv_sweep_point;
+
+/* Expands `variants:` and every list where a scalar is expected into the grid
+ * of runs; each point is checked.  Output files go to runs/<name>/<point>.h5
+ * unless the sweep's `out` names a directory. */
+gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point **points,
+                          size_t *n, gv_err *err);
+void gv_sweep_free(gv_sweep_point *points, size_t n);
+
+/* The run/sweep drivers behind the CLI (experiments/cli.c). */
+int gv_cli_main(int argc, char **argv);
+
+/* Benchmarks (experiments/bench.c): `governor bench [dirac|all]`. */
+int gv_bench_main(int argc, char **argv);
+
+#endif

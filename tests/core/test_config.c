@@ -1,0 +1,149 @@
+/* The config tree and the parameter loader: values, defaults written back,
+ * and every kind of error with its file:line: key: message (allowed: ...). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+
+typedef struct demo {
+  double gamma;
+  long steps;
+  int flag;
+  int mode;
+  char label[GV_STR_MAX];
+} demo;
+
+static const char *const modes[] = {"fast", "slow", NULL};
+static const gv_param specs[] = {
+    GV_PARAM_REALX(demo, gamma, "0.5", 0, 10, GV_P_LO_OPEN, "gain"),
+    GV_PARAM_INT(demo, steps, "100", 1, 1e9, "steps"),
+    GV_PARAM_BOOL(demo, flag, "false", "a flag"),
+    GV_PARAM_ENUM(demo, mode, "fast", modes, "mode"),
+    GV_PARAM_STR(demo, label, "x", "label"),
+    GV_PARAM_END,
+};
+
+static gv_status load(const char *text, demo *d, gv_err *err, gv_node **keep) {
+  gv_node *root = NULL;
+  gv_status s = gv_cfg_parse_string(text, "t.yaml", &root, err);
+  if (s != GV_OK) return s;
+  gv_cfg_ctx ctx = {"t.yaml", "ctl"};
+  memset(d, 0, sizeof *d);
+  s = gv_params_load(specs, root, NULL, &ctx, d, err);
+  if (keep) *keep = root;
+  else gv_node_free(root);
+  return s;
+}
+
+static void test_values_and_defaults(void **state) {
+  (void)state;
+  demo d;
+  gv_err err;
+  gv_node *root;
+  assert_int_equal(load("gamma: 0.3\nsteps: 1e5\nmode: slow\n", &d, &err, &root), GV_OK);
+  assert_true(d.gamma == 0.3);
+  assert_int_equal(d.steps, 100000);
+  assert_int_equal(d.flag, 0);
+  assert_int_equal(d.mode, 1);
+  assert_string_equal(d.label, "x");
+  /* defaults are written back: the tree is the resolved config */
+  assert_string_equal(gv_map_str(root, "flag"), "false");
+  assert_string_equal(gv_map_str(root, "label"), "x");
+  char *y = gv_cfg_emit(root);
+  assert_non_null(strstr(y, "gamma: 0.3"));
+  assert_non_null(strstr(y, "steps: 1e5"));
+  gv_node *again;
+  assert_int_equal(gv_cfg_parse_string(y, "emitted", &again, &err), GV_OK);
+  demo d2;
+  memset(&d2, 0, sizeof d2);
+  gv_cfg_ctx ctx = {"emitted", ""};
+  assert_int_equal(gv_params_load(specs, again, NULL, &ctx, &d2, &err), GV_OK);
+  assert_memory_equal(&d, &d2, sizeof d);
+  free(y);
+  gv_node_free(again);
+  gv_node_free(root);
+}
+
+static void expect_error(const char *text, const char *needle) {
+  demo d;
+  gv_err err = {{0}, {0}};
+  gv_status s = load(text, &d, &err, NULL);
+  assert_int_equal(s, GV_ECONFIG);
+  if (!strstr(err.msg, needle)) fail_msg("message '%s' lacks '%s'", err.msg, needle);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  expect_error("gamma: 0.3\ngama: 1\n", "t.yaml:2: ctl.gama: unknown key (allowed: gamma, steps");
+  expect_error("gamma: abc\n", "t.yaml:1: ctl.gamma: 'abc' is not a number (allowed: numbers in (0, 10])");
+  expect_error("gamma: 0\n", "t.yaml:1: ctl.gamma: 0 is out of range (allowed: numbers in (0, 10])");
+  expect_error("steps: 2.5\n", "ctl.steps: '2.5' is not an integer");
+  expect_error("steps: 0\n", "ctl.steps: 0 is out of range (allowed: integers in [1, 1e+09])");
+  expect_error("\n\nmode: medium\n", "t.yaml:3: ctl.mode: unknown value 'medium' (allowed: fast, slow)");
+  expect_error("flag: maybe\n", "ctl.flag: 'maybe' is not a boolean (allowed: true, false)");
+  expect_error("gamma: [0.1, 0.2]\n", "a list where one number is expected");
+  expect_error("gamma: {a: 1}\n", "expected one number, found a mapping");
+  expect_error("gamma: \"0.3\"\n", "'0.3' is not a number");
+  expect_error("gamma: 1\ngamma: 2\n", "t.yaml:2: gamma: duplicate key");
+  expect_error("gamma: [1, 2\n", "t.yaml:");
+  /* the sweep-axis path is reported for a list */
+  demo d;
+  gv_err err = {{0}, {0}};
+  load("steps: [1, 2]\n", &d, &err, NULL);
+  assert_string_equal(err.axis, "ctl.steps");
+}
+
+static void test_set_and_merge(void **state) {
+  (void)state;
+  gv_err err;
+  gv_node *root;
+  assert_int_equal(gv_cfg_parse_string("a: {b: 1}\nl: [{k: 1}, {k: 2}]\n", "t", &root, &err),
+                   GV_OK);
+  assert_int_equal(gv_cfg_set(root, "a.b=2", &err), GV_OK);
+  assert_int_equal(gv_cfg_set(root, "a.c.d=x", &err), GV_OK);
+  assert_int_equal(gv_cfg_set(root, "l.1.k=5", &err), GV_OK);
+  assert_int_equal(gv_cfg_set(root, "seed=[1, 2, 3]", &err), GV_OK);
+  assert_string_equal(gv_cfg_lookup(root, "a.b")->value, "2");
+  assert_string_equal(gv_cfg_lookup(root, "a.c.d")->value, "x");
+  assert_string_equal(gv_cfg_lookup(root, "l.1.k")->value, "5");
+  assert_int_equal(gv_cfg_lookup(root, "seed")->kind, GV_NODE_SEQ);
+  assert_int_equal(gv_cfg_set(root, "l.7.k=1", &err), GV_EINVAL);
+  assert_non_null(strstr(err.msg, "not an index of a 2-item list"));
+  assert_int_equal(gv_cfg_set(root, "novalue", &err), GV_EINVAL);
+  assert_int_equal(gv_cfg_set(root, "a.b.c=1", &err), GV_EINVAL);
+
+  gv_node *over;
+  assert_int_equal(gv_cfg_parse_string("a: {b: 9}\nl: []\n", "o", &over, &err), GV_OK);
+  gv_cfg_merge(root, over);
+  assert_string_equal(gv_cfg_lookup(root, "a.b")->value, "9");
+  assert_string_equal(gv_cfg_lookup(root, "a.c.d")->value, "x"); /* maps merge */
+  assert_int_equal(gv_cfg_lookup(root, "l")->n, 0);               /* lists are replaced */
+  gv_node_free(over);
+  gv_node_free(root);
+}
+
+static void test_file_errors(void **state) {
+  (void)state;
+  gv_err err;
+  gv_node *root = NULL;
+  assert_int_equal(gv_cfg_parse_file("/nonexistent/x.yaml", &root, &err), GV_EINVAL);
+  assert_non_null(strstr(err.msg, "/nonexistent/x.yaml: cannot open"));
+  assert_int_equal(gv_cfg_parse_string("", "empty", &root, &err), GV_OK);
+  assert_int_equal(root->kind, GV_NODE_MAP);
+  gv_node_free(root);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_values_and_defaults),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_set_and_merge),
+      cmocka_unit_test(test_file_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,167 @@
+/* The run file: series round trip, summaries, arrays, and a file that
+ * survives SIGKILL with every series up to the last flush. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/runfile.h"
+
+static char dir[64];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "/tmp/gv-test-runfile-XXXXXX");
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+static void test_round_trip(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/sub/dir/run.h5", dir); /* parents are created */
+  gv_run_info info = {"dirac", "demo", "a: 1\n", 42, 10};
+  gv_runfile *rf;
+  gv_err err;
+  assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);
+  int a = gv_run_series(rf, "a"), b = gv_run_series(rf, "b");
+  assert_int_equal(gv_run_series(rf, "a"), a);
+  for (int k = 0; k < 1000; ++k) {
+    gv_run_append(rf, a, k, 0.1 * k);
+    if (k % 3 == 0) gv_run_append(rf, b, k, -k);
+    assert_int_equal(gv_run_tick(rf, k), GV_OK);
+  }
+  double arr[6] = {1, 2, 3, 4, 5, 6};
+  size_t dims[2] = {2, 3};
+  assert_int_equal(gv_run_array(rf, "m", arr, 2, dims, 7), GV_OK);
+  assert_int_equal(gv_run_summary_real(rf, "x", 1.5), GV_OK);
+  assert_int_equal(gv_run_summary_str(rf, "v", "converges"), GV_OK);
+  gv_run_log(rf, 0, "hello %d", 3);
+  assert_int_equal(gv_run_set_status(rf, "completed"), GV_OK);
+  assert_int_equal(gv_run_close(rf), GV_OK);
+
+  gv_runread *rr;
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
+  char *s = gv_runread_attr(rr, "status");
+  assert_string_equal(s, "completed");
+  free(s);
+  s = gv_runread_attr(rr, "name");
+  assert_string_equal(s, "demo");
+  free(s);
+  s = gv_runread_config(rr);
+  assert_string_equal(s, "a: 1\n");
+  free(s);
+  int64_t *st;
+  double *v;
+  size_t n;
+  assert_int_equal(gv_runread_series(rr, "a", &st, &v, &n), GV_OK);
+  assert_int_equal(n, 1000);
+  for (size_t i = 0; i < n; ++i) {
+    assert_int_equal(st[i], (int64_t)i);
+    assert_true(v[i] == 0.1 * (double)i);
+  }
+  free(st);
+  free(v);
+  assert_int_equal(gv_runread_series(rr, "b", &st, &v, &n), GV_OK);
+  assert_int_equal(n, 334);
+  assert_true(v[333] == -999);
+  free(st);
+  free(v);
+  assert_int_equal(gv_runread_series(rr, "nope", &st, &v, &n), GV_ENOTFOUND);
+  double *m;
+  int rank;
+  size_t d[4];
+  assert_int_equal(gv_runread_array(rr, "m", &m, &rank, d), GV_OK);
+  assert_int_equal(rank, 2);
+  assert_int_equal(d[1], 3);
+  assert_memory_equal(m, arr, sizeof arr);
+  free(m);
+  double x;
+  assert_int_equal(gv_runread_summary_real(rr, "x", &x), GV_OK);
+  assert_true(x == 1.5);
+  s = gv_runread_summary_str(rr, "v");
+  assert_string_equal(s, "converges");
+  free(s);
+  gv_runread_close(rr);
+}
+
+static void test_not_a_run_file(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/plain.txt", dir);
+  FILE *f = fopen(path, "w");
+  fputs("hello\n", f);
+  fclose(f);
+  gv_runread *rr;
+  gv_err err;
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_EINVAL);
+  assert_non_null(strstr(err.msg, "not an HDF5 file"));
+  assert_int_equal(gv_runread_open(&rr, "/nonexistent.h5", &err), GV_EINVAL);
+}
+
+/* The child writes 1000 steps with a flush every 100 and kills itself at
+ * step 950, between two flushes. */
+static void test_sigkill(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/killed.h5", dir);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    gv_run_info info = {"dirac", "killed", "", 1, 100};
+    gv_runfile *rf;
+    gv_err err;
+    if (gv_run_create(&rf, path, &info, &err) != GV_OK) _exit(3);
+    int a = gv_run_series(rf, "a");
+    for (int k = 0; k <= 1000; ++k) {
+      gv_run_append(rf, a, k, k * 2.0);
+      if (k == 950) raise(SIGKILL);
+      gv_run_tick(rf, k);
+    }
+    _exit(4);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+  gv_runread *rr;
+  gv_err err;
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
+  char *s = gv_runread_attr(rr, "status");
+  assert_string_equal(s, "running"); /* it never finished */
+  free(s);
+  int64_t *steps;
+  double *v;
+  size_t n;
+  assert_int_equal(gv_runread_series(rr, "a", &steps, &v, &n), GV_OK);
+  assert_int_equal(n, 901); /* flushed at step 900 with points 0..900 */
+  assert_int_equal(steps[900], 900);
+  assert_true(v[900] == 1800.0);
+  free(steps);
+  free(v);
+  gv_runread_close(rr);
+
+  /* and h5py, what users' notebooks use, opens it too */
+  char cmd[512];
+  snprintf(cmd, sizeof cmd,
+           "/usr/bin/python3 -c \"import h5py,sys; f=h5py.File('%s','r'); "
+           "s=f['series/a/step'][:]; sys.exit(0 if len(s)==901 and s[-1]==900 else 1)\"",
+           path);
+  assert_int_equal(system(cmd), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_not_a_run_file),
+      cmocka_unit_test(test_sigkill),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
