@@ -89,7 +89,7 @@ static gv_status sim_build(dirac_sim *s, gv_node *root, const char *file, gv_err
     ctl = gv_node_new_seq();
     gv_map_set(root, "controllers", ctl);
   }
-  gv_cfg_ctx cctx = {file, "controllers"};
+  gv_cfg_ctx cctx = {file, ""};
   if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err)) != GV_OK)
     return st;
   gv_dirac_init(&s->game, &gp);

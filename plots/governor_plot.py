@@ -370,7 +370,7 @@ def plot_eig(runs, out, title=None):
     data = [(r, scan_arrays(r)) for r in runs]
     fig, axes = plt.subplots(len(data), 2, figsize=(10, 3.8 * len(data) + 0.4), squeeze=False)
     for row, (run, (g, re, im)) in enumerate(data):
-        key = as_str(run.attrs.get("key")) or "gain"
+        key = as_str(run.attrs.get("key")) or as_str(run.summary.get("key")) or "gain"
         order = np.argsort(g, kind="stable")
         g, re, im = g[order], re[order], im[order]
         logx = g.size > 1 and g.min() > 0 and g.max() / g.min() > 100

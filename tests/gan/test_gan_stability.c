@@ -322,6 +322,18 @@ static void test_measure_slow_convergence(void **state) {
   assert_true(m.rate < 0.0);
   assert_int_equal(m.verdict, GV_VERDICT_OSCILLATES);
 
+  /* Rule 4b: a slow rise at every point of the second half is growth, but
+   * one dip back, or a rise under 5%, is not. */
+  for (int k = 0; k < N; ++k) d[k] = 1.0 + 1e-3 * k; /* +33% over the second half */
+  gv_measure(step, d, N, 1e-6, &m);
+  assert_int_equal(m.verdict, GV_VERDICT_DIVERGES);
+  d[N - 10] = d[N - 12];
+  gv_measure(step, d, N, 1e-6, &m);
+  assert_int_equal(m.verdict, GV_VERDICT_OSCILLATES);
+  for (int k = 0; k < N; ++k) d[k] = 1.0 + 1e-6 * k;
+  gv_measure(step, d, N, 1e-6, &m);
+  assert_int_equal(m.verdict, GV_VERDICT_OSCILLATES);
+
   /* A transient plateau over the first 10% of the points is left out of the
    * fit. */
   for (int k = 0; k < N; ++k) d[k] = k < N / 10 ? 1.0 : pow(0.99, k - N / 10);
@@ -508,13 +520,13 @@ static void test_predict_simgd_bare(void **state) {
     if (k > 0) assert_true(dist[k] > dist[k - 1]);
     assert_int_equal(r.s.type->step(&r.s, x, NULL), GV_OK);
   }
-  /* But f' saturates far from (0, 0): the distance only goes from 1.41 to
-   * 3.10, by plateaus, so by the measurement rules this run is not (yet)
-   * diverging.  Near the equilibrium the linearisation holds: from
-   * (0.01, 0.01) the distance grows as 1.0049876^k. */
+  /* f' saturates far from (0, 0): the distance only goes from 1.41 to
+   * 3.10, but it rises at every step, so rule 4b calls it diverging.  Near
+   * the equilibrium the linearisation holds: from (0.01, 0.01) the distance
+   * grows as 1.0049876^k. */
   gv_measurement m;
   gv_measure(step, dist, N, 1e-3, &m);
-  assert_int_equal(m.verdict, GV_VERDICT_OSCILLATES);
+  assert_int_equal(m.verdict, GV_VERDICT_DIVERGES);
   x[0] = x[1] = 0.01;
   for (int k = 0; k < N; ++k) {
     dist[k] = hypot(x[0], x[1]);

@@ -1,0 +1,224 @@
+/* The controller stack: loading from the `controllers:` sequence, checking
+ * each controller against a game and a scheme, and the combined hooks.
+ * Dispatch only: every controller lives in its own file (registry.c lists
+ * them), as GSL's odeiv2/step.c dispatches through step types. */
+#include "controllers/ctl.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+
+const gv_ctl_type *gv_ctl_find(const char *name) {
+  /* info is the first member, so the component pointer is the type pointer */
+  return (const gv_ctl_type *)gv_registry_find(&gv_ctl_registry, name);
+}
+
+unsigned gv_ctl_hooks(const gv_ctl_type *t) {
+  unsigned m = 0;
+  if (t->vf_drift) m |= GV_HOOK_DRIFT;
+  if (t->vf_diffusion) m |= GV_HOOK_DIFFUSION;
+  if (t->update) m |= GV_HOOK_UPDATE;
+  return m;
+}
+
+/* ------------------------------------------------------------------ load */
+
+static void stream_name(char *buf, size_t size, size_t index, const char *name) {
+  snprintf(buf, size, "ctl.%zu.%s", index, name);
+}
+
+void gv_ctl_stack_free(gv_ctl_stack *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; ++i) {
+    free(s->items[i].par);
+    free(s->items[i].state);
+    if (s->items[i].rng) gsl_rng_free(s->items[i].rng);
+  }
+  free(s->items);
+  s->items = NULL;
+  s->n = 0;
+  s->noise_dim = 0;
+}
+
+/* ctx describes the mapping that holds the `controllers:` key ("" at the
+ * top of the file); item i is reported as "<ctx path>.controllers.<i>". */
+gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
+                            uint64_t seed, gv_err *err) {
+  static const gv_param no_params[] = {GV_PARAM_END};
+  static const char *const extra[] = {"kind", NULL};
+  const char *file = ctx && ctx->file ? ctx->file : "<config>";
+  const char *base = ctx && ctx->path ? ctx->path : "";
+  char seqpath[512], where[600], names[512];
+  snprintf(seqpath, sizeof seqpath, "%s%scontrollers", base, *base ? "." : "");
+
+  s->items = NULL;
+  s->n = 0;
+  s->noise_dim = 0;
+  if (!seq) return GV_OK;
+  if (seq->kind != GV_NODE_SEQ) {
+    gv_cfg_ctx c = {file, base};
+    gv_cfg_where(where, sizeof where, &c, seq->line, "controllers");
+    return gv_fail(err, GV_ECONFIG, "%s: expected a list of controllers, each a map with 'kind'",
+                   where);
+  }
+  if (seq->n == 0) return GV_OK;
+  s->items = calloc(seq->n, sizeof *s->items);
+  if (!s->items) return gv_fail(err, GV_ENOMEM, "controllers: out of memory");
+
+  gv_status st = GV_OK;
+  for (size_t i = 0; i < seq->n; ++i) {
+    gv_node *item = seq->items[i];
+    char itempath[600];
+    snprintf(itempath, sizeof itempath, "%s.%zu", seqpath, i);
+    gv_cfg_ctx ictx = {file, itempath};
+    gv_cfg_ctx sctx = {file, seqpath};
+    char key[32];
+    snprintf(key, sizeof key, "%zu", i);
+    if (item->kind != GV_NODE_MAP) {
+      gv_registry_names(&gv_ctl_registry, names, sizeof names);
+      gv_cfg_where(where, sizeof where, &sctx, item->line, key);
+      st = gv_fail(err, GV_ECONFIG, "%s: expected a map with 'kind' (allowed kinds: %s)", where,
+                   names);
+      break;
+    }
+    const char *kind = gv_map_str(item, "kind");
+    if (!kind && gv_map_get(item, "kind")) {
+      gv_cfg_where(where, sizeof where, &ictx, gv_map_key_line(item, "kind"), "kind");
+      st = gv_fail(err, GV_ECONFIG,
+                   "%s: expected one controller name (a list is a sweep axis: use `governor "
+                   "sweep`)",
+                   where);
+      break;
+    }
+    if (!kind) {
+      gv_registry_names(&gv_ctl_registry, names, sizeof names);
+      gv_cfg_where(where, sizeof where, &sctx, item->line, key);
+      st = gv_fail(err, GV_ECONFIG, "%s: missing 'kind' (allowed: %s)", where, names);
+      break;
+    }
+    const gv_component *comp = NULL;
+    st = gv_registry_lookup(&gv_ctl_registry, kind, &ictx, gv_map_key_line(item, "kind"), "kind",
+                            &comp, err);
+    if (st != GV_OK) break;
+    const gv_ctl_type *t = (const gv_ctl_type *)comp;
+    gv_ctl *c = &s->items[i];
+    s->n = i + 1; /* so free releases this item on a later failure */
+    c->type = t;
+    c->par = calloc(1, t->info.params_size ? t->info.params_size : 1);
+    c->state = calloc(1, t->state_size ? t->state_size : 1);
+    char sname[300];
+    stream_name(sname, sizeof sname, i, t->info.name);
+    c->rng = gv_rng_alloc(seed, sname, 0);
+    if (!c->par || !c->state || !c->rng) {
+      st = gv_fail(err, GV_ENOMEM, "%s: out of memory", itempath);
+      break;
+    }
+    st = gv_params_load(t->info.params ? t->info.params : no_params, item, extra, &ictx, c->par,
+                        err);
+    if (st != GV_OK) break;
+    if (t->vf_noise_dim) s->noise_dim += t->vf_noise_dim(c->par);
+  }
+  if (st != GV_OK) gv_ctl_stack_free(s);
+  return st;
+}
+
+void gv_ctl_stack_reseed(gv_ctl_stack *s, uint64_t seed, uint64_t index) {
+  char sname[300];
+  for (size_t i = 0; i < s->n; ++i) {
+    stream_name(sname, sizeof sname, i, s->items[i].type->info.name);
+    gv_rng_reseed(s->items[i].rng, seed, sname, index);
+  }
+}
+
+/* ----------------------------------------------------------------- check */
+
+gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
+                             unsigned scheme_hooks, gv_err *err) {
+  if (!s) return GV_OK;
+  const unsigned vf_levels = GV_HOOK_DRIFT | GV_HOOK_DIFFUSION | GV_HOOK_UPDATE;
+  for (size_t i = 0; i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    const char *name = t->info.name;
+    unsigned h = gv_ctl_hooks(t) & vf_levels;
+    if (!h)
+      return gv_fail(err, GV_ENOHOOK, "controller '%s' has no hook for game '%s'", name, g->name);
+    if ((h & GV_HOOK_DIFFUSION) && !(scheme_hooks & GV_HOOK_DIFFUSION))
+      return gv_fail(err, GV_ENOHOOK,
+                     "controller '%s' needs a stochastic scheme (sde); scheme '%s' has no "
+                     "diffusion",
+                     name, scheme);
+    if ((h & GV_HOOK_UPDATE) && !(h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_UPDATE))
+      return gv_fail(err, GV_ENOHOOK,
+                     "controller '%s' acts after discrete updates (simgd, altgd, sde); scheme "
+                     "'%s' has no update step",
+                     name, scheme);
+    if ((h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_DRIFT))
+      return gv_fail(err, GV_ENOHOOK, "controller '%s' adds a drift; scheme '%s' takes none",
+                     name, scheme);
+    if (t->vf_check) {
+      gv_status st = t->vf_check(s->items[i].par, g, err);
+      if (st != GV_OK) return st;
+    }
+  }
+  return GV_OK;
+}
+
+/* ----------------------------------------------------------------- hooks */
+
+void gv_ctl_stack_drift(const gv_ctl_stack *s, const gv_vfgame *g, const double *x,
+                        double *dx) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; ++i)
+    if (s->items[i].type->vf_drift) s->items[i].type->vf_drift(s->items[i].par, g, x, dx);
+}
+
+void gv_ctl_stack_diffusion(const gv_ctl_stack *s, const gv_vfgame *g, const double *x,
+                            double *G) {
+  size_t n = g->n, m = s ? s->noise_dim : 0;
+  if (m == 0) return;
+  memset(G, 0, n * m * sizeof *G);
+  /* Each hook writes an n x m_i block with its own stride m_i; with one
+   * diffusion controller (the usual case) that is G itself, else the block is
+   * staged and copied into columns [k0, k0 + m_i). */
+  enum { LOCAL = 256 };
+  double local[LOCAL];
+  size_t k0 = 0;
+  for (size_t i = 0; i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    if (!t->vf_diffusion || !t->vf_noise_dim) continue;
+    size_t mi = t->vf_noise_dim(s->items[i].par);
+    if (mi == 0) continue;
+    if (mi == m) {
+      t->vf_diffusion(s->items[i].par, g, x, G);
+    } else {
+      double *blk = n * mi <= LOCAL ? local : calloc(n * mi, sizeof *blk);
+      if (!blk) { /* out of memory: poison, so the step reports divergence */
+        for (size_t j = 0; j < n * m; ++j) G[j] = NAN;
+        return;
+      }
+      memset(blk, 0, n * mi * sizeof *blk);
+      t->vf_diffusion(s->items[i].par, g, x, blk);
+      for (size_t r = 0; r < n; ++r)
+        for (size_t k = 0; k < mi; ++k) G[r * m + k0 + k] += blk[r * mi + k];
+      if (blk != local) free(blk);
+    }
+    k0 += mi;
+  }
+}
+
+void gv_ctl_stack_update(gv_ctl_stack *s, const gv_vfgame *g, const double *x_pre, double *x) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n; ++i) {
+    gv_ctl *c = &s->items[i];
+    if (c->type->update) c->type->update(c->par, c->state, c->rng, g, x_pre, x);
+  }
+}
+
+void gv_vf_controlled(const gv_vfgame *g, const gv_ctl_stack *s, const double *x, double *F) {
+  g->field(g->self, x, F);
+  gv_ctl_stack_drift(s, g, x, F);
+}

@@ -1,0 +1,156 @@
+#!/bin/sh
+# governor's command line, end to end.  Usage: cli_test.sh PATH/TO/governor
+set -u
+GV="$1"
+T=$(mktemp -d /tmp/gv-cli-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+PY=/usr/bin/python3
+pass=0
+failn=0
+ok() { pass=$((pass + 1)); }
+bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
+
+# expect CODE NEEDLE -- command...: exit code and a substring of stderr
+expect() {
+  code=$1; needle=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  if [ "$got" -ne "$code" ]; then bad "$* -> exit $got, expected $code: $(cat "$T/err")"; return; fi
+  if [ -n "$needle" ] && ! grep -qF -- "$needle" "$T/err" "$T/out"; then
+    bad "$* -> output lacks '$needle': $(cat "$T/err")"; return
+  fi
+  ok
+}
+
+cat >"$T/good.yaml" <<'Y'
+game: {kind: dirac, loss: standard}
+scheme: {kind: simgd, h: 0.2, steps: 200}
+controllers: [{kind: r1, gamma: 0.3}]
+run: {flush_every: 10}
+Y
+
+# --- bad input: exit 2 and file:line: key: message (allowed: ...)
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, stepz: 3}\n' >"$T/e1.yaml"
+expect 2 "e1.yaml:2: scheme.stepz: unknown key (allowed: h, steps, kind)" -- "$GV" check "$T/e1.yaml"
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, h: fast}\n' >"$T/e2.yaml"
+expect 2 "e2.yaml:2: scheme.h: 'fast' is not a number (allowed: numbers in (0, inf))" -- "$GV" check "$T/e2.yaml"
+printf 'game: {kind: dirac}\ncontrollers:\n  - kind: r1\n    gamma: -1\n' >"$T/e3.yaml"
+expect 2 "e3.yaml:4: controllers.0.gamma: -1 is out of range (allowed: numbers in [0, 1e+06])" -- "$GV" check "$T/e3.yaml"
+printf 'game: {kind: dirac}\ncontrollers: [{kind: r7}]\n' >"$T/e4.yaml"
+expect 2 "controllers.0.kind: unknown controller 'r7' (allowed: none, r1, r2" -- "$GV" check "$T/e4.yaml"
+printf 'game: {kind: diraq}\n' >"$T/e5.yaml"
+expect 2 "e5.yaml:1: game.kind: unknown game 'diraq' (allowed: dirac)" -- "$GV" check "$T/e5.yaml"
+printf 'game: {kind: dirac}\nscheme: {kind: simgd}\ncontrollers: [{kind: bmc}]\n' >"$T/e6.yaml"
+expect 2 "bmc" -- "$GV" check "$T/e6.yaml"
+grep -q "sde" "$T/err" && ok || bad "bmc on simgd should name the sde scheme: $(cat "$T/err")"
+printf 'game: {kind: dirac, loss: wgan}\nseed: 1\nsed: 2\n' >"$T/e7.yaml"
+expect 2 "e7.yaml:3: sed: unknown key (allowed: name, seed, out" -- "$GV" check "$T/e7.yaml"
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, h: [0.1, 0.2]}\n' >"$T/e8.yaml"
+expect 2 "use \`governor sweep\`" -- "$GV" run "$T/e8.yaml" --out "$T/x.h5"
+expect 0 "2 runs" -- "$GV" check "$T/e8.yaml"
+printf 'game: {kind: dirac\n' >"$T/e9.yaml"
+expect 2 "e9.yaml:" -- "$GV" check "$T/e9.yaml"
+expect 2 "cannot open" -- "$GV" check "$T/missing.yaml"
+expect 2 "--set nokey" -- "$GV" check "$T/good.yaml" --set nokey
+expect 2 "scheme.h: 0 is out of range" -- "$GV" check "$T/good.yaml" --set scheme.h=0
+expect 2 "unknown command" -- "$GV" frobnicate
+expect 2 "not an HDF5 file" -- "$GV" analyze "$T/good.yaml"
+expect 2 "unknown kind" -- "$GV" list widgets
+# nothing already written is lost: a bad --set does not touch an existing file
+"$GV" run "$T/good.yaml" --out "$T/keep.h5" >/dev/null 2>&1
+cp "$T/keep.h5" "$T/keep.orig"
+expect 2 "out of range" -- "$GV" run "$T/good.yaml" --out "$T/keep.h5" --set scheme.h=-1
+cmp -s "$T/keep.h5" "$T/keep.orig" && ok || bad "a rejected run modified an existing file"
+
+# --- list shows every component with parameters and defaults
+expect 0 "" -- "$GV" list
+for c in none r1 r2 wgan_gp clip instance_noise consensus clc bmc bmc_update simgd altgd ode sde dirac; do
+  grep -q "^  $c " "$T/out" && ok || bad "governor list lacks $c"
+done
+grep -q "gamma .* default 1.0" "$T/out" && ok || bad "list lacks parameter defaults"
+
+# --- a run: exit 0, completed, the analysis verdict in /summary
+expect 0 "" -- "$GV" run "$T/good.yaml" --out "$T/a.h5"
+$PY - "$T/a.h5" <<'P' && ok || bad "run file content"
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+def s(v): return v.decode() if isinstance(v, bytes) else v
+assert s(f.attrs['status']) == 'completed', f.attrs['status']
+for k in ('version', 'git_commit', 'start_utc', 'host', 'seed'): assert k in f.attrs, k
+assert len(f['series/distance/value']) == 201
+assert s(f['summary'].attrs['predicted_verdict']) == 'converges'
+assert s(f['summary'].attrs['measured_verdict']) == 'converges'
+assert f['summary'].attrs['agree'] == 1
+assert f['arrays/field'].shape == (21, 21, 2)
+cfg = s(f['config'][()])
+assert 'gamma: 0.3' in cfg and 'flush_every: 10' in cfg and 'tol:' in cfg, cfg
+P
+
+# --- determinism: same config and seed, same series bit for bit; the run
+# file's /config alone reproduces the run
+cat >"$T/sde.yaml" <<'Y'
+game: {kind: dirac, loss: wgan}
+scheme: {kind: sde, h: 0.01, steps: 3000}
+controllers: [{kind: bmc, rho1: 1.0, rho2: 0.01, beta: 2}]
+seed: 5
+Y
+"$GV" run "$T/sde.yaml" --out "$T/s1.h5" >/dev/null 2>&1
+"$GV" run "$T/sde.yaml" --out "$T/s2.h5" >/dev/null 2>&1
+"$GV" run "$T/sde.yaml" --out "$T/s3.h5" --set seed=6 >/dev/null 2>&1
+$PY -c "import h5py; print(h5py.File('$T/s1.h5','r')['config'][()].decode())" >"$T/resolved.yaml"
+"$GV" run "$T/resolved.yaml" --out "$T/s4.h5" >/dev/null 2>&1
+$PY - "$T" <<'P' && ok || bad "determinism"
+import h5py, sys, numpy as np
+d = sys.argv[1]
+v = [h5py.File(f'{d}/s{i}.h5', 'r')['series/theta/value'][:] for i in (1, 2, 3, 4)]
+assert len(v[0]) == 3001
+assert np.array_equal(v[0], v[1]), 'same seed differs'
+assert np.array_equal(v[0], v[3]), 'resolved config does not reproduce the run'
+assert not np.array_equal(v[0], v[2]), 'different seeds agree'
+P
+
+# --- divergence is data: status diverged, exit 1, series kept
+printf 'game: {kind: dirac, loss: wgan}\nscheme: {kind: altgd, h: 10, steps: 100}\nrun: {bound: 1e6}\n' >"$T/div.yaml"
+expect 1 "diverged" -- "$GV" run "$T/div.yaml" --out "$T/div.h5"
+$PY - "$T/div.h5" <<'P' && ok || bad "diverged run file"
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+st = f.attrs['status']; st = st.decode() if isinstance(st, bytes) else st
+assert st == 'diverged', st
+assert 0 < f['summary'].attrs['diverged_step'] < 100
+assert len(f['series/distance/value']) >= 2
+P
+
+# --- SIGKILL between flushes: h5py opens the file, series up to the last flush
+GV_TEST_KILL_AT_STEP=155 "$GV" run "$T/good.yaml" --out "$T/k.h5" >/dev/null 2>&1
+code=$?
+[ "$code" -eq 137 ] && ok || bad "killed run exit $code, expected 137"
+$PY - "$T/k.h5" <<'P' && ok || bad "killed run file"
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+st = f.attrs['status']; st = st.decode() if isinstance(st, bytes) else st
+assert st == 'running', st
+s = f['series/theta/step'][:]
+assert s[-1] == 150 and len(s) == 151, (s[-1], len(s))
+P
+expect 0 "" -- "$GV" analyze "$T/k.h5"
+
+# --- sweeps: variants x list axes, one file each, jobs in parallel
+cat >"$T/sw.yaml" <<'Y'
+name: sw
+out: OUTDIR
+game: {kind: dirac}
+scheme: {kind: simgd, h: 0.2, steps: 100}
+variants:
+  - name: a
+  - name: b
+    controllers: [{kind: r1, gamma: [0.3, 1.0]}]
+Y
+sed -i "s#OUTDIR#$T/sw#" "$T/sw.yaml"
+expect 0 "" -- "$GV" sweep "$T/sw.yaml" --jobs 2
+for f in sw-a sw-b-gamma0.3 sw-b-gamma1.0; do
+  [ -f "$T/sw/$f.h5" ] && ok || bad "sweep did not write $f.h5"
+done
+
+echo "$pass passed, $failn failed"
+[ "$failn" -eq 0 ]
