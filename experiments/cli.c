@@ -320,6 +320,51 @@ static int cmd_sweep(int argc, char **argv) {
   return bad_input ? 2 : failed ? 1 : 0;
 }
 
+/* Run name without a trailing "-seedN" (the sweep's name for a seed axis). */
+static void seedless(const char *name, char *buf, size_t size) {
+  snprintf(buf, size, "%s", name ? name : "");
+  char *p = strstr(buf, "-seed");
+  if (p && p[5] && strspn(p + 5, "0123456789") == strlen(p + 5)) *p = 0;
+}
+
+/* With several files of one stochastic config over seeds, the Lyapunov
+ * exponent estimate (1/t) log |X(t)| is reported over the seeds. */
+static void lyapunov_over_files(int argc, char **argv) {
+  char (*names)[GV_STR_MAX] = calloc((size_t)argc, sizeof *names);
+  double *ly = calloc((size_t)argc, sizeof *ly), *pred = calloc((size_t)argc, sizeof *pred);
+  for (int i = 0; i < argc; ++i) {
+    gv_runread *rr;
+    gv_err err;
+    ly[i] = pred[i] = NAN;
+    if (gv_runread_open(&rr, argv[i], &err) != GV_OK) continue;
+    char *nm = gv_runread_attr(rr, "name");
+    seedless(nm, names[i], sizeof names[i]);
+    free(nm);
+    if (gv_runread_summary_real(rr, "pred_lyapunov", &pred[i]) != GV_OK) pred[i] = NAN;
+    if (gv_runread_summary_real(rr, "meas_lyapunov", &ly[i]) != GV_OK) ly[i] = NAN;
+    gv_runread_close(rr);
+  }
+  for (int i = 0; i < argc; ++i) {
+    if (isnan(pred[i]) || !names[i][0]) continue;
+    double s1 = 0, s2 = 0;
+    int n = 0;
+    for (int j = i; j < argc; ++j)
+      if (!strcmp(names[j], names[i]) && isfinite(ly[j])) {
+        s1 += ly[j];
+        s2 += ly[j] * ly[j];
+        n++;
+        if (j > i) names[j][0] = 0;
+      }
+    if (n < 2) continue;
+    double mean = s1 / n, sd = sqrt(fmax(0, (s2 - s1 * s1 / n) / (n - 1)));
+    printf("\n%s over %d seeds: Lyapunov exponent per step %.6g +- %.2g (predicted %.6g)\n",
+           names[i], n, mean, sd, pred[i]);
+  }
+  free(names);
+  free(ly);
+  free(pred);
+}
+
 static int cmd_analyze(int argc, char **argv) {
   if (argc < 1) return bad_usage("analyze needs at least one RUN.h5");
   int worst = 0;
@@ -347,6 +392,7 @@ static int cmd_analyze(int argc, char **argv) {
     }
     if (i + 1 < argc) printf("\n");
   }
+  if (argc > 1) lyapunov_over_files(argc, argv);
   return worst;
 }
 
