@@ -381,7 +381,10 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
     free(conv);
   }
   gv_measurement magree = m;
-  if (nrep > 1 && isfinite(ly_mean)) magree.lyapunov = ly_mean;
+  if (nrep > 1 && isfinite(ly_mean)) {
+    magree.lyapunov = ly_mean;
+    magree.lyapunov_se = ly_std / sqrt((double)nrep);
+  }
   /* -1: nothing to agree with (no linear prediction) */
   int agree = p.verdict == GV_VERDICT_UNKNOWN ? -1 : gv_agree(&p, &magree, 0.2);
 
@@ -411,6 +414,7 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread_set_summary_real(rr, "meas_osc_range", m.osc_range);
   gv_runread_set_summary_real(rr, "meas_iters_to_converge", (double)m.iters_to_converge);
   gv_runread_set_summary_real(rr, "meas_lyapunov", m.lyapunov);
+  gv_runread_set_summary_real(rr, "meas_lyapunov_se", m.lyapunov_se);
   gv_runread_set_summary_str(rr, "measured_verdict", gv_verdict_name(m.verdict));
   if (nrep) {
     gv_runread_set_summary_real(rr, "replicas", (double)nrep);
@@ -452,8 +456,8 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
             gv_verdict_name(m.verdict));
     fprintf(out, "  %-30s %-26.6g %.6g\n", "rate (log distance per step)", p.rate, m.rate);
     if (p.stochastic || nrep)
-      fprintf(out, "  %-30s %-26.6g %.6g\n", "Lyapunov exponent per step", p.lyapunov,
-              m.lyapunov);
+      fprintf(out, "  %-30s %-26.6g %.6g +- %.2g\n", "Lyapunov exponent per step",
+              p.lyapunov, m.lyapunov, m.lyapunov_se);
     fprintf(out, "  %-30s %-26s %.6g\n", "final distance", "", m.final_distance);
     fprintf(out, "  %-30s %-26s %.6g\n", "oscillation range (last 1/4)", "", m.osc_range);
     snprintf(buf, sizeof buf, "iterations to converge (%g)", s.run.tol);

@@ -670,6 +670,27 @@ void gv_measure(const int64_t *step, const double *dist, size_t n, double tol,
     m->lyapunov = log(fmax(dist[n - 1], GV_MEAS_FLOOR) / fmax(dist[0], GV_MEAS_FLOOR)) /
                   (double)(step[n - 1] - step[0]);
 
+  /* Standard error of the Lyapunov estimate: with i.i.d. per-step noise the
+   * increments of log d over dk steps have variance dk v, and the estimate
+   * (a sum of them over T steps, divided by T) has variance v / T. */
+  m->lyapunov_se = NAN;
+  if (n >= 3 && finite && step[n - 1] != step[0]) {
+    double s1 = 0, s2 = 0;
+    size_t k = 0;
+    for (size_t i = 1; i < n; ++i) {
+      double dk = (double)(step[i] - step[i - 1]);
+      if (dk <= 0 || dist[i] <= GV_MEAS_FLOOR || dist[i - 1] <= GV_MEAS_FLOOR) continue;
+      double inc = log(dist[i] / dist[i - 1]) / sqrt(dk); /* variance v per point */
+      s1 += inc;
+      s2 += inc * inc;
+      k++;
+    }
+    if (k >= 2) {
+      double v = fmax(0.0, (s2 - s1 * s1 / (double)k) / (double)(k - 1));
+      m->lyapunov_se = sqrt(v / (double)(step[n - 1] - step[0]));
+    }
+  }
+
   size_t used = 0;
   m->rate = fit_slope(step, dist, n / 10, n, &used);
   if (used < 2) m->rate = fit_slope(step, dist, 0, n, &used);
@@ -706,5 +727,7 @@ int gv_agree(const gv_prediction *p, const gv_measurement *m, double rel_tol) {
   double pr = p->stochastic ? p->lyapunov : p->rate;
   double mr = p->stochastic ? m->lyapunov : m->rate;
   if (!(isfinite(pr) && pr < 0.0) || !isfinite(mr)) return 1;
-  return fabs(mr - pr) <= rel_tol * fabs(pr);
+  double tol = rel_tol * fabs(pr);
+  if (p->stochastic && isfinite(m->lyapunov_se)) tol = fmax(tol, 3.0 * m->lyapunov_se);
+  return fabs(mr - pr) <= tol;
 }

@@ -63,6 +63,8 @@ typedef struct gv_measurement {
   double osc_range;               /* max - min of the distance over the last quarter */
   int64_t iters_to_converge;      /* first step after which distance < tol stays; -1 never */
   double lyapunov;                /* (1 / t) log(|x(t)| / |x(0)|) at the last point */
+  double lyapunov_se;             /* its standard error, from the spread of the
+                                   * log-distance increments (i.i.d. noise) */
   gv_verdict verdict;
 } gv_measurement;
 
@@ -72,7 +74,9 @@ void gv_measure(const int64_t *step, const double *dist, size_t n, double tol,
                 gv_measurement *m);
 
 /* Whether prediction and measurement agree: same verdict, and for converging
- * runs the measured rate within rel_tol of the predicted one. */
+ * runs the measured rate within rel_tol of the predicted one (stochastic
+ * runs: the Lyapunov exponent, within the larger of rel_tol and three
+ * standard errors). */
 int gv_agree(const gv_prediction *p, const gv_measurement *m, double rel_tol);
 
 #endif

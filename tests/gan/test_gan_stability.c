@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
+#include "core/rng.h"
 #include "gan/stability.h"
 
 /* cmocka 1.1.5 (Debian 12) has no assert_double_equal; NaN never passes. */
@@ -417,6 +418,30 @@ static void test_measure_iters(void **state) {
 
 /* -------------------------------------------------------------- agreement */
 
+/* The standard error of the Lyapunov estimate of a log-random walk with
+ * per-step noise sigma over T steps is sigma / sqrt(T), also when only every
+ * 10th point is logged. */
+static void test_measure_lyapunov_se(void **state) {
+  (void)state;
+  enum { T = 20000, EVERY = 10, N = T / EVERY + 1 };
+  static int64_t step[N];
+  static double d[N];
+  gsl_rng *r = gv_rng_alloc(3, "se", 0);
+  double logd = 0.0, sigma = 0.05;
+  for (int k = 0, i = 0; k <= T; ++k) {
+    if (k % EVERY == 0) {
+      step[i] = k;
+      d[i++] = exp(logd);
+    }
+    logd += -0.001 + sigma * gv_rng_normal(r);
+  }
+  gv_measurement m;
+  gv_measure(step, d, N, 1e-300, &m);
+  assert_near(m.lyapunov_se, sigma / sqrt((double)T), 0.1 * sigma / sqrt((double)T));
+  assert_true(fabs(m.lyapunov + 0.001) < 4 * m.lyapunov_se);
+  gsl_rng_free(r);
+}
+
 static void test_agree(void **state) {
   (void)state;
   gv_prediction p;
@@ -437,6 +462,13 @@ static void test_agree(void **state) {
   m.lyapunov = -0.0052;
   assert_true(gv_agree(&p, &m, 0.05));
   assert_false(gv_agree(&p, &m, 0.01));
+  /* a noisy estimate agrees within three standard errors, not beyond */
+  m.lyapunov = -0.0072;
+  m.lyapunov_se = 0.0015;
+  assert_true(gv_agree(&p, &m, 0.2));
+  m.lyapunov_se = 0.0001;
+  assert_false(gv_agree(&p, &m, 0.2));
+  m.lyapunov_se = 0.0;
   /* different verdicts, unknown */
   m.verdict = GV_VERDICT_OSCILLATES;
   assert_false(gv_agree(&p, &m, 1.0));
@@ -862,6 +894,7 @@ int main(void) {
       cmocka_unit_test(test_measure_growth),
       cmocka_unit_test(test_measure_nonfinite),
       cmocka_unit_test(test_measure_iters),
+      cmocka_unit_test(test_measure_lyapunov_se),
       cmocka_unit_test(test_agree),
       cmocka_unit_test(test_predict_simgd_bare),
       cmocka_unit_test(test_predict_altgd),
