@@ -1,0 +1,134 @@
+/* The environment interface: MuJoCo tasks with Gymnasium v5 semantics.
+ *
+ * Three layers, after MuJoCo's model/data split and GSL's step types:
+ *   gv_env_type  a const method table per task (hopper, walker2d, ...): sizes,
+ *                bounds, limits and the hooks that define observation, reward,
+ *                health and reset noise;
+ *   gv_env_task  a type plus its loaded, immutable mjModel; shared read-only
+ *                by every copy and every thread;
+ *   gv_env       one copy's episode state: its own mjData, step counter, the
+ *                last observation and reward terms, warning counters.
+ * The facts each task follows are in /work/shared/REFERENCES.md section 6;
+ * every deliberate difference from Gymnasium is listed in docs/envs.md. */
+#ifndef GV_ENVS_ENV_H
+#define GV_ENVS_ENV_H
+
+#include <gsl/gsl_rng.h>
+#include <mujoco/mujoco.h>
+
+#include "core/status.h"
+
+/* The additive parts of one step's reward, kept for inspection and tests:
+ * reward = forward + healthy - ctrl_cost - contact_cost - dist_cost. */
+typedef struct gv_env_terms {
+  double x_velocity;   /* root x velocity over the env step, (x_after - x_before) / dt */
+  double forward;      /* forward weight * x_velocity (0 for reacher, pendulum) */
+  double healthy;      /* survival bonus paid this step (0 on the terminating step, v5) */
+  double ctrl_cost;    /* ctrl weight * |action|^2 */
+  double contact_cost; /* ant: 5e-4 * |clip(cfrc_ext[1:], -1, 1)|^2 */
+  double dist_cost;    /* reacher: |fingertip - target| after the physics step */
+} gv_env_terms;
+
+typedef struct gv_env_type gv_env_type;
+typedef struct gv_env_task gv_env_task;
+typedef struct gv_env gv_env;
+
+/* A task's method table.  Hooks receive the model and data only: a type has
+ * no state of its own, so one table serves any number of copies. */
+struct gv_env_type {
+  const char *name;       /* "hopper" */
+  const char *summary;    /* one line for `governor list` */
+  const char *model_file; /* MJCF file name inside the asset directory */
+  int obs_dim, act_dim;   /* observation and action sizes */
+  double act_low, act_high; /* bounds of every action dimension */
+  int max_steps;          /* time limit: truncated = 1 at this step count */
+  int frame_skip;         /* mj_step calls per env step */
+  double timestep;        /* expected model timestep, checked at load */
+  int nq, nv, nu, nbody;  /* expected model sizes, checked at load */
+  int needs_cfrc;         /* 1: call mj_rnePostConstraint after the step (cfrc_ext) */
+  int needs_kinematics;   /* 1: refresh xpos after the step (reward reads body positions) */
+
+  /* qpos, qvel := initial state + reset noise drawn from rng */
+  void (*reset)(const mjModel *m, mjData *d, gsl_rng *rng);
+  /* obs (obs_dim) from the current state */
+  void (*observe)(double *obs, const mjModel *m, const mjData *d);
+  /* 1 if the state is healthy (episode continues), 0 if it terminates */
+  int (*healthy)(const mjModel *m, const mjData *d);
+  /* reward terms after the physics step; x_before is qpos[0] before it */
+  void (*reward)(gv_env_terms *terms, const mjModel *m, const mjData *d,
+                 const double *action, double x_before, double dt, int healthy);
+};
+
+/* Registry: NULL-terminated, in a stable order. */
+extern const gv_env_type *const gv_env_types[];
+extern const gv_env_type gv_env_hopper, gv_env_walker2d, gv_env_halfcheetah,
+    gv_env_ant, gv_env_reacher, gv_env_inverted_pendulum;
+
+/* The type called `name`; on failure GV_ENOTFOUND with every valid name. */
+gv_status gv_env_type_find(const gv_env_type **type, const char *name, gv_err *err);
+
+/* Directory holding the MJCF files: $GV_ASSET_DIR if set, else the build-time
+ * GV_ASSET_DIR (the source tree's envs/assets). */
+const char *gv_env_asset_dir(void);
+
+struct gv_env_task {
+  const gv_env_type *type; /* method table (static storage) */
+  mjModel *model;          /* loaded MJCF, immutable after load (owned) */
+  double dt;               /* frame_skip * model timestep: seconds per env step */
+  char path[512];          /* the MJCF file loaded */
+};
+
+/* Load the task's model from asset_dir (NULL: gv_env_asset_dir()) and check it
+ * against the type's sizes and timestep.  mj_loadXML's message goes to err. */
+gv_status gv_env_task_alloc(gv_env_task **task, const char *name, const char *asset_dir,
+                            gv_err *err);
+void gv_env_task_free(gv_env_task *task);
+
+struct gv_env {
+  const gv_env_task *task; /* shared spec (not owned) */
+  mjData *d;               /* MuJoCo state of this copy (owned) */
+  gsl_rng *rng;            /* stream used by the last reset (borrowed from the caller) */
+  long t;                  /* env steps taken in this episode */
+  long episodes;           /* resets so far */
+  int started;             /* 1 after the first reset */
+  int done;                /* 1 when the episode ended (terminated or truncated) */
+  int unstable;            /* 1 if the last step went numerically unstable */
+  long n_unstable;         /* warning counter: unstable steps since alloc */
+  long n_mjwarn;           /* MuJoCo BADQPOS/BADQVEL/BADQACC warnings since alloc */
+  gv_env_terms terms;      /* reward terms of the last step */
+  double *obs;             /* last observation returned (obs_dim) */
+};
+
+gv_status gv_env_alloc(gv_env **env, const gv_env_task *task, gv_err *err);
+void gv_env_free(gv_env *env);
+
+/* Start an episode: MuJoCo reset, initial state + noise from rng (required),
+ * mj_forward, obs (obs_dim) written.  rng is kept as env->rng. */
+gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err);
+
+/* One env step with action (act_dim): ctrl := action, frame_skip mj_step
+ * calls, then observation, reward, health and time limit.  terminated and
+ * truncated may both be 1 (Gymnasium's TimeLimit does the same).  A
+ * non-finite action, a step before reset or after the episode ended gives
+ * GV_EINVAL and leaves the state untouched.  If the simulation goes unstable
+ * (non-finite state, or MuJoCo's bad qpos/qvel/qacc warnings, after which
+ * MuJoCo silently resets mjData) the step reports terminated = 1, reward 0,
+ * env->unstable = 1, n_unstable += 1, and obs is the last finite observation:
+ * never a NaN.  Any output pointer but obs may be NULL. */
+gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncated,
+                      gv_env *env, const double *action, gv_err *err);
+
+/* Health of the current state by the task's rule (1 for tasks that never end). */
+int gv_env_healthy(const gv_env *env);
+
+/* Observation of the current state (obs_dim), without stepping. */
+void gv_env_observe(double *obs, const gv_env *env);
+
+/* Throughput: env steps per second through gv_env_step (random actions,
+ * resets included) for `seconds`, and in *raw_mjstep_rate (may be NULL)
+ * bare mj_step calls per second on the same model with the same actions.
+ * Through the interface is efficient when rate * frame_skip approaches the
+ * raw rate.  Returns a negative value on failure. */
+double gv_env_bench(const char *task, double seconds, double *raw_mjstep_rate);
+
+#endif
