@@ -301,6 +301,8 @@ gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value)
   return summary_attr(rf->file, key, 0, NULL, value);
 }
 
+long long gv_run_h5(gv_runfile *rf) { return (long long)rf->file; }
+
 gv_status gv_run_set_status(gv_runfile *rf, const char *status) {
   if (set_attr_str(rf->file, "status", status) < 0) return GV_EIO;
   return H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0 ? GV_EIO : GV_OK;

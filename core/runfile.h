@@ -65,6 +65,10 @@ gv_status gv_run_summary_real(gv_runfile *rf, const char *key, double value);
 gv_status gv_run_summary_int(gv_runfile *rf, const char *key, int64_t value);
 gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value);
 
+/* The HDF5 file id, for components that write their own groups (nn/io.h
+ * saves a policy into /policy); call gv_run_flush after writing. */
+long long gv_run_h5(gv_runfile *rf);
+
 /* Root attribute status, written and flushed at once. */
 gv_status gv_run_set_status(gv_runfile *rf, const char *status);
 

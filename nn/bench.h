@@ -1,0 +1,19 @@
+/* Speed of the MLP engine against bare sgemm (docs/nn.md, "Speed").
+ *
+ * Times full training steps (zero_grad, forward, MSE gradient, backward, Adam)
+ * of the two reference shapes
+ *   (a) 11-64-64-3 tanh, batch 64      (PPO-sized; bar: >= 5x PyTorch)
+ *   (b) 23-256-256-1 relu, batch 256   (TD3 critic; bar: >= 70% of sgemm)
+ * and the same sequence of cblas_sgemm calls alone, with OpenBLAS on one
+ * thread.  Prints steps/s, GFLOP/s of the gemm work and the ratio of step
+ * time to bare-gemm time.  Takes about `seconds` in total. */
+#ifndef GV_NN_BENCH_H
+#define GV_NN_BENCH_H
+
+#include <stdio.h>
+
+#include "core/status.h"
+
+gv_status gv_nn_bench(FILE *out, double seconds);
+
+#endif
