@@ -22,6 +22,8 @@ unsigned gv_ctl_hooks(const gv_ctl_type *t) {
   if (t->vf_drift) m |= GV_HOOK_DRIFT;
   if (t->vf_diffusion) m |= GV_HOOK_DIFFUSION;
   if (t->update) m |= GV_HOOK_UPDATE;
+  if (t->loss_outputs || t->input_penalty || t->input_noise) m |= GV_HOOK_LOSS;
+  if (t->param_update) m |= GV_HOOK_PARAM;
   return m;
 }
 
@@ -165,6 +167,81 @@ gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const ch
     }
   }
   return GV_OK;
+}
+
+gv_status gv_ctl_stack_check_neural(const gv_ctl_stack *s, const char *game, gv_err *err) {
+  if (!s) return GV_OK;
+  for (size_t i = 0; i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    if (!(gv_ctl_hooks(t) & (GV_HOOK_LOSS | GV_HOOK_PARAM)))
+      return gv_fail(err, GV_ENOHOOK,
+                     "controller '%s' has no hook for game '%s' (it acts on closed-form vector "
+                     "fields only; neural games need a loss-, input- or parameter-level hook)",
+                     t->info.name, game);
+    if (t->input_penalty) {
+      gv_ctl_penalty pen;
+      gv_status st = t->input_penalty(s->items[i].par, &pen, err);
+      if (st != GV_OK) return st;
+    }
+  }
+  return GV_OK;
+}
+
+/* ------------------------------------------------------- neural hooks */
+
+double gv_ctl_stack_input_noise(const gv_ctl_stack *s) {
+  double v = 0.0;
+  for (size_t i = 0; s && i < s->n; ++i)
+    if (s->items[i].type->input_noise) {
+      double sd = s->items[i].type->input_noise(s->items[i].par);
+      v += sd * sd;
+    }
+  return sqrt(v);
+}
+
+size_t gv_ctl_stack_history(const gv_ctl_stack *s, size_t *batch) {
+  size_t cap = 0, b = 0;
+  for (size_t i = 0; s && i < s->n; ++i)
+    if (s->items[i].type->loss_history) {
+      size_t bi = 0, ci = s->items[i].type->loss_history(s->items[i].par, &bi);
+      if (ci > cap) cap = ci;
+      if (ci && bi > b) b = bi;
+    }
+  if (batch) *batch = cap ? b : 0;
+  return cap;
+}
+
+double gv_ctl_stack_loss_outputs(gv_ctl_stack *s, gv_ctl_outputs *o) {
+  double total = 0.0;
+  for (size_t i = 0; s && i < s->n; ++i) {
+    gv_ctl *c = &s->items[i];
+    if (c->type->loss_outputs) total += c->type->loss_outputs(c->par, c->state, c->rng, o);
+  }
+  return total;
+}
+
+int gv_ctl_stack_has_outputs(const gv_ctl_stack *s) {
+  for (size_t i = 0; s && i < s->n; ++i)
+    if (s->items[i].type->loss_outputs) return 1;
+  return 0;
+}
+
+size_t gv_ctl_stack_penalties(const gv_ctl_stack *s, gv_ctl_penalty *pen, size_t max) {
+  size_t k = 0;
+  for (size_t i = 0; s && i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    if (!t->input_penalty) continue;
+    if (k < max && t->input_penalty(s->items[i].par, &pen[k], NULL) != GV_OK) continue;
+    ++k;
+  }
+  return k;
+}
+
+void gv_ctl_stack_param_update(gv_ctl_stack *s, const float *pre, float *p, size_t n) {
+  for (size_t i = 0; s && i < s->n; ++i) {
+    gv_ctl *c = &s->items[i];
+    if (c->type->param_update) c->type->param_update(c->par, c->state, c->rng, pre, p, n);
+  }
 }
 
 /* ----------------------------------------------------------------- hooks */

@@ -7,9 +7,13 @@
  *     dx/dt, optionally a diffusion for SDE schemes;
  *   - update level: a perturbation or projection applied to the parameters
  *     after each discrete update (weight clipping, the public BMC code);
- *   - loss level (neural discriminators, see issue 3): declared below.
+ *   - loss level (neural games: MLP GANs, GAIL): terms on the
+ *     discriminator's outputs (gv_ctl_outputs), declarative input-gradient
+ *     penalties (gv_ctl_penalty), instance noise on every input D sees, and
+ *     parameter-level updates on D's flat float buffer after each optimiser
+ *     step (see "Neural games" below).
  * A controller asked to act on a game or scheme where it has no hook is a
- * config error naming both (gv_ctl_check). */
+ * config error naming both (gv_ctl_stack_check, gv_ctl_stack_check_neural). */
 #ifndef GV_CONTROLLERS_CTL_H
 #define GV_CONTROLLERS_CTL_H
 
@@ -45,15 +49,97 @@ typedef struct gv_vfgame {
   /* bare field when every sample the discriminator sees carries N(0, sigma^2)
    * noise (instance noise), as an exact expectation */
   void (*field_noisy)(const void *self, double sigma, const double *x, double *v);
+  /* d/dx of P_out = E_on (D - target)^2 / 2, D the discriminator's output
+   * probability, on the samples `on` (GV_CTL_ON_*), all n components (C-GAIL) */
+  void (*penalty_output)(const void *self, double target, int on, const double *x, double *g);
+  /* the part of the bare field that the generator's own regulariser
+   * contributes (one-step GAIL: the entropy bonus lambda H(pi)), n components */
+  void (*field_gen_reg)(const void *self, const double *x, double *v);
+  /* the field the generator would follow ascending -KL(generator || data),
+   * in the same coordinates and metric as `field`; zero on the discriminator
+   * (an oracle: it knows the data distribution) */
+  void (*field_gen_div)(const void *self, const double *x, double *v);
 } gv_vfgame;
+
+/* Sample sets of penalty_output. */
+enum {
+  GV_CTL_ON_EXPERT = 0,     /* real (expert) samples */
+  GV_CTL_ON_POLICY = 1,     /* generated (policy) samples */
+  GV_CTL_ON_BOTH = 2        /* one mean over equal-sized real and generated batches */
+};
 
 /* Hook levels, also used by schemes to say which they consume. */
 enum {
   GV_HOOK_DRIFT = 1,        /* vf_drift */
   GV_HOOK_DIFFUSION = 2,    /* vf_diffusion (needs an SDE scheme) */
   GV_HOOK_UPDATE = 4,       /* update (needs a discrete scheme) */
-  GV_HOOK_LOSS = 8          /* loss level (neural games) */
+  GV_HOOK_LOSS = 8,         /* loss level (neural games): loss_outputs, input_penalty,
+                               input_noise */
+  GV_HOOK_PARAM = 16        /* parameter level (neural games): param_update */
 };
+
+/* ---------------------------------------------------------- neural games
+ *
+ * A neural game (gan/mlpgan.c; GAIL later) trains a discriminator D, an MLP
+ * with one output: the logit l = D(x) (before any sigmoid).  Convention:
+ * both players MINIMISE their loss (L_D, L_G); a controller's term is added
+ * to the loss of the player named by `side` and the game backpropagates it
+ * through D (and, on the generator side, on into G).  Per discriminator step
+ * the game:
+ *   1. draws the real and generated batches; when the stack's input_noise is
+ *      sigma > 0, adds N(0, sigma^2) to every input D sees (instance noise);
+ *   2. evaluates D on [real | fake | history] in one pass, where history is
+ *      `hist_batch` samples drawn from a ring buffer of the last
+ *      `hist_capacity` real and generated samples (gv_ctl_stack_history; CLC
+ *      asks for one), and calls every loss_outputs hook with side DISC; the
+ *      hooks ADD dLoss/dlogit into the d* arrays (+=) and return their loss;
+ *   3. backpropagates the game loss and the hooks' terms, then evaluates each
+ *      input_penalty with gv_nn_penalty (nn/mlp.h) on the samples it names,
+ *      accumulating into D's gradient;
+ *   4. takes the optimiser step, then calls every param_update hook on D's
+ *      parameters (nn/mlp.h's flat buffer) with a copy of their pre-step
+ *      values.
+ * Per generator step it evaluates D on [fake | real] and calls loss_outputs
+ * with side GEN (the hooks' d* on `fake` flow through D into G; D's own
+ * parameters are not updated in that step). */
+
+enum {
+  GV_CTL_SIDE_DISC = 0,     /* the term is part of the discriminator's loss */
+  GV_CTL_SIDE_GEN = 1       /* ... of the generator's loss */
+};
+
+/* D's logits handed to loss_outputs.  Arrays without samples are NULL with
+ * a zero count.  A hook only reads the logits and only adds to the d*. */
+typedef struct gv_ctl_outputs {
+  int side;                 /* GV_CTL_SIDE_*: whose loss is being formed */
+  size_t nreal;             /* real samples in this step's batch */
+  size_t nfake;             /* generated samples in this step's batch */
+  size_t nhist;             /* history samples (past real and generated, mixed) */
+  const float *real;        /* D logits on the real batch (nreal) */
+  const float *fake;        /* D logits on the generated batch (nfake) */
+  const float *hist;        /* D logits on history samples (nhist); NULL when none */
+  float *dreal;             /* dLoss/dlogit on real, accumulated (+=) (nreal) */
+  float *dfake;             /* dLoss/dlogit on fake, accumulated (+=) (nfake) */
+  float *dhist;             /* dLoss/dlogit on history, accumulated (+=) (nhist) */
+} gv_ctl_outputs;
+
+/* Where an input-gradient penalty is evaluated. */
+typedef enum {
+  GV_CTL_PEN_REAL,          /* on the real batch (R1) */
+  GV_CTL_PEN_FAKE,          /* on the generated batch (R2) */
+  GV_CTL_PEN_INTERP         /* on x_hat = e x_real + (1 - e) x_fake, e ~ U(0, 1) per
+                               sample from the game's stream (WGAN-GP) */
+} gv_ctl_pen_at;
+
+/* Declarative penalty: the game computes it with gv_nn_penalty on D's logit,
+ * so every game shares one double-backprop implementation. */
+typedef struct gv_ctl_penalty {
+  gv_ctl_pen_at at;         /* which samples */
+  int gp;                   /* 0: zero-centred, value (coef/2) mean |dD/dx|^2
+                               (GV_NN_PENALTY_R1); 1: coef mean (|dD/dx| - 1)^2
+                               (GV_NN_PENALTY_GP) */
+  double coef;              /* gv_nn_penalty's coef */
+} gv_ctl_penalty;
 
 typedef struct gv_ctl_type {
   gv_component info;        /* FIRST member: name, summary, cite, params */
@@ -77,6 +163,25 @@ typedef struct gv_ctl_type {
    * b ~ N(0, 1) per step shared by all components (plus higher-order terms);
    * returns s.  NULL: the update hook is deterministic. */
   double (*update_noise_scale)(const void *par);
+
+  /* ---- neural games (see "neural games" above); any may be NULL ---- */
+  /* Loss on D's logits for the player o->side: adds dLoss/dlogit into o->d*
+   * and returns the term's value (0 when the controller does not act on
+   * that side).  rng is the controller's own stream (BMC's white noise). */
+  double (*loss_outputs)(const void *par, void *state, gsl_rng *rng, gv_ctl_outputs *o);
+  /* History the controller wants in o->hist: returns the ring-buffer
+   * capacity per kind (real, generated) and writes the samples evaluated per
+   * step to *batch; 0: none.  NULL: none. */
+  size_t (*loss_history)(const void *par, size_t *batch);
+  /* Fills *pen; GV_ECONFIG (message naming the controller) when the
+   * parameters have no gv_nn_penalty form (WGAN-GP with g0 != 1). */
+  gv_status (*input_penalty)(const void *par, gv_ctl_penalty *pen, gv_err *err);
+  /* Standard deviation of the Gaussian noise added to every input D sees. */
+  double (*input_noise)(const void *par);
+  /* After each optimiser step of D: p (n) are D's parameters, modified in
+   * place; pre (n) their values before the step. */
+  void (*param_update)(const void *par, void *state, gsl_rng *rng, const float *pre, float *p,
+                       size_t n);
 } gv_ctl_type;
 
 /* Bitmask of the hook levels a controller type has. */
@@ -110,6 +215,29 @@ void gv_ctl_stack_free(gv_ctl_stack *s);
  * `scheme_hooks` (GV_HOOK_*): GV_ENOHOOK naming controller, game and scheme. */
 gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
                              unsigned scheme_hooks, gv_err *err);
+
+/* Checks every controller can act on the neural game `game` (an MLP GAN,
+ * GAIL): each needs a loss-level or parameter-level hook (else GV_ENOHOOK:
+ * "controller 'consensus' has no hook for game 'mlpgan' ..."), and its
+ * input_penalty must have a gv_nn_penalty form. */
+gv_status gv_ctl_stack_check_neural(const gv_ctl_stack *s, const char *game, gv_err *err);
+
+/* Neural games: combined hooks.  Instance noise: the standard deviation of
+ * the sum of every controller's independent noise, sqrt(sum sigma_i^2). */
+double gv_ctl_stack_input_noise(const gv_ctl_stack *s);
+/* Largest history any controller asks for (capacity per kind; *batch the
+ * largest per-step sample count); 0 when none. */
+size_t gv_ctl_stack_history(const gv_ctl_stack *s, size_t *batch);
+/* Sum of every loss_outputs hook; gradients accumulate into o->d*. */
+double gv_ctl_stack_loss_outputs(gv_ctl_stack *s, gv_ctl_outputs *o);
+/* 1 when some controller has a loss_outputs hook. */
+int gv_ctl_stack_has_outputs(const gv_ctl_stack *s);
+/* Penalties of the stack in order, at most max into pen; returns how many
+ * there are (call with max 0 to count).  Assumes gv_ctl_stack_check_neural
+ * passed. */
+size_t gv_ctl_stack_penalties(const gv_ctl_stack *s, gv_ctl_penalty *pen, size_t max);
+/* Applies every param_update hook in order. */
+void gv_ctl_stack_param_update(gv_ctl_stack *s, const float *pre, float *p, size_t n);
 
 /* dx += sum of drifts. */
 void gv_ctl_stack_drift(const gv_ctl_stack *s, const gv_vfgame *g, const double *x, double *dx);

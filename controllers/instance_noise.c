@@ -3,7 +3,9 @@
  * the discriminator sees carries N(0, sigma^2) noise.  The controlled field
  * is the exact expectation, so the drift is field_noisy(sigma, x) - field(x)
  * on all components.  Dirac Jacobian eigenvalues at (0, 0):
- * f''(0) sigma^2 +- sqrt(f''(0)^2 sigma^4 - f'(0)^2). */
+ * f''(0) sigma^2 +- sqrt(f''(0)^2 sigma^4 - f'(0)^2).  On neural games the
+ * game adds the noise itself to every real and generated input of D, in
+ * both players' steps (Sonderby et al. 2016, arXiv 1610.04490, sec. 3). */
 #include <math.h>
 #include <stdlib.h>
 
@@ -36,6 +38,10 @@ static void instance_noise_drift(const void *par, const gv_vfgame *g, const doub
   if (vn != local) free(vn);
 }
 
+static double instance_noise_sigma(const void *par) {
+  return ((const instance_noise_params *)par)->sigma;
+}
+
 static gv_status instance_noise_check(const void *par, const gv_vfgame *g, gv_err *err) {
   (void)par;
   if (!g->field_noisy)
@@ -52,4 +58,5 @@ const gv_ctl_type gv_ctl_instance_noise = {
              instance_noise_specs, sizeof(instance_noise_params)},
     .vf_check = instance_noise_check,
     .vf_drift = instance_noise_drift,
+    .input_noise = instance_noise_sigma,
 };

@@ -44,6 +44,24 @@ static void r2_drift(const void *par, const gv_vfgame *g, const double *x, doubl
   penalty_drift(g->penalty_fake, ((const r1_params *)par)->gamma, g, x, dx);
 }
 
+/* Neural games: R1 = (gamma/2) E|grad_x D|^2 is gv_nn_penalty's R1 form with
+ * coef gamma, on the real batch (R1) or the generated one (R2). */
+static gv_status r1_penalty(const void *par, gv_ctl_penalty *pen, gv_err *err) {
+  (void)err;
+  pen->at = GV_CTL_PEN_REAL;
+  pen->gp = 0;
+  pen->coef = ((const r1_params *)par)->gamma;
+  return GV_OK;
+}
+
+static gv_status r2_penalty(const void *par, gv_ctl_penalty *pen, gv_err *err) {
+  (void)err;
+  pen->at = GV_CTL_PEN_FAKE;
+  pen->gp = 0;
+  pen->coef = ((const r1_params *)par)->gamma;
+  return GV_OK;
+}
+
 static gv_status r1_check(const void *par, const gv_vfgame *g, gv_err *err) {
   (void)par;
   if (!g->penalty_real)
@@ -70,6 +88,7 @@ const gv_ctl_type gv_ctl_r1 = {
              sizeof(r1_params)},
     .vf_check = r1_check,
     .vf_drift = r1_drift,
+    .input_penalty = r1_penalty,
 };
 
 const gv_ctl_type gv_ctl_r2 = {
@@ -78,4 +97,5 @@ const gv_ctl_type gv_ctl_r2 = {
              sizeof(r1_params)},
     .vf_check = r2_check,
     .vf_drift = r2_drift,
+    .input_penalty = r2_penalty,
 };

@@ -33,6 +33,23 @@ static void wgan_gp_drift(const void *par, const gv_vfgame *g, const double *x, 
   if (gr != local) free(gr);
 }
 
+/* Neural games: (gamma/2) E(|grad D| - g0)^2 on interpolates is gv_nn_penalty's
+ * GP form coef (|grad D| - 1)^2 with coef = gamma / 2 when g0 = 1 (so
+ * Gulrajani's lambda = 10 is gamma = 20 here).  gv_nn_penalty fixes the
+ * target at 1, so another g0 is a config error rather than a silent change. */
+static gv_status wgan_gp_penalty(const void *par, gv_ctl_penalty *pen, gv_err *err) {
+  const wgan_gp_params *p = par;
+  if (p->target != 1.0)
+    return gv_fail(err, GV_ECONFIG,
+                   "controller 'wgan_gp': target %g: neural games support only target 1 "
+                   "(gv_nn_penalty's gradient penalty)",
+                   p->target);
+  pen->at = GV_CTL_PEN_INTERP;
+  pen->gp = 1;
+  pen->coef = 0.5 * p->gamma;
+  return GV_OK;
+}
+
 static gv_status wgan_gp_check(const void *par, const gv_vfgame *g, gv_err *err) {
   (void)par;
   if (!g->penalty_gp)
@@ -49,4 +66,5 @@ const gv_ctl_type gv_ctl_wgan_gp = {
              sizeof(wgan_gp_params)},
     .vf_check = wgan_gp_check,
     .vf_drift = wgan_gp_drift,
+    .input_penalty = wgan_gp_penalty,
 };

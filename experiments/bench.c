@@ -12,8 +12,12 @@
 #include "experiments/experiment.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
+#include "nn/bench.h"
 
 extern const gv_experiment gv_exp_dirac;
+/* experiments/rl.c */
+int gv_rl_bench_env(double seconds);
+int gv_rl_bench_ppo(double seconds);
 
 /* Baseline: simultaneous GD on the standard Dirac-GAN written out by hand,
  * v_theta = -psi f'(psi theta), v_psi = theta f'(psi theta), f'(t) = 1/(1+e^t). */
@@ -125,6 +129,16 @@ static int bench_dirac(double seconds) {
   return s == GV_OK ? 0 : 1;
 }
 
+/* The MLP engine's training step against bare sgemm (nn/bench.h); the
+ * PyTorch comparison of the issue's bars is scripts/bench_nn.py, which runs
+ * this and reads its "nn_..." lines. */
+static int bench_nn(double seconds) {
+  printf("## governor bench nn\n\n");
+  gv_status st = gv_nn_bench(stdout, seconds);
+  fflush(stdout);
+  return gv_exit_code(st);
+}
+
 int gv_bench_main(int argc, char **argv) {
   const char *what = "dirac";
   double seconds = 1.0;
@@ -132,7 +146,19 @@ int gv_bench_main(int argc, char **argv) {
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
     else what = argv[i];
   }
-  if (!strcmp(what, "dirac") || !strcmp(what, "all")) return bench_dirac(seconds);
-  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, all)\n", what);
+  if (!strcmp(what, "dirac")) return bench_dirac(seconds);
+  if (!strcmp(what, "env")) return gv_rl_bench_env(seconds);
+  if (!strcmp(what, "ppo")) return gv_rl_bench_ppo(seconds * 10);
+  if (!strcmp(what, "nn")) return bench_nn(seconds * 4);
+  if (!strcmp(what, "all")) {
+    int rc = bench_dirac(seconds);
+    int re = gv_rl_bench_env(seconds);
+    int rp = gv_rl_bench_ppo(seconds * 10);
+    int rn = bench_nn(seconds * 4);
+    if (rn > rp) rp = rn;
+    return rc > re ? (rc > rp ? rc : rp) : (re > rp ? re : rp);
+  }
+  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, env, ppo, nn, all)\n",
+          what);
   return 2;
 }

@@ -13,9 +13,15 @@
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 
-extern const gv_experiment gv_exp_dirac;
+extern const gv_experiment gv_exp_dirac, gv_exp_mlpgan;
+extern const gv_experiment gv_exp_rl;
+extern const gv_experiment gv_exp_onestep;
+/* experiments/rl.c: demonstrations and policy files */
+int gv_rl_record_main(int argc, char **argv);
+int gv_rl_export_main(int argc, char **argv);
 
-static const gv_component *const games[] = {&gv_exp_dirac.info, NULL};
+static const gv_component *const games[] = {&gv_exp_dirac.info, &gv_exp_mlpgan.info,
+                                            &gv_exp_rl.info, &gv_exp_onestep.info, NULL};
 const gv_registry gv_game_registry = {"game", "what is trained (the config's game.kind)", games};
 
 static const char usage[] =
@@ -29,7 +35,12 @@ static const char usage[] =
     "                                     eigenvalues against one parameter\n"
     "  plot [--kind phase|distance|eig|lyapunov|auto] [--out PNG] RUN.h5...\n"
     "  list [game|scheme|controller]      registered components with their parameters\n"
-    "  bench [dirac] [--seconds S]        benchmarks (docs/benchmarks.md)\n"
+    "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
+    "         [--random-episodes R] [--eval-episodes E]\n"
+    "                                     record deterministic demonstrations of a saved policy\n"
+    "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
+    "                                     copy a run's policy to a standalone file\n"
+    "  bench [dirac|env|ppo|nn|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
 static int bad_usage(const char *msg) {
@@ -505,6 +516,8 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
   if (!strcmp(cmd, "list")) return cmd_list(argc, argv);
   if (!strcmp(cmd, "bench")) return gv_bench_main(argc, argv);
+  if (!strcmp(cmd, "record")) return gv_rl_record_main(argc, argv);
+  if (!strcmp(cmd, "export")) return gv_rl_export_main(argc, argv);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     printf("%s", usage);
     return 0;

@@ -11,6 +11,7 @@
 #include <gsl/gsl_integration.h>
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 /* ------------------------------------------------------- scalar functions */
 
@@ -204,6 +205,7 @@ void gv_dirac_init(gv_dirac *d, const gv_dirac_params *p) {
   gsl_integration_fixed_free(w);
 
   gv_vfgame *vf = &d->vf;
+  memset(vf, 0, sizeof *vf); /* capability hooks this game lacks stay NULL */
   vf->name = "dirac";
   vf->n = 2;
   vf->gen0 = 0;

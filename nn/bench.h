@@ -5,8 +5,13 @@
  *   (a) 11-64-64-3 tanh, batch 64      (PPO-sized; bar: >= 5x PyTorch)
  *   (b) 23-256-256-1 relu, batch 256   (TD3 critic; bar: >= 70% of sgemm)
  * and the same sequence of cblas_sgemm calls alone, with OpenBLAS on one
- * thread.  Prints steps/s, GFLOP/s of the gemm work and the ratio of step
- * time to bare-gemm time.  Takes about `seconds` in total. */
+ * thread, interleaved in rounds (a chunk of steps, a chunk of bare gemms) so
+ * that both see the same load on a shared machine; figures are medians over
+ * rounds.  Prints a markdown table (steps/s, GFLOP/s of the gemm work, the
+ * ratio of bare-gemm time to step time) and then one machine-readable
+ * "name value" line per figure, nn_<a|b>_{steps_per_s, step_us, sgemm_us,
+ * step_gflops, sgemm_gflops, sgemm_fraction} (scripts/bench_nn.py reads
+ * them).  Takes about `seconds` in total. */
 #ifndef GV_NN_BENCH_H
 #define GV_NN_BENCH_H
 

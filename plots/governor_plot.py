@@ -13,8 +13,16 @@ KIND:
             sweep of the regularised Dirac-GAN)
   lyapunov  replica studies: histograms of /arrays/replica_iters_to_converge
             (-1 = never) and /arrays/replica_lyapunov, one column per file
+  samples   MLP GANs (kind "mlpgan"): a grid of sample scatters over time, one row
+            per run name (the first file of each name; -seedN suffixes removed),
+            one column per snapshot /arrays/samples_STEP, the modes /arrays/modes
+            marked
+  gan-metrics  MLP GANs: curves of /series/{modes, hq, kl, swd, d_loss, g_loss,
+            ctl_loss, d_real, d_fake}; files whose names differ only by a -seedN
+            suffix are drawn as mean with a min-max band
   auto      per file from the root attribute `kind`: "scan" -> eig, "dirac" ->
-            phase (OUT.png) and distance (OUT-distance.png); other kinds by content
+            phase (OUT.png) and distance (OUT-distance.png), "mlpgan" -> samples
+            (OUT.png) and gan-metrics (OUT-metrics.png); other kinds by content
 
 Exit codes: 0 success, 1 a plot could not be drawn, 2 bad input (missing file,
 not a governor run, wrong kind, missing data).
@@ -43,7 +51,7 @@ except ImportError as exc:  # the wrong interpreter is the usual cause
     )
     sys.exit(2)
 
-KINDS = ("phase", "distance", "eig", "lyapunov", "auto")
+KINDS = ("phase", "distance", "eig", "lyapunov", "samples", "gan-metrics", "auto")
 MAX_PANELS = 16          # phase panels per figure; more files are dropped with a warning
 MAX_ARROWS = 25          # quiver arrows per axis (the field grid is subsampled)
 
@@ -450,6 +458,139 @@ def plot_lyapunov(runs, out, title=None):
     savefig(fig, out)
 
 
+# ------------------------------------------------------------------ MLP GANs
+
+MAX_SAMPLE_ROWS = 12     # run names in a samples figure; more are dropped with a warning
+GAN_SERIES = (("modes", "modes covered"), ("hq", "high-quality share"),
+              ("kl", "KL(modes || uniform)"), ("swd", "sliced Wasserstein-1"),
+              ("d_loss", "D loss"), ("g_loss", "G loss"), ("ctl_loss", "controller loss"),
+              ("d_real", "mean D on real"), ("d_fake", "mean D on fake"))
+
+
+def seedless(name):
+    """Run name without a trailing -seedN (the sweep's name for a seed axis)."""
+    i = name.rfind("-seed")
+    if i > 0 and name[i + 5:].isdigit():
+        return name[:i]
+    return name
+
+
+def group_by_seedless(runs):
+    groups, order = {}, []
+    for r in runs:
+        key = seedless(r.name)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(r)
+    return [(n, groups[n]) for n in order]
+
+
+def snapshots(run):
+    """[(step, (n, 2) array)] of /arrays/samples_STEP, by step."""
+    out = []
+    for k, v in run.arrays.items():
+        if k.startswith("samples_") and k[8:].isdigit():
+            a = np.asarray(v, dtype=np.float64)
+            if a.ndim == 2 and a.shape[1] == 2:
+                out.append((int(k[8:]), a))
+    return sorted(out, key=lambda t: t[0])
+
+
+def plot_samples(runs, out, title=None):
+    rows = []
+    for name, group in group_by_seedless(runs):
+        snaps = snapshots(group[0])
+        if not snaps:
+            warn("%s: no /arrays/samples_STEP" % group[0].path)
+            continue
+        rows.append((name, group[0], snaps))
+    if not rows:
+        raise BadInput("samples: no file has /arrays/samples_STEP (n x 2)")
+    if len(rows) > MAX_SAMPLE_ROWS:
+        warn("samples: %d run names, drawing the first %d" % (len(rows), MAX_SAMPLE_ROWS))
+        rows = rows[:MAX_SAMPLE_ROWS]
+    ncol = max(len(s) for _, _, s in rows)
+    fig, axes = plt.subplots(len(rows), ncol, figsize=(2.1 * ncol + 0.8, 2.1 * len(rows) + 0.4),
+                             squeeze=False)
+    for i, (name, run, snaps) in enumerate(rows):
+        modes = run.arrays.get("modes")
+        modes = None if modes is None else np.asarray(modes, dtype=np.float64).reshape(-1, 2)
+        lim = 1.0
+        if modes is not None and modes.size:
+            lim = 1.25 * float(np.max(np.abs(modes))) + 0.5
+        for j in range(ncol):
+            ax = axes[i][j]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if j >= len(snaps):
+                ax.axis("off")
+                continue
+            step, x = snaps[j]
+            x = x[np.all(np.isfinite(x), axis=1)]
+            if modes is not None:
+                ax.plot(modes[:, 0], modes[:, 1], "x", color="C3", ms=5, mew=1.2)
+            ax.plot(x[:, 0], x[:, 1], ".", color="C0", ms=1.5, alpha=0.5)
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_aspect("equal")
+            ax.set_title("step %d" % step, fontsize=7)
+            if j == 0:
+                ax.set_ylabel(name, fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    savefig(fig, out)
+
+
+def plot_gan_metrics(runs, out, title=None):
+    have = [(k, lab) for k, lab in GAN_SERIES if any(k in r.series for r in runs)]
+    if not have:
+        raise BadInput("gan-metrics: no file has the MLP-GAN series (/series/modes, hq, ...)")
+    rows, cols = grid_shape(len(have))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.0 * rows), squeeze=False)
+    groups = group_by_seedless(runs)
+    for p, (key, label) in enumerate(have):
+        ax = axes[p // cols][p % cols]
+        for i, (name, group) in enumerate(groups):
+            g = [r for r in group if key in r.series]
+            if not g:
+                continue
+            color = "C%d" % (i % 10)
+            if len(g) == 1:
+                step, val = g[0].series[key]
+                ax.plot(step, val, color=color, lw=1.0, label=name)
+                continue
+            steps = np.unique(np.concatenate([r.series[key][0] for r in g]))
+            M = np.full((len(g), steps.size), np.nan)
+            for k, r in enumerate(g):
+                s, v = r.series[key]
+                s, idx = np.unique(s, return_index=True)
+                v = np.array(v[idx], dtype=np.float64)
+                v[~np.isfinite(v)] = np.nan
+                M[k, np.searchsorted(steps, s)] = v
+            with warnings.catch_warnings():  # all-NaN columns: NaN, no warning
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(M, axis=0)
+                lo = np.nanmin(M, axis=0)
+                hi = np.nanmax(M, axis=0)
+            ax.fill_between(steps, lo, hi, color=color, alpha=0.2, lw=0)
+            ax.plot(steps, mean, color=color, lw=1.2,
+                    label="%s (mean, min-max of %d)" % (name, len(g)))
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("generator step", fontsize=8)
+        ax.grid(True, lw=0.3, alpha=0.5)
+        if key == "swd":
+            ax.set_yscale("log")
+    for p in range(len(have), rows * cols):
+        axes[p // cols][p % cols].axis("off")
+    axes[0][0].legend(fontsize=6)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    savefig(fig, out)
+
+
 # ------------------------------------------------------------------ auto
 
 
@@ -459,10 +600,13 @@ def suffixed(out, suffix):
 
 
 def plot_auto(runs, out, title=None):
-    scans, phase, dist, repl = [], [], [], []
+    scans, phase, dist, repl, gan = [], [], [], [], []
     for r in runs:
         if r.kind == "scan":
             scans.append(r)
+            continue
+        if r.kind == "mlpgan" or "hq" in r.series:
+            gan.append(r)
             continue
         has_replica = any(k.startswith("replica_") for k in r.arrays)
         if has_replica:
@@ -473,11 +617,16 @@ def plot_auto(runs, out, title=None):
             dist.append(r)
         if not (has_replica or r in phase or r in dist):
             warn("%s: kind %r with nothing auto can plot" % (r.path, r.kind))
-    if not (scans or phase or dist or repl):
+    if not (scans or phase or dist or repl or gan):
         raise BadInput("auto: nothing to plot")
     main_used = False
+    if gan:
+        if any(snapshots(r) for r in gan):
+            plot_samples(gan, out, title)
+            main_used = True
+        plot_gan_metrics(gan, suffixed(out, "-metrics"), title)
     if phase:
-        plot_phase(phase, out, title)
+        plot_phase(phase, out if not main_used else suffixed(out, "-phase"), title)
         main_used = True
     if dist:
         plot_distance(dist, suffixed(out, "-distance"), title)
@@ -509,6 +658,8 @@ def main(argv=None):
             "distance": plot_distance,
             "eig": plot_eig,
             "lyapunov": plot_lyapunov,
+            "samples": plot_samples,
+            "gan-metrics": plot_gan_metrics,
             "auto": plot_auto,
         }[args.kind](runs, args.out, args.title)
     except BadInput as exc:

@@ -149,6 +149,29 @@ def write_replicas(path, name, seed, R=64):
 # ------------------------------------------------------------ checks
 
 
+def write_mlpgan(path, name, seed, steps=1000, snaps=3, spread=0.3):
+    """An MLP-GAN run: metric series, the modes and sample snapshots."""
+    rng = np.random.default_rng(seed)
+    ang = 2 * np.pi * np.arange(8) / 8
+    modes = 2 * np.stack([np.cos(ang), np.sin(ang)], axis=1)
+    with h5py.File(path, "w") as f:
+        root(f, "mlpgan", name, seed)
+        step = np.arange(0, steps + 1, 100)
+        t = step / steps
+        for key, val in (("modes", 8 * t), ("hq", 0.9 * t), ("kl", 1 - t),
+                         ("swd", 0.05 + np.exp(-3 * t)), ("d_loss", 1.3 + 0.1 * t),
+                         ("g_loss", 0.8 + 0.05 * rng.standard_normal(t.size)),
+                         ("ctl_loss", 0 * t), ("d_real", 0.1 * t), ("d_fake", -0.1 * t)):
+            series(f, key, step, val)
+        f.create_dataset("arrays/modes", data=modes)
+        for k in range(snaps + 1 if snaps else 0):
+            s = k * steps // snaps
+            x = modes[rng.integers(0, 8, 200)] + spread * (1 - k / snaps + 0.1) * \
+                rng.standard_normal((200, 2))
+            d = f.create_dataset("arrays/samples_%d" % s, data=x)
+            d.attrs["step"] = np.int64(s)
+
+
 class Checker:
     def __init__(self):
         self.failures = []
@@ -215,6 +238,12 @@ def main():
         write_scan(P("scan_b.h5"), as_bytes=True)
         write_replicas(P("rep_a.h5"), "replicas rho1 0.1", 31)
         write_replicas(P("rep_b.h5"), "replicas rho1 0.05", 32)
+        gans = []
+        for nm in ("ring-none", "ring-clc"):
+            for sd in (0, 1, 2):
+                gans.append(P("%s-seed%d.h5" % (nm, sd)))
+                write_mlpgan(gans[-1], "%s-seed%d" % (nm, sd), sd, steps=1000 + 100 * sd)
+        write_mlpgan(P("gan_one.h5"), "ring-bmc", 9, snaps=0)
         with h5py.File(P("notrun.h5"), "w") as f:  # HDF5 without `version`
             f.attrs["kind"] = "dirac"
         with open(P("garbage.h5"), "w") as fh:
@@ -242,6 +271,13 @@ def main():
             ck.png(P("sub/auto-eig.png"), "auto (eig)")
         if ck.run(["auto", P("scan.h5"), "--out", P("auto_scan.png")]):
             ck.png(P("auto_scan.png"), "auto (scan only)")
+        if ck.run(["samples"] + gans + [P("gan_one.h5"), "--out", P("samples.png")]):
+            ck.png(P("samples.png"), "samples")
+        if ck.run(["gan-metrics"] + gans + [P("gan_one.h5"), "--out", P("ganm.png")]):
+            ck.png(P("ganm.png"), "gan-metrics (seed bands)")
+        if ck.run(["auto", gans[0], "--out", P("auto_gan.png")]):
+            ck.png(P("auto_gan.png"), "auto (mlpgan samples)")
+            ck.png(P("auto_gan-metrics.png"), "auto (mlpgan metrics)")
 
         # bad input: exit 2 with a message
         for name, argv in (
@@ -250,6 +286,8 @@ def main():
             ("not HDF5", ["phase", P("garbage.h5"), "--out", P("x.png")]),
             ("eig on a dirac run", ["eig", P("r1_03.h5"), "--out", P("x.png")]),
             ("lyapunov without replicas", ["lyapunov", P("r1_03.h5"), "--out", P("x.png")]),
+            ("samples on a dirac run", ["samples", P("r1_03.h5"), "--out", P("x.png")]),
+            ("gan-metrics on a dirac run", ["gan-metrics", P("r1_03.h5"), "--out", P("x.png")]),
             ("unknown kind", ["bode", P("r1_03.h5"), "--out", P("x.png")]),
         ):
             p = ck.run(argv, expect_rc=2)

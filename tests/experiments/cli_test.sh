@@ -39,7 +39,7 @@ expect 2 "e3.yaml:4: controllers.0.gamma: -1 is out of range (allowed: numbers i
 printf 'game: {kind: dirac}\ncontrollers: [{kind: r7}]\n' >"$T/e4.yaml"
 expect 2 "controllers.0.kind: unknown controller 'r7' (allowed: none, r1, r2" -- "$GV" check "$T/e4.yaml"
 printf 'game: {kind: diraq}\n' >"$T/e5.yaml"
-expect 2 "e5.yaml:1: game.kind: unknown game 'diraq' (allowed: dirac)" -- "$GV" check "$T/e5.yaml"
+expect 2 "e5.yaml:1: game.kind: unknown game 'diraq' (allowed: dirac, mlpgan" -- "$GV" check "$T/e5.yaml"
 printf 'game: {kind: dirac}\nscheme: {kind: simgd}\ncontrollers: [{kind: bmc}]\n' >"$T/e6.yaml"
 expect 2 "bmc" -- "$GV" check "$T/e6.yaml"
 grep -q "sde" "$T/err" && ok || bad "bmc on simgd should name the sde scheme: $(cat "$T/err")"

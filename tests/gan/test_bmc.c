@@ -259,8 +259,9 @@ static void test_noise_scale(void **state) {
   assert_near(t->update_noise_scale(s.items[0].par), 0.001, 0); /* public default */
   gv_ctl_stack_free(&s);
   assert_null(gv_ctl_find("bmc")->update_noise_scale);
-  assert_int_equal(gv_ctl_hooks(gv_ctl_find("bmc")), GV_HOOK_DIFFUSION);
-  assert_int_equal(gv_ctl_hooks(t), GV_HOOK_UPDATE);
+  /* plus their neural-game forms: bmc on D's outputs, bmc_update on D's parameters */
+  assert_int_equal(gv_ctl_hooks(gv_ctl_find("bmc")), GV_HOOK_DIFFUSION | GV_HOOK_LOSS);
+  assert_int_equal(gv_ctl_hooks(t), GV_HOOK_UPDATE | GV_HOOK_PARAM);
 }
 
 int main(void) {

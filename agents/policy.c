@@ -1,0 +1,371 @@
+/* Running statistics, the diagonal Gaussian and the policy group
+ * (agents/policy.h). */
+#include "agents/policy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/io.h"
+
+/* ------------------------------------------------------------ running stats */
+
+gv_status gv_rms_alloc(gv_rms **out, int dim, double count0, gv_err *err) {
+  *out = NULL;
+  if (dim < 1) return gv_fail(err, GV_EINVAL, "rms: dimension %d (allowed: >= 1)", dim);
+  gv_rms *r = calloc(1, sizeof *r + 2 * (size_t)dim * sizeof(double));
+  if (!r) return gv_fail(err, GV_ENOMEM, "rms: out of memory");
+  r->dim = dim;
+  r->mean = (double *)(r + 1);
+  r->var = r->mean + dim;
+  gv_rms_reset(r, count0);
+  *out = r;
+  return GV_OK;
+}
+
+void gv_rms_free(gv_rms *rms) { free(rms); }
+
+void gv_rms_reset(gv_rms *r, double count0) {
+  r->count = count0;
+  for (int j = 0; j < r->dim; ++j) {
+    r->mean[j] = 0.0;
+    r->var[j] = 1.0;
+  }
+}
+
+void gv_rms_update(gv_rms *r, const double *x, int n) {
+  if (n < 1) return;
+  const int d = r->dim;
+  const double bc = (double)n, tot = r->count + bc;
+  for (int j = 0; j < d; ++j) {
+    /* two passes over the batch: mean, then the centred sum of squares */
+    double s = 0.0;
+    for (int i = 0; i < n; ++i) s += x[(size_t)i * d + j];
+    const double bm = s / bc;
+    double m2b = 0.0;
+    for (int i = 0; i < n; ++i) {
+      const double e = x[(size_t)i * d + j] - bm;
+      m2b += e * e;
+    }
+    /* Chan et al.: M2 = M2_a + M2_b + delta^2 n_a n_b / (n_a + n_b) */
+    const double delta = bm - r->mean[j];
+    const double m2 = r->var[j] * r->count + m2b + delta * delta * r->count * bc / tot;
+    r->mean[j] += delta * bc / tot;
+    r->var[j] = m2 / tot;
+  }
+  r->count = tot;
+}
+
+void gv_rms_normalize(float *out, const gv_rms *r, const double *x, int n, double eps,
+                      double clip) {
+  const int d = r->dim;
+  for (int j = 0; j < d; ++j) {
+    const double m = r->mean[j], inv = 1.0 / sqrt(r->var[j] + eps);
+    for (int i = 0; i < n; ++i) {
+      double z = (x[(size_t)i * d + j] - m) * inv;
+      z = z < -clip ? -clip : z > clip ? clip : z;
+      out[(size_t)i * d + j] = (float)z;
+    }
+  }
+}
+
+/* ------------------------------------------------------------- Gaussian */
+
+static const double half_log_2pi = 0.91893853320467274178;
+
+double gv_gauss_logp(const float *a, const float *mu, const float *log_std, int dim) {
+  double lp = 0.0;
+  for (int j = 0; j < dim; ++j) {
+    const double z = ((double)a[j] - mu[j]) * exp(-(double)log_std[j]);
+    lp += -0.5 * z * z - log_std[j] - half_log_2pi;
+  }
+  return lp;
+}
+
+double gv_gauss_entropy(const float *log_std, int dim) {
+  double h = 0.0;
+  for (int j = 0; j < dim; ++j) h += 0.5 + half_log_2pi + log_std[j];
+  return h;
+}
+
+/* --------------------------------------------------------------- policy */
+
+gv_status gv_policy_alloc(gv_policy **out, const gv_nn_spec *spec, const char *env,
+                          double act_low, double act_high, double count0, gv_err *err) {
+  *out = NULL;
+  gv_policy *pi = calloc(1, sizeof *pi);
+  if (!pi) return gv_fail(err, GV_ENOMEM, "policy: out of memory");
+  pi->obs_dim = spec->size[0];
+  pi->act_dim = spec->size[spec->nlayer];
+  pi->act_low = act_low;
+  pi->act_high = act_high;
+  pi->norm_obs = 1;
+  pi->obs_eps = 1e-8;
+  pi->clip_obs = 10.0;
+  pi->steps = -1;
+  snprintf(pi->env, sizeof pi->env, "%s", env ? env : "");
+  gv_status st = gv_nn_alloc(&pi->actor, spec, err);
+  if (!st) st = gv_rms_alloc(&pi->obs_rms, pi->obs_dim, count0, err);
+  if (!st && !(pi->log_std = calloc((size_t)pi->act_dim, sizeof(float))))
+    st = gv_fail(err, GV_ENOMEM, "policy: out of memory");
+  if (st) {
+    gv_policy_free(pi);
+    return st;
+  }
+  *out = pi;
+  return GV_OK;
+}
+
+void gv_policy_free(gv_policy *pi) {
+  if (!pi) return;
+  gv_nn_free(pi->actor);
+  gv_rms_free(pi->obs_rms);
+  free(pi->log_std);
+  free(pi);
+}
+
+gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src) {
+  if (dst->obs_dim != src->obs_dim || dst->act_dim != src->act_dim) return GV_EINVAL;
+  gv_status st = gv_nn_copy(dst->actor, src->actor);
+  if (st) return st;
+  memcpy(dst->log_std, src->log_std, (size_t)src->act_dim * sizeof(float));
+  dst->obs_rms->count = src->obs_rms->count;
+  memcpy(dst->obs_rms->mean, src->obs_rms->mean, (size_t)src->obs_dim * sizeof(double));
+  memcpy(dst->obs_rms->var, src->obs_rms->var, (size_t)src->obs_dim * sizeof(double));
+  dst->act_low = src->act_low;
+  dst->act_high = src->act_high;
+  dst->norm_obs = src->norm_obs;
+  dst->obs_eps = src->obs_eps;
+  dst->clip_obs = src->clip_obs;
+  dst->steps = src->steps;
+  memcpy(dst->env, src->env, sizeof dst->env);
+  return GV_OK;
+}
+
+void gv_policy_obs(float *out, const gv_policy *pi, const double *obs, int n) {
+  if (pi->norm_obs) {
+    gv_rms_normalize(out, pi->obs_rms, obs, n, pi->obs_eps, pi->clip_obs);
+  } else {
+    const size_t m = (size_t)n * pi->obs_dim;
+    for (size_t k = 0; k < m; ++k) out[k] = (float)obs[k];
+  }
+}
+
+gv_status gv_policy_act_mean(double *act, const gv_policy *pi, gv_nn_ws *ws, float *xbuf,
+                             const double *obs, int n) {
+  gv_policy_obs(xbuf, pi, obs, n);
+  gv_status st = gv_nn_forward(ws, pi->actor, xbuf, n);
+  if (st) return st;
+  const size_t m = (size_t)n * pi->act_dim;
+  for (size_t k = 0; k < m; ++k) {
+    double a = ws->out[k];
+    /* NaN stays NaN: the env rejects it and the caller reports it */
+    act[k] = a < pi->act_low ? pi->act_low : a > pi->act_high ? pi->act_high : a;
+  }
+  return GV_OK;
+}
+
+uint64_t gv_fnv1a64(uint64_t h, const void *data, size_t n) {
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+uint64_t gv_policy_hash(const gv_policy *pi) {
+  uint64_t h = GV_FNV1A64_INIT;
+  const gv_nn_spec *s = &pi->actor->spec;
+  int32_t v;
+  for (int l = 0; l <= s->nlayer; ++l) {
+    v = s->size[l];
+    h = gv_fnv1a64(h, &v, sizeof v);
+  }
+  v = s->nlayer;
+  h = gv_fnv1a64(h, &v, sizeof v);
+  h = gv_fnv1a64(h, pi->actor->param, pi->actor->nparam * sizeof(float));
+  h = gv_fnv1a64(h, pi->log_std, (size_t)pi->act_dim * sizeof(float));
+  if (pi->norm_obs) {
+    h = gv_fnv1a64(h, pi->obs_rms->mean, (size_t)pi->obs_dim * sizeof(double));
+    h = gv_fnv1a64(h, pi->obs_rms->var, (size_t)pi->obs_dim * sizeof(double));
+  }
+  return h;
+}
+
+/* -------------------------------------------------------------- HDF5 */
+
+static int put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v) {
+  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = a < 0 || H5Awrite(a, mtype, v) < 0;
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return bad;
+}
+
+static int put_str(hid_t obj, const char *name, const char *value) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  int bad = put_attr(obj, name, t, t, &value);
+  H5Tclose(t);
+  return bad;
+}
+
+static int get_attr(hid_t obj, const char *name, hid_t mtype, void *v) {
+  if (H5Aexists(obj, name) <= 0) return 1;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  int bad = a < 0 || H5Aread(a, mtype, v) < 0;
+  if (a >= 0) H5Aclose(a);
+  return bad;
+}
+
+static int get_str(hid_t obj, const char *name, char *buf, size_t size) {
+  if (H5Aexists(obj, name) <= 0) return 1;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
+  int bad = 1;
+  if (ft >= 0 && H5Tis_variable_str(ft) > 0) {
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5Tget_cset(ft));
+    char *s = NULL;
+    if (H5Aread(a, t, &s) >= 0 && s) {
+      snprintf(buf, size, "%s", s);
+      H5free_memory(s);
+      bad = 0;
+    }
+    H5Tclose(t);
+  }
+  if (ft >= 0) H5Tclose(ft);
+  if (a >= 0) H5Aclose(a);
+  return bad;
+}
+
+static int put_vec(hid_t g, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
+                   const void *data) {
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  return bad;
+}
+
+static int get_vec(hid_t g, const char *name, hid_t mtype, hsize_t n, void *data) {
+  hid_t d = -1;
+  H5E_BEGIN_TRY { d = H5Dopen2(g, name, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (d < 0) return 1;
+  hid_t sp = H5Dget_space(d);
+  int bad = H5Sget_simple_extent_npoints(sp) != (hssize_t)n ||
+            H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
+  H5Sclose(sp);
+  H5Dclose(d);
+  return bad;
+}
+
+gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_err *err) {
+  htri_t exists = 0;
+  H5E_BEGIN_TRY { exists = H5Lexists(loc, name, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (exists > 0 && H5Ldelete(loc, name, H5P_DEFAULT) < 0)
+    return gv_fail(err, GV_EIO, "policy save: can not replace %s", name);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t g = H5Gcreate2(loc, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  if (g < 0) return gv_fail(err, GV_EIO, "policy save: can not create group %s", name);
+  gv_status st = gv_nn_save(g, "actor", pi->actor, err);
+  char hash[32];
+  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
+  const int norm = pi->norm_obs;
+  const int64_t steps = pi->steps;
+  if (!st && (put_vec(g, "log_std", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim,
+                      pi->log_std) ||
+              put_vec(g, "obs_mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim,
+                      pi->obs_rms->mean) ||
+              put_vec(g, "obs_var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim,
+                      pi->obs_rms->var) ||
+              put_str(g, "format", GV_POLICY_FORMAT) || put_str(g, "env", pi->env) ||
+              put_str(g, "hash", hash) ||
+              put_attr(g, "obs_count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||
+              put_attr(g, "obs_eps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_eps) ||
+              put_attr(g, "clip_obs", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->clip_obs) ||
+              put_attr(g, "norm_obs", H5T_STD_I32LE, H5T_NATIVE_INT, &norm) ||
+              put_attr(g, "act_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->act_low) ||
+              put_attr(g, "act_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->act_high) ||
+              put_attr(g, "steps", H5T_STD_I64LE, H5T_NATIVE_INT64, &steps)))
+    st = gv_fail(err, GV_EIO, "policy save: can not write %s", name);
+  H5Gclose(g);
+  return st;
+}
+
+gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *err) {
+  *out = NULL;
+  hid_t g = -1;
+  H5E_BEGIN_TRY { g = H5Gopen2(loc, name, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (g < 0) return gv_fail(err, GV_ENOTFOUND, "policy load: no group %s", name);
+  char fmt[64] = "", env[64] = "";
+  gv_nn_spec spec;
+  gv_status st = GV_OK;
+  if (get_str(g, "format", fmt, sizeof fmt) || strcmp(fmt, GV_POLICY_FORMAT)) {
+    st = gv_fail(err, GV_EINVAL, "policy load: %s is not a policy group (format '%s', "
+                 "expected '%s')", name, fmt, GV_POLICY_FORMAT);
+    goto done;
+  }
+  get_str(g, "env", env, sizeof env);
+  if ((st = gv_nn_load_spec(&spec, g, "actor", err))) goto done;
+  double lo = -1, hi = 1;
+  get_attr(g, "act_low", H5T_NATIVE_DOUBLE, &lo);
+  get_attr(g, "act_high", H5T_NATIVE_DOUBLE, &hi);
+  gv_policy *pi;
+  if ((st = gv_policy_alloc(&pi, &spec, env, lo, hi, 0.0, err))) goto done;
+  int64_t steps = -1;
+  if ((st = gv_nn_load(pi->actor, g, "actor", err)) == GV_OK &&
+      (get_vec(g, "log_std", H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim, pi->log_std) ||
+       get_vec(g, "obs_mean", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->mean) ||
+       get_vec(g, "obs_var", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->var) ||
+       get_attr(g, "obs_count", H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||
+       get_attr(g, "obs_eps", H5T_NATIVE_DOUBLE, &pi->obs_eps) ||
+       get_attr(g, "clip_obs", H5T_NATIVE_DOUBLE, &pi->clip_obs) ||
+       get_attr(g, "norm_obs", H5T_NATIVE_INT, &pi->norm_obs)))
+    st = gv_fail(err, GV_EIO, "policy load: %s: missing or malformed log_std / obs statistics",
+                 name);
+  get_attr(g, "steps", H5T_NATIVE_INT64, &steps);
+  pi->steps = (long)steps;
+  if (st) gv_policy_free(pi);
+  else *out = pi;
+done:
+  H5Gclose(g);
+  return st;
+}
+
+gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name, gv_err *err) {
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not open (not an HDF5 file?)", path);
+  gv_status st = gv_policy_load(pi, f, name, err);
+  H5Fclose(f);
+  if (st) {
+    char m[GV_ERR_MAX];
+    snprintf(m, sizeof m, "%s", err ? err->msg : "");
+    return gv_fail(err, st, "%s: %s", path, m);
+  }
+  return GV_OK;
+}
+
+gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err) {
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not create", path);
+  gv_status st = gv_policy_save(f, "policy", pi, err);
+  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
+  return st;
+}

@@ -1,0 +1,618 @@
+/* The `rl` experiment: train an agent (PPO) on a MuJoCo task, log every
+ * update, evaluate deterministically, save the policy into the run file;
+ * and the commands around it: `governor record` (demonstrations),
+ * `governor export` (a standalone policy file), `governor bench env|ppo`.
+ *
+ *   game:  {kind: rl, env: hopper}
+ *   agent: {kind: ppo, ...}                 (agents/ppo.h, gv_ppo_param_table)
+ *   run:   {steps, envs, threads, eval_every, eval_episodes, flush_every}
+ *
+ * Run file (docs/ppo.md): series per update at step = env steps so far;
+ * /policy (final) and /policy_best (best evaluation) policy groups
+ * (agents/policy.h); /summary with the final and best evaluation. */
+#include <cblas.h>
+#include <hdf5.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/demo.h"
+#include "agents/ppo.h"
+#include "core/progress.h"
+#include "core/rng.h"
+#include "core/runfile.h"
+#include "envs/vec.h"
+#include "experiments/experiment.h"
+
+/* ----------------------------------------------------------------- config */
+
+typedef struct rl_game {
+  int env;                  /* index into gv_env_types */
+} rl_game;
+
+/* The env names, from envs' registry (filled before main, so `governor
+ * list` shows them too). */
+static const char *env_choices[32];
+
+__attribute__((constructor)) static void fill_env_choices(void) {
+  size_t n = 0;
+  for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
+    env_choices[n++] = (*t)->name;
+  env_choices[n] = NULL;
+}
+
+static const gv_param game_params[] = {
+    GV_PARAM_ENUM(rl_game, env, NULL, env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_END,
+};
+
+static const gv_component rl_game_component = {
+    "rl", "reinforcement learning on a MuJoCo task", NULL, game_params, sizeof(rl_game)};
+
+static const gv_component *const agent_items[] = {&gv_agent_ppo, NULL};
+static const gv_registry agent_registry = {"agent", "the learner (the config's agent.kind)",
+                                           agent_items};
+
+typedef struct rl_run {
+  long steps;               /* total env steps */
+  long envs;                /* K env copies */
+  long threads;             /* T threads stepping them */
+  long eval_every;          /* env steps between evaluations (0: only at the end) */
+  long eval_episodes;       /* deterministic episodes per evaluation */
+  long flush_every;         /* env steps between run-file flushes */
+} rl_run;
+
+static const gv_param run_params[] = {
+    GV_PARAM_INT(rl_run, steps, "1000000", 1, 1e12, "total env steps"),
+    GV_PARAM_INT(rl_run, envs, "8", 1, 4096, "env copies K (the rollout is split over them)"),
+    GV_PARAM_INT(rl_run, threads, "2", 1, 256, "threads stepping the env copies"),
+    GV_PARAM_INT(rl_run, eval_every, "50000", 0, 1e12,
+                 "env steps between deterministic evaluations (0: only at the end)"),
+    GV_PARAM_INT(rl_run, eval_episodes, "10", 0, 10000,
+                 "episodes per evaluation (action = mean; 0: no evaluation)"),
+    GV_PARAM_INT(rl_run, flush_every, "50000", 1, 1e12, "env steps between run-file flushes"),
+    GV_PARAM_END,
+};
+
+static const char *const sections[] = {"game", "agent", "run", "plot", NULL};
+
+typedef struct rl_setup {
+  gv_common common;
+  rl_game game;
+  gv_ppo_params ppo;
+  rl_run run;
+  const gv_env_type *env;
+} rl_setup;
+
+/* Line of key in map, else of the section (defaults have no line). */
+static int line_or(const gv_node *map, const char *key, int section_line) {
+  const int l = gv_map_key_line(map, key);
+  return l > 0 ? l : section_line > 0 ? section_line : 1;
+}
+
+static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_err *err) {
+  memset(s, 0, sizeof *s);
+  gv_status st = gv_exp_check_top(root, file, sections, &s->common, err);
+  if (st) return st;
+  static const gv_component *const games[] = {&rl_game_component, NULL};
+  static const gv_registry rl_only = {"game", "", games};
+  const gv_component *c;
+  if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
+  s->env = gv_env_types[s->game.env];
+  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &c, &s->ppo, err)))
+    return st;
+  gv_node *m;
+  if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
+  gv_cfg_ctx rctx = {file, "run"};
+  if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
+  /* the constraints between sections, reported at the offending key */
+  gv_cfg_ctx actx = {file, "agent"};
+  gv_node *agent = gv_map_get(root, "agent");
+  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
+  char where[512];
+  if (s->ppo.rollout % s->run.envs) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
+                   s->ppo.rollout, s->run.envs);
+  }
+  if (s->ppo.rollout % s->ppo.minibatches) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
+                 "minibatches");
+    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
+                   s->ppo.rollout, s->ppo.minibatches);
+  }
+  if (s->run.steps < s->ppo.rollout) {
+    gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
+                   where, s->run.steps, s->ppo.rollout);
+  }
+  return GV_OK;
+}
+
+static gv_status rl_check(gv_node *root, const char *file, gv_err *err) {
+  rl_setup s;
+  return setup_build(&s, root, file, err);
+}
+
+/* -------------------------------------------------------------------- run */
+
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) { interrupted = sig; }
+
+static void mean_std(const double *x, long n, double *m, double *sd) {
+  double a = 0, q = 0;
+  for (long i = 0; i < n; ++i) a += x[i];
+  *m = n ? a / n : NAN;
+  for (long i = 0; i < n; ++i) q += (x[i] - *m) * (x[i] - *m);
+  *sd = n ? sqrt(q / n) : NAN;
+}
+
+/* Writes the policy groups after the run file is closed. */
+static gv_status save_policies(const char *path, const gv_policy *last, const gv_policy *best,
+                               gv_err *err) {
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not reopen to save the policy", path);
+  gv_status st = gv_policy_save(f, "policy", last, err);
+  if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
+  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
+  return st;
+}
+
+/* Seed of the evaluation episodes: the same start states at every evaluation. */
+static uint64_t eval_seed(uint64_t seed) { return gv_rng_derive(seed, "eval", 0); }
+
+static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, int progress,
+                             gv_err *err) {
+  rl_setup s;
+  gv_status st = setup_build(&s, root, file, err);
+  if (st) return st;
+  /* we thread ourselves (env copies, the update's second thread); OpenBLAS
+   * threads on 64-row products only add synchronisation */
+  openblas_set_num_threads(1);
+  const uint64_t seed = (uint64_t)s.common.seed;
+  const long updates = s.run.steps / s.ppo.rollout;
+  gv_env_task *task = NULL;
+  gv_ppo *ppo = NULL;
+  gv_policy *best = NULL;
+  gv_runfile *rf = NULL;
+  double *eret = NULL;
+  if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) return st;
+  if ((st = gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed, updates,
+                         err))) {
+    gv_env_task_free(task);
+    return st;
+  }
+  gv_policy *pi = gv_ppo_policy(ppo);
+  if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
+    goto out;
+  eret = calloc((size_t)(s.run.eval_episodes > 0 ? s.run.eval_episodes : 1), sizeof *eret);
+  char *yaml = gv_cfg_emit(root);
+  gv_run_info info = {"rl", s.common.name, yaml, seed, s.run.flush_every};
+  st = gv_run_create(&rf, path, &info, err);
+  free(yaml);
+  if (st) goto out;
+  gv_run_summary_str(rf, "env", s.env->name);
+  gv_run_summary_str(rf, "agent", "ppo");
+
+  static const char *const names[] = {
+      "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
+      "policy_loss", "value_loss", "approx_kl", "clip_fraction", "entropy",
+      "explained_variance", "learning_rate", "grad_norm", "log_std_mean", "steps_per_second"};
+  enum { TR, TL, EPS, EM, ES, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
+  int id[NSER];
+  for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
+
+  interrupted = 0;
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+
+  gv_progress pr;
+  gv_progress_init(&pr, s.common.name, "steps", updates * s.ppo.rollout);
+  pr.enabled &= progress;
+  const char *status = "completed";
+  double best_mean = -INFINITY, best_std = NAN, last_mean = NAN, last_std = NAN, shown = NAN;
+  long best_step = -1, last_eval_step = -1, next_eval = s.run.eval_every;
+  double t_start = gv_now(), t_roll = 0, t_upd = 0, t_eval = 0;
+  long u;
+  /* tests: poison a parameter after this many updates (divergence path) */
+  const long nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
+  for (u = 0; u < updates; ++u) {
+    if (u == nan_at) pi->actor->param[0] = NAN;
+    gv_ppo_stats ps;
+    double t0 = gv_now();
+    gv_status is = gv_ppo_iterate(ppo, &ps, err);
+    double dt = gv_now() - t0;
+    const long step = gv_ppo_steps(ppo);
+    t_roll += ps.t_rollout;
+    t_upd += ps.t_update;
+    if (is == GV_EDIVERGED) {
+      status = "diverged";
+      gv_run_log(rf, 0, "diverged at step %ld: %s", step, err->msg);
+      gv_run_summary_int(rf, "diverged_step", step);
+      break;
+    }
+    if (is) {
+      status = "failed";
+      gv_run_log(rf, 0, "failed at step %ld: %s", step, err->msg);
+      break;
+    }
+    if (ps.episodes) {
+      gv_run_append(rf, id[TR], step, ps.ep_return);
+      gv_run_append(rf, id[TL], step, ps.ep_length);
+      shown = ps.ep_return;
+    }
+    gv_run_append(rf, id[EPS], step, (double)ps.episodes);
+    gv_run_append(rf, id[PL], step, ps.pg_loss);
+    gv_run_append(rf, id[VL], step, ps.v_loss);
+    gv_run_append(rf, id[KL], step, ps.approx_kl);
+    gv_run_append(rf, id[CF], step, ps.clip_frac);
+    gv_run_append(rf, id[ENT], step, ps.entropy);
+    gv_run_append(rf, id[EV], step, ps.explained_var);
+    gv_run_append(rf, id[LR], step, ps.lr);
+    gv_run_append(rf, id[GN], step, ps.grad_norm);
+    double ls = 0;
+    for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
+    gv_run_append(rf, id[LS], step, ls / pi->act_dim);
+    gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
+    const int last = u + 1 == updates;
+    if (s.run.eval_episodes > 0 &&
+        (last || (s.run.eval_every > 0 && step >= next_eval))) {
+      while (s.run.eval_every > 0 && next_eval <= step) next_eval += s.run.eval_every;
+      double te = gv_now();
+      if ((st = gv_policy_evaluate(eret, NULL, pi, task, (int)s.run.eval_episodes,
+                                   (int)s.run.threads, eval_seed(seed), err))) {
+        status = "failed";
+        gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
+        break;
+      }
+      t_eval += gv_now() - te;
+      mean_std(eret, s.run.eval_episodes, &last_mean, &last_std);
+      last_eval_step = step;
+      gv_run_append(rf, id[EM], step, last_mean);
+      gv_run_append(rf, id[ES], step, last_std);
+      if (last_mean > best_mean) {
+        best_mean = last_mean;
+        best_std = last_std;
+        best_step = step;
+        gv_policy_copy(best, pi);
+      }
+    }
+    if (interrupted) {
+      status = "interrupted";
+      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)interrupted);
+      break;
+    }
+    if (gv_run_tick(rf, step) != GV_OK) {
+      status = "failed";
+      break;
+    }
+    gv_progress_update(&pr, step, "return", shown);
+  }
+  gv_progress_done(&pr);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  const double wall = gv_now() - t_start;
+  const long steps = gv_ppo_steps(ppo);
+  gv_run_summary_int(rf, "steps_done", steps);
+  gv_run_summary_real(rf, "wall_seconds", wall);
+  gv_run_summary_real(rf, "rollout_seconds", t_roll);
+  gv_run_summary_real(rf, "update_seconds", t_upd);
+  gv_run_summary_real(rf, "eval_seconds", t_eval);
+  /* training throughput: env steps over rollout + update time (evaluation excluded) */
+  gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
+  gv_run_summary_real(rf, "final_eval_return_mean", last_mean);
+  gv_run_summary_real(rf, "final_eval_return_std", last_std);
+  gv_run_summary_int(rf, "final_eval_step", last_eval_step);
+  gv_run_summary_real(rf, "best_eval_return_mean", best_step >= 0 ? best_mean : NAN);
+  gv_run_summary_real(rf, "best_eval_return_std", best_std);
+  gv_run_summary_int(rf, "best_eval_step", best_step);
+  gv_run_summary_int(rf, "eval_episodes", s.run.eval_episodes);
+  char hash[32];
+  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
+  gv_run_summary_str(rf, "policy_hash", hash);
+  gv_run_set_status(rf, status);
+  st = gv_run_close(rf);
+  rf = NULL;
+  if (st) {
+    st = gv_fail(err, st, "%s: error writing the run file", path);
+    goto out;
+  }
+  if (strcmp(status, "diverged")) {
+    gv_err perr;
+    if (save_policies(path, pi, best_step >= 0 ? best : NULL, &perr) != GV_OK) {
+      st = gv_fail(err, GV_EIO, "%s", perr.msg);
+      goto out;
+    }
+  }
+  if (!strcmp(status, "diverged")) {
+    char m[GV_ERR_MAX];
+    snprintf(m, sizeof m, "%s", err->msg);
+    st = gv_fail(err, GV_EDIVERGED, "%s: diverged at step %ld (recorded in the run file): %.700s",
+                 path, steps, m);
+  } else if (!strcmp(status, "interrupted")) {
+    st = gv_fail(err, GV_EINTR, "%s: interrupted", path);
+  } else if (strcmp(status, "completed")) {
+    char m[GV_ERR_MAX];
+    snprintf(m, sizeof m, "%s", err->msg);
+    st = gv_fail(err, GV_EFAILED, "%s: %s: %.700s", path, status, m);
+  }
+out:
+  if (rf) gv_run_close(rf);
+  free(eret);
+  gv_policy_free(best);
+  gv_ppo_free(ppo);
+  gv_env_task_free(task);
+  return st;
+}
+
+/* --------------------------------------------------------------- analyze */
+
+static double last_value(gv_runread *rr, const char *name, int64_t *at) {
+  int64_t *step = NULL;
+  double *v = NULL, r = NAN;
+  size_t n = 0;
+  if (gv_runread_series(rr, name, &step, &v, &n) == GV_OK && n) {
+    r = v[n - 1];
+    if (at) *at = step[n - 1];
+  }
+  free(step);
+  free(v);
+  return r;
+}
+
+static gv_status rl_analyze(const char *path, FILE *out, gv_err *err) {
+  gv_runread *rr;
+  gv_status st = gv_runread_open_rw(&rr, path, err);
+  if (st) return st;
+  char *status = gv_runread_attr(rr, "status"), *name = gv_runread_attr(rr, "name");
+  char *env = gv_runread_summary_str(rr, "env");
+  double em = NAN, es = NAN, bm = NAN, bs = NAN, sps = NAN, done = NAN, bstep = NAN, ep = NAN;
+  gv_runread_summary_real(rr, "final_eval_return_mean", &em);
+  gv_runread_summary_real(rr, "final_eval_return_std", &es);
+  gv_runread_summary_real(rr, "best_eval_return_mean", &bm);
+  gv_runread_summary_real(rr, "best_eval_return_std", &bs);
+  gv_runread_summary_real(rr, "best_eval_step", &bstep);
+  gv_runread_summary_real(rr, "steps_per_second", &sps);
+  gv_runread_summary_real(rr, "steps_done", &done);
+  gv_runread_summary_real(rr, "eval_episodes", &ep);
+  int64_t tr_at = -1;
+  double tr = last_value(rr, "train_return", &tr_at);
+  /* a killed run has no summary: fall back on the series */
+  if (isnan(em)) em = last_value(rr, "eval_return_mean", NULL);
+  if (isnan(es)) es = last_value(rr, "eval_return_std", NULL);
+  if (isnan(sps)) sps = last_value(rr, "steps_per_second", NULL);
+  gv_runread_set_summary_real(rr, "final_eval_return_mean", em);
+  gv_runread_set_summary_real(rr, "final_eval_return_std", es);
+  gv_runread_set_summary_real(rr, "last_train_return", tr);
+  if (out) {
+    fprintf(out, "%s: %s (rl %s, ppo, %.0f env steps; status %s)\n", path, name ? name : "?",
+            env ? env : "?", done, status ? status : "?");
+    fprintf(out, "  %-34s %.2f +- %.2f (%.0f deterministic episodes)\n", "final eval return", em,
+            es, ep);
+    if (!isnan(bm))
+      fprintf(out, "  %-34s %.2f +- %.2f at step %.0f (saved as /policy_best)\n",
+              "best eval return", bm, bs, bstep);
+    fprintf(out, "  %-34s %.2f (at step %lld)\n", "last training return", tr, (long long)tr_at);
+    fprintf(out, "  %-34s %.0f\n", "env steps/s (rollout + update)", sps);
+  }
+  free(status);
+  free(name);
+  free(env);
+  gv_runread_close(rr);
+  return GV_OK;
+}
+
+const gv_experiment gv_exp_rl = {
+    {"rl", "reinforcement learning on a MuJoCo task (PPO); saves the policy in /policy",
+     "Schulman et al. 2017, arXiv 1707.06347; CleanRL ppo_continuous_action", NULL, 0},
+    rl_check,
+    rl_run_tree,
+    rl_analyze,
+    NULL,
+    &rl_game_component,
+};
+
+/* ------------------------------------------------------ record, export */
+
+static int usage_err(const char *msg) {
+  fprintf(stderr, "governor: %s\n", msg);
+  return 2;
+}
+
+/* `governor record RUN_OR_POLICY.h5 --episodes N --out FILE.h5 [--seed S]
+ *  [--group G] [--random-episodes R] [--eval-episodes E]` */
+int gv_rl_record_main(int argc, char **argv) {
+  const char *in = NULL, *out = NULL, *group = "policy";
+  long episodes = 25, seed = 0, rnd = 25, evn = 10;
+  for (int i = 0; i < argc; ++i) {
+    char *end = NULL;
+    long *target = NULL;
+    if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--group") && i + 1 < argc) group = argv[++i];
+    else if (!strcmp(argv[i], "--episodes") && i + 1 < argc) target = &episodes;
+    else if (!strcmp(argv[i], "--seed") && i + 1 < argc) target = &seed;
+    else if (!strcmp(argv[i], "--random-episodes") && i + 1 < argc) target = &rnd;
+    else if (!strcmp(argv[i], "--eval-episodes") && i + 1 < argc) target = &evn;
+    else if (argv[i][0] != '-' && !in) in = argv[i];
+    else {
+      char m[300];
+      snprintf(m, sizeof m, "record: unexpected argument '%s'", argv[i]);
+      return usage_err(m);
+    }
+    if (target) {
+      *target = strtol(argv[++i], &end, 10);
+      if (*end || *target < 0) {
+        char m[300];
+        snprintf(m, sizeof m, "record: %s expects a non-negative integer", argv[i - 1]);
+        return usage_err(m);
+      }
+    }
+  }
+  if (!in || !out)
+    return usage_err("usage: governor record RUN.h5 --episodes N --out FILE.h5 [--seed S] "
+                     "[--group policy|policy_best] [--random-episodes R] [--eval-episodes E]");
+  if (episodes < 1) return usage_err("record: --episodes must be at least 1");
+  gv_err err = {{0}, {0}};
+  gv_policy *pi = NULL;
+  gv_env_task *task = NULL;
+  gv_status st = gv_policy_load_file(&pi, in, group, &err);
+  if (!st) st = gv_env_task_alloc(&task, pi->env, NULL, &err);
+  gv_demo_summary sum;
+  if (!st) {
+    openblas_set_num_threads(1);
+    gv_demo_opts o = {(int)episodes, (uint64_t)seed, (int)rnd, (int)evn, in, group};
+    st = gv_demo_record(out, pi, task, &o, &sum, &err);
+  }
+  if (!st) {
+    printf("%s: %ld episodes of %s (%ld steps), policy %s\n", out, episodes, pi->env, sum.steps,
+           sum.hash);
+    printf("  recorded return   %.2f +- %.2f\n", sum.return_mean, sum.return_std);
+    if (evn) printf("  eval return       %.2f +- %.2f (%ld deterministic episodes, seed %ld)\n",
+                    sum.eval_mean, sum.eval_std, evn, seed);
+    if (rnd) printf("  random policy     %.2f +- %.2f (%ld episodes)\n", sum.random_mean,
+                    sum.random_std, rnd);
+  }
+  gv_env_task_free(task);
+  gv_policy_free(pi);
+  if (st) fprintf(stderr, "governor: %s\n", err.msg);
+  return gv_exit_code(st);
+}
+
+/* `governor export RUN.h5 --out POLICY.h5 [--group policy|policy_best]` */
+int gv_rl_export_main(int argc, char **argv) {
+  const char *in = NULL, *out = NULL, *group = "policy";
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--group") && i + 1 < argc) group = argv[++i];
+    else if (argv[i][0] != '-' && !in) in = argv[i];
+    else return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
+  }
+  if (!in || !out) return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
+  gv_err err = {{0}, {0}};
+  gv_policy *pi = NULL;
+  gv_status st = gv_policy_load_file(&pi, in, group, &err);
+  if (!st) st = gv_policy_save_file(out, pi, &err);
+  if (!st)
+    printf("%s: %s policy (group /policy) from %s:/%s, %ld env steps, fnv1a64:%016llx\n", out,
+           pi->env, in, group, pi->steps, (unsigned long long)gv_policy_hash(pi));
+  gv_policy_free(pi);
+  if (st) fprintf(stderr, "governor: %s\n", err.msg);
+  return gv_exit_code(st);
+}
+
+/* --------------------------------------------------------------- bench */
+
+int gv_rl_bench_env(double seconds) {
+  printf("## governor bench env\n\n");
+  printf("%-18s %14s %12s %16s %8s\n", "task", "env steps/s", "x frame_skip", "raw mj_step/s",
+         "ratio");
+  int bad = 0;
+  for (const gv_env_type *const *t = gv_env_types; *t; ++t) {
+    double raw = 0;
+    double r = gv_env_bench((*t)->name, seconds, &raw);
+    if (r < 0) {
+      bad = 1;
+      continue;
+    }
+    printf("%-18s %14.0f %12.0f %16.0f %8.3f\n", (*t)->name, r, r * (*t)->frame_skip, raw,
+           raw > 0 ? r * (*t)->frame_skip / raw : NAN);
+  }
+  printf("\n(ratio = env steps/s x frame_skip / raw mj_step/s on the same model in the same "
+         "process; bar >= 0.90)\n");
+  return bad;
+}
+
+/* Baseline for bench ppo: the bare vector env (same task, K, T) stepped
+ * with uniform random actions for about `seconds`, env steps per second. */
+static double bare_vec_rate(const char *name, int K, int T, double seconds) {
+  gv_env_task *task = NULL;
+  gv_env_vec *vec = NULL;
+  gv_err err;
+  if (gv_env_task_alloc(&task, name, NULL, &err)) return NAN;
+  const gv_env_type *ty = task->type;
+  double *obs = malloc(sizeof *obs * (size_t)K * ty->obs_dim);
+  double *act = malloc(sizeof *act * (size_t)K * ty->act_dim);
+  gsl_rng *r = gv_rng_alloc(0, "bench", 0);
+  double rate = NAN;
+  if (obs && act && r && !gv_env_vec_alloc(&vec, task, K, T, 0, &err) &&
+      !gv_env_vec_reset(obs, vec, &err)) {
+    long steps = 0;
+    double t0 = gv_now(), t;
+    do {
+      for (int i = 0; i < 64; ++i) {
+        for (int q = 0; q < K * ty->act_dim; ++q)
+          act[q] = ty->act_low + (ty->act_high - ty->act_low) * gsl_rng_uniform(r);
+        gv_env_vec_step(obs, NULL, NULL, NULL, vec, act, &err);
+      }
+      steps += 64L * K;
+    } while ((t = gv_now() - t0) < seconds);
+    rate = steps / t;
+  }
+  gv_env_vec_free(vec);
+  gv_env_task_free(task);
+  if (r) gsl_rng_free(r);
+  free(obs);
+  free(act);
+  return rate;
+}
+
+int gv_rl_bench_ppo(double seconds) {
+  printf("## governor bench ppo\n\n");
+  const char *cfg = GV_SOURCE_DIR "/configs/experts/hopper.yaml";
+  gv_node *root = NULL;
+  gv_err err = {{0}, {0}};
+  if (gv_cfg_parse_file(cfg, &root, &err) != GV_OK) {
+    fprintf(stderr, "governor: %s\n", err.msg);
+    return 2;
+  }
+  /* about `seconds` of training, no evaluation: the end-to-end training rate */
+  long steps = (long)(20000 * seconds) / 2048 * 2048;
+  if (steps < 4096) steps = 4096;
+  char set[4][64];
+  snprintf(set[0], sizeof set[0], "run.steps=%ld", steps);
+  snprintf(set[1], sizeof set[1], "run.threads=2");
+  snprintf(set[2], sizeof set[2], "run.eval_episodes=0");
+  snprintf(set[3], sizeof set[3], "agent.update_threads=2");
+  for (int i = 0; i < 4; ++i) gv_cfg_set(root, set[i], &err);
+  char path[] = "/tmp/governor-bench-ppo-XXXXXX";
+  int fd = mkstemp(path);
+  if (fd >= 0) close(fd);
+  gv_status st = gv_exp_rl.check(root, cfg, &err);
+  double t0 = gv_now();
+  if (!st) st = gv_exp_rl.run(root, cfg, path, 0, &err);
+  double wall = gv_now() - t0;
+  if (st) {
+    fprintf(stderr, "governor: bench ppo: %s\n", err.msg);
+  } else {
+    gv_runread *rr;
+    double roll = NAN, upd = NAN, sps = NAN;
+    if (gv_runread_open(&rr, path, &err) == GV_OK) {
+      gv_runread_summary_real(rr, "rollout_seconds", &roll);
+      gv_runread_summary_real(rr, "update_seconds", &upd);
+      gv_runread_summary_real(rr, "steps_per_second", &sps);
+      gv_runread_close(rr);
+    }
+    const int K = atoi(gv_cfg_lookup(root, "run.envs")->value);
+    const double bare = bare_vec_rate("hopper", K, 2, 0.2 * seconds);
+    printf("PPO on hopper (configs/experts/hopper.yaml), %ld env steps, K = %d copies, "
+           "2 env threads, 2 update threads:\n", steps, K);
+    printf("  wall time %.2f s: rollout %.2f s, update %.2f s\n", wall, roll, upd);
+    printf("  %.0f env steps/s end to end (run file included; bar >= 20000; CleanRL ~650)\n",
+           steps / wall);
+    printf("  rollout %.0f env steps/s; update %.1f ms per 2048-step update\n", steps / roll,
+           1e3 * upd / (steps / 2048.0));
+    printf("  baseline, same process: bare vector env (K = %d, 2 threads, random actions) "
+           "%.0f env steps/s;\n  PPO end to end at %.2fx the bare env\n", K, bare,
+           steps / wall / bare);
+  }
+  unlink(path);
+  gv_node_free(root);
+  return st ? 1 : 0;
+}
