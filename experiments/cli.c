@@ -97,23 +97,28 @@ static int report(gv_status s, const gv_err *err) {
   return gv_exit_code(s);
 }
 
-/* Parses CONFIG and applies --set overrides. */
-static gv_status load_tree(const cli_args *a, gv_node **root, gv_err *err) {
-  gv_status s = gv_cfg_parse_file(a->config, root, err);
-  for (int i = 0; s == GV_OK && i < a->nsets; ++i) s = gv_cfg_set(*root, a->sets[i], err);
-  if (s != GV_OK && *root) {
+/* Parses the arguments, CONFIG and its --set and --out overrides.  Returns 0,
+ * or the exit code after printing why. */
+static int cli_load(int argc, char **argv, cli_args *a, gv_node **root) {
+  int rc = parse_common(argc, argv, a);
+  if (rc) return rc;
+  gv_err err = {{0}, {0}};
+  *root = NULL;
+  gv_status s = gv_cfg_parse_file(a->config, root, &err);
+  for (int i = 0; s == GV_OK && i < a->nsets; ++i) s = gv_cfg_set(*root, a->sets[i], &err);
+  if (s != GV_OK) {
     gv_node_free(*root);
     *root = NULL;
+    return report(s, &err);
   }
-  return s;
+  if (a->out) gv_map_set(*root, "out", gv_node_new_scalar(a->out));
+  return 0;
 }
 
-static gv_status run_one(gv_node *tree, const char *file, const char *path, int progress,
-                         gv_err *err) {
-  const gv_experiment *exp;
-  gv_status s = gv_exp_find(tree, file, &exp, err);
-  if (s == GV_OK) s = exp->check(tree, file, err);
-  if (s == GV_OK) s = exp->run(tree, file, path, progress, err);
+/* Runs a checked tree and analyses the run file it wrote. */
+static gv_status run_one(const gv_experiment *exp, gv_node *tree, const char *file,
+                         const char *path, int progress, gv_err *err) {
+  gv_status s = exp->run(tree, file, path, progress, err);
   if (s == GV_OK || s == GV_EDIVERGED) {
     gv_err aerr;
     if (exp->analyze(path, progress ? stdout : NULL, &aerr) != GV_OK)
@@ -155,15 +160,19 @@ static void run_plots(const gv_node *tree, const char *const *files, size_t n,
 
 static int cmd_run(int argc, char **argv) {
   cli_args a;
-  int rc = parse_common(argc, argv, &a);
+  gv_node *root;
+  int rc = cli_load(argc, argv, &a, &root);
   if (rc) return rc;
   gv_err err = {{0}, {0}};
-  gv_node *root = NULL;
-  gv_status s = load_tree(&a, &root, &err);
-  if (s != GV_OK) return report(s, &err);
-  if (a.out) gv_map_set(root, "out", gv_node_new_scalar(a.out));
   const gv_experiment *exp;
-  s = gv_exp_find(root, a.config, &exp, &err);
+  gv_status s = GV_OK;
+  if (gv_map_get(root, "variants")) {
+    gv_cfg_ctx ctx = {a.config, ""};
+    char where[512];
+    gv_cfg_where(where, sizeof where, &ctx, gv_map_key_line(root, "variants"), "variants");
+    s = gv_fail(&err, GV_ECONFIG, "%s: a sweep file (use `governor sweep`)", where);
+  }
+  if (s == GV_OK) s = gv_exp_find(root, a.config, &exp, &err);
   if (s == GV_OK) s = exp->check(root, a.config, &err);
   if (s != GV_OK) {
     gv_node_free(root);
@@ -171,7 +180,7 @@ static int cmd_run(int argc, char **argv) {
   }
   char path[GV_STR_MAX];
   snprintf(path, sizeof path, "%s", gv_map_str(root, "out"));
-  s = run_one(root, a.config, path, 1, &err);
+  s = run_one(exp, root, a.config, path, 1, &err);
   if (s == GV_OK || s == GV_EDIVERGED) {
     printf("wrote %s\n", path);
     char dir[GV_STR_MAX];
@@ -187,15 +196,13 @@ static int cmd_run(int argc, char **argv) {
 
 static int cmd_check(int argc, char **argv) {
   cli_args a;
-  int rc = parse_common(argc, argv, &a);
+  gv_node *root;
+  int rc = cli_load(argc, argv, &a, &root);
   if (rc) return rc;
   gv_err err = {{0}, {0}};
-  gv_node *root = NULL;
-  gv_status s = load_tree(&a, &root, &err);
-  if (s != GV_OK) return report(s, &err);
   gv_sweep_point *pts = NULL;
   size_t n = 0;
-  s = gv_sweep_expand(root, a.config, &pts, &n, &err);
+  gv_status s = gv_sweep_expand(root, a.config, &pts, &n, &err);
   if (s == GV_OK) {
     if (a.print)
       for (size_t i = 0; i < n; ++i) {
@@ -239,16 +246,13 @@ static void sweep_table(const gv_sweep_point *pts, size_t n) {
 
 static int cmd_sweep(int argc, char **argv) {
   cli_args a;
-  int rc = parse_common(argc, argv, &a);
+  gv_node *root;
+  int rc = cli_load(argc, argv, &a, &root);
   if (rc) return rc;
   gv_err err = {{0}, {0}};
-  gv_node *root = NULL;
-  gv_status s = load_tree(&a, &root, &err);
-  if (s != GV_OK) return report(s, &err);
-  if (a.out) gv_map_set(root, "out", gv_node_new_scalar(a.out));
   gv_sweep_point *pts = NULL;
   size_t n = 0;
-  s = gv_sweep_expand(root, a.config, &pts, &n, &err);
+  gv_status s = gv_sweep_expand(root, a.config, &pts, &n, &err);
   if (s != GV_OK) {
     gv_node_free(root);
     return report(s, &err);
@@ -282,7 +286,9 @@ static int cmd_sweep(int argc, char **argv) {
       pid_t pid = fork();
       if (pid == 0) {
         gv_err cerr = {{0}, {0}};
-        gv_status cs = run_one(pts[next].tree, a.config, pts[next].path, 0, &cerr);
+        const gv_experiment *exp;
+        gv_status cs = gv_exp_find(pts[next].tree, a.config, &exp, &cerr); /* checked */
+        if (cs == GV_OK) cs = run_one(exp, pts[next].tree, a.config, pts[next].path, 0, &cerr);
         if (cs != GV_OK) fprintf(stderr, "governor: %s: %s\n", pts[next].name, cerr.msg);
         fflush(NULL);
         _exit(gv_exit_code(cs));
