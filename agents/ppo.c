@@ -16,6 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +58,9 @@ const gv_param gv_ppo_param_table[] = {
                    "clip of scaled rewards"),
     GV_PARAM_BOOL(gv_ppo_params, bootstrap_truncation, "true",
                   "time-limit ends bootstrap from V(final observation) (CleanRL: false)"),
-    GV_PARAM_INT(gv_ppo_params, update_threads, "2", 1, 2,
-                 "threads of the update (2: critic gradient in parallel)"),
+    GV_PARAM_INT(gv_ppo_params, update_threads, "1", 1, 2,
+                 "threads of the update (2: critic gradient in parallel; helps on idle cores "
+                 "only)"),
     GV_PARAM_END,
 };
 
@@ -248,8 +250,10 @@ struct gv_ppo {
   int has_worker;
   pthread_mutex_t mu;
   pthread_cond_t go, done;
-  unsigned long gen, gen_done; /* posted and finished jobs */
-  int quit;
+  atomic_ulong gen, gen_done; /* posted and finished jobs */
+  atomic_int sleeping;      /* 1: the worker blocks on `go` (the poster must signal) */
+  atomic_int waiting;       /* 1: the poster blocks on `done` (the worker must signal) */
+  atomic_int quit;
   const size_t *job_rows;   /* minibatch rows of the posted job (mb) */
   mb_job job;               /* result of the posted job */
 };
@@ -275,22 +279,62 @@ static void critic_job(gv_ppo *o, const size_t *rows) {
   o->job.norm2 = nc * nc;
 }
 
+/* Hand-offs happen 320 times per update, ~50 us apart: a futex sleep and
+ * wake-up each time cost as much as the work (perf showed a third of the
+ * update in the kernel's context switch).  So each side first spins for a
+ * bounded time (SPIN_SECONDS), then blocks on the
+ * condition variable.  A sleeper announces itself in `sleeping` / `waiting`
+ * (sequentially consistent, Dekker-style: the poster stores the generation
+ * and then loads the flag, the sleeper stores the flag and then re-loads the
+ * generation under the mutex), so no wake-up is lost.  During the rollout
+ * the worker sleeps. */
+static const double SPIN_SECONDS = 100e-6;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Spins, then blocks, until *word != old (or quit).  flag announces a
+ * blocked waiter on cond. */
+static unsigned long await_change(gv_ppo *o, atomic_ulong *word, unsigned long old,
+                                  atomic_int *flag, pthread_cond_t *cond) {
+  unsigned long v;
+  const double t0 = gv_now();
+  for (int i = 1;; ++i) {
+    if ((v = atomic_load(word)) != old || atomic_load(&o->quit)) return v;
+    cpu_relax();
+    if ((i & 63) == 0 && gv_now() - t0 > SPIN_SECONDS) break;
+  }
+  pthread_mutex_lock(&o->mu);
+  atomic_store(flag, 1);
+  while ((v = atomic_load(word)) == old && !atomic_load(&o->quit)) pthread_cond_wait(cond, &o->mu);
+  atomic_store(flag, 0);
+  pthread_mutex_unlock(&o->mu);
+  return v;
+}
+
+/* Publishes *word = v and wakes a blocked waiter. */
+static void publish(gv_ppo *o, atomic_ulong *word, unsigned long v, atomic_int *flag,
+                    pthread_cond_t *cond) {
+  atomic_store(word, v);
+  if (atomic_load(flag)) {
+    pthread_mutex_lock(&o->mu);
+    pthread_cond_signal(cond);
+    pthread_mutex_unlock(&o->mu);
+  }
+}
+
 static void *worker_main(void *arg) {
   gv_ppo *o = arg;
   unsigned long seen = 0;
-  pthread_mutex_lock(&o->mu);
   for (;;) {
-    while (o->gen == seen && !o->quit) pthread_cond_wait(&o->go, &o->mu);
-    if (o->quit) break;
-    seen = o->gen;
-    const size_t *rows = o->job_rows;
-    pthread_mutex_unlock(&o->mu);
-    critic_job(o, rows);
-    pthread_mutex_lock(&o->mu);
-    o->gen_done = seen;
-    pthread_cond_signal(&o->done);
+    seen = await_change(o, &o->gen, seen, &o->sleeping, &o->go);
+    if (atomic_load(&o->quit)) break;
+    critic_job(o, o->job_rows);
+    publish(o, &o->gen_done, seen, &o->waiting, &o->done);
   }
-  pthread_mutex_unlock(&o->mu);
   return NULL;
 }
 
@@ -298,7 +342,7 @@ void gv_ppo_free(gv_ppo *o) {
   if (!o) return;
   if (o->has_worker) {
     pthread_mutex_lock(&o->mu);
-    o->quit = 1;
+    atomic_store(&o->quit, 1);
     pthread_cond_broadcast(&o->go);
     pthread_mutex_unlock(&o->mu);
     pthread_join(o->worker, NULL);
@@ -442,6 +486,11 @@ gv_status gv_ppo_alloc(gv_ppo **out, const gv_ppo_params *p, const gv_env_task *
   gv_policy_obs(o->cur_norm, o->pi, o->cur_obs, K);
 
   if (p->update_threads >= 2) {
+    atomic_init(&o->gen, 0);
+    atomic_init(&o->gen_done, 0);
+    atomic_init(&o->sleeping, 0);
+    atomic_init(&o->waiting, 0);
+    atomic_init(&o->quit, 0);
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->go, NULL);
     pthread_cond_init(&o->done, NULL);
@@ -586,11 +635,8 @@ static gv_status update(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
     for (int start = 0; start < o->batch; start += M) {
       const size_t *rows = o->perm + start;
       if (o->has_worker) {
-        pthread_mutex_lock(&o->mu);
-        o->job_rows = rows;
-        o->gen++;
-        pthread_cond_signal(&o->go);
-        pthread_mutex_unlock(&o->mu);
+        o->job_rows = rows; /* ordered before the worker's read by the seq_cst store */
+        publish(o, &o->gen, atomic_load(&o->gen) + 1, &o->sleeping, &o->go);
       }
       for (int i = 0; i < M; ++i) {
         const size_t r = rows[i];
@@ -606,9 +652,9 @@ static gv_status update(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
       gv_ppo_actor_loss(&ao, pi->actor->grad, o->dlog_std, pi->actor, pi->log_std, o->ws_actor,
                         &b, o->p.clip, o->p.norm_adv, o->p.ent_coef, o->a_scratch);
       if (o->has_worker) {
-        pthread_mutex_lock(&o->mu);
-        while (o->gen_done != o->gen) pthread_cond_wait(&o->done, &o->mu);
-        pthread_mutex_unlock(&o->mu);
+        const unsigned long want = atomic_load(&o->gen);
+        unsigned long d = atomic_load(&o->gen_done);
+        while (d != want) d = await_change(o, &o->gen_done, d, &o->waiting, &o->done);
       } else {
         critic_job(o, rows);
       }

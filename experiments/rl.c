@@ -575,12 +575,11 @@ int gv_rl_bench_ppo(double seconds) {
   /* about `seconds` of training, no evaluation: the end-to-end training rate */
   long steps = (long)(20000 * seconds) / 2048 * 2048;
   if (steps < 4096) steps = 4096;
-  char set[4][64];
+  char set[3][64];
   snprintf(set[0], sizeof set[0], "run.steps=%ld", steps);
   snprintf(set[1], sizeof set[1], "run.threads=2");
   snprintf(set[2], sizeof set[2], "run.eval_episodes=0");
-  snprintf(set[3], sizeof set[3], "agent.update_threads=2");
-  for (int i = 0; i < 4; ++i) gv_cfg_set(root, set[i], &err);
+  for (int i = 0; i < 3; ++i) gv_cfg_set(root, set[i], &err);
   char path[] = "/tmp/governor-bench-ppo-XXXXXX";
   int fd = mkstemp(path);
   if (fd >= 0) close(fd);
@@ -600,9 +599,10 @@ int gv_rl_bench_ppo(double seconds) {
       gv_runread_close(rr);
     }
     const int K = atoi(gv_cfg_lookup(root, "run.envs")->value);
+    const int U = atoi(gv_cfg_lookup(root, "agent.update_threads")->value);
     const double bare = bare_vec_rate("hopper", K, 2, 0.2 * seconds);
     printf("PPO on hopper (configs/experts/hopper.yaml), %ld env steps, K = %d copies, "
-           "2 env threads, 2 update threads:\n", steps, K);
+           "2 env threads, %d update thread%s:\n", steps, K, U, U > 1 ? "s" : "");
     printf("  wall time %.2f s: rollout %.2f s, update %.2f s\n", wall, roll, upd);
     printf("  %.0f env steps/s end to end (run file included; bar >= 20000; CleanRL ~650)\n",
            steps / wall);
