@@ -89,7 +89,12 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   if (mkdirs_for(path) != 0)
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  /* No file lock: a user may open a running run's file (h5py, `governor
+   * analyze`) to watch it; what they see is the last flush. */
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, 0, 1);
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
   if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
   gv_runfile *rf = calloc(1, sizeof *rf);
   if (!rf) {
@@ -324,6 +329,7 @@ void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...) {
 
 struct gv_runread {
   hid_t file;
+  int readonly;             /* summaries are not written (read-only or still running) */
 };
 
 static gv_status open_common(gv_runread **out, const char *path, unsigned flags, gv_err *err) {
@@ -340,6 +346,7 @@ static gv_status open_common(gv_runread **out, const char *path, unsigned flags,
   }
   gv_runread *rr = calloc(1, sizeof *rr);
   rr->file = f;
+  rr->readonly = flags == H5F_ACC_RDONLY;
   *out = rr;
   return GV_OK;
 }
@@ -348,8 +355,20 @@ gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err) {
   return open_common(rr, path, H5F_ACC_RDONLY, err);
 }
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
+  /* A run still being written (status running) has a writer that owns the
+   * file: a second writer would corrupt it, so it is analysed read-only.  A
+   * killed run also stays "running" and is never modified. */
+  gv_status s = open_common(rr, path, H5F_ACC_RDONLY, err);
+  if (s != GV_OK) return s;
+  char *status = gv_runread_attr(*rr, "status");
+  int running = status && !strcmp(status, "running");
+  free(status);
+  if (running) return GV_OK;
+  gv_runread_close(*rr);
   return open_common(rr, path, H5F_ACC_RDWR, err);
 }
+
+int gv_runread_is_readonly(const gv_runread *rr) { return rr->readonly; }
 
 void gv_runread_close(gv_runread *rr) {
   if (!rr) return;
@@ -496,8 +515,10 @@ gv_status gv_runread_summary_real(gv_runread *rr, const char *key, double *value
 }
 
 gv_status gv_runread_set_summary_real(gv_runread *rr, const char *key, double value) {
+  if (rr->readonly) return GV_EIO;
   return summary_attr(rr->file, key, H5T_NATIVE_DOUBLE, &value, NULL);
 }
 gv_status gv_runread_set_summary_str(gv_runread *rr, const char *key, const char *value) {
+  if (rr->readonly) return GV_EIO;
   return summary_attr(rr->file, key, 0, NULL, value);
 }

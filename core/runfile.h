@@ -81,8 +81,11 @@ void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...)
 typedef struct gv_runread gv_runread;
 
 gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err);
-/* Also opens the file for writing /summary (governor analyze). */
+/* Also opens the file for writing /summary (governor analyze), unless the
+ * run's status is still "running" (being written, or killed): then it is
+ * opened read-only and the set_summary functions return GV_EIO. */
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err);
+int gv_runread_is_readonly(const gv_runread *rr);
 void gv_runread_close(gv_runread *rr);
 /* Root attribute as text (caller frees), NULL when absent. */
 char *gv_runread_attr(gv_runread *rr, const char *name);

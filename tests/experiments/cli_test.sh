@@ -133,7 +133,9 @@ assert st == 'running', st
 s = f['series/theta/step'][:]
 assert s[-1] == 150 and len(s) == 151, (s[-1], len(s))
 P
+cp "$T/k.h5" "$T/k.orig"
 expect 0 "" -- "$GV" analyze "$T/k.h5"
+cmp -s "$T/k.h5" "$T/k.orig" && ok || bad "analyze modified a run that never finished"
 
 # --- sweeps: variants x list axes, one file each, jobs in parallel
 cat >"$T/sw.yaml" <<'Y'
