@@ -89,9 +89,9 @@ enum {
  *   1. draws the real and generated batches; when the stack's input_noise is
  *      sigma > 0, adds N(0, sigma^2) to every input D sees (instance noise);
  *   2. evaluates D on [real | fake | history] in one pass, where history is
- *      `hist_batch` samples drawn from a ring buffer of the last
- *      `hist_capacity` real and generated samples (gv_ctl_stack_history; CLC
- *      asks for one), and calls every loss_outputs hook with side DISC; the
+ *      `batch` draws from each of two ring buffers holding the last
+ *      `capacity` real and generated samples (gv_ctl_stack_history; CLC asks
+ *      for one), and calls every loss_outputs hook with side DISC; the
  *      hooks ADD dLoss/dlogit into the d* arrays (+=) and return their loss;
  *   3. backpropagates the game loss and the hooks' terms, then evaluates each
  *      input_penalty with gv_nn_penalty (nn/mlp.h) on the samples it names,

@@ -233,6 +233,10 @@ static gv_status mlpgan_run_tree(gv_node *root, const char *file, const char *pa
       gv_run_log(rf, 0, "%s at step %ld: d_loss %g, g_loss %g, ctl_loss %g (bound %g)",
                  status, k, l.d, l.g, l.ctl, c.run.bound);
       gv_run_summary_int(rf, "diverged_step", k);
+      /* the losses that blew up are the last point of their curves */
+      gv_run_append(rf, id[S_DLOSS], k, l.d);
+      gv_run_append(rf, id[S_GLOSS], k, l.g);
+      gv_run_append(rf, id[S_CLOSS], k, l.ctl);
       break;
     }
     lsum[0] += l.d, lsum[1] += l.g, lsum[2] += l.ctl, lcount++;
