@@ -217,30 +217,38 @@ static int cmd_check(int argc, char **argv) {
   return report(s, &err);
 }
 
+/* The end-of-sweep table: status and the experiment's headline /summary
+ * keys for every run. */
 static void sweep_table(const gv_sweep_point *pts, size_t n) {
-  printf("\n%-34s %-11s %-11s %-11s %-12s %-10s %s\n", "run", "status", "predicted",
-         "measured", "rate/step", "iters", "agree");
+  const gv_experiment *exp = NULL;
+  gv_err err;
+  if (n == 0 || gv_exp_find(pts[0].tree, "", &exp, &err) != GV_OK) return;
+  const gv_column *col = exp->table;
+  printf("\n%-34s %-11s", "run", "status");
+  for (size_t k = 0; col && col[k].key; ++k) printf(" %-12.12s", col[k].header);
+  printf("\n");
   for (size_t i = 0; i < n; ++i) {
     gv_runread *rr;
-    gv_err err;
     if (gv_runread_open(&rr, pts[i].path, &err) != GV_OK) {
       printf("%-34s (no file)\n", pts[i].name);
       continue;
     }
     char *st = gv_runread_attr(rr, "status");
-    double rate = NAN, iters = NAN, agree = NAN;
-    gv_runread_summary_real(rr, "meas_rate", &rate);
-    gv_runread_summary_real(rr, "meas_iters_to_converge", &iters);
-    gv_runread_summary_real(rr, "agree", &agree);
-    char *pv = gv_runread_summary_str(rr, "predicted_verdict");
-    char *mv = gv_runread_summary_str(rr, "measured_verdict");
-    gv_runread_close(rr);
-    printf("%-34s %-11s %-11s %-11s %-12.5g %-10.0f %s\n", pts[i].name, st ? st : "?",
-           pv ? pv : "?", mv ? mv : "?", rate, iters,
-           agree == 1 ? "yes" : agree == 0 ? "NO" : agree == -1 ? "n/a" : "?");
+    printf("%-34s %-11s", pts[i].name, st ? st : "?");
     free(st);
-    free(pv);
-    free(mv);
+    for (size_t k = 0; col && col[k].key; ++k) {
+      char *v = gv_runread_summary_str(rr, col[k].key);
+      char *end = NULL;
+      double d = v ? strtod(v, &end) : NAN;
+      int number = v && end && *end == 0 && end != v;
+      if (number && !strcmp(col[k].key, "agree")) /* 1, 0, -1: nothing to compare */
+        printf(" %-12s", d == 1 ? "yes" : d == 0 ? "NO" : "n/a");
+      else if (number) printf(" %-12.5g", d);
+      else printf(" %-12.12s", v ? v : "-");
+      free(v);
+    }
+    printf("\n");
+    gv_runread_close(rr);
   }
 }
 

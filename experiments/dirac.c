@@ -542,6 +542,13 @@ static gv_status dirac_scan(gv_node *root, const char *file, const char *key, do
   return st;
 }
 
+static const gv_column dirac_table[] = {{"predicted_verdict", "predicted"},
+    {"measured_verdict", "measured"},
+    {"meas_rate", "rate/step"},
+    {"meas_iters_to_converge", "iters"},
+    {"agree", "agree"},
+    {NULL, NULL}};
+
 const gv_experiment gv_exp_dirac = {
     {"dirac", "the Dirac-GAN (Mescheder et al. 2018): a point-mass generator against a linear "
               "discriminator", "Mescheder et al. 2018, arXiv 1801.04406, section 2", NULL, 0},
@@ -550,4 +557,5 @@ const gv_experiment gv_exp_dirac = {
     dirac_analyze,
     dirac_scan,
     &gv_game_dirac,
+    dirac_table,
 };

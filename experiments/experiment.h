@@ -36,7 +36,15 @@ typedef struct gv_experiment {
   gv_status (*scan)(gv_node *root, const char *file, const char *key, double from, double to,
                     long num, const char *out, gv_err *err);
   const gv_component *game; /* the game's own parameters, for `governor list` */
+  /* Columns of the table `governor sweep` prints at the end: /summary keys
+   * with their headers (terminated by a NULL key; NULL: status only). */
+  const struct gv_column *table;
 } gv_experiment;
+
+typedef struct gv_column {
+  const char *key;          /* /summary attribute */
+  const char *header;       /* column title */
+} gv_column;
 
 extern const gv_registry gv_game_registry;   /* experiments by game kind */
 

@@ -321,6 +321,12 @@ static gv_status mlpgan_analyze(const char *path, FILE *out, gv_err *err) {
   return GV_OK;
 }
 
+static const gv_column mlpgan_table[] = {{"final_modes", "modes"},
+    {"final_hq", "high quality"},
+    {"final_kl", "KL uniform"},
+    {"final_swd", "sliced W1"},
+    {NULL, NULL}};
+
 const gv_experiment gv_exp_mlpgan = {
     {"mlpgan", "MLP GAN on a 2-D Gaussian mixture (ring of 8, grid of 25) under controllers",
      "Metz et al. 2017 (arXiv 1611.02163); Mescheder et al. 2018 (arXiv 1801.04406)",
@@ -330,4 +336,5 @@ const gv_experiment gv_exp_mlpgan = {
     mlpgan_analyze,
     NULL,
     &gv_game_mlpgan,
+    mlpgan_table,
 };

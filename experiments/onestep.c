@@ -595,6 +595,13 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   return GV_OK;
 }
 
+static const gv_column onestep_table[] = {{"predicted_verdict", "predicted"},
+    {"measured_verdict", "measured"},
+    {"meas_final_tv", "TV to expert"},
+    {"reached_tv", "TV at equil."},
+    {"agree", "agree"},
+    {NULL, NULL}};
+
 const gv_experiment gv_exp_onestep = {
     {"onestep", "one-step GAIL (Luo et al. 2024): a discrete-action policy against a tabular "
                 "discriminator", "REFERENCES sec. 7; docs/theory/onestep-gail.md", NULL, 0},
@@ -603,4 +610,5 @@ const gv_experiment gv_exp_onestep = {
     os_analyze,
     NULL,
     &gv_game_onestep,
+    onestep_table,
 };

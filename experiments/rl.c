@@ -409,6 +409,11 @@ static gv_status rl_analyze(const char *path, FILE *out, gv_err *err) {
   return GV_OK;
 }
 
+static const gv_column rl_table[] = {{"final_eval_return_mean", "final return"},
+    {"best_eval_return_mean", "best return"},
+    {"steps_per_second", "steps/s"},
+    {NULL, NULL}};
+
 const gv_experiment gv_exp_rl = {
     {"rl", "reinforcement learning on a MuJoCo task (PPO); saves the policy in /policy",
      "Schulman et al. 2017, arXiv 1707.06347; CleanRL ppo_continuous_action", NULL, 0},
@@ -417,6 +422,7 @@ const gv_experiment gv_exp_rl = {
     rl_analyze,
     NULL,
     &rl_game_component,
+    rl_table,
 };
 
 /* ------------------------------------------------------ record, export */
