@@ -10,6 +10,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "experiments/closed_form.h"
 #include "experiments/experiment.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
@@ -50,16 +51,11 @@ typedef struct dirac_sim {
   gv_common common;
   dirac_run run;
   gv_dirac game;
-  gv_ctl_stack ctl;
-  gv_scheme scheme;
-  const gv_scheme_type *stype;
-  gsl_rng *rng;             /* the scheme's noise stream */
+  gv_cfsim cf;               /* scheme, controllers, noise stream */
 } dirac_sim;
 
 static void sim_free(dirac_sim *s) {
-  gv_scheme_deinit(&s->scheme);
-  gv_ctl_stack_free(&s->ctl);
-  if (s->rng) gsl_rng_free(s->rng);
+  gv_cfsim_free(&s->cf);
   memset(s, 0, sizeof *s);
 }
 
@@ -74,33 +70,13 @@ static gv_status sim_build(dirac_sim *s, gv_node *root, const char *file, gv_err
   static const gv_registry dirac_only = {"game", "", games};
   if ((st = gv_exp_component(root, file, "game", &dirac_only, NULL, &c, &gp, err)) != GV_OK)
     return st;
-  gv_scheme_params sp;
-  if ((st = gv_exp_component(root, file, "scheme", &gv_scheme_registry, "simgd", &c, &sp,
-                             err)) != GV_OK)
-    return st;
-  s->stype = (const gv_scheme_type *)c;
+  gv_dirac_init(&s->game, &gp);
   gv_node *m;
   if ((st = gv_exp_section(root, file, "run", &m, err)) != GV_OK) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err)) != GV_OK) return st;
-
-  gv_node *ctl = gv_map_get(root, "controllers");
-  if (!ctl) {
-    ctl = gv_node_new_seq();
-    gv_map_set(root, "controllers", ctl);
-  }
-  gv_cfg_ctx cctx = {file, ""};
-  if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err)) != GV_OK)
-    return st;
-  gv_dirac_init(&s->game, &gp);
-  st = gv_ctl_stack_check(&s->ctl, &s->game.vf, s->stype->info.name, s->stype->hooks, err);
-  if (st == GV_OK) st = gv_scheme_init(&s->scheme, s->stype, &sp, &s->game.vf, &s->ctl, err);
-  if (st != GV_OK) {
-    gv_ctl_stack_free(&s->ctl);
-    return st;
-  }
-  s->rng = gv_rng_alloc((uint64_t)s->common.seed, "scheme", 0);
-  return GV_OK;
+  return gv_cfsim_build(&s->cf, root, file, &s->game.vf, "simgd", (uint64_t)s->common.seed,
+                        err);
 }
 
 static gv_status dirac_check(gv_node *root, const char *file, gv_err *err) {
@@ -126,15 +102,15 @@ typedef struct replica_out {
 } replica_out;
 
 static replica_out run_replica(dirac_sim *s, uint64_t r) {
-  gv_rng_reseed(s->rng, (uint64_t)s->common.seed, "scheme", r);
-  gv_ctl_stack_reseed(&s->ctl, (uint64_t)s->common.seed, r);
+  gv_rng_reseed(s->cf.rng, (uint64_t)s->common.seed, "scheme", r);
+  gv_ctl_stack_reseed(&s->cf.ctl, (uint64_t)s->common.seed, r);
   double x[2] = {s->game.p.theta0, s->game.p.psi0};
   const double *xs = s->game.xstar;
   double d0 = dist2(x, xs), d = d0;
   int64_t last_above = d >= s->run.tol ? 0 : -1;
-  long steps = s->scheme.p.steps, k;
+  long steps = s->cf.scheme.p.steps, k;
   for (k = 1; k <= steps; ++k) {
-    gv_status st = s->stype->step(&s->scheme, x, s->rng);
+    gv_status st = s->cf.stype->step(&s->cf.scheme, x, s->cf.rng);
     d = dist2(x, xs);
     if (st != GV_OK || !(d <= s->run.bound)) break;
     if (d >= s->run.tol) last_above = k;
@@ -173,7 +149,7 @@ static void write_field(gv_runfile *rf, dirac_sim *s) {
   for (long i = 0; i < g; ++i)
     for (long j = 0; j < g; ++j) {
       double x[2] = {fx[j], fy[i]};
-      gv_vf_controlled(&s->game.vf, &s->ctl, x, &f[(i * g + j) * 2]);
+      gv_vf_controlled(&s->game.vf, &s->cf.ctl, x, &f[(i * g + j) * 2]);
     }
   size_t n1 = (size_t)g, d3[3] = {(size_t)g, (size_t)g, 2};
   gv_run_array(rf, "field_x", fx, 1, &n1, -1);
@@ -208,8 +184,8 @@ static gv_status dirac_run_tree(gv_node *root, const char *file, const char *pat
   sigaction(SIGTERM, &sa, &old_term);
 
   /* replica 0, logged */
-  gv_rng_reseed(s.rng, (uint64_t)s.common.seed, "scheme", 0);
-  gv_ctl_stack_reseed(&s.ctl, (uint64_t)s.common.seed, 0);
+  gv_rng_reseed(s.cf.rng, (uint64_t)s.common.seed, "scheme", 0);
+  gv_ctl_stack_reseed(&s.cf.ctl, (uint64_t)s.common.seed, 0);
   int id_t = gv_run_series(rf, "theta"), id_p = gv_run_series(rf, "psi");
   int id_d = gv_run_series(rf, "distance");
   double x[2] = {s.game.p.theta0, s.game.p.psi0};
@@ -219,16 +195,16 @@ static gv_status dirac_run_tree(gv_node *root, const char *file, const char *pat
   gv_run_append(rf, id_p, 0, x[1]);
   gv_run_append(rf, id_d, 0, d);
   gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.scheme.p.steps);
+  gv_progress_init(&pr, s.common.name, "steps", s.cf.scheme.p.steps);
   pr.enabled &= progress;
   const char *status = "completed";
   long k;
   const long kill_at = getenv("GV_TEST_KILL_AT_STEP") ? atol(getenv("GV_TEST_KILL_AT_STEP")) : -1;
-  for (k = 1; k <= s.scheme.p.steps; ++k) {
-    gv_status ss = s.stype->step(&s.scheme, x, s.rng);
+  for (k = 1; k <= s.cf.scheme.p.steps; ++k) {
+    gv_status ss = s.cf.stype->step(&s.cf.scheme, x, s.cf.rng);
     d = dist2(x, xs);
     int blew = ss != GV_OK || !(d <= s.run.bound);
-    if (k % s.run.every == 0 || blew || k == s.scheme.p.steps) {
+    if (k % s.run.every == 0 || blew || k == s.cf.scheme.p.steps) {
       gv_run_append(rf, id_t, k, x[0]);
       gv_run_append(rf, id_p, k, x[1]);
       gv_run_append(rf, id_d, k, d);
@@ -295,7 +271,7 @@ static gv_status dirac_run_tree(gv_node *root, const char *file, const char *pat
   }
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
-  gv_run_summary_int(rf, "steps_done", k > s.scheme.p.steps ? s.scheme.p.steps : k);
+  gv_run_summary_int(rf, "steps_done", k > s.cf.scheme.p.steps ? s.cf.scheme.p.steps : k);
   gv_run_set_status(rf, status);
   st = gv_run_close(rf);
   sim_free(&s);
@@ -340,7 +316,7 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   }
   gv_prediction p;
   gv_err perr = {{0}, {0}};
-  gv_predict(&s.scheme, &p, &perr);
+  gv_predict(&s.cf.scheme, &p, &perr);
   int64_t *step = NULL;
   double *dist = NULL;
   size_t n = 0;
@@ -428,13 +404,13 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   if (out) {
     char ctl[256] = "";
     size_t off = 0;
-    for (size_t i = 0; i < s.ctl.n; ++i)
+    for (size_t i = 0; i < s.cf.ctl.n; ++i)
       off += (size_t)snprintf(ctl + off, off < sizeof ctl ? sizeof ctl - off : 0, "%s%s",
-                              i ? " + " : "", s.ctl.items[i].type->info.name);
+                              i ? " + " : "", s.cf.ctl.items[i].type->info.name);
     char *status = gv_runread_attr(rr, "status");
     fprintf(out, "%s: %s (dirac %s, %s h=%g, %ld steps, controllers: %s; status %s)\n", path,
             s.common.name, gv_param_enum_name(&gv_game_dirac.params[0], s.game.p.loss),
-            s.stype->info.name, s.scheme.p.h, s.scheme.p.steps, off ? ctl : "none",
+            s.cf.stype->info.name, s.cf.scheme.p.h, s.cf.scheme.p.steps, off ? ctl : "none",
             status ? status : "?");
     free(status);
     fprintf(out, "  %-30s %-26s %s\n", "", "predicted", "measured");
@@ -505,7 +481,7 @@ static gv_status dirac_scan(gv_node *root, const char *file, const char *key, do
     dirac_sim s;
     if ((st = gv_cfg_set(t, set, err)) == GV_OK && (st = sim_build(&s, t, file, err)) == GV_OK) {
       gv_prediction p;
-      gv_predict(&s.scheme, &p, NULL);
+      gv_predict(&s.cf.scheme, &p, NULL);
       for (size_t j = 0; j < n; ++j) {
         jre[i * n + j] = p.jac_re[j];
         jim[i * n + j] = p.jac_im[j];

@@ -17,6 +17,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "experiments/closed_form.h"
 #include "experiments/experiment.h"
 #include "gan/onestep.h"
 #include "gan/scheme.h"
@@ -53,16 +54,11 @@ typedef struct os_sim {
   gv_common common;
   os_run run;
   gv_onestep game;
-  gv_ctl_stack ctl;
-  gv_scheme scheme;
-  const gv_scheme_type *stype;
-  gsl_rng *rng;             /* the scheme's noise stream */
+  gv_cfsim cf;               /* scheme, controllers, noise stream */
 } os_sim;
 
 static void sim_free(os_sim *s) {
-  gv_scheme_deinit(&s->scheme);
-  gv_ctl_stack_free(&s->ctl);
-  if (s->rng) gsl_rng_free(s->rng);
+  gv_cfsim_free(&s->cf);
   memset(s, 0, sizeof *s);
 }
 
@@ -75,31 +71,11 @@ static gv_status sim_build(os_sim *s, gv_node *root, const char *file, gv_err *e
   gv_cfg_ctx gctx = {file, "game"};
   gv_onestep_params gp;
   if ((st = gv_onestep_load(m, &gctx, &gp, err)) != GV_OK) return st;
-  const gv_component *c;
-  gv_scheme_params sp;
-  if ((st = gv_exp_component(root, file, "scheme", &gv_scheme_registry, "ode", &c, &sp, err)) !=
-      GV_OK)
-    return st;
-  s->stype = (const gv_scheme_type *)c;
+  if ((st = gv_onestep_init(&s->game, &gp, err)) != GV_OK) return st;
   if ((st = gv_exp_section(root, file, "run", &m, err)) != GV_OK) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err)) != GV_OK) return st;
-  gv_node *ctl = gv_map_get(root, "controllers");
-  if (!ctl) {
-    ctl = gv_node_new_seq();
-    gv_map_set(root, "controllers", ctl);
-  }
-  gv_cfg_ctx cctx = {file, ""};
-  if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err)) != GV_OK)
-    return st;
-  if ((st = gv_onestep_init(&s->game, &gp, err)) == GV_OK)
-    st = gv_scheme_init(&s->scheme, s->stype, &sp, &s->game.vf, &s->ctl, err);
-  if (st != GV_OK) {
-    gv_ctl_stack_free(&s->ctl);
-    return st;
-  }
-  s->rng = gv_rng_alloc((uint64_t)s->common.seed, "scheme", 0);
-  return GV_OK;
+  return gv_cfsim_build(&s->cf, root, file, &s->game.vf, "ode", (uint64_t)s->common.seed, err);
 }
 
 static gv_status os_check(gv_node *root, const char *file, gv_err *err) {
@@ -183,16 +159,16 @@ static gv_status os_run_tree(gv_node *root, const char *file, const char *path, 
   gv_run_array(rf, "x0", x, 1, &one, -1);
   log_state(rf, &id, g, 0, x);
   gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.scheme.p.steps);
+  gv_progress_init(&pr, s.common.name, "steps", s.cf.scheme.p.steps);
   pr.enabled &= progress;
   const char *status = "completed";
   long k;
   double d = dist(x, g->xstar, n);
-  for (k = 1; k <= s.scheme.p.steps; ++k) {
-    gv_status ss = s.stype->step(&s.scheme, x, s.rng);
+  for (k = 1; k <= s.cf.scheme.p.steps; ++k) {
+    gv_status ss = s.cf.stype->step(&s.cf.scheme, x, s.cf.rng);
     d = dist(x, g->xstar, n);
     int blew = ss != GV_OK || !(d <= s.run.bound);
-    if (!blew && (k % s.run.every == 0 || k == s.scheme.p.steps)) log_state(rf, &id, g, k, x);
+    if (!blew && (k % s.run.every == 0 || k == s.cf.scheme.p.steps)) log_state(rf, &id, g, k, x);
     if (blew) {
       gv_run_append(rf, id.dist, k, d);
       status = "diverged";
@@ -216,7 +192,7 @@ static gv_status os_run_tree(gv_node *root, const char *file, const char *path, 
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   gv_run_array(rf, "x_final", x, 1, &one, -1);
-  gv_run_summary_int(rf, "steps_done", k > s.scheme.p.steps ? s.scheme.p.steps : k);
+  gv_run_summary_int(rf, "steps_done", k > s.cf.scheme.p.steps ? s.cf.scheme.p.steps : k);
   gv_run_set_status(rf, status);
   st = gv_run_close(rf);
   sim_free(&s);
@@ -386,11 +362,11 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   /* 1. the desired state */
   gv_prediction p;
   gv_err perr = {{0}, {0}};
-  gv_predict(&s.scheme, &p, &perr);
+  gv_predict(&s.cf.scheme, &p, &perr);
   int xstar_eq = p.residual <= 1e-9;
 
   /* 2. equilibria of the controlled field, from several starts */
-  field_ctx fc = {&g->vf, &s.ctl, g};
+  field_ctx fc = {&g->vf, &s.cf.ctl, g};
   os_eq eqs[EQ_MAX], cand;
   size_t neq = 0, reached = EQ_MAX;
   double *xf = NULL;
@@ -445,7 +421,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   if (reached < EQ_MAX) {
     gv_vfgame vf = g->vf;
     vf.xstar = eqs[reached].x;
-    gv_scheme sc = s.scheme; /* a view of the same scheme, linearised at the reached point */
+    gv_scheme sc = s.cf.scheme; /* a view of the same scheme, linearised at the reached point */
     sc.game = &vf;
     gv_predict(&sc, &pr, &prerr);
     /* distance to it, rebuilt from the logged pi and D */
@@ -540,16 +516,16 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   if (out) {
     char ctl[256] = "", buf[160];
     size_t off = 0;
-    for (size_t i = 0; i < s.ctl.n; ++i)
+    for (size_t i = 0; i < s.cf.ctl.n; ++i)
       off += (size_t)snprintf(ctl + off, off < sizeof ctl ? sizeof ctl - off : 0, "%s%s",
-                              i ? " + " : "", s.ctl.items[i].type->info.name);
+                              i ? " + " : "", s.cf.ctl.items[i].type->info.name);
     char *status = gv_runread_attr(rr, "status");
     const gv_param *gs = gv_game_onestep.params;
     fprintf(out, "%s: %s (onestep n=%zu lambda=%g reward %s, D %s, policy %s; %s h=%g, %ld "
             "steps; controllers: %s; status %s)\n", path, s.common.name, na, g->p.lambda,
             gv_param_enum_name(&gs[2], g->p.reward), gv_param_enum_name(&gs[3], g->p.disc),
-            gv_param_enum_name(&gs[4], g->p.policy), s.stype->info.name, s.scheme.p.h,
-            s.scheme.p.steps, off ? ctl : "none", status ? status : "?");
+            gv_param_enum_name(&gs[4], g->p.policy), s.cf.stype->info.name, s.cf.scheme.p.h,
+            s.cf.scheme.p.steps, off ? ctl : "none", status ? status : "?");
     free(status);
     print_vec(out, "expert pi_E", g->p.expert, na);
     snprintf(buf, sizeof buf, "%.3g (%s)", p.residual,

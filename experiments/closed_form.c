@@ -1,0 +1,38 @@
+#include "experiments/closed_form.h"
+
+#include <string.h>
+
+#include "core/rng.h"
+#include "experiments/experiment.h"
+
+gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
+                         const char *def_scheme, uint64_t seed, gv_err *err) {
+  memset(s, 0, sizeof *s);
+  const gv_component *c;
+  gv_scheme_params sp;
+  gv_status st = gv_exp_component(root, file, "scheme", &gv_scheme_registry, def_scheme, &c,
+                                  &sp, err);
+  if (st != GV_OK) return st;
+  s->stype = (const gv_scheme_type *)c;
+  gv_node *ctl = gv_map_get(root, "controllers");
+  if (!ctl) {
+    ctl = gv_node_new_seq();
+    gv_map_set(root, "controllers", ctl);
+  }
+  gv_cfg_ctx cctx = {file, ""};
+  if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, seed, err)) != GV_OK) return st;
+  /* gv_scheme_init checks the stack against the game and the scheme */
+  if ((st = gv_scheme_init(&s->scheme, s->stype, &sp, g, &s->ctl, err)) != GV_OK) {
+    gv_ctl_stack_free(&s->ctl);
+    return st;
+  }
+  s->rng = gv_rng_alloc(seed, "scheme", 0);
+  return GV_OK;
+}
+
+void gv_cfsim_free(gv_cfsim *s) {
+  gv_scheme_deinit(&s->scheme);
+  gv_ctl_stack_free(&s->ctl);
+  if (s->rng) gsl_rng_free(s->rng);
+  memset(s, 0, sizeof *s);
+}
