@@ -302,14 +302,17 @@ def positive(v):
 
 def plot_distance_ax(ax, runs):
     drew = False
-    for i, (name, group) in enumerate(group_by_name(runs)):
+    groups = list(group_by_name(runs))
+    # more than ten curves: tab20, so no two runs share a colour
+    palette = plt.get_cmap("tab20").colors if len(groups) > 10 else None
+    for i, (name, group) in enumerate(groups):
         have = [r for r in group if "distance" in r.series]
         for r in group:
             if "distance" not in r.series:
                 warn("%s: no /series/distance" % r.path)
         if not have:
             continue
-        color = "C%d" % (i % 10)
+        color = palette[i % 20] if palette else "C%d" % (i % 10)
         if len(have) == 1:
             step, val = have[0].series["distance"]
             ax.plot(step, positive(val), color=color, lw=1.2, label=name)
