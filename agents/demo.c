@@ -239,9 +239,13 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
                 put_str(f, "format", GV_DEMO_FORMAT) || put_str(f, "env", ty->name) ||
                 put_str(f, "env_version", ver) || put_str(f, "policy_hash", hash) ||
                 put_str(f, "hash_algorithm",
-                        "FNV-1a 64 over the actor's widths (int32) and layer count, its "
-                        "float32 parameters, float32 log_std, float64 obs mean and var "
-                        "(little-endian)") ||
+                        pi->kind == GV_POLICY_DETERMINISTIC
+                            ? "FNV-1a 64 over the actor's widths (int32) and layer count, its "
+                              "float32 parameters, float64 obs mean and var when normalised "
+                              "(little-endian; deterministic tanh actor)"
+                            : "FNV-1a 64 over the actor's widths (int32) and layer count, its "
+                              "float32 parameters, float32 log_std, float64 obs mean and var "
+                              "(little-endian)") ||
                 put_str(f, "policy_source", o->source ? o->source : "") ||
                 put_str(f, "policy_group", o->group ? o->group : "") ||
                 put_num(f, "seed", H5T_STD_I64LE, H5T_NATIVE_INT64, &seed) ||

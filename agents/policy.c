@@ -133,6 +133,7 @@ gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src) {
   dst->obs_rms->count = src->obs_rms->count;
   memcpy(dst->obs_rms->mean, src->obs_rms->mean, (size_t)src->obs_dim * sizeof(double));
   memcpy(dst->obs_rms->var, src->obs_rms->var, (size_t)src->obs_dim * sizeof(double));
+  dst->kind = src->kind;
   dst->act_low = src->act_low;
   dst->act_high = src->act_high;
   dst->norm_obs = src->norm_obs;
@@ -158,8 +159,10 @@ gv_status gv_policy_act_mean(double *act, const gv_policy *pi, gv_nn_ws *ws, flo
   gv_status st = gv_nn_forward(ws, pi->actor, xbuf, n);
   if (st) return st;
   const size_t m = (size_t)n * pi->act_dim;
+  const int det = pi->kind == GV_POLICY_DETERMINISTIC;
+  const double mid = 0.5 * (pi->act_low + pi->act_high), half = 0.5 * (pi->act_high - pi->act_low);
   for (size_t k = 0; k < m; ++k) {
-    double a = ws->out[k];
+    double a = det ? mid + half * (double)ws->out[k] : ws->out[k];
     /* NaN stays NaN: the env rejects it and the caller reports it */
     act[k] = a < pi->act_low ? pi->act_low : a > pi->act_high ? pi->act_high : a;
   }
@@ -186,7 +189,8 @@ uint64_t gv_policy_hash(const gv_policy *pi) {
   v = s->nlayer;
   h = gv_fnv1a64(h, &v, sizeof v);
   h = gv_fnv1a64(h, pi->actor->param, pi->actor->nparam * sizeof(float));
-  h = gv_fnv1a64(h, pi->log_std, (size_t)pi->act_dim * sizeof(float));
+  if (pi->kind == GV_POLICY_GAUSSIAN)
+    h = gv_fnv1a64(h, pi->log_std, (size_t)pi->act_dim * sizeof(float));
   if (pi->norm_obs) {
     h = gv_fnv1a64(h, pi->obs_rms->mean, (size_t)pi->obs_dim * sizeof(double));
     h = gv_fnv1a64(h, pi->obs_rms->var, (size_t)pi->obs_dim * sizeof(double));
@@ -282,15 +286,16 @@ gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_er
   gv_status st = gv_nn_save(g, "actor", pi->actor, err);
   char hash[32];
   snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
-  const int norm = pi->norm_obs;
+  const int norm = pi->norm_obs, det = pi->kind == GV_POLICY_DETERMINISTIC;
   const int64_t steps = pi->steps;
-  if (!st && (put_vec(g, "log_std", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim,
-                      pi->log_std) ||
+  if (!st && ((!det && put_vec(g, "log_std", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT,
+                               (hsize_t)pi->act_dim, pi->log_std)) ||
               put_vec(g, "obs_mean", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim,
                       pi->obs_rms->mean) ||
               put_vec(g, "obs_var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim,
                       pi->obs_rms->var) ||
-              put_str(g, "format", GV_POLICY_FORMAT) || put_str(g, "env", pi->env) ||
+              put_str(g, "format", det ? GV_POLICY_FORMAT_DET : GV_POLICY_FORMAT) ||
+              put_str(g, "env", pi->env) ||
               put_str(g, "hash", hash) ||
               put_attr(g, "obs_count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||
               put_attr(g, "obs_eps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_eps) ||
@@ -313,11 +318,13 @@ gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *e
   char fmt[64] = "", env[64] = "";
   gv_nn_spec spec;
   gv_status st = GV_OK;
-  if (get_str(g, "format", fmt, sizeof fmt) || strcmp(fmt, GV_POLICY_FORMAT)) {
+  if (get_str(g, "format", fmt, sizeof fmt) ||
+      (strcmp(fmt, GV_POLICY_FORMAT) && strcmp(fmt, GV_POLICY_FORMAT_DET))) {
     st = gv_fail(err, GV_EINVAL, "policy load: %s is not a policy group (format '%s', "
-                 "expected '%s')", name, fmt, GV_POLICY_FORMAT);
+                 "expected '%s' or '%s')", name, fmt, GV_POLICY_FORMAT, GV_POLICY_FORMAT_DET);
     goto done;
   }
+  const int det = !strcmp(fmt, GV_POLICY_FORMAT_DET);
   get_str(g, "env", env, sizeof env);
   if ((st = gv_nn_load_spec(&spec, g, "actor", err))) goto done;
   double lo = -1, hi = 1;
@@ -325,9 +332,10 @@ gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *e
   get_attr(g, "act_high", H5T_NATIVE_DOUBLE, &hi);
   gv_policy *pi;
   if ((st = gv_policy_alloc(&pi, &spec, env, lo, hi, 0.0, err))) goto done;
+  if (det) pi->kind = GV_POLICY_DETERMINISTIC;
   int64_t steps = -1;
   if ((st = gv_nn_load(pi->actor, g, "actor", err)) == GV_OK &&
-      (get_vec(g, "log_std", H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim, pi->log_std) ||
+      ((!det && get_vec(g, "log_std", H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim, pi->log_std)) ||
        get_vec(g, "obs_mean", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->mean) ||
        get_vec(g, "obs_var", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->var) ||
        get_attr(g, "obs_count", H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||

@@ -7,6 +7,10 @@
  *              MLP mapping normalised observations to the action mean, a
  *              state-independent log-std, and the frozen observation
  *              statistics.  Saved as one HDF5 group (layout below).
+ *              Two kinds: GAUSSIAN (PPO; linear head = the mean, clipped to
+ *              the bounds) and DETERMINISTIC (TD3's actor; tanh head scaled
+ *              to the bounds, action = (lo + hi)/2 + (hi - lo)/2 * out, no
+ *              log-std).
  *
  * A diagonal Gaussian N(mu, diag(exp(log_std))^2):
  *   log p(a) = sum_j [ -(a_j - mu_j)^2 / (2 sigma_j^2) - log sigma_j - log(2 pi) / 2 ]
@@ -21,7 +25,9 @@
  *   attrs             format "governor-gaussian-policy-1", env (task name),
  *                     obs_count, obs_eps, clip_obs, norm_obs (0: the statistics
  *                     are ignored), act_low, act_high, hash ("fnv1a64:%016x",
- *                     gv_policy_hash), steps (env steps trained; -1 unknown). */
+ *                     gv_policy_hash), steps (env steps trained; -1 unknown).
+ * A deterministic policy group has the same layout without log_std and with
+ * format "governor-deterministic-policy-1". */
 #ifndef GV_AGENTS_POLICY_H
 #define GV_AGENTS_POLICY_H
 
@@ -63,12 +69,20 @@ double gv_gauss_entropy(const float *log_std, int dim);
 /* --------------------------------------------------------------- policy */
 
 #define GV_POLICY_FORMAT "governor-gaussian-policy-1"
+#define GV_POLICY_FORMAT_DET "governor-deterministic-policy-1"
+
+typedef enum {
+  GV_POLICY_GAUSSIAN = 0,   /* PPO: mean (linear head) + log-std */
+  GV_POLICY_DETERMINISTIC   /* TD3: tanh head scaled to the bounds, no log-std */
+} gv_policy_kind;
 
 typedef struct gv_policy {
+  gv_policy_kind kind;      /* GAUSSIAN (the default of gv_policy_alloc) or DETERMINISTIC */
   int obs_dim, act_dim;     /* sizes */
   double act_low, act_high; /* action bounds (every dimension) */
   gv_nn *actor;             /* obs_dim -> hidden -> act_dim, linear head: the mean (owned) */
-  float *log_std;           /* state-independent log standard deviation (act_dim) */
+  float *log_std;           /* state-independent log standard deviation (act_dim;
+                               unused and not saved for DETERMINISTIC) */
   gv_rms *obs_rms;          /* observation statistics (obs_dim, owned) */
   int norm_obs;             /* 1: normalise observations with obs_rms */
   double obs_eps;           /* variance floor in the normalisation (1e-8) */
@@ -77,8 +91,10 @@ typedef struct gv_policy {
   char env[64];             /* task name */
 } gv_policy;
 
-/* Allocates a policy whose actor has the given spec (input obs_dim, output
- * act_dim); parameters zero, log_std 0, statistics mean 0 var 1 count count0. */
+/* Allocates a GAUSSIAN policy whose actor has the given spec (input obs_dim,
+ * output act_dim); parameters zero, log_std 0, statistics mean 0 var 1 count
+ * count0.  Set kind = GV_POLICY_DETERMINISTIC afterwards for a TD3 actor
+ * (whose spec should end in tanh). */
 gv_status gv_policy_alloc(gv_policy **pi, const gv_nn_spec *actor_spec, const char *env,
                           double act_low, double act_high, double count0, gv_err *err);
 void gv_policy_free(gv_policy *pi);
@@ -87,15 +103,19 @@ gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src);
 
 /* Normalised observations (n x obs_dim floats) as the actor sees them. */
 void gv_policy_obs(float *out, const gv_policy *pi, const double *obs, int n);
-/* Deterministic actions: the mean, clipped to the bounds (n x act_dim).
- * ws must hold n rows; xbuf n x obs_dim floats of scratch. */
+/* Deterministic actions (n x act_dim): GAUSSIAN, the mean clipped to the
+ * bounds; DETERMINISTIC, (lo + hi)/2 + (hi - lo)/2 * out (then clipped, which
+ * only matters for rounding).  ws must hold n rows; xbuf n x obs_dim floats
+ * of scratch. */
 gv_status gv_policy_act_mean(double *act, const gv_policy *pi, gv_nn_ws *ws, float *xbuf,
                              const double *obs, int n);
 
 /* FNV-1a 64 over the bytes of: the actor's spec widths (int32 each, then the
- * layer count), its parameters (float32), log_std (float32), and, when
- * norm_obs, obs_mean and obs_var (float64), all in host byte order
- * (little-endian on the machines we run).  Identifies a policy's behaviour;
+ * layer count), its parameters (float32), log_std (float32; GAUSSIAN only),
+ * and, when norm_obs, obs_mean and obs_var (float64), all in host byte order
+ * (little-endian on the machines we run).  A DETERMINISTIC policy hashes the
+ * same sequence without log_std (a Gaussian policy's hash is unchanged by
+ * the deterministic kind's existence).  Identifies a policy's behaviour;
  * written as "fnv1a64:%016llx". */
 uint64_t gv_policy_hash(const gv_policy *pi);
 /* FNV-1a 64 of a byte string, continuing from h (start: GV_FNV1A64_INIT). */

@@ -236,6 +236,12 @@ struct gv_ppo {
   double *env_rew;          /* raw rewards (K) */
   int *env_term, *env_trunc; /* flags (K) */
   float *last_val;          /* V of the observation after the rollout (K) */
+  float *raw_obs;           /* raw observation s_t of each row (batch x obs_dim) */
+  float *raw_act;           /* action sent to the env, clipped (batch x act_dim) */
+  double *raw_rew;          /* env reward of each row, or the hook's (batch) */
+  uint8_t *ended;           /* the row ended its episode (terminated or truncated) (batch) */
+  gv_ppo_reward_hook hook;  /* replaces raw_rew after the rollout (NULL: env reward) */
+  void *hook_ctx;
 
   gsl_rng *rng_action;      /* exploration noise */
   gsl_rng *rng_mb;          /* minibatch shuffles */
@@ -259,6 +265,11 @@ struct gv_ppo {
 };
 
 gv_policy *gv_ppo_policy(gv_ppo *ppo) { return ppo->pi; }
+const float *gv_ppo_rollout_obs(const gv_ppo *ppo) { return ppo->raw_obs; }
+void gv_ppo_set_reward_hook(gv_ppo *ppo, gv_ppo_reward_hook hook, void *ctx) {
+  ppo->hook = hook;
+  ppo->hook_ctx = ctx;
+}
 gv_nn *gv_ppo_critic(gv_ppo *ppo) { return ppo->critic; }
 long gv_ppo_steps(const gv_ppo *ppo) { return ppo->steps; }
 
@@ -365,7 +376,8 @@ void gv_ppo_free(gv_ppo *o) {
                   o->ret, o->boot, o->term, o->trunc, o->fin_obs, o->fin_row, o->fin_val,
                   o->cur_obs, o->cur_norm, o->env_act, o->env_rew, o->env_term, o->env_trunc,
                   o->last_val, o->perm, o->a_obs, o->a_act, o->a_logp, o->a_adv, o->a_scratch,
-                  o->c_obs, o->c_ret, o->c_val, o->c_scratch};
+                  o->c_obs, o->c_ret, o->c_val, o->c_scratch, o->raw_obs, o->raw_act,
+                  o->raw_rew, o->ended};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) free(bufs[i]);
   free(o);
 }
@@ -472,6 +484,10 @@ gv_status gv_ppo_alloc(gv_ppo **out, const gv_ppo_params *p, const gv_env_task *
   GV_PPO_ALLOC_(o->c_ret, M);
   GV_PPO_ALLOC_(o->c_val, M);
   GV_PPO_ALLOC_(o->c_scratch, M);
+  GV_PPO_ALLOC_(o->raw_obs, (size_t)B * D);
+  GV_PPO_ALLOC_(o->raw_act, (size_t)B * A);
+  GV_PPO_ALLOC_(o->raw_rew, B);
+  GV_PPO_ALLOC_(o->ended, B);
 #undef GV_PPO_ALLOC_
 
   o->rng_action = gv_rng_alloc(seed, "ppo_action", 0);
@@ -522,6 +538,7 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
   for (int t = 0; t < o->T; ++t) {
     const size_t row = (size_t)t * K;
     memcpy(o->obs + row * D, o->cur_norm, (size_t)K * D * sizeof(float));
+    for (size_t q = 0; q < (size_t)K * D; ++q) o->raw_obs[row * D + q] = (float)o->cur_obs[q];
     gv_nn_forward(o->ws_actor, pi->actor, o->cur_norm, K);
     const float *mu = o->ws_actor->out;
     float *a = o->act + row * A;
@@ -537,6 +554,7 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
           return gv_fail(err, GV_EDIVERGED, "ppo: non-finite action %g (copy %d, index %d) at "
                          "update %ld", c, k, j, o->update + 1);
         o->env_act[q] = c < lo ? lo : c > hi ? hi : c;
+        o->raw_act[row * A + q] = (float)o->env_act[q];
       }
       o->logp[row + k] = (float)gv_gauss_logp(a + (size_t)k * A, mu + (size_t)k * A,
                                               pi->log_std, A);
@@ -546,18 +564,10 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
     if (st) return st;
     if (o->p.norm_obs) gv_rms_update(pi->obs_rms, o->cur_obs, K);
     gv_policy_obs(o->cur_norm, pi, o->cur_obs, K);
-    /* reward scaling (Gymnasium NormalizeReward): divide by the running std
-     * of the discounted return, which restarts after every episode end */
-    if (o->p.norm_reward) {
-      for (int k = 0; k < K; ++k) o->disc_ret[k] = o->disc_ret[k] * o->p.gamma + o->env_rew[k];
-      gv_rms_update(o->ret_rms, o->disc_ret, K);
-    }
-    const double rs = o->p.norm_reward ? 1.0 / sqrt(o->ret_rms->var[0] + 1e-8) : 1.0;
     const double *fo = gv_env_vec_final_obs(o->vec);
     for (int k = 0; k < K; ++k) {
-      double r = o->env_rew[k] * rs;
-      if (o->p.norm_reward) r = r < -rclip ? -rclip : r > rclip ? rclip : r;
-      o->rew[row + k] = (float)r;
+      o->raw_rew[row + k] = o->env_rew[k];
+      o->ended[row + k] = (uint8_t)(o->env_term[k] || o->env_trunc[k]);
       const int te = o->env_term[k] != 0, tr = !te && o->env_trunc[k];
       o->term[row + k] = (uint8_t)te;
       /* without bootstrapping a time-limit end is a termination (CleanRL) */
@@ -569,7 +579,6 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
         o->fin_row[nfin++] = (int)(row + k);
       }
       if (te || o->env_trunc[k]) {
-        o->disc_ret[k] = 0.0;
         ep_ret += gv_env_vec_final_return(o->vec, k);
         ep_len += (double)gv_env_vec_final_length(o->vec, k);
         neps++;
@@ -581,6 +590,32 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
   s->episodes = neps;
   s->ep_return = neps ? ep_ret / neps : NAN;
   s->ep_length = neps ? ep_len / neps : NAN;
+
+  /* GAIL: the hook replaces the rewards of the whole rollout at once */
+  if (o->hook) {
+    gv_ppo_rollout_view v = {o->batch, o->obs_dim, o->act_dim, o->raw_obs, o->raw_act,
+                             o->ended, o->raw_rew};
+    gv_status hs = o->hook(o->hook_ctx, &v, err);
+    if (hs) return hs;
+  }
+  /* reward scaling (Gymnasium NormalizeReward), in rollout order: divide by
+   * the running std of the discounted return, which restarts after every
+   * episode end */
+  for (int t = 0; t < o->T; ++t) {
+    const size_t row = (size_t)t * K;
+    if (o->p.norm_reward) {
+      for (int k = 0; k < K; ++k)
+        o->disc_ret[k] = o->disc_ret[k] * o->p.gamma + o->raw_rew[row + k];
+      gv_rms_update(o->ret_rms, o->disc_ret, K);
+    }
+    const double rs = o->p.norm_reward ? 1.0 / sqrt(o->ret_rms->var[0] + 1e-8) : 1.0;
+    for (int k = 0; k < K; ++k) {
+      double r = o->raw_rew[row + k] * rs;
+      if (o->p.norm_reward) r = r < -rclip ? -rclip : r > rclip ? rclip : r;
+      o->rew[row + k] = (float)r;
+      if (o->ended[row + k]) o->disc_ret[k] = 0.0;
+    }
+  }
 
   /* values in batches: the rollout, the truncated ends, the next observation */
   gv_nn_forward(o->ws_critic, o->critic, o->obs, o->batch);

@@ -142,6 +142,29 @@ void gv_ppo_free(gv_ppo *ppo);
  * offending step where possible); GV_EINVAL on an env error. */
 gv_status gv_ppo_iterate(gv_ppo *ppo, gv_ppo_stats *stats, gv_err *err);
 
+/* A rollout as a reward hook sees it: n = rollout rows, time-major (row
+ * t * K + k), in the order the steps were taken. */
+typedef struct gv_ppo_rollout_view {
+  int n;                    /* rows */
+  int obs_dim, act_dim;     /* sizes */
+  const float *obs;         /* raw observation s_t, before any normalisation (n x obs_dim) */
+  const float *act;         /* action a_t sent to the env (clipped to its bounds) (n x act_dim) */
+  const uint8_t *ended;     /* 1: s_t's step ended the episode (terminated or truncated) (n) */
+  double *rew;              /* the env's rewards on entry; the hook may overwrite them (n) */
+} gv_ppo_rollout_view;
+
+/* Called once per update after the rollout and before reward scaling, GAE
+ * and the update (GAIL: train the discriminator on the rollout, then write
+ * its rewards).  A non-OK status ends gv_ppo_iterate with it. */
+typedef gv_status (*gv_ppo_reward_hook)(void *ctx, gv_ppo_rollout_view *v, gv_err *err);
+
+/* Installs (hook != NULL) or removes the reward hook.  Without one, PPO
+ * learns from the env's rewards (the default). */
+void gv_ppo_set_reward_hook(gv_ppo *ppo, gv_ppo_reward_hook hook, void *ctx);
+
+/* The last rollout's raw observations s_t (rollout x obs_dim, time-major). */
+const float *gv_ppo_rollout_obs(const gv_ppo *ppo);
+
 /* The current policy (actor, log-std, observation statistics): owned by the
  * agent, valid until gv_ppo_free. */
 gv_policy *gv_ppo_policy(gv_ppo *ppo);

@@ -16,12 +16,14 @@
 extern const gv_experiment gv_exp_dirac, gv_exp_mlpgan;
 extern const gv_experiment gv_exp_rl;
 extern const gv_experiment gv_exp_onestep;
+extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled;
 /* experiments/rl.c: demonstrations and policy files */
 int gv_rl_record_main(int argc, char **argv);
 int gv_rl_export_main(int argc, char **argv);
 
 static const gv_component *const games[] = {&gv_exp_dirac.info, &gv_exp_mlpgan.info,
-                                            &gv_exp_rl.info, &gv_exp_onestep.info, NULL};
+                                            &gv_exp_rl.info, &gv_exp_onestep.info,
+                                            &gv_exp_gail.info, &gv_exp_onestep_sampled.info, NULL};
 const gv_registry gv_game_registry = {"game", "what is trained (the config's game.kind)", games};
 
 static const char usage[] =

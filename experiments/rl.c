@@ -1,13 +1,15 @@
-/* The `rl` experiment: train an agent (PPO) on a MuJoCo task, log every
- * update, evaluate deterministically, save the policy into the run file;
+/* The `rl` experiment: train an agent (PPO or TD3) on a MuJoCo task, log
+ * every update (PPO) or every log_every env steps (TD3), evaluate
+ * deterministically, save the policy into the run file;
  * and the commands around it: `governor record` (demonstrations),
  * `governor export` (a standalone policy file), `governor bench env|ppo`.
  *
  *   game:  {kind: rl, env: hopper}
  *   agent: {kind: ppo, ...}                 (agents/ppo.h, gv_ppo_param_table)
+ *   agent: {kind: td3, ...}                 (agents/td3.h, gv_td3_param_table)
  *   run:   {steps, envs, threads, eval_every, eval_episodes, flush_every}
  *
- * Run file (docs/ppo.md): series per update at step = env steps so far;
+ * Run file (docs/ppo.md, docs/td3.md): series at step = env steps so far;
  * /policy (final) and /policy_best (best evaluation) policy groups
  * (agents/policy.h); /summary with the final and best evaluation. */
 #include <cblas.h>
@@ -21,6 +23,7 @@
 
 #include "agents/demo.h"
 #include "agents/ppo.h"
+#include "agents/td3.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -52,7 +55,7 @@ static const gv_param game_params[] = {
 static const gv_component rl_game_component = {
     "rl", "reinforcement learning on a MuJoCo task", NULL, game_params, sizeof(rl_game)};
 
-static const gv_component *const agent_items[] = {&gv_agent_ppo, NULL};
+static const gv_component *const agent_items[] = {&gv_agent_ppo, &gv_agent_td3, NULL};
 static const gv_registry agent_registry = {"agent", "the learner (the config's agent.kind)",
                                            agent_items};
 
@@ -82,7 +85,9 @@ static const char *const sections[] = {"game", "agent", "run", "plot", NULL};
 typedef struct rl_setup {
   gv_common common;
   rl_game game;
-  gv_ppo_params ppo;
+  const gv_component *agent; /* &gv_agent_ppo or &gv_agent_td3 */
+  gv_ppo_params ppo;        /* agent.kind ppo */
+  gv_td3_params td3;        /* agent.kind td3 */
   rl_run run;
   const gv_env_type *env;
 } rl_setup;
@@ -102,12 +107,19 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   const gv_component *c;
   if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
   s->env = gv_env_types[s->game.env];
-  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &c, &s->ppo, err)))
+  union {
+    gv_ppo_params ppo;
+    gv_td3_params td3;
+  } ag;
+  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &ag, err)))
     return st;
+  if (s->agent == &gv_agent_td3) s->td3 = ag.td3;
+  else s->ppo = ag.ppo;
   gv_node *m;
   if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
+  if (s->agent == &gv_agent_td3) return GV_OK; /* no constraint across sections */
   /* the constraints between sections, reported at the offending key */
   gv_cfg_ctx actx = {file, "agent"};
   gv_node *agent = gv_map_get(root, "agent");
@@ -175,21 +187,26 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
   const uint64_t seed = (uint64_t)s.common.seed;
-  const long updates = s.run.steps / s.ppo.rollout;
+  const int is_td3 = s.agent == &gv_agent_td3;
+  const long updates = is_td3 ? 0 : s.run.steps / s.ppo.rollout;
   gv_env_task *task = NULL;
   gv_ppo *ppo = NULL;
+  gv_td3 *td3 = NULL;
   gv_policy *best = NULL;
   gv_runfile *rf = NULL;
   double *eret = NULL;
   if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) return st;
-  if ((st = gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed, updates,
-                         err))) {
+  if ((st = is_td3 ? gv_td3_alloc(&td3, &s.td3, task, (int)s.run.envs, (int)s.run.threads, seed,
+                                  err)
+                   : gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed,
+                                  updates, err))) {
     gv_env_task_free(task);
     return st;
   }
-  gv_policy *pi = gv_ppo_policy(ppo);
+  gv_policy *pi = is_td3 ? gv_td3_policy(td3) : gv_ppo_policy(ppo);
   if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
     goto out;
+  best->kind = pi->kind;
   eret = calloc((size_t)(s.run.eval_episodes > 0 ? s.run.eval_episodes : 1), sizeof *eret);
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {"rl", s.common.name, yaml, seed, s.run.flush_every};
@@ -197,15 +214,22 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   free(yaml);
   if (st) goto out;
   gv_run_summary_str(rf, "env", s.env->name);
-  gv_run_summary_str(rf, "agent", "ppo");
+  gv_run_summary_str(rf, "agent", s.agent->name);
 
   static const char *const names[] = {
       "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
       "policy_loss", "value_loss", "approx_kl", "clip_fraction", "entropy",
       "explained_variance", "learning_rate", "grad_norm", "log_std_mean", "steps_per_second"};
   enum { TR, TL, EPS, EM, ES, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
-  int id[NSER];
-  for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
+  /* TD3 (docs/td3.md): the first five as PPO's, then these */
+  static const char *const td3_names[] = {
+      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
+      "updates", "updates_per_second", "steps_per_second"};
+  enum { C1, C2, AL, Q1, Q2, YM, UPD, UPS, TSPS, NTD3 };
+  int id[NSER], tid[NTD3];
+  for (int i = 0; i < EM + 2; ++i) id[i] = gv_run_series(rf, names[i]);
+  for (int i = EM + 2; i < NSER; ++i) id[i] = is_td3 ? -1 : gv_run_series(rf, names[i]);
+  for (int i = 0; i < NTD3; ++i) tid[i] = is_td3 ? gv_run_series(rf, td3_names[i]) : -1;
 
   interrupted = 0;
   struct sigaction sa = {0}, old_int, old_term;
@@ -214,22 +238,32 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   sigaction(SIGTERM, &sa, &old_term);
 
   gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", updates * s.ppo.rollout);
+  gv_progress_init(&pr, s.common.name, "steps", is_td3 ? s.run.steps : updates * s.ppo.rollout);
   pr.enabled &= progress;
   const char *status = "completed";
   double best_mean = -INFINITY, best_std = NAN, last_mean = NAN, last_std = NAN, shown = NAN;
   long best_step = -1, last_eval_step = -1, next_eval = s.run.eval_every;
   double t_start = gv_now(), t_roll = 0, t_upd = 0, t_eval = 0;
   long u;
-  /* tests: poison a parameter after this many updates (divergence path) */
+  /* tests: poison a parameter after this many updates (divergence path;
+   * for TD3, iterations of log_every env steps) */
   const long nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
-  for (u = 0; u < updates; ++u) {
+  for (u = 0; is_td3 ? gv_td3_steps(td3) < s.run.steps : u < updates; ++u) {
     if (u == nan_at) pi->actor->param[0] = NAN;
     gv_ppo_stats ps;
+    gv_td3_stats ts;
     double t0 = gv_now();
-    gv_status is = gv_ppo_iterate(ppo, &ps, err);
+    gv_status is = is_td3 ? gv_td3_iterate(td3, &ts, err) : gv_ppo_iterate(ppo, &ps, err);
     double dt = gv_now() - t0;
-    const long step = gv_ppo_steps(ppo);
+    const long step = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
+    if (is_td3) { /* the series below read ps: the shared ones come from ts */
+      memset(&ps, 0, sizeof ps);
+      ps.episodes = ts.episodes;
+      ps.ep_return = ts.ep_return;
+      ps.ep_length = ts.ep_length;
+      ps.t_rollout = ts.t_env;
+      ps.t_update = ts.t_update;
+    }
     t_roll += ps.t_rollout;
     t_upd += ps.t_update;
     if (is == GV_EDIVERGED) {
@@ -249,6 +283,19 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
       shown = ps.ep_return;
     }
     gv_run_append(rf, id[EPS], step, (double)ps.episodes);
+    if (is_td3) {
+      gv_run_append(rf, tid[C1], step, ts.q1_loss);
+      gv_run_append(rf, tid[C2], step, ts.q2_loss);
+      if (ts.actor_updates) gv_run_append(rf, tid[AL], step, ts.actor_loss);
+      gv_run_append(rf, tid[Q1], step, ts.q1_mean);
+      gv_run_append(rf, tid[Q2], step, ts.q2_mean);
+      gv_run_append(rf, tid[YM], step, ts.target_mean);
+      gv_run_append(rf, tid[UPD], step, (double)gv_td3_updates(td3));
+      if (ts.updates && ts.t_update > 0)
+        gv_run_append(rf, tid[UPS], step, ts.updates / ts.t_update);
+      const long chunk = (s.td3.log_every + s.run.envs - 1) / s.run.envs * s.run.envs;
+      gv_run_append(rf, tid[TSPS], step, (double)chunk / dt);
+    } else {
     gv_run_append(rf, id[PL], step, ps.pg_loss);
     gv_run_append(rf, id[VL], step, ps.v_loss);
     gv_run_append(rf, id[KL], step, ps.approx_kl);
@@ -261,7 +308,8 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
     for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
     gv_run_append(rf, id[LS], step, ls / pi->act_dim);
     gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    const int last = u + 1 == updates;
+    }
+    const int last = is_td3 ? step >= s.run.steps : u + 1 == updates;
     if (s.run.eval_episodes > 0 &&
         (last || (s.run.eval_every > 0 && step >= next_eval))) {
       while (s.run.eval_every > 0 && next_eval <= step) next_eval += s.run.eval_every;
@@ -299,8 +347,12 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
   const double wall = gv_now() - t_start;
-  const long steps = gv_ppo_steps(ppo);
+  const long steps = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
   gv_run_summary_int(rf, "steps_done", steps);
+  if (is_td3) {
+    gv_run_summary_int(rf, "updates_done", gv_td3_updates(td3));
+    gv_run_summary_real(rf, "updates_per_second", t_upd > 0 ? gv_td3_updates(td3) / t_upd : NAN);
+  }
   gv_run_summary_real(rf, "wall_seconds", wall);
   gv_run_summary_real(rf, "rollout_seconds", t_roll);
   gv_run_summary_real(rf, "update_seconds", t_upd);
@@ -348,6 +400,7 @@ out:
   free(eret);
   gv_policy_free(best);
   gv_ppo_free(ppo);
+  gv_td3_free(td3);
   gv_env_task_free(task);
   return st;
 }
@@ -372,7 +425,7 @@ static gv_status rl_analyze(const char *path, FILE *out, gv_err *err) {
   gv_status st = gv_runread_open_rw(&rr, path, err);
   if (st) return st;
   char *status = gv_runread_attr(rr, "status"), *name = gv_runread_attr(rr, "name");
-  char *env = gv_runread_summary_str(rr, "env");
+  char *env = gv_runread_summary_str(rr, "env"), *agent = gv_runread_summary_str(rr, "agent");
   double em = NAN, es = NAN, bm = NAN, bs = NAN, sps = NAN, done = NAN, bstep = NAN, ep = NAN;
   gv_runread_summary_real(rr, "final_eval_return_mean", &em);
   gv_runread_summary_real(rr, "final_eval_return_std", &es);
@@ -392,8 +445,8 @@ static gv_status rl_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread_set_summary_real(rr, "final_eval_return_std", es);
   gv_runread_set_summary_real(rr, "last_train_return", tr);
   if (out) {
-    fprintf(out, "%s: %s (rl %s, ppo, %.0f env steps; status %s)\n", path, name ? name : "?",
-            env ? env : "?", done, status ? status : "?");
+    fprintf(out, "%s: %s (rl %s, %s, %.0f env steps; status %s)\n", path, name ? name : "?",
+            env ? env : "?", agent ? agent : "ppo", done, status ? status : "?");
     fprintf(out, "  %-34s %.2f +- %.2f (%.0f deterministic episodes)\n", "final eval return", em,
             es, ep);
     if (!isnan(bm))
@@ -401,10 +454,14 @@ static gv_status rl_analyze(const char *path, FILE *out, gv_err *err) {
               "best eval return", bm, bs, bstep);
     fprintf(out, "  %-34s %.2f (at step %lld)\n", "last training return", tr, (long long)tr_at);
     fprintf(out, "  %-34s %.0f\n", "env steps/s (rollout + update)", sps);
+    double ups = NAN;
+    if (gv_runread_summary_real(rr, "updates_per_second", &ups) == GV_OK && !isnan(ups))
+      fprintf(out, "  %-34s %.0f\n", "TD3 updates/s (update time only)", ups);
   }
   free(status);
   free(name);
   free(env);
+  free(agent);
   gv_runread_close(rr);
   return GV_OK;
 }
@@ -415,8 +472,9 @@ static const gv_column rl_table[] = {{"final_eval_return_mean", "final return"},
     {NULL, NULL}};
 
 const gv_experiment gv_exp_rl = {
-    {"rl", "reinforcement learning on a MuJoCo task (PPO); saves the policy in /policy",
-     "Schulman et al. 2017, arXiv 1707.06347; CleanRL ppo_continuous_action", NULL, 0},
+    {"rl", "reinforcement learning on a MuJoCo task (PPO or TD3); saves the policy in /policy",
+     "Schulman et al. 2017, arXiv 1707.06347; Fujimoto et al. 2018, arXiv 1802.09477; CleanRL",
+     NULL, 0},
     rl_check,
     rl_run_tree,
     rl_analyze,

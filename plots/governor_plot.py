@@ -20,6 +20,10 @@ KIND:
   gan-metrics  MLP GANs: curves of /series/{modes, hq, kl, swd, d_loss, g_loss,
             ctl_loss, d_real, d_fake}; files whose names differ only by a -seedN
             suffix are drawn as mean with a min-max band
+  gail-return  GAIL (kind "gail"): normalised return (/series/eval_normalised_return,
+            else normalised_return) against env steps, one panel per env
+            (/summary env), files differing only by -seedN as mean with a +-1 std
+            band (population std over seeds) and the seed count in the legend
   auto      per file from the root attribute `kind`: "scan" -> eig, "dirac" ->
             phase (OUT.png) and distance (OUT-distance.png), "mlpgan" -> samples
             (OUT.png) and gan-metrics (OUT-metrics.png); other kinds by content
@@ -51,7 +55,8 @@ except ImportError as exc:  # the wrong interpreter is the usual cause
     )
     sys.exit(2)
 
-KINDS = ("phase", "distance", "eig", "lyapunov", "samples", "gan-metrics", "auto")
+KINDS = ("phase", "distance", "eig", "lyapunov", "samples", "gan-metrics", "gail-return",
+         "auto")
 MAX_PANELS = 16          # phase panels per figure; more files are dropped with a warning
 MAX_ARROWS = 25          # quiver arrows per axis (the field grid is subsampled)
 
@@ -594,6 +599,56 @@ def plot_gan_metrics(runs, out, title=None):
     savefig(fig, out)
 
 
+def plot_gail_return(runs, out, title=None):
+    """GAIL: normalised return against env steps, per env; seeds as mean +- std."""
+    envs, by_env = [], {}
+    for r in runs:
+        key = "eval_normalised_return" if "eval_normalised_return" in r.series else (
+            "normalised_return" if "normalised_return" in r.series else None)
+        if key is None:
+            warn("%s: no /series/eval_normalised_return or normalised_return" % r.path)
+            continue
+        env = as_str(r.summary.get("env", "")) or "?"
+        if env not in by_env:
+            by_env[env] = []
+            envs.append(env)
+        by_env[env].append((r, key))
+    if not envs:
+        raise BadInput("gail-return: no file has /series/eval_normalised_return")
+    fig, axes = plt.subplots(1, len(envs), figsize=(4.6 * len(envs), 3.4), squeeze=False)
+    for p, env in enumerate(envs):
+        ax = axes[0][p]
+        groups = group_by_seedless([r for r, _ in by_env[env]])
+        keys = dict((id(r), k) for r, k in by_env[env])
+        for i, (name, group) in enumerate(groups):
+            color = "C%d" % (i % 10)
+            steps = np.unique(np.concatenate([r.series[keys[id(r)]][0] for r in group]))
+            M = np.full((len(group), steps.size), np.nan)
+            for k, r in enumerate(group):
+                s, v = r.series[keys[id(r)]]
+                s, idx = np.unique(s, return_index=True)
+                v = np.array(v[idx], dtype=np.float64)
+                v[~np.isfinite(v)] = np.nan
+                M[k, np.searchsorted(steps, s)] = v
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean = np.nanmean(M, axis=0)
+                sd = np.nanstd(M, axis=0)
+            ax.fill_between(steps, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
+            ax.plot(steps, mean, color=color, lw=1.2,
+                    label="%s (mean +- std of %d)" % (name, len(group)))
+        ax.axhline(1.0, color="k", lw=0.6, ls="--")
+        ax.set_title(env, fontsize=10)
+        ax.set_xlabel("environment steps", fontsize=8)
+        ax.set_ylabel("normalised return", fontsize=8)
+        ax.grid(True, lw=0.3, alpha=0.5)
+        ax.legend(fontsize=6)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    savefig(fig, out)
+
+
 # ------------------------------------------------------------------ auto
 
 
@@ -663,6 +718,7 @@ def main(argv=None):
             "lyapunov": plot_lyapunov,
             "samples": plot_samples,
             "gan-metrics": plot_gan_metrics,
+            "gail-return": plot_gail_return,
             "auto": plot_auto,
         }[args.kind](runs, args.out, args.title)
     except BadInput as exc:

@@ -105,6 +105,19 @@ def write_dirac(path, name, gamma, seed, field=True, as_bytes=False, eq_where="s
             tgt["eq_psi"] = 0.0
 
 
+def write_gail(path, name, seed, env, steps=200000, as_bytes=False):
+    """A GAIL run: a noisy rising normalised return (eval and train)."""
+    rng = np.random.default_rng(seed)
+    step = np.arange(20000, steps + 1, 20000)
+    v = 1.0 - np.exp(-step / 6e4) + rng.normal(0, 0.05, step.size)
+    with h5py.File(path, "w") as f:
+        root(f, "gail", name, seed, as_bytes=as_bytes)
+        series(f, "eval_normalised_return", step, v)
+        series(f, "normalised_return", step, v + 0.02)
+        s = f.create_group("summary")
+        set_str(s.attrs, "env", env, as_bytes)
+
+
 def write_seed(path, name, seed, steps):
     """A noisy decaying distance curve (as a BMC seed would give)."""
     rng = np.random.default_rng(seed)
@@ -244,6 +257,13 @@ def main():
                 gans.append(P("%s-seed%d.h5" % (nm, sd)))
                 write_mlpgan(gans[-1], "%s-seed%d" % (nm, sd), sd, steps=1000 + 100 * sd)
         write_mlpgan(P("gan_one.h5"), "ring-bmc", 9, snaps=0)
+        gails = []
+        for env in ("hopper", "halfcheetah"):
+            for nm in ("gail", "cgail"):
+                for sd in (0, 1):
+                    gails.append(P("%s-%s-seed%d.h5" % (env, nm, sd)))
+                    write_gail(gails[-1], "%s-%s-seed%d" % (env, nm, sd), sd, env,
+                               steps=200000 + 20000 * sd, as_bytes=bool(sd))
         with h5py.File(P("notrun.h5"), "w") as f:  # HDF5 without `version`
             f.attrs["kind"] = "dirac"
         with open(P("garbage.h5"), "w") as fh:
@@ -279,6 +299,11 @@ def main():
             ck.png(P("auto_gan.png"), "auto (mlpgan samples)")
             ck.png(P("auto_gan-metrics.png"), "auto (mlpgan metrics)")
 
+        if ck.run(["gail-return"] + gails + ["--out", P("gail.png"), "--title", "GAIL"]):
+            ck.png(P("gail.png"), "gail-return (two envs, seed bands)")
+        if ck.run(["gail-return", gails[0], "--out", P("gail1.png")]):
+            ck.png(P("gail1.png"), "gail-return (one file)")
+
         # bad input: exit 2 with a message
         for name, argv in (
             ("missing file", ["phase", P("nope.h5"), "--out", P("x.png")]),
@@ -288,6 +313,7 @@ def main():
             ("lyapunov without replicas", ["lyapunov", P("r1_03.h5"), "--out", P("x.png")]),
             ("samples on a dirac run", ["samples", P("r1_03.h5"), "--out", P("x.png")]),
             ("gan-metrics on a dirac run", ["gan-metrics", P("r1_03.h5"), "--out", P("x.png")]),
+            ("gail-return on a dirac run", ["gail-return", P("r1_03.h5"), "--out", P("x.png")]),
             ("unknown kind", ["bode", P("r1_03.h5"), "--out", P("x.png")]),
         ):
             p = ck.run(argv, expect_rc=2)

@@ -234,7 +234,7 @@ static void test_agents_config_errors(void **state) {
                       "hopper, walker2d, halfcheetah, ant, reacher, inverted_pendulum");
   expect_config_error("game: {kind: rl}\n", "game.env");
   expect_config_error("game: {kind: rl, env: hopper}\nagent: {kind: trpo}\n",
-                      "agent.kind: unknown agent 'trpo' (allowed: ppo)");
+                      "agent.kind: unknown agent 'trpo' (allowed: ppo, td3)");
   expect_config_error("game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 1004}\n",
                       "bad.yaml:2: agent.rollout: 1004 is not a multiple of run.envs = 8");
   expect_config_error("game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 1000}\n",

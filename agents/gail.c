@@ -1,0 +1,564 @@
+/* GAIL's discriminator, its rewards and its controllers (agents/gail.h,
+ * docs/gail.md).  The per-step order follows gan/mlpgan.c's disc_step so a
+ * controller acts the same way on both neural games. */
+#include "agents/gail.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rng.h"
+#include "nn/init.h"
+
+/* ------------------------------------------------------------- parameters */
+
+static const char *const act_names[] = {"linear", "tanh", "relu", "leaky_relu", NULL};
+static const char *const reward_names[] = {"softplus", "logit", "log_d", NULL};
+
+const gv_param gv_gail_disc_table[] = {
+    GV_PARAM_INT(gv_gail_params, width, "100", 1, 4096, "hidden width of D"),
+    GV_PARAM_INT(gv_gail_params, depth, "2", 1, GV_NN_MAX_LAYERS - 1, "hidden layers of D"),
+    GV_PARAM_ENUM(gv_gail_params, act, "tanh", act_names, "hidden activation of D"),
+    GV_PARAM_REALX(gv_gail_params, lr, "1e-3", 0, 1, GV_P_LO_OPEN, "Adam learning rate of D"),
+    GV_PARAM_INT(gv_gail_params, halve_every, "100000", 0, 1e12,
+                 "halve D's learning rate every this many D steps (0: never)"),
+    GV_PARAM_INT(gv_gail_params, updates, "10", 0, 1e6, "D steps per PPO round"),
+    GV_PARAM_INT(gv_gail_params, batch, "128", 1, 1e6,
+                 "expert rows and policy rows (each) per D step"),
+    GV_PARAM_ENUM(gv_gail_params, reward, "softplus", reward_names,
+                  "policy reward: softplus = -log(1 - D), logit = log D - log(1 - D), "
+                  "log_d = log D"),
+    GV_PARAM_REALX(gv_gail_params, std_floor, "1e-2", 0, 1e6, GV_P_LO_OPEN,
+                   "floor of the demonstration std used to normalise D's inputs"),
+    GV_PARAM_END,
+};
+
+/* ------------------------------------------------------------ pure parts */
+
+static double softplus(double x) { return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)); }
+static double sigmoid(double x) {
+  if (x >= 0) return 1.0 / (1.0 + exp(-x));
+  const double e = exp(x);
+  return e / (1.0 + e);
+}
+
+double gv_gail_reward_of(int form, double l) {
+  switch (form) {
+    case GV_GAIL_REW_LOGIT: return l;
+    case GV_GAIL_REW_LOGD: return -softplus(-l);
+    default: return softplus(l);
+  }
+}
+
+double gv_gail_bce(const float *le, float *de, size_t ne, const float *lp, float *dp, size_t np) {
+  double ve = 0.0, vp = 0.0;
+  for (size_t i = 0; i < ne; ++i) {
+    ve += softplus(-(double)le[i]);
+    if (de) de[i] += (float)((sigmoid(le[i]) - 1.0) / (double)ne);
+  }
+  for (size_t i = 0; i < np; ++i) {
+    vp += softplus((double)lp[i]);
+    if (dp) dp[i] += (float)(sigmoid(lp[i]) / (double)np);
+  }
+  return (ne ? ve / (double)ne : 0.0) + (np ? vp / (double)np : 0.0);
+}
+
+long gv_gail_subsample(long *rows, const gv_demos *d, long ntraj, long k, gsl_rng *r) {
+  if (ntraj > d->episodes) ntraj = d->episodes;
+  long n = 0;
+  for (long e = 0; e < ntraj; ++e) {
+    const long off = (long)gsl_rng_uniform_int(r, (unsigned long)k);
+    for (long t = off; t < d->episode_length[e]; t += k) {
+      if (rows) rows[n] = (long)d->episode_start[e] + t;
+      n++;
+    }
+  }
+  return n;
+}
+
+double gv_w1_sorted(const double *a, size_t na, const double *b, size_t nb) {
+  if (!na || !nb) return NAN;
+  /* walk the merged order; between consecutive points F_a - F_b is constant */
+  size_t i = 0, j = 0;
+  double w = 0.0, x = a[0] < b[0] ? a[0] : b[0];
+  while (i < na || j < nb) {
+    double nx;
+    if (j >= nb || (i < na && a[i] <= b[j])) nx = a[i];
+    else nx = b[j];
+    w += fabs((double)i / na - (double)j / nb) * (nx - x);
+    x = nx;
+    if (j >= nb || (i < na && a[i] <= b[j])) i++;
+    else j++;
+  }
+  return w;
+}
+
+static int cmp_double(const void *p, const void *q) {
+  const double a = *(const double *)p, b = *(const double *)q;
+  return (a > b) - (a < b);
+}
+
+/* ------------------------------------------------------------- the agent */
+
+struct gv_gail {
+  gv_gail_params p;
+  int obs_dim, act_dim, in_dim; /* sizes; in_dim = obs_dim + act_dim */
+  int max_rows;             /* largest rollout */
+  float *mean, *std;        /* demonstration statistics of (s, a) (in_dim), std floored */
+  long n_exp;               /* subsampled expert transitions */
+  float *xe;                /* their normalised inputs (n_exp x in_dim) */
+  long n_states;            /* every state of the trajectories used */
+  double *es_sorted;        /* standardised expert states, sorted per dimension (obs_dim x n_states) */
+  int nproj;                /* fixed projections of the sliced distance */
+  double *proj;             /* unit directions (nproj x obs_dim) */
+  double *ep_sorted;        /* expert projections sorted (nproj x n_states) */
+  double *tmp;              /* (max(n_states, max_rows)) */
+
+  gv_ctl_stack *ctl;        /* borrowed (may be NULL) */
+  double sigma;             /* instance noise of the stack */
+  int has_outputs;
+  size_t npen;
+  gv_ctl_penalty *pen;      /* (npen) */
+  size_t hcap, hbatch, hfill, hpos; /* history rings (CLC) */
+  float *hexp, *hpol;       /* rings (hcap x in_dim each) */
+
+  gv_nn *D;
+  gv_nn_ws *ws;             /* rows: max(2 B + 2 hbatch, max_rows) */
+  gv_nn_optim *opt;
+  gsl_rng *rbatch, *rnoise, *rinterp, *rhist;
+  float *xin;               /* D's step inputs ((2 B + 2 hbatch) x in_dim) */
+  float *dy;                /* dLoss/dlogit of those rows */
+  float *scratch;           /* interpolates (B x in_dim) */
+  float *pre;               /* D's parameters before the step (nparam) */
+  float *xr;                /* the rollout's normalised inputs (max_rows x in_dim) */
+  gv_gail_stats last;
+  long steps;               /* D steps */
+};
+
+const gv_gail_stats *gv_gail_last(const gv_gail *g) { return &g->last; }
+int gv_gail_in_dim(const gv_gail *g) { return g->in_dim; }
+long gv_gail_expert_rows(const gv_gail *g) { return g->n_exp; }
+const float *gv_gail_expert_inputs(const gv_gail *g) { return g->xe; }
+gv_nn *gv_gail_disc(gv_gail *g) { return g->D; }
+const float *gv_gail_mean(const gv_gail *g) { return g->mean; }
+const float *gv_gail_std(const gv_gail *g) { return g->std; }
+
+void gv_gail_free(gv_gail *g) {
+  if (!g) return;
+  gv_nn_free(g->D);
+  gv_nn_ws_free(g->ws);
+  gv_nn_optim_free(g->opt);
+  gsl_rng *r[] = {g->rbatch, g->rnoise, g->rinterp, g->rhist};
+  for (size_t i = 0; i < 4; ++i)
+    if (r[i]) gsl_rng_free(r[i]);
+  void *b[] = {g->mean, g->std, g->xe, g->es_sorted, g->proj, g->ep_sorted, g->tmp, g->pen,
+               g->hexp, g->hpol, g->xin, g->dy, g->scratch, g->pre, g->xr};
+  for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) free(b[i]);
+  free(g);
+}
+
+gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err) {
+  if (!ctl) return GV_OK;
+  gv_status st = gv_ctl_stack_check_neural(ctl, "gail", err);
+  if (st) return st;
+  /* a term on the generator's loss has nowhere to go: PPO learns from D's
+   * reward, not through D's logits.  Probe each loss_outputs hook with
+   * side GEN on a copy of its state (a hook returns 0 and adds nothing on
+   * a side it does not act on; the probe draws no noise then). */
+  for (size_t i = 0; i < ctl->n; ++i) {
+    const gv_ctl_type *t = ctl->items[i].type;
+    if (!t->loss_outputs) continue;
+    float lr[1] = {0.3f}, lf[1] = {-0.2f}, dr[1] = {0}, df[1] = {0};
+    gv_ctl_outputs o = {GV_CTL_SIDE_GEN, 1, 1, 0, lr, lf, NULL, dr, df, NULL};
+    void *copy = NULL;
+    if (t->state_size) {
+      copy = malloc(t->state_size);
+      if (!copy) return gv_fail(err, GV_ENOMEM, "gail: out of memory");
+      memcpy(copy, ctl->items[i].state, t->state_size);
+    }
+    double v = t->loss_outputs(ctl->items[i].par, copy, ctl->items[i].rng, &o);
+    free(copy);
+    if (v != 0.0 || dr[0] != 0.0f || df[0] != 0.0f)
+      return gv_fail(err, GV_ENOHOOK,
+                     "controller '%s' has no hook for game 'gail' with these parameters (it "
+                     "acts on the generator's loss through D's logits; GAIL's generator is "
+                     "PPO on D's reward: use the discriminator side, e.g. side: disc)",
+                     t->info.name);
+  }
+  return GV_OK;
+}
+
+void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *act, int n) {
+  const int D = g->obs_dim, A = g->act_dim, I = g->in_dim;
+  for (int i = 0; i < n; ++i) {
+    float *xi = x + (size_t)i * I;
+    for (int j = 0; j < I; ++j) {
+      const float v = j < D ? obs[(size_t)i * D + j] : act[(size_t)i * A + (j - D)];
+      float z = (v - g->mean[j]) / g->std[j];
+      xi[j] = z < -10.0f ? -10.0f : z > 10.0f ? 10.0f : z;
+    }
+  }
+}
+
+static gv_status make_proj(gv_gail *g) {
+  const int D = g->obs_dim;
+  free(g->proj);
+  free(g->ep_sorted);
+  g->proj = malloc((size_t)g->nproj * D * sizeof(double));
+  g->ep_sorted = malloc((size_t)g->nproj * g->n_states * sizeof(double));
+  if (!g->proj || !g->ep_sorted) return GV_ENOMEM;
+  gsl_rng *r = gv_rng_alloc(0, "gail.proj", 0);
+  if (!r) return GV_ENOMEM;
+  for (int q = 0; q < g->nproj; ++q) {
+    double *u = g->proj + (size_t)q * D, nn = 0;
+    for (int j = 0; j < D; ++j) {
+      u[j] = gv_rng_normal(r);
+      nn += u[j] * u[j];
+    }
+    nn = sqrt(nn);
+    for (int j = 0; j < D; ++j) u[j] /= nn;
+  }
+  gsl_rng_free(r);
+  return GV_OK;
+}
+
+gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *d,
+                        gv_ctl_stack *ctl, uint64_t seed, int max_rows, gv_err *err) {
+  *out = NULL;
+  if (d->steps < 1 || d->episodes < 1)
+    return gv_fail(err, GV_EINVAL, "gail: the demonstration file holds no transition");
+  gv_gail *g = calloc(1, sizeof *g);
+  if (!g) return gv_fail(err, GV_ENOMEM, "gail: out of memory");
+  g->p = *p;
+  g->obs_dim = d->obs_dim;
+  g->act_dim = d->act_dim;
+  g->in_dim = d->obs_dim + d->act_dim;
+  g->max_rows = max_rows;
+  g->ctl = ctl;
+  const int D = g->obs_dim, A = g->act_dim, I = g->in_dim;
+  const long B = p->batch;
+  gv_status st = GV_OK;
+  const long ntraj = p->trajectories < d->episodes ? p->trajectories : d->episodes;
+
+  /* statistics over every transition of the trajectories used */
+  g->mean = calloc((size_t)I, sizeof(float));
+  g->std = calloc((size_t)I, sizeof(float));
+  double *m = calloc((size_t)I, sizeof(double)), *q = calloc((size_t)I, sizeof(double));
+  long ns = 0;
+  for (long e = 0; e < ntraj; ++e) ns += (long)d->episode_length[e];
+  g->n_states = ns;
+  if (!g->mean || !g->std || !m || !q || ns < 1) {
+    free(m);
+    free(q);
+    st = ns < 1 ? gv_fail(err, GV_EINVAL, "gail: the trajectories used are empty")
+                : gv_fail(err, GV_ENOMEM, "gail: out of memory");
+    goto fail;
+  }
+  for (long e = 0; e < ntraj; ++e)
+    for (long t = 0; t < d->episode_length[e]; ++t) {
+      const long r = (long)d->episode_start[e] + t;
+      for (int j = 0; j < I; ++j) {
+        const double v = j < D ? d->obs[r * D + j] : d->actions[r * A + (j - D)];
+        m[j] += v;
+        q[j] += v * v;
+      }
+    }
+  for (int j = 0; j < I; ++j) {
+    const double mu = m[j] / ns, var = q[j] / ns - mu * mu;
+    const double sd = sqrt(var > 0 ? var : 0);
+    g->mean[j] = (float)mu;
+    g->std[j] = (float)(sd > p->std_floor ? sd : p->std_floor);
+  }
+  free(m);
+  free(q);
+
+  /* the subsampled expert set */
+  {
+    gsl_rng *r = gv_rng_alloc(seed, "gail.subsample", 0);
+    long *rows = malloc((size_t)d->steps * sizeof(long));
+    if (!r || !rows) {
+      if (r) gsl_rng_free(r);
+      free(rows);
+      st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+      goto fail;
+    }
+    g->n_exp = gv_gail_subsample(rows, d, ntraj, p->subsample, r);
+    gsl_rng_free(r);
+    g->xe = malloc((size_t)(g->n_exp ? g->n_exp : 1) * I * sizeof(float));
+    if (!g->xe) {
+      free(rows);
+      st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+      goto fail;
+    }
+    for (long i = 0; i < g->n_exp; ++i)
+      gv_gail_inputs(g, g->xe + (size_t)i * I, d->obs + rows[i] * D, d->actions + rows[i] * A, 1);
+    free(rows);
+    if (g->n_exp < 1) {
+      st = gv_fail(err, GV_EINVAL, "gail: subsampling every %ld-th transition left none",
+                   p->subsample);
+      goto fail;
+    }
+  }
+
+  /* standardised expert states for the distances: projected on the fixed
+   * directions, then each dimension's column sorted */
+  g->es_sorted = malloc((size_t)D * ns * sizeof(double));
+  g->tmp = malloc((size_t)(ns > max_rows ? ns : max_rows) * sizeof(double));
+  if (!g->es_sorted || !g->tmp) {
+    st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+    goto fail;
+  }
+  {
+    long r0 = 0;
+    for (long e = 0; e < ntraj; ++e)
+      for (long t = 0; t < d->episode_length[e]; ++t, ++r0) {
+        const long r = (long)d->episode_start[e] + t;
+        for (int j = 0; j < D; ++j)
+          g->es_sorted[(size_t)j * ns + r0] = (d->obs[r * D + j] - g->mean[j]) / g->std[j];
+      }
+  }
+  g->nproj = GV_GAIL_PROJECTIONS;
+  if (make_proj(g) != GV_OK) {
+    st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+    goto fail;
+  }
+  /* project before sorting the per-dimension columns */
+  for (int k = 0; k < g->nproj; ++k) {
+    double *o = g->ep_sorted + (size_t)k * ns;
+    const double *u = g->proj + (size_t)k * D;
+    for (long i = 0; i < ns; ++i) {
+      double s = 0;
+      for (int j = 0; j < D; ++j) s += u[j] * g->es_sorted[(size_t)j * ns + i];
+      o[i] = s;
+    }
+    qsort(o, (size_t)ns, sizeof(double), cmp_double);
+  }
+  for (int j = 0; j < D; ++j) qsort(g->es_sorted + (size_t)j * ns, (size_t)ns, sizeof(double), cmp_double);
+
+  /* controllers */
+  if (ctl) {
+    g->sigma = gv_ctl_stack_input_noise(ctl);
+    g->hcap = gv_ctl_stack_history(ctl, &g->hbatch);
+    g->has_outputs = gv_ctl_stack_has_outputs(ctl);
+    g->npen = gv_ctl_stack_penalties(ctl, NULL, 0);
+  }
+  if (!g->hcap) g->hbatch = 0;
+  const size_t step_rows = (size_t)(2 * B) + 2 * g->hbatch;
+  const size_t ws_rows = step_rows > (size_t)max_rows ? step_rows : (size_t)max_rows;
+  g->pen = calloc(g->npen ? g->npen : 1, sizeof *g->pen);
+  g->hexp = calloc(g->hcap ? g->hcap * I : 1, sizeof(float));
+  g->hpol = calloc(g->hcap ? g->hcap * I : 1, sizeof(float));
+  g->xin = calloc(step_rows * I, sizeof(float));
+  g->dy = calloc(ws_rows, sizeof(float));
+  g->scratch = calloc((size_t)B * I, sizeof(float));
+  g->xr = calloc((size_t)(max_rows > 0 ? max_rows : 1) * I, sizeof(float));
+  g->rbatch = gv_rng_alloc(seed, "gail.batch", 0);
+  g->rnoise = gv_rng_alloc(seed, "gail.noise", 0);
+  g->rinterp = gv_rng_alloc(seed, "gail.interp", 0);
+  g->rhist = gv_rng_alloc(seed, "gail.hist", 0);
+  if (!g->pen || !g->hexp || !g->hpol || !g->xin || !g->dy || !g->scratch || !g->xr ||
+      !g->rbatch || !g->rnoise || !g->rinterp || !g->rhist) {
+    st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+    goto fail;
+  }
+  if (g->npen) gv_ctl_stack_penalties(ctl, g->pen, g->npen);
+
+  /* D */
+  int hidden[GV_NN_MAX_LAYERS];
+  for (long i = 0; i < p->depth; ++i) hidden[i] = (int)p->width;
+  gv_nn_spec spec;
+  if ((st = gv_nn_spec_mlp(&spec, I, (int)p->depth, hidden, (gv_nn_act)p->act, 1,
+                           GV_NN_ACT_LINEAR, err)) ||
+      (st = gv_nn_alloc(&g->D, &spec, err)) ||
+      (st = gv_nn_ws_alloc(&g->ws, &spec, (int)ws_rows, err)))
+    goto fail;
+  {
+    gsl_rng *ri = gv_rng_alloc(seed, "gail.init", 0);
+    if (!ri) {
+      st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+      goto fail;
+    }
+    st = gv_nn_init_params(g->D, GV_NN_INIT_ORTHOGONAL, sqrt(2.0), 1.0, ri, err);
+    gsl_rng_free(ri);
+    if (st) goto fail;
+  }
+  g->pre = calloc(g->D->nparam, sizeof(float));
+  if (!g->pre) {
+    st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
+    goto fail;
+  }
+  gv_nn_optim_spec os;
+  gv_nn_optim_default(&os, GV_NN_ADAM);
+  os.lr = p->lr;
+  if (p->halve_every > 0) {
+    os.schedule = GV_NN_LR_STEP;
+    os.step_every = p->halve_every;
+  }
+  if ((st = gv_nn_optim_alloc(&g->opt, &os, g->D->nparam, err))) goto fail;
+  *out = g;
+  return GV_OK;
+fail:
+  gv_gail_free(g);
+  return st;
+}
+
+static int all_finite(const float *x, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *acc) {
+  const int I = g->in_dim;
+  const size_t B = (size_t)g->p.batch, row = (size_t)I * sizeof(float);
+  float *xin = g->xin;
+  for (size_t i = 0; i < B; ++i) {
+    const size_t e = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)g->n_exp);
+    memcpy(xin + i * I, g->xe + e * I, row);
+  }
+  for (size_t i = 0; i < B; ++i) {
+    const size_t r = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)np);
+    memcpy(xin + (B + i) * I, xp + r * I, row);
+  }
+  /* history (CLC): drawn from the past before this batch enters it */
+  const size_t nh = g->hfill ? g->hbatch : 0;
+  for (size_t i = 0; i < nh; ++i) {
+    size_t a = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
+    size_t b = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
+    memcpy(xin + (2 * B + i) * I, g->hexp + a * I, row);
+    memcpy(xin + (2 * B + nh + i) * I, g->hpol + b * I, row);
+  }
+  if (g->hcap)
+    for (size_t i = 0; i < B; ++i) {
+      memcpy(g->hexp + g->hpos * I, xin + i * I, row);
+      memcpy(g->hpol + g->hpos * I, xin + (B + i) * I, row);
+      g->hpos = (g->hpos + 1) % g->hcap;
+      if (g->hfill < g->hcap) g->hfill++;
+    }
+  const size_t rows = 2 * B + 2 * nh;
+  if (g->sigma > 0)
+    for (size_t i = 0; i < rows * I; ++i) xin[i] += (float)(g->sigma * gv_rng_normal(g->rnoise));
+  gv_status st = gv_nn_forward(g->ws, g->D, xin, (int)rows);
+  if (st) return st;
+  const float *l = g->ws->out;
+  float *dy = g->dy;
+  memset(dy, 0, rows * sizeof *dy);
+  const double dl = gv_gail_bce(l, dy, B, l + B, dy + B, B);
+  double cl = 0.0, se = 0.0, sp = 0.0;
+  for (size_t i = 0; i < B; ++i) {
+    se += sigmoid(l[i]);
+    sp += sigmoid(l[B + i]);
+  }
+  if (g->has_outputs) {
+    gv_ctl_outputs o = {GV_CTL_SIDE_DISC, B, B, 2 * nh, l, l + B, nh ? l + 2 * B : NULL,
+                        dy, dy + B, nh ? dy + 2 * B : NULL};
+    cl += gv_ctl_stack_loss_outputs(g->ctl, &o);
+  }
+  gv_nn_zero_grad(g->D);
+  if ((st = gv_nn_backward(g->D->grad, NULL, g->D, g->ws, dy))) return st;
+  for (size_t k = 0; k < g->npen; ++k) {
+    const float *x = xin;
+    if (g->pen[k].at == GV_CTL_PEN_FAKE) x = xin + B * I;
+    else if (g->pen[k].at == GV_CTL_PEN_INTERP) {
+      for (size_t i = 0; i < B; ++i) {
+        const float e = (float)gsl_rng_uniform(g->rinterp);
+        for (int j = 0; j < I; ++j)
+          g->scratch[i * I + j] = e * xin[i * I + j] + (1.0f - e) * xin[(B + i) * I + j];
+      }
+      x = g->scratch;
+    }
+    double v = 0.0;
+    st = gv_nn_penalty(g->D->grad, &v, g->D, g->ws, x, (int)B,
+                       g->pen[k].gp ? GV_NN_PENALTY_GP : GV_NN_PENALTY_R1, g->pen[k].coef);
+    if (st) return st;
+    cl += v;
+  }
+  if (!isfinite(dl) || !isfinite(cl) || !all_finite(g->D->grad, g->D->nparam))
+    return GV_EDIVERGED;
+  if (g->ctl) memcpy(g->pre, g->D->param, g->D->nparam * sizeof(float));
+  if ((st = gv_nn_optim_step(g->D->param, g->opt, g->D->grad, NULL))) return st;
+  if (g->ctl) gv_ctl_stack_param_update(g->ctl, g->pre, g->D->param, g->D->nparam);
+  g->steps++;
+  if (acc) {
+    acc->d_loss += dl;
+    acc->ctl_loss += cl;
+    acc->d_expert += se / (double)B;
+    acc->d_policy += sp / (double)B;
+  }
+  return GV_OK;
+}
+
+gv_status gv_gail_rewards(gv_gail *g, double *rew, const float *obs, const float *act, int n) {
+  /* in chunks that fit both the workspace and the input buffer */
+  const int chunk = g->max_rows > 0 && g->max_rows < g->ws->maxbatch ? g->max_rows
+                                                                     : g->ws->maxbatch;
+  for (int s = 0; s < n; s += chunk) {
+    const int m = n - s < chunk ? n - s : chunk;
+    gv_gail_inputs(g, g->xr, obs + (size_t)s * g->obs_dim, act + (size_t)s * g->act_dim, m);
+    gv_status st = gv_nn_forward(g->ws, g->D, g->xr, m);
+    if (st) return st;
+    for (int i = 0; i < m; ++i) rew[s + i] = gv_gail_reward_of(g->p.reward, g->ws->out[i]);
+  }
+  return GV_OK;
+}
+
+gv_status gv_gail_reward_hook(void *ctx, gv_ppo_rollout_view *v, gv_err *err) {
+  gv_gail *g = ctx;
+  if (v->n > g->max_rows)
+    return gv_fail(err, GV_EINVAL, "gail: rollout of %d rows, at most %d", v->n, g->max_rows);
+  gv_gail_stats s = {0};
+  gv_gail_inputs(g, g->xr, v->obs, v->act, v->n);
+  for (long u = 0; u < g->p.updates; ++u) {
+    gv_status st = gv_gail_disc_step(g, g->xr, v->n, &s);
+    if (st == GV_EDIVERGED)
+      return gv_fail(err, GV_EDIVERGED, "gail: non-finite discriminator loss or gradient at D "
+                     "step %ld", g->steps + 1);
+    if (st) return gv_fail(err, st, "gail: discriminator step failed");
+  }
+  if (g->p.updates > 0) {
+    const double k = (double)g->p.updates;
+    s.d_loss /= k;
+    s.ctl_loss /= k;
+    s.d_expert /= k;
+    s.d_policy /= k;
+  } else {
+    s.d_loss = s.ctl_loss = s.d_expert = s.d_policy = NAN;
+  }
+  gv_status st = gv_gail_rewards(g, v->rew, v->obs, v->act, v->n);
+  if (st) return gv_fail(err, st, "gail: reward pass failed");
+  double rm = 0;
+  for (int i = 0; i < v->n; ++i) {
+    if (!isfinite(v->rew[i]))
+      return gv_fail(err, GV_EDIVERGED, "gail: non-finite reward at D step %ld", g->steps);
+    rm += v->rew[i];
+  }
+  s.reward_mean = rm / v->n;
+  s.lr = gv_nn_optim_lr(g->opt);
+  s.steps = g->steps;
+  g->last = s;
+  return GV_OK;
+}
+
+void gv_gail_state_distance(gv_gail *g, const float *obs, int n, double *w_dim,
+                            double *w_sliced) {
+  const int D = g->obs_dim;
+  const size_t ns = (size_t)g->n_states;
+  double *t = g->tmp, wd = 0.0, wp = 0.0;
+  for (int j = 0; j < D; ++j) {
+    for (int i = 0; i < n; ++i) t[i] = (obs[(size_t)i * D + j] - g->mean[j]) / g->std[j];
+    qsort(t, (size_t)n, sizeof(double), cmp_double);
+    wd += gv_w1_sorted(t, (size_t)n, g->es_sorted + (size_t)j * ns, ns);
+  }
+  for (int k = 0; k < g->nproj; ++k) {
+    const double *u = g->proj + (size_t)k * D;
+    for (int i = 0; i < n; ++i) {
+      double s = 0;
+      for (int j = 0; j < D; ++j) s += u[j] * ((obs[(size_t)i * D + j] - g->mean[j]) / g->std[j]);
+      t[i] = s;
+    }
+    qsort(t, (size_t)n, sizeof(double), cmp_double);
+    wp += gv_w1_sorted(t, (size_t)n, g->ep_sorted + (size_t)k * ns, ns);
+  }
+  *w_dim = wd / D;
+  *w_sliced = wp / g->nproj;
+}

@@ -1,0 +1,130 @@
+/* Twin delayed deep deterministic policy gradient, TD3 (Fujimoto, van Hoof &
+ * Meger 2018, arXiv 1802.09477, Algorithm 1), with the defaults of the
+ * authors' reference code and CleanRL's td3_continuous_action (REFERENCES.md
+ * section 5): a 256-256 ReLU deterministic actor with a tanh head scaled to
+ * the action bounds, twin 256-256 ReLU critics Q(s, a) on the concatenated
+ * input, Adam 3e-4, gamma 0.99, Polyak targets with tau 0.005, target policy
+ * smoothing noise 0.2 clipped at 0.5 (both in units of the half action
+ * range), the actor and the three targets updated every 2nd critic update,
+ * Gaussian exploration noise N(0, (0.1 half-range)^2), uniform random actions
+ * for the first `learning_starts` env steps, batch 256 from a 1M replay ring.
+ *
+ * Critic target (eq. 15 with clipped double Q, eq. 10, and smoothing):
+ *   a'  = clip(mu'(s') + clip(sigma eps, -c, c) h, lo, hi),  eps ~ N(0, 1)
+ *   y   = r + gamma (1 - done) min(Q1'(s', a'), Q2'(s', a'))
+ * with h = (hi - lo)/2 and done = 1 only for a termination: a time-limit end
+ * bootstraps (agents/replay.h).  Critic loss: mean (Q1 - y)^2 + mean (Q2 - y)^2
+ * (two MSEs, as both references).  Actor loss: -mean Q1(s, mu(s)).
+ *
+ * Layering: gv_td3_smooth_action and gv_td3_target are pure (tested against
+ * hand computation); gv_td3 owns the nets, the replay buffer, the vector env
+ * and the streams; gv_td3_update is one gradient step from the buffer and
+ * gv_td3_iterate a chunk of env steps with their updates.
+ *
+ * Random streams (core/rng.h): "td3_init" (weights), "td3_explore" (random
+ * actions and exploration noise, drawn in copy order), "td3_replay" (batch
+ * indices), "td3_target" (target smoothing noise), and the vector env's
+ * "env"/k.  A run is a function of its config and seed for any thread count. */
+#ifndef GV_AGENTS_TD3_H
+#define GV_AGENTS_TD3_H
+
+#include <stdint.h>
+
+#include "agents/policy.h"
+#include "agents/replay.h"
+#include "core/registry.h"
+#include "envs/vec.h"
+#include "nn/mlp.h"
+#include "nn/optim.h"
+
+/* The `agent: {kind: td3, ...}` parameters (defaults: Fujimoto / CleanRL). */
+typedef struct gv_td3_params {
+  long hidden;              /* width of the hidden layers (256) */
+  long depth;               /* hidden layers (2) */
+  double actor_lr;          /* Adam learning rate of the actor (3e-4) */
+  double critic_lr;         /* Adam learning rate of both critics (3e-4) */
+  double adam_eps;          /* Adam eps (1e-8, PyTorch's default) */
+  double gamma;             /* discount (0.99) */
+  double tau;               /* Polyak rate of the targets (0.005) */
+  double policy_noise;      /* target smoothing noise std, x half-range (0.2) */
+  double noise_clip;        /* its clip, x half-range (0.5) */
+  long policy_delay;        /* actor + target update every this many critic updates (2) */
+  double expl_noise;        /* exploration noise std, x half-range (0.1) */
+  long learning_starts;     /* env steps of uniform random actions, no updates (10000) */
+  long batch;               /* minibatch (256) */
+  long buffer;              /* replay capacity in transitions (1000000) */
+  double updates_per_step;  /* gradient updates per env step (1) */
+  int norm_obs;             /* 1: normalise observations (running stats, frozen per update) */
+  double clip_obs;          /* clip of normalised observations (10) */
+  long log_every;           /* env steps per gv_td3_iterate (one run-file point) (1000) */
+} gv_td3_params;
+
+extern const gv_param gv_td3_param_table[];
+extern const gv_component gv_agent_td3;   /* for the agent registry */
+
+/* ---------------------------------------------------------- pure parts */
+
+/* Target action (n x A, row-major) from the target actor's tanh outputs
+ * out (n x A) and standard normal draws eps (n x A):
+ *   a' = clip(mid + h out + clip(sigma eps, -c, c) h, lo, hi),
+ * mid = (lo + hi)/2, h = (hi - lo)/2. */
+void gv_td3_smooth_action(float *a, const float *out, const float *eps, int n, int A, double lo,
+                          double hi, double sigma, double c);
+
+/* Critic targets y_i = r_i + gamma (1 - done_i) min(q1_i, q2_i), i < n. */
+void gv_td3_target(float *y, const float *rew, const float *done, const float *q1,
+                   const float *q2, int n, double gamma);
+
+/* ------------------------------------------------------------ the agent */
+
+typedef struct gv_td3 gv_td3;
+
+/* What one gv_td3_update did. */
+typedef struct gv_td3_update_out {
+  double q1_loss, q2_loss;  /* mean (Q - y)^2 of each critic, before its step */
+  double q1_mean, q2_mean;  /* mean Q on the batch (before the step) */
+  double target_mean;       /* mean y */
+  int actor_updated;        /* 1 when this update also moved the actor and the targets */
+  double actor_loss;        /* -mean Q1(s, mu(s)) (valid when actor_updated) */
+} gv_td3_update_out;
+
+/* What one gv_td3_iterate reports (means over its updates; NAN when none). */
+typedef struct gv_td3_stats {
+  double q1_loss, q2_loss, q1_mean, q2_mean, target_mean, actor_loss;
+  long updates;             /* critic updates in the chunk */
+  long actor_updates;       /* actor updates in the chunk */
+  long episodes;            /* episodes that ended in the chunk */
+  double ep_return;         /* their mean (raw reward), NAN when none */
+  double ep_length;         /* their mean length, NAN when none */
+  double t_env, t_update;   /* seconds spent stepping (acting included) and updating */
+} gv_td3_stats;
+
+/* The nets, for tests and benchmarks (owned by the agent). */
+typedef struct gv_td3_nets {
+  gv_nn *actor, *actor_target;     /* obs -> hidden -> act, tanh head */
+  gv_nn *q1, *q2, *q1_target, *q2_target; /* obs + act -> hidden -> 1 */
+} gv_td3_nets;
+
+/* Builds the agent on K copies of task over T threads (K = n_envs). */
+gv_status gv_td3_alloc(gv_td3 **td3, const gv_td3_params *p, const gv_env_task *task, int n_envs,
+                       int n_threads, uint64_t seed, gv_err *err);
+void gv_td3_free(gv_td3 *td3);
+
+/* p->log_every env steps (rounded up to whole vector steps) with the
+ * updates that fall in them.  GV_EDIVERGED when a loss, a gradient or a
+ * parameter went non-finite; GV_EINVAL on an env error. */
+gv_status gv_td3_iterate(gv_td3 *td3, gv_td3_stats *stats, gv_err *err);
+
+/* One gradient update from the replay buffer (needs a non-empty buffer):
+ * both critics, and every policy_delay-th call the actor and the three
+ * targets.  GV_EDIVERGED on a non-finite loss or gradient (parameters of the
+ * offending net left as they were). */
+gv_status gv_td3_update(gv_td3 *td3, gv_td3_update_out *out, gv_err *err);
+
+gv_policy *gv_td3_policy(gv_td3 *td3);   /* the actor as a DETERMINISTIC policy */
+gv_td3_nets gv_td3_get_nets(gv_td3 *td3);
+gv_replay *gv_td3_replay(gv_td3 *td3);
+long gv_td3_steps(const gv_td3 *td3);    /* env steps taken */
+long gv_td3_updates(const gv_td3 *td3);  /* critic updates done */
+
+#endif

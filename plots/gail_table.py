@@ -1,0 +1,96 @@
+#!/usr/bin/python3
+"""Markdown table of GAIL runs (kind "gail") over seeds, for docs/results.md.
+
+    /usr/bin/python3 plots/gail_table.py RUN.h5... [--bar 0.8]
+
+Reads the /summary attributes `governor analyze` writes (run it first) and the
+/series/eval_normalised_return curves.  Runs are grouped by env (/summary env)
+and by name without its -seedN suffix.  Columns: mean +- population std over
+seeds of the final normalised return (last deterministic evaluation), the mean
+over the last quarter of the evaluations, the oscillation range (max - min over
+the last quarter) and std, the env steps to reach 95% of the run's best, the
+state Wasserstein distances (last-quarter means); then the first env step at
+which the seed-mean curve reaches --bar (the issue's 0.8 bar).
+"""
+
+import sys
+
+import h5py
+import numpy as np
+
+
+def s(v):
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def seedless(name):
+    i = name.rfind("-seed")
+    return name[:i] if i > 0 and name[i + 5:].isdigit() else name
+
+
+def load(path):
+    with h5py.File(path, "r") as f:
+        summ = dict(f["summary"].attrs) if "summary" in f else {}
+        name = s(f.attrs.get("name", path))
+        ser = None
+        if "series/eval_normalised_return" in f:
+            g = f["series/eval_normalised_return"]
+            ser = (g["step"][:], g["value"][:])
+        return name, summ, ser
+
+
+def ms(vals, fmt):
+    v = np.array([x for x in vals if x is not None and np.isfinite(x)], dtype=float)
+    if v.size == 0:
+        return "n/a"
+    return (fmt + " +- " + fmt) % (v.mean(), v.std())
+
+
+def main(argv):
+    bar = 0.8
+    files = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--bar":
+            bar = float(argv[i + 1])
+            i += 2
+            continue
+        files.append(argv[i])
+        i += 1
+    groups, order = {}, []
+    for p in files:
+        name, summ, ser = load(p)
+        key = (s(summ.get("env", "?")), seedless(name))
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((summ, ser))
+    order.sort()
+    print("| env | variant | seeds | final norm. return | last-quarter mean | osc. range | "
+          "osc. std | steps to 95%% of best | state W1 (per dim) | state W1 (sliced) | "
+          "seed-mean curve reaches %.2f at |" % bar)
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for key in order:
+        g = groups[key]
+        col = lambda k: [float(x[0][k]) if k in x[0] else None for x in g]
+        curves = [x[1] for x in g if x[1] is not None]
+        reach = "n/a"
+        if curves:
+            n = min(len(c[0]) for c in curves)
+            steps = curves[0][0][:n]
+            mean = np.mean([c[1][:n] for c in curves], axis=0)
+            hit = np.nonzero(mean >= bar)[0]
+            reach = ("%.2fM (max of the mean %.2f)" % (steps[hit[0]] / 1e6, mean.max())
+                     if hit.size else "never (max of the mean %.2f)" % mean.max())
+        steps95 = [v / 1e6 if v is not None and np.isfinite(v) else None
+                   for v in col("steps_to_95")]
+        print("| %s | %s | %d | %s | %s | %s | %s | %sM | %s | %s | %s |" % (
+            key[0], key[1], len(g), ms(col("final_normalised_return"), "%.2f"),
+            ms(col("tail_normalised_return"), "%.2f"), ms(col("osc_range"), "%.2f"),
+            ms(col("osc_std"), "%.3f"), ms(steps95, "%.2f"),
+            ms(col("tail_wd_states"), "%.3f"), ms(col("tail_swd_states"), "%.3f"), reach))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
