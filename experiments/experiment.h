@@ -88,7 +88,7 @@ void gv_sweep_free(gv_sweep_point *points, size_t n);
 /* The run/sweep drivers behind the CLI (experiments/cli.c). */
 int gv_cli_main(int argc, char **argv);
 
-/* Benchmarks (experiments/bench.c): `governor bench [dirac|nn|all]`. */
+/* Benchmarks (experiments/bench.c): `governor bench [dirac|nn|env|ppo|td3|gail|all]`. */
 int gv_bench_main(int argc, char **argv);
 
 #endif
