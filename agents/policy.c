@@ -377,3 +377,15 @@ gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err
   if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
   return st;
 }
+
+gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_policy *best,
+                             gv_err *err) {
+  hid_t f = -1;
+  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); }
+  H5E_END_TRY;
+  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not reopen to save the policy", path);
+  gv_status st = gv_policy_save(f, "policy", last, err);
+  if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
+  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
+  return st;
+}

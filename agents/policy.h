@@ -124,6 +124,10 @@ uint64_t gv_fnv1a64(uint64_t h, const void *data, size_t n);
 
 /* Writes the policy group `name` under loc (replacing one of that name). */
 gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_err *err);
+/* Reopens the (closed) run file at path and writes /policy (last) and, when
+ * best is not NULL, /policy_best: what the rl and gail runners leave behind. */
+gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_policy *best,
+                             gv_err *err);
 /* Allocates and loads the policy stored in group `name` under loc. */
 gv_status gv_policy_load(gv_policy **pi, hid_t loc, const char *name, gv_err *err);
 /* Same, from a file (a run file or a standalone policy file). */

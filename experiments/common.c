@@ -114,6 +114,18 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
   return gv_params_load((*comp)->params, m, extra, &ctx, out, err);
 }
 
+gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,
+                         gv_err *err) {
+  char d[GV_ERR_MAX] = "";
+  if (detail && *detail) snprintf(d, sizeof d, ": %.700s", detail); /* detail may be err->msg */
+  if (!strcmp(status, "completed")) return GV_OK;
+  if (!strcmp(status, "diverged"))
+    return gv_fail(err, GV_EDIVERGED, "%s: diverged at step %ld (recorded in the run file)%s",
+                   path, step, d);
+  if (!strcmp(status, "interrupted")) return gv_fail(err, GV_EINTR, "%s: interrupted", path);
+  return gv_fail(err, GV_EFAILED, "%s: %s%s", path, status, d);
+}
+
 /* ------------------------------------------------------------- sweeps */
 
 static gv_status check_tree(gv_node *tree, const char *file, gv_err *err) {

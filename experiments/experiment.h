@@ -70,6 +70,12 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
                            const gv_registry *reg, const char *def_kind,
                            const gv_component **comp, void *out, gv_err *err);
 
+/* The result of a run from the status it ended with: GV_OK (completed),
+ * GV_EDIVERGED, GV_EINTR (interrupted) or GV_EFAILED, with a message naming
+ * the run file, the step and, when not NULL or empty, the detail. */
+gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,
+                         gv_err *err);
+
 /* ------------------------------------------------------------- sweeps */
 
 typedef struct gv_sweep_point {

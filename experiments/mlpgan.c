@@ -270,12 +270,7 @@ static gv_status mlpgan_run_tree(gv_node *root, const char *file, const char *pa
   gv_mlpgan_deinit(&g);
   gv_ctl_stack_free(&c.ctl);
   if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  if (!strcmp(status, "diverged"))
-    return gv_fail(err, GV_EDIVERGED, "%s: diverged at step %ld (recorded in the run file)",
-                   path, k);
-  if (!strcmp(status, "interrupted")) return gv_fail(err, GV_EINTR, "%s: interrupted", path);
-  if (strcmp(status, "completed")) return gv_fail(err, GV_EFAILED, "%s: %s", path, status);
-  return GV_OK;
+  return gv_exp_outcome(status, path, k, NULL, err);
 }
 
 /* ------------------------------------------------------------ analysis */

@@ -162,19 +162,6 @@ static void mean_std(const double *x, long n, double *m, double *sd) {
   *sd = n ? sqrt(q / n) : NAN;
 }
 
-/* Writes the policy groups after the run file is closed. */
-static gv_status save_policies(const char *path, const gv_policy *last, const gv_policy *best,
-                               gv_err *err) {
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not reopen to save the policy", path);
-  gv_status st = gv_policy_save(f, "policy", last, err);
-  if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
-  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
-  return st;
-}
-
 /* Seed of the evaluation episodes: the same start states at every evaluation. */
 static uint64_t eval_seed(uint64_t seed) { return gv_rng_derive(seed, "eval", 0); }
 
@@ -378,23 +365,12 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   }
   if (strcmp(status, "diverged")) {
     gv_err perr;
-    if (save_policies(path, pi, best_step >= 0 ? best : NULL, &perr) != GV_OK) {
+    if (gv_policy_save_run(path, pi, best_step >= 0 ? best : NULL, &perr) != GV_OK) {
       st = gv_fail(err, GV_EIO, "%s", perr.msg);
       goto out;
     }
   }
-  if (!strcmp(status, "diverged")) {
-    char m[GV_ERR_MAX];
-    snprintf(m, sizeof m, "%s", err->msg);
-    st = gv_fail(err, GV_EDIVERGED, "%s: diverged at step %ld (recorded in the run file): %.700s",
-                 path, steps, m);
-  } else if (!strcmp(status, "interrupted")) {
-    st = gv_fail(err, GV_EINTR, "%s: interrupted", path);
-  } else if (strcmp(status, "completed")) {
-    char m[GV_ERR_MAX];
-    snprintf(m, sizeof m, "%s", err->msg);
-    st = gv_fail(err, GV_EFAILED, "%s: %s: %.700s", path, status, m);
-  }
+  st = gv_exp_outcome(status, path, steps, err->msg, err);
 out:
   if (rf) gv_run_close(rf);
   free(eret);
