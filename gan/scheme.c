@@ -108,8 +108,11 @@ static int ode_rhs(double t, const double y[], double f[], void *params) {
   (void)t;
   const gv_scheme *s = params;
   controlled(s, y, f);
-  /* GSL stops and returns this code instead of integrating NaN */
-  return all_finite(f, s->game->n) ? GSL_SUCCESS : GSL_EBADFUNC;
+  /* A non-finite field (a trial step left the domain, e.g. a probability-
+   * valued D outside (0, 1)) is GSL_EDOM: the evolver retries with half the
+   * step (GSL_EBADFUNC would end the integration).  A flow that really blows
+   * up still ends, when the step size collapses (ENOPROG) or in EMAXITER. */
+  return all_finite(f, s->game->n) ? GSL_SUCCESS : GSL_EDOM;
 }
 
 static gv_status ode_step(gv_scheme *s, double *x, gsl_rng *rng) {
@@ -117,8 +120,9 @@ static gv_status ode_step(gv_scheme *s, double *x, gsl_rng *rng) {
   scheme_impl *im = s->impl;
   int st = gsl_odeiv2_driver_apply(im->drv, &im->t, im->t + s->p.h, x);
   if (st != GSL_SUCCESS) {
-    /* EBADFUNC (non-finite field), EMAXITER or ENOPROG (step size collapsed):
-     * the flow blew up; the driver must be reset before any further use. */
+    /* EMAXITER, ENOPROG (step size collapsed) or a non-finite field GSL
+     * could not step around: the flow blew up; the driver must be reset
+     * before any further use. */
     gsl_odeiv2_driver_reset(im->drv);
     return GV_EDIVERGED;
   }

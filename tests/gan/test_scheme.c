@@ -209,6 +209,57 @@ static void test_divergence_reported(void **state) {
   free(t.norm);
 }
 
+/* x' = x^2 from x = 1 blows up at t = 1: the ODE scheme reports it as
+ * divergence (and returns) instead of integrating NaN or hanging. */
+static void blowup_field(const void *self, const double *x, double *v) {
+  (void)self;
+  v[0] = x[0] * x[0];
+  v[1] = 0.0;
+}
+
+/* x' = 2 - 1/(1 - x): finite only for x < 1, with the stable rest point
+ * x = 0.5.  From 0 the flow never leaves (-inf, 1), but a large first trial
+ * step lands past 1, where the field is NaN: the integrator must retry with
+ * a smaller step rather than give up. */
+static void domain_field(const void *self, const double *x, double *v) {
+  (void)self;
+  v[0] = x[0] < 1.0 ? -1.0 / (1.0 - x[0]) + 2.0 : NAN;
+  v[1] = 0.0;
+}
+
+static void test_ode_blowup_and_domain(void **state) {
+  (void)state;
+  static const double zero[2] = {0.0, 0.0};
+  gv_vfgame g = {0};
+  g.name = "test";
+  g.n = 2;
+  g.ngen = 1;
+  g.disc0 = 1;
+  g.ndisc = 1;
+  g.xstar = zero;
+  g.field = blowup_field;
+  gv_scheme sc;
+  gv_err err;
+  gv_scheme_params p = tu_sp(2.0, 1);
+  p.eps_abs = 1e-10;
+  p.eps_rel = 1e-8;
+  assert_int_equal(gv_scheme_init(&sc, gv_scheme_find("ode"), &p, &g, NULL, &err), GV_OK);
+  double x[2] = {1.0, 0.0};
+  assert_int_equal(sc.type->step(&sc, x, NULL), GV_EDIVERGED);
+  gv_scheme_deinit(&sc);
+
+  /* from 0 with an output interval of 4 */
+  g.field = domain_field;
+  p = tu_sp(4.0, 1);
+  p.eps_abs = 1e-10;
+  p.eps_rel = 1e-8;
+  assert_int_equal(gv_scheme_init(&sc, gv_scheme_find("ode"), &p, &g, NULL, &err), GV_OK);
+  x[0] = 0.0;
+  assert_int_equal(sc.type->step(&sc, x, NULL), GV_OK);
+  assert_near(x[0], 0.5, 1e-6);
+  gv_scheme_deinit(&sc);
+}
+
 /* Alternating GD: the generator moves first, the discriminator sees it. */
 static void test_altgd_order(void **state) {
   (void)state;
@@ -255,7 +306,7 @@ int main(void) {
       cmocka_unit_test(test_altgd_oscillates), cmocka_unit_test(test_controlled_rates),
       cmocka_unit_test(test_step_size_bound),  cmocka_unit_test(test_ode_conserves),
       cmocka_unit_test(test_divergence_reported), cmocka_unit_test(test_altgd_order),
-      cmocka_unit_test(test_registry),
+      cmocka_unit_test(test_registry),         cmocka_unit_test(test_ode_blowup_and_domain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
