@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/policy.h"
+#include "core/runfile.h"
 #include "experiments/experiment.h"
 
 const gv_param gv_common_params[] = {
@@ -124,6 +126,20 @@ gv_status gv_exp_outcome(const char *status, const char *path, long step, const 
                    path, step, d);
   if (!strcmp(status, "interrupted")) return gv_fail(err, GV_EINTR, "%s: interrupted", path);
   return gv_fail(err, GV_EFAILED, "%s: %s%s", path, status, d);
+}
+
+gv_status gv_exp_finish_policy_run(gv_runfile *rf, const char *status, const char *path,
+                                   long step, const gv_policy *last, const gv_policy *best,
+                                   gv_err *err) {
+  gv_run_set_status(rf, status);
+  if (gv_run_close(rf) != GV_OK)
+    return gv_fail(err, GV_EIO, "%s: error writing the run file", path);
+  if (strcmp(status, "diverged")) {
+    gv_err perr;
+    if (gv_policy_save_run(path, last, best, &perr) != GV_OK)
+      return gv_fail(err, GV_EIO, "%s", perr.msg);
+  }
+  return gv_exp_outcome(status, path, step, err->msg, err);
 }
 
 /* ------------------------------------------------------------- sweeps */

@@ -76,6 +76,15 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
 gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,
                          gv_err *err);
 
+/* Ends a run that trained a policy (rl, gail): writes the final status,
+ * closes rf, saves /policy and /policy_best (best may be NULL) unless the run
+ * diverged, and returns gv_exp_outcome's result (or GV_EIO). */
+struct gv_runfile;
+struct gv_policy;
+gv_status gv_exp_finish_policy_run(struct gv_runfile *rf, const char *status, const char *path,
+                                   long step, const struct gv_policy *last,
+                                   const struct gv_policy *best, gv_err *err);
+
 /* ------------------------------------------------------------- sweeps */
 
 typedef struct gv_sweep_point {

@@ -437,21 +437,8 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   gv_run_summary_int(rf, "final_eval_step", last_eval_step);
   gv_run_summary_real(rf, "best_eval_return_mean", best_step >= 0 ? best_mean : NAN);
   gv_run_summary_int(rf, "best_eval_step", best_step);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
+  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, best_step >= 0 ? best : NULL, err);
   rf = NULL;
-  if (st) {
-    st = gv_fail(err, st, "%s: error writing the run file", path);
-    goto out;
-  }
-  if (strcmp(status, "diverged")) {
-    gv_err perr;
-    if (gv_policy_save_run(path, pi, best_step >= 0 ? best : NULL, &perr) != GV_OK) {
-      st = gv_fail(err, GV_EIO, "%s", perr.msg);
-      goto out;
-    }
-  }
-  st = gv_exp_outcome(status, path, steps, err->msg, err);
 out:
   if (rf) gv_run_close(rf);
   free(eret);

@@ -356,21 +356,8 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   char hash[32];
   snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
   gv_run_summary_str(rf, "policy_hash", hash);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
+  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, best_step >= 0 ? best : NULL, err);
   rf = NULL;
-  if (st) {
-    st = gv_fail(err, st, "%s: error writing the run file", path);
-    goto out;
-  }
-  if (strcmp(status, "diverged")) {
-    gv_err perr;
-    if (gv_policy_save_run(path, pi, best_step >= 0 ? best : NULL, &perr) != GV_OK) {
-      st = gv_fail(err, GV_EIO, "%s", perr.msg);
-      goto out;
-    }
-  }
-  st = gv_exp_outcome(status, path, steps, err->msg, err);
 out:
   if (rf) gv_run_close(rf);
   free(eret);
