@@ -70,10 +70,15 @@ void gv_replay_gather(gv_replay_batch *b, const gv_replay *rb, const long *idx, 
     b->rew[i] = rb->rew[r];
     b->done[i] = rb->done[r] ? 1.0f : 0.0f;
   }
-  if (!rms) return;
+  if (rms) gv_replay_batch_normalize(b, n, rb->obs_dim, rms, eps, clip);
+}
+
+void gv_replay_batch_normalize(gv_replay_batch *b, int n, int obs_dim, const gv_rms *rms,
+                               double eps, double clip) {
+  const size_t D = (size_t)obs_dim, Dr = (size_t)rms->dim < D ? (size_t)rms->dim : D;
   /* the same arithmetic as gv_rms_normalize (double, then rounded), on the
    * float rows */
-  for (size_t j = 0; j < D; ++j) {
+  for (size_t j = 0; j < Dr; ++j) {
     const double m = rms->mean[j], inv = 1.0 / sqrt(rms->var[j] + eps);
     for (int i = 0; i < n; ++i) {
       float *p[2] = {b->obs + (size_t)i * D + j, b->next_obs + (size_t)i * D + j};

@@ -64,9 +64,15 @@ typedef struct gv_replay_batch {
 } gv_replay_batch;
 
 /* Copies rows idx[0..n-1] into b.  With rms != NULL the observations are
- * normalised as gv_rms_normalize does, clip((o - mean) / sqrt(var + eps),
- * -clip, clip), with the statistics as they are now (frozen for this batch). */
+ * then normalised by gv_replay_batch_normalize. */
 void gv_replay_gather(gv_replay_batch *b, const gv_replay *rb, const long *idx, int n,
                       const gv_rms *rms, double eps, double clip);
+
+/* Normalises the first rms->dim columns of b's obs and next_obs (n rows of
+ * obs_dim >= rms->dim) as gv_rms_normalize does, clip((o - mean) /
+ * sqrt(var + eps), -clip, clip), with the statistics as they are now (frozen
+ * for this batch); further columns (DAC's absorbing indicator) are left. */
+void gv_replay_batch_normalize(gv_replay_batch *b, int n, int obs_dim, const gv_rms *rms,
+                               double eps, double clip);
 
 #endif

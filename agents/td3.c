@@ -50,6 +50,9 @@ const gv_param gv_td3_param_table[] = {
                    "clip of normalised observations"),
     GV_PARAM_INT(gv_td3_params, log_every, "1000", 1, 1e12,
                  "env steps per logged point (one gv_td3_iterate)"),
+    GV_PARAM_BOOL(gv_td3_params, absorbing, "false",
+                  "absorbing states: terminations lead to an absorbing state the critics "
+                  "bootstrap through (DAC; agents/td3.h)"),
     GV_PARAM_END,
 };
 
@@ -73,6 +76,13 @@ void gv_td3_smooth_action(float *a, const float *out, const float *eps, int n, i
   }
 }
 
+void gv_td3_absorbing_action(float *a, const float *abs, int n, int A, double lo, double hi) {
+  const float mid = (float)(0.5 * (lo + hi));
+  for (int i = 0; i < n; ++i)
+    if (abs[i] != 0.0f)
+      for (int j = 0; j < A; ++j) a[(size_t)i * A + j] = mid;
+}
+
 void gv_td3_target(float *y, const float *rew, const float *done, const float *q1,
                    const float *q2, int n, double gamma) {
   const float g = (float)gamma;
@@ -90,6 +100,11 @@ void gv_td3_target(float *y, const float *rew, const float *done, const float *q
 struct gv_td3 {
   gv_td3_params p;          /* parameters */
   int D, A, K, N;           /* obs, act sizes; env copies; batch */
+  int Dn;                   /* stored observation size: D + absorbing */
+  gv_td3_hooks hooks;       /* DAC's (zeroed: none) */
+  float *xo, *xn;           /* obs, next_obs without the indicator (N x D; absorbing only) */
+  float *abs_o, *abs_n;     /* indicator of obs, next_obs (N; absorbing only) */
+  double *row_o, *row_n, *act0; /* rows being stored (Dn, Dn), a_0 (A) */
   double lo, hi, mid, h;    /* action bounds, centre, half range */
   gv_policy *pi;            /* actor (DETERMINISTIC) + observation statistics */
   gv_nn *actor_t, *q1, *q2, *q1_t, *q2_t; /* target actor, critics, target critics */
@@ -156,7 +171,7 @@ void gv_td3_free(gv_td3 *o) {
   void *bufs[] = {o->b.obs, o->b.act, o->b.rew, o->b.next_obs, o->b.done, o->idx, o->eps,
                   o->a_next, o->sa, o->sa_next, o->sa_pi, o->dsa, o->y, o->q1n, o->dq, o->da,
                   o->cur_obs, o->prev_obs, o->cur_norm, o->env_act, o->env_rew, o->env_term,
-                  o->env_trunc};
+                  o->env_trunc, o->xo, o->xn, o->abs_o, o->abs_n, o->row_o, o->row_n, o->act0};
   for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; ++i) free(bufs[i]);
   free(o);
 }
@@ -177,7 +192,8 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
   o->hi = ty->act_high;
   o->mid = 0.5 * (o->lo + o->hi);
   o->h = 0.5 * (o->hi - o->lo);
-  const int D = o->D, A = o->A, K = o->K, N = o->N, DA = D + A;
+  o->Dn = o->D + (p->absorbing != 0);
+  const int D = o->D, A = o->A, K = o->K, N = o->N, Dn = o->Dn, DA = Dn + A;
 
   gv_nn_spec sa, sc;
   gv_status st = net_spec(&sa, p, D, A, GV_NN_ACT_TANH, err);
@@ -221,7 +237,7 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
       (st = gv_nn_ws_alloc(&o->ws_q1, &sc, N, err)) ||
       (st = gv_nn_ws_alloc(&o->ws_q2, &sc, N, err)) ||
       (st = gv_nn_ws_alloc(&o->ws_t, &sc, N, err)) ||
-      (st = gv_replay_alloc(&o->rb, p->buffer, D, A, err)))
+      (st = gv_replay_alloc(&o->rb, p->buffer, Dn, A, err)))
     goto fail;
 
 #define GV_TD3_ALLOC_(ptr, n)                                          \
@@ -233,8 +249,15 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
       goto fail;                                                       \
     }                                                                  \
   } while (0)
-  GV_TD3_ALLOC_(o->b.obs, (size_t)N * D);
-  GV_TD3_ALLOC_(o->b.next_obs, (size_t)N * D);
+  GV_TD3_ALLOC_(o->b.obs, (size_t)N * Dn);
+  GV_TD3_ALLOC_(o->b.next_obs, (size_t)N * Dn);
+  GV_TD3_ALLOC_(o->xo, (size_t)N * D);
+  GV_TD3_ALLOC_(o->xn, (size_t)N * D);
+  GV_TD3_ALLOC_(o->abs_o, N);
+  GV_TD3_ALLOC_(o->abs_n, N);
+  GV_TD3_ALLOC_(o->row_o, Dn);
+  GV_TD3_ALLOC_(o->row_n, Dn);
+  GV_TD3_ALLOC_(o->act0, A);
   GV_TD3_ALLOC_(o->b.act, (size_t)N * A);
   GV_TD3_ALLOC_(o->b.rew, N);
   GV_TD3_ALLOC_(o->b.done, N);
@@ -257,6 +280,7 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
   GV_TD3_ALLOC_(o->env_term, K);
   GV_TD3_ALLOC_(o->env_trunc, K);
 #undef GV_TD3_ALLOC_
+  for (int j = 0; j < A; ++j) o->act0[j] = o->mid;
 
   o->rng_explore = gv_rng_alloc(seed, "td3_explore", 0);
   o->rng_replay = gv_rng_alloc(seed, "td3_replay", 0);
@@ -312,21 +336,50 @@ static gv_status critic_step(gv_td3 *o, gv_nn *q, gv_nn_ws *ws, gv_nn_optim *opt
   return GV_OK;
 }
 
+/* The env's columns of n rows of Dn = D + 1 (into x) and their indicator. */
+static void split_absorbing(float *x, float *ind, const float *rows, int n, int D) {
+  for (int i = 0; i < n; ++i) {
+    memcpy(x + (size_t)i * D, rows + (size_t)i * (D + 1), (size_t)D * sizeof(float));
+    ind[i] = rows[(size_t)i * (D + 1) + D];
+  }
+}
+
+void gv_td3_set_hooks(gv_td3 *o, const gv_td3_hooks *h) {
+  if (h) o->hooks = *h;
+  else memset(&o->hooks, 0, sizeof o->hooks);
+}
+
 gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
-  const int N = o->N, D = o->D, A = o->A, DA = D + A;
+  const int N = o->N, D = o->D, A = o->A, Dn = o->Dn, DA = Dn + A;
+  const int absorbing = Dn > D;
   gv_policy *pi = o->pi;
   memset(u, 0, sizeof *u);
   u->actor_loss = NAN;
   if (o->rb->size < 1) return gv_fail(err, GV_EINVAL, "td3: update from an empty buffer");
+  gv_status st;
+  if (o->hooks.pre_update && (st = o->hooks.pre_update(o->hooks.ctx, o, err))) return st;
   gv_replay_sample(o->idx, o->rb, N, o->rng_replay);
-  gv_replay_gather(&o->b, o->rb, o->idx, N, o->p.norm_obs ? pi->obs_rms : NULL, pi->obs_eps,
-                   pi->clip_obs);
+  gv_replay_gather(&o->b, o->rb, o->idx, N, NULL, 0.0, 0.0);
+  if (o->hooks.reward &&
+      (st = o->hooks.reward(o->hooks.ctx, o->b.rew, o->b.obs, o->b.act, N, err)))
+    return st;
+  if (o->p.norm_obs) gv_replay_batch_normalize(&o->b, N, Dn, pi->obs_rms, pi->obs_eps,
+                                               pi->clip_obs);
+  /* the actor's inputs: the env's columns */
+  const float *xo = o->b.obs, *xn = o->b.next_obs;
+  if (absorbing) {
+    split_absorbing(o->xo, o->abs_o, o->b.obs, N, D);
+    split_absorbing(o->xn, o->abs_n, o->b.next_obs, N, D);
+    xo = o->xo;
+    xn = o->xn;
+  }
   /* target: smoothed target action, clipped double Q */
-  gv_nn_forward(o->ws_at, o->actor_t, o->b.next_obs, N);
+  gv_nn_forward(o->ws_at, o->actor_t, xn, N);
   for (int k = 0; k < N * A; ++k) o->eps[k] = (float)gv_rng_normal(o->rng_target);
   gv_td3_smooth_action(o->a_next, o->ws_at->out, o->eps, N, A, o->lo, o->hi, o->p.policy_noise,
                        o->p.noise_clip);
-  concat(o->sa_next, o->b.next_obs, o->a_next, N, D, A);
+  if (absorbing) gv_td3_absorbing_action(o->a_next, o->abs_n, N, A, o->lo, o->hi);
+  concat(o->sa_next, o->b.next_obs, o->a_next, N, Dn, A);
   gv_nn_forward(o->ws_t, o->q1_t, o->sa_next, N);
   memcpy(o->q1n, o->ws_t->out, (size_t)N * sizeof(float));
   gv_nn_forward(o->ws_t, o->q2_t, o->sa_next, N);
@@ -335,8 +388,8 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
   for (int i = 0; i < N; ++i) ym += o->y[i];
   u->target_mean = ym / N;
   /* critics */
-  concat(o->sa, o->b.obs, o->b.act, N, D, A);
-  gv_status st = critic_step(o, o->q1, o->ws_q1, o->opt_q1, &u->q1_loss, &u->q1_mean, "critic 1",
+  concat(o->sa, o->b.obs, o->b.act, N, Dn, A);
+  st = critic_step(o, o->q1, o->ws_q1, o->opt_q1, &u->q1_loss, &u->q1_mean, "critic 1",
                              err);
   if (!st) st = critic_step(o, o->q2, o->ws_q2, o->opt_q2, &u->q2_loss, &u->q2_mean, "critic 2",
                             err);
@@ -345,26 +398,31 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
   if (o->updates % o->p.policy_delay) return GV_OK;
   /* delayed actor step: minimise -mean Q1(s, mu(s)) through dQ1/da */
   gv_nn *actor = pi->actor;
-  gv_nn_forward(o->ws_a, actor, o->b.obs, N);
+  gv_nn_forward(o->ws_a, actor, xo, N);
   const float *t = o->ws_a->out;
   const float mid = (float)o->mid, h = (float)o->h;
   for (int i = 0; i < N; ++i) {
-    memcpy(o->sa_pi + (size_t)i * DA, o->b.obs + (size_t)i * D, (size_t)D * sizeof(float));
-    for (int j = 0; j < A; ++j) o->sa_pi[(size_t)i * DA + D + j] = mid + h * t[(size_t)i * A + j];
+    memcpy(o->sa_pi + (size_t)i * DA, o->b.obs + (size_t)i * Dn, (size_t)Dn * sizeof(float));
+    for (int j = 0; j < A; ++j) o->sa_pi[(size_t)i * DA + Dn + j] = mid + h * t[(size_t)i * A + j];
   }
   gv_nn_forward(o->ws_q1, o->q1, o->sa_pi, N);
+  /* the mean over the rows the actor acts on (absorbing ones excluded) */
+  int m = N;
+  if (absorbing)
+    for (int i = 0; i < N; ++i) m -= o->abs_o[i] != 0.0f;
   double qm = 0.0;
   for (int i = 0; i < N; ++i) {
-    qm += o->ws_q1->out[i];
-    o->dq[i] = -1.0f / (float)N;
+    const int act_here = !absorbing || o->abs_o[i] == 0.0f;
+    if (act_here) qm += o->ws_q1->out[i];
+    o->dq[i] = act_here ? -1.0f / (float)m : 0.0f;
   }
-  u->actor_loss = -qm / N;
+  u->actor_loss = m ? -qm / m : 0.0;
   if (!isfinite(u->actor_loss))
     return gv_fail(err, GV_EDIVERGED, "td3: actor loss %g at update %ld", u->actor_loss,
                    o->updates);
   gv_nn_backward(NULL, o->dsa, o->q1, o->ws_q1, o->dq);
   for (int i = 0; i < N; ++i)
-    for (int j = 0; j < A; ++j) o->da[(size_t)i * A + j] = h * o->dsa[(size_t)i * DA + D + j];
+    for (int j = 0; j < A; ++j) o->da[(size_t)i * A + j] = h * o->dsa[(size_t)i * DA + Dn + j];
   gv_nn_zero_grad(actor);
   gv_nn_backward(actor->grad, NULL, actor, o->ws_a, o->da);
   double gn;
@@ -416,8 +474,25 @@ gv_status gv_td3_iterate(gv_td3 *o, gv_td3_stats *s, gv_err *err) {
     const double *fo = gv_env_vec_final_obs(o->vec);
     for (int k = 0; k < K; ++k) {
       const int end = o->env_term[k] || o->env_trunc[k];
-      gv_replay_add(o->rb, o->prev_obs + (size_t)k * D, o->env_act + (size_t)k * A, o->env_rew[k],
-                    (end ? fo : o->cur_obs) + (size_t)k * D, o->env_term[k], o->env_trunc[k]);
+      const double *so = o->prev_obs + (size_t)k * D, *sn = (end ? fo : o->cur_obs) + (size_t)k * D;
+      if (o->Dn == D) {
+        gv_replay_add(o->rb, so, o->env_act + (size_t)k * A, o->env_rew[k], sn, o->env_term[k],
+                      o->env_trunc[k]);
+      } else {
+        /* DAC: a termination leads to s_a, then (s_a, a_0) -> s_a; nothing is done */
+        memcpy(o->row_o, so, (size_t)D * sizeof(double));
+        o->row_o[D] = 0.0;
+        if (o->env_term[k]) {
+          memset(o->row_n, 0, (size_t)D * sizeof(double));
+          o->row_n[D] = 1.0;
+        } else {
+          memcpy(o->row_n, sn, (size_t)D * sizeof(double));
+          o->row_n[D] = 0.0;
+        }
+        gv_replay_add(o->rb, o->row_o, o->env_act + (size_t)k * A, o->env_rew[k], o->row_n, 0,
+                      o->env_trunc[k] && !o->env_term[k]);
+        if (o->env_term[k]) gv_replay_add(o->rb, o->row_n, o->act0, 0.0, o->row_n, 0, 0);
+      }
       if (end) {
         ep_ret += gv_env_vec_final_return(o->vec, k);
         ep_len += (double)gv_env_vec_final_length(o->vec, k);

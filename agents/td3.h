@@ -57,10 +57,26 @@ typedef struct gv_td3_params {
   int norm_obs;             /* 1: normalise observations (running stats, frozen per update) */
   double clip_obs;          /* clip of normalised observations (10) */
   long log_every;           /* env steps per gv_td3_iterate (one run-file point) (1000) */
+  int absorbing;            /* 1: DAC's absorbing states (below) */
 } gv_td3_params;
 
 extern const gv_param gv_td3_param_table[];
 extern const gv_component gv_agent_td3;   /* for the agent registry */
+
+/* Absorbing states (Kostrikov et al. 2019, DAC, section 4.2; REFERENCES.md
+ * section 5), with `absorbing: true`: the buffer and the critics see every
+ * observation with one more column, the absorbing indicator (0 on the env's
+ * states).  An episode that terminates points its last transition at the
+ * absorbing state s_a (zeros, indicator 1) and adds (s_a, a_0) -> s_a with
+ * reward 0, a_0 the centre of the action range (0 on every shipped task);
+ * a time-limit end points at the observation it ended on, as always.  No
+ * transition is "done": the target bootstraps through s_a with gamma, and
+ * the target action at s_a is a_0 without smoothing noise, so Q(s_a, a_0)
+ * is the fixed point r_a / (1 - gamma) of the absorbing reward r_a (0 under
+ * the env's reward: then the target equals the terminal one in the limit;
+ * DAC's discriminator reward makes r_a learnt).  The actor never acts at
+ * s_a: it sees the env's observation only, and absorbing rows carry no
+ * weight in its loss (the mean is over the batch's other rows). */
 
 /* ---------------------------------------------------------- pure parts */
 
@@ -70,6 +86,10 @@ extern const gv_component gv_agent_td3;   /* for the agent registry */
  * mid = (lo + hi)/2, h = (hi - lo)/2. */
 void gv_td3_smooth_action(float *a, const float *out, const float *eps, int n, int A, double lo,
                           double hi, double sigma, double c);
+
+/* Sets the target action of each row whose next state is absorbing
+ * (abs[i] != 0) to the centre of [lo, hi], without noise. */
+void gv_td3_absorbing_action(float *a, const float *abs, int n, int A, double lo, double hi);
 
 /* Critic targets y_i = r_i + gamma (1 - done_i) min(q1_i, q2_i), i < n. */
 void gv_td3_target(float *y, const float *rew, const float *done, const float *q1,
@@ -105,6 +125,18 @@ typedef struct gv_td3_nets {
   gv_nn *q1, *q2, *q1_target, *q2_target; /* obs + act -> hidden -> 1 */
 } gv_td3_nets;
 
+/* Hooks of a learner built on TD3 (DAC, agents/dac.h); NULL members are
+ * skipped.  Both run inside gv_td3_update, in this order. */
+typedef struct gv_td3_hooks {
+  void *ctx;
+  /* before the batch is drawn (DAC: a discriminator step) */
+  gv_status (*pre_update)(void *ctx, gv_td3 *td3, gv_err *err);
+  /* replaces the batch's rewards rew (n) from its raw rows: obs (n x
+   * (obs_dim + absorbing)) and act (n x act_dim) */
+  gv_status (*reward)(void *ctx, float *rew, const float *obs, const float *act, int n,
+                      gv_err *err);
+} gv_td3_hooks;
+
 /* Builds the agent on K copies of task over T threads (K = n_envs). */
 gv_status gv_td3_alloc(gv_td3 **td3, const gv_td3_params *p, const gv_env_task *task, int n_envs,
                        int n_threads, uint64_t seed, gv_err *err);
@@ -120,6 +152,8 @@ gv_status gv_td3_iterate(gv_td3 *td3, gv_td3_stats *stats, gv_err *err);
  * targets.  GV_EDIVERGED on a non-finite loss or gradient (parameters of the
  * offending net left as they were). */
 gv_status gv_td3_update(gv_td3 *td3, gv_td3_update_out *out, gv_err *err);
+
+void gv_td3_set_hooks(gv_td3 *td3, const gv_td3_hooks *h); /* h is copied; NULL: none */
 
 gv_policy *gv_td3_policy(gv_td3 *td3);   /* the actor as a DETERMINISTIC policy */
 gv_td3_nets gv_td3_get_nets(gv_td3 *td3);
