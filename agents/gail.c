@@ -51,10 +51,16 @@ double gv_gail_reward_of(int form, double l) {
 }
 
 double gv_gail_bce(const float *le, float *de, size_t ne, const float *lp, float *dp, size_t np) {
+  return gv_gail_bce_w(le, NULL, de, ne, lp, dp, np);
+}
+
+double gv_gail_bce_w(const float *le, const float *we, float *de, size_t ne, const float *lp,
+                     float *dp, size_t np) {
   double ve = 0.0, vp = 0.0;
   for (size_t i = 0; i < ne; ++i) {
-    ve += softplus(-(double)le[i]);
-    if (de) de[i] += (float)((sigmoid(le[i]) - 1.0) / (double)ne);
+    const double w = we ? (double)we[i] : 1.0;
+    ve += w * softplus(-(double)le[i]);
+    if (de) de[i] += (float)(w * (sigmoid(le[i]) - 1.0) / (double)ne);
   }
   for (size_t i = 0; i < np; ++i) {
     vp += softplus((double)lp[i]);
@@ -102,7 +108,11 @@ static int cmp_double(const void *p, const void *q) {
 
 struct gv_gail {
   gv_gail_params p;
-  int obs_dim, act_dim, in_dim; /* sizes; in_dim = obs_dim + act_dim */
+  int obs_dim, act_dim, in_dim; /* sizes; in_dim = obs_dim + ind + act_dim */
+  int ind;                  /* 1: absorbing indicator column after the observation */
+  long n_abs;               /* expert rows at the absorbing state */
+  float *we;                /* expert weights (n_exp; NULL: all 1) */
+  float *wb;                /* the batch's expert weights (B; with we) */
   int max_rows;             /* largest rollout */
   float *mean, *std;        /* demonstration statistics of (s, a) (in_dim), std floored */
   long n_exp;               /* subsampled expert transitions */
@@ -112,7 +122,8 @@ struct gv_gail {
   int nproj;                /* fixed projections of the sliced distance */
   double *proj;             /* unit directions (nproj x obs_dim) */
   double *ep_sorted;        /* expert projections sorted (nproj x n_states) */
-  double *tmp;              /* (max(n_states, max_rows)) */
+  double *tmp;              /* (tmp_cap) */
+  size_t tmp_cap;           /* max(n_states, max_rows), grown by gv_gail_state_distance */
 
   gv_ctl_stack *ctl;        /* borrowed (may be NULL) */
   double sigma;             /* instance noise of the stack */
@@ -136,10 +147,14 @@ struct gv_gail {
 };
 
 const gv_gail_stats *gv_gail_last(const gv_gail *g) { return &g->last; }
+long gv_gail_steps(const gv_gail *g) { return g->steps; }
 int gv_gail_in_dim(const gv_gail *g) { return g->in_dim; }
 long gv_gail_expert_rows(const gv_gail *g) { return g->n_exp; }
+long gv_gail_absorbing_rows(const gv_gail *g) { return g->n_abs; }
+const float *gv_gail_expert_weights(const gv_gail *g) { return g->we; }
 const float *gv_gail_expert_inputs(const gv_gail *g) { return g->xe; }
 gv_nn *gv_gail_disc(gv_gail *g) { return g->D; }
+gv_nn_optim *gv_gail_optim(gv_gail *g) { return g->opt; }
 const float *gv_gail_mean(const gv_gail *g) { return g->mean; }
 const float *gv_gail_std(const gv_gail *g) { return g->std; }
 
@@ -152,7 +167,7 @@ void gv_gail_free(gv_gail *g) {
   for (size_t i = 0; i < 4; ++i)
     if (r[i]) gsl_rng_free(r[i]);
   void *b[] = {g->mean, g->std, g->xe, g->es_sorted, g->proj, g->ep_sorted, g->tmp, g->pen,
-               g->hexp, g->hpol, g->xin, g->dy, g->scratch, g->pre, g->xr};
+               g->hexp, g->hpol, g->xin, g->dy, g->scratch, g->pre, g->xr, g->we, g->wb};
   for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) free(b[i]);
   free(g);
 }
@@ -189,7 +204,7 @@ gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err) {
 }
 
 void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *act, int n) {
-  const int D = g->obs_dim, A = g->act_dim, I = g->in_dim;
+  const int D = g->obs_dim + g->ind, A = g->act_dim, I = g->in_dim;
   for (int i = 0; i < n; ++i) {
     float *xi = x + (size_t)i * I;
     for (int j = 0; j < I; ++j) {
@@ -232,10 +247,11 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
   g->p = *p;
   g->obs_dim = d->obs_dim;
   g->act_dim = d->act_dim;
-  g->in_dim = d->obs_dim + d->act_dim;
+  g->ind = p->absorbing != 0;
+  g->in_dim = d->obs_dim + g->ind + d->act_dim;
   g->max_rows = max_rows;
   g->ctl = ctl;
-  const int D = g->obs_dim, A = g->act_dim, I = g->in_dim;
+  const int D = g->obs_dim, A = g->act_dim, I = g->in_dim, Di = D + g->ind;
   const long B = p->batch;
   gv_status st = GV_OK;
   const long ntraj = p->trajectories < d->episodes ? p->trajectories : d->episodes;
@@ -258,7 +274,8 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
     for (long t = 0; t < d->episode_length[e]; ++t) {
       const long r = (long)d->episode_start[e] + t;
       for (int j = 0; j < I; ++j) {
-        const double v = j < D ? d->obs[r * D + j] : d->actions[r * A + (j - D)];
+        if (j >= D && j < Di) continue; /* the indicator */
+        const double v = j < D ? d->obs[r * D + j] : d->actions[r * A + (j - Di)];
         m[j] += v;
         q[j] += v * v;
       }
@@ -268,6 +285,10 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
     const double sd = sqrt(var > 0 ? var : 0);
     g->mean[j] = (float)mu;
     g->std[j] = (float)(sd > p->std_floor ? sd : p->std_floor);
+    if (j >= D && j < Di) {
+      g->mean[j] = 0.0f;
+      g->std[j] = 1.0f;
+    }
   }
   free(m);
   free(q);
@@ -284,26 +305,55 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
     }
     g->n_exp = gv_gail_subsample(rows, d, ntraj, p->subsample, r);
     gsl_rng_free(r);
-    g->xe = malloc((size_t)(g->n_exp ? g->n_exp : 1) * I * sizeof(float));
-    if (!g->xe) {
+    if (g->ind)
+      for (long e = 0; e < ntraj; ++e) {
+        const long len = (long)d->episode_length[e];
+        g->n_abs += len > 0 && d->terminated[d->episode_start[e] + len - 1];
+      }
+    const long n_all = g->n_exp + g->n_abs;
+    g->xe = malloc((size_t)(n_all ? n_all : 1) * I * sizeof(float));
+    float *ob = calloc((size_t)Di, sizeof(float)), *a0 = calloc((size_t)A, sizeof(float));
+    if (a0)
+      for (int j = 0; j < A; ++j) a0[j] = (float)p->absorbing_action;
+    if (g->n_abs) {
+      g->we = malloc((size_t)n_all * sizeof(float));
+      g->wb = malloc((size_t)B * sizeof(float));
+    }
+    if (!g->xe || !ob || !a0 || (g->n_abs && (!g->we || !g->wb))) {
       free(rows);
+      free(ob);
+      free(a0);
       st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
       goto fail;
     }
-    for (long i = 0; i < g->n_exp; ++i)
-      gv_gail_inputs(g, g->xe + (size_t)i * I, d->obs + rows[i] * D, d->actions + rows[i] * A, 1);
+    for (long i = 0; i < g->n_exp; ++i) {
+      memcpy(ob, d->obs + rows[i] * D, (size_t)D * sizeof(float));
+      gv_gail_inputs(g, g->xe + (size_t)i * I, ob, d->actions + rows[i] * A, 1);
+      if (g->we) g->we[i] = 1.0f;
+    }
+    /* (s_a, a_0): zeros with the indicator set, the absorbing action, weighted 1/k */
+    memset(ob, 0, (size_t)Di * sizeof(float));
+    if (g->ind) ob[D] = 1.0f;
+    for (long i = g->n_exp; i < n_all; ++i) {
+      gv_gail_inputs(g, g->xe + (size_t)i * I, ob, a0, 1);
+      g->we[i] = (float)(1.0 / (double)p->subsample);
+    }
+    free(ob);
+    free(a0);
     free(rows);
     if (g->n_exp < 1) {
       st = gv_fail(err, GV_EINVAL, "gail: subsampling every %ld-th transition left none",
                    p->subsample);
       goto fail;
     }
+    g->n_exp = n_all;
   }
 
   /* standardised expert states for the distances: projected on the fixed
    * directions, then each dimension's column sorted */
   g->es_sorted = malloc((size_t)D * ns * sizeof(double));
-  g->tmp = malloc((size_t)(ns > max_rows ? ns : max_rows) * sizeof(double));
+  g->tmp_cap = (size_t)(ns > max_rows ? ns : max_rows);
+  g->tmp = malloc(g->tmp_cap * sizeof(double));
   if (!g->es_sorted || !g->tmp) {
     st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
     goto fail;
@@ -408,17 +458,25 @@ static int all_finite(const float *x, size_t n) {
   return 1;
 }
 
-gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *acc) {
+/* One D step; all_rows: the policy rows are xp itself (np == B), else B
+ * rows drawn from it. */
+static gv_status disc_step(gv_gail *g, const float *xp, int np, int all_rows,
+                           gv_gail_stats *acc) {
   const int I = g->in_dim;
   const size_t B = (size_t)g->p.batch, row = (size_t)I * sizeof(float);
   float *xin = g->xin;
   for (size_t i = 0; i < B; ++i) {
     const size_t e = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)g->n_exp);
     memcpy(xin + i * I, g->xe + e * I, row);
+    if (g->we) g->wb[i] = g->we[e];
   }
-  for (size_t i = 0; i < B; ++i) {
-    const size_t r = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)np);
-    memcpy(xin + (B + i) * I, xp + r * I, row);
+  if (all_rows) {
+    memcpy(xin + B * I, xp, B * row);
+  } else {
+    for (size_t i = 0; i < B; ++i) {
+      const size_t r = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)np);
+      memcpy(xin + (B + i) * I, xp + r * I, row);
+    }
   }
   /* history (CLC): drawn from the past before this batch enters it */
   const size_t nh = g->hfill ? g->hbatch : 0;
@@ -443,7 +501,7 @@ gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *
   const float *l = g->ws->out;
   float *dy = g->dy;
   memset(dy, 0, rows * sizeof *dy);
-  const double dl = gv_gail_bce(l, dy, B, l + B, dy + B, B);
+  const double dl = gv_gail_bce_w(l, g->we ? g->wb : NULL, dy, B, l + B, dy + B, B);
   double cl = 0.0, se = 0.0, sp = 0.0;
   for (size_t i = 0; i < B; ++i) {
     se += sigmoid(l[i]);
@@ -488,13 +546,23 @@ gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *
   return GV_OK;
 }
 
+gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *acc) {
+  return disc_step(g, xp, np, 0, acc);
+}
+
+gv_status gv_gail_disc_step_rows(gv_gail *g, const float *xp, int np, gv_gail_stats *acc) {
+  if (np != g->p.batch) return GV_EINVAL;
+  return disc_step(g, xp, np, 1, acc);
+}
+
 gv_status gv_gail_rewards(gv_gail *g, double *rew, const float *obs, const float *act, int n) {
   /* in chunks that fit both the workspace and the input buffer */
   const int chunk = g->max_rows > 0 && g->max_rows < g->ws->maxbatch ? g->max_rows
                                                                      : g->ws->maxbatch;
   for (int s = 0; s < n; s += chunk) {
     const int m = n - s < chunk ? n - s : chunk;
-    gv_gail_inputs(g, g->xr, obs + (size_t)s * g->obs_dim, act + (size_t)s * g->act_dim, m);
+    gv_gail_inputs(g, g->xr, obs + (size_t)s * (g->obs_dim + g->ind),
+                   act + (size_t)s * g->act_dim, m);
     gv_status st = gv_nn_forward(g->ws, g->D, g->xr, m);
     if (st) return st;
     for (int i = 0; i < m; ++i) rew[s + i] = gv_gail_reward_of(g->p.reward, g->ws->out[i]);
@@ -543,6 +611,15 @@ void gv_gail_state_distance(gv_gail *g, const float *obs, int n, double *w_dim,
                             double *w_sliced) {
   const int D = g->obs_dim;
   const size_t ns = (size_t)g->n_states;
+  if ((size_t)n > g->tmp_cap) {
+    double *nt = realloc(g->tmp, (size_t)n * sizeof(double));
+    if (!nt) {
+      *w_dim = *w_sliced = NAN;
+      return;
+    }
+    g->tmp = nt;
+    g->tmp_cap = (size_t)n;
+  }
   double *t = g->tmp, wd = 0.0, wp = 0.0;
   for (int j = 0; j < D; ++j) {
     for (int i = 0; i < n; ++i) t[i] = (obs[(size_t)i * D + j] - g->mean[j]) / g->std[j];

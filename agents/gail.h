@@ -60,9 +60,22 @@ typedef struct gv_gail_params {
   long batch;               /* expert rows and policy rows per D step (each) */
   int reward;               /* gv_gail_reward */
   double std_floor;         /* floor of the demonstration std used to normalise */
+  int absorbing;            /* 1: DAC's absorbing states (set by the DAC runner, below) */
+  double absorbing_action;  /* a_0 of the absorbing rows, every component (DAC: the
+                               centre of the action range, as agents/td3.h stores) */
 } gv_gail_params;
 
 extern const gv_param gv_gail_disc_table[]; /* every field but trajectories, subsample */
+
+/* Absorbing states (DAC, agents/td3.h): with p->absorbing the observations
+ * given to gv_gail_inputs and gv_gail_rewards have one more column, the
+ * absorbing indicator, which enters D unnormalised (its mean 0, std 1), so
+ * in_dim = obs_dim + 1 + act_dim.  Each demonstration episode that ended by
+ * termination adds the row (s_a, a_0) (zeros, indicator 1) to
+ * the expert set (a_0 = p->absorbing_action in every component): kept whatever
+ * the subsampling, and weighted 1/subsample
+ * in the expert term of the loss (DAC's correction for keeping it), the
+ * expert term being (1/B) sum_i w_i softplus(-l_i) with w = 1 elsewhere. */
 
 /* ------------------------------------------------------------ pure parts */
 
@@ -72,6 +85,11 @@ double gv_gail_reward_of(int form, double l);
 /* BCE with expert labelled 1 on logits le (ne) and lp (np), each batch's
  * term a mean; returns L_D and adds dL/dl into de, dp (either may be NULL). */
 double gv_gail_bce(const float *le, float *de, size_t ne, const float *lp, float *dp, size_t np);
+
+/* The same with expert weights we (ne; NULL: all 1): the expert term is
+ * (1/ne) sum_i we_i softplus(-le_i). */
+double gv_gail_bce_w(const float *le, const float *we, float *de, size_t ne, const float *lp,
+                     float *dp, size_t np);
 
 /* Row indices of the subsampled transitions of the first ntraj episodes of
  * d (ntraj clipped to the file's), every k-th from a uniform offset in
@@ -119,6 +137,11 @@ void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *a
  * d_policy as sums).  GV_EDIVERGED on a non-finite loss or gradient. */
 gv_status gv_gail_disc_step(gv_gail *g, const float *xp, int np, gv_gail_stats *st);
 
+/* One D step on exactly the np policy rows xp (normalised; DAC's batch
+ * drawn from its replay buffer), else as gv_gail_disc_step; np must equal
+ * p->batch (GV_EINVAL otherwise). */
+gv_status gv_gail_disc_step_rows(gv_gail *g, const float *xp, int np, gv_gail_stats *st);
+
 /* Rewards of n raw rows into rew. */
 gv_status gv_gail_rewards(gv_gail *g, double *rew, const float *obs, const float *act, int n);
 
@@ -128,12 +151,16 @@ gv_status gv_gail_reward_hook(void *ctx, gv_ppo_rollout_view *v, gv_err *err);
 
 /* Stats of the last round. */
 const gv_gail_stats *gv_gail_last(const gv_gail *g);
+long gv_gail_steps(const gv_gail *g);                 /* D steps so far (any route) */
 
 /* Sizes and parts, for tests and the experiment. */
 int gv_gail_in_dim(const gv_gail *g);
 long gv_gail_expert_rows(const gv_gail *g);
+long gv_gail_absorbing_rows(const gv_gail *g);        /* expert rows at s_a (absorbing only) */
+const float *gv_gail_expert_weights(const gv_gail *g); /* (rows); NULL when all 1 */
 const float *gv_gail_expert_inputs(const gv_gail *g); /* (rows x in_dim), normalised */
 gv_nn *gv_gail_disc(gv_gail *g);
+gv_nn_optim *gv_gail_optim(gv_gail *g);
 const float *gv_gail_mean(const gv_gail *g);          /* (in_dim) */
 const float *gv_gail_std(const gv_gail *g);           /* (in_dim), floored */
 
