@@ -16,14 +16,15 @@
 extern const gv_experiment gv_exp_dirac, gv_exp_mlpgan;
 extern const gv_experiment gv_exp_rl;
 extern const gv_experiment gv_exp_onestep;
-extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled;
+extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled, gv_exp_dac;
 /* experiments/rl.c: demonstrations and policy files */
 int gv_rl_record_main(int argc, char **argv);
 int gv_rl_export_main(int argc, char **argv);
 
 static const gv_component *const games[] = {&gv_exp_dirac.info, &gv_exp_mlpgan.info,
                                             &gv_exp_rl.info, &gv_exp_onestep.info,
-                                            &gv_exp_gail.info, &gv_exp_onestep_sampled.info, NULL};
+                                            &gv_exp_gail.info, &gv_exp_onestep_sampled.info,
+                                            &gv_exp_dac.info, NULL};
 const gv_registry gv_game_registry = {"game", "what is trained (the config's game.kind)", games};
 
 static const char usage[] =
@@ -42,7 +43,7 @@ static const char usage[] =
     "                                     record deterministic demonstrations of a saved policy\n"
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
-    "  bench [dirac|nn|env|ppo|td3|gail|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
+    "  bench [dirac|nn|env|ppo|td3|gail|dac|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
 static int bad_usage(const char *msg) {

@@ -29,17 +29,11 @@
 #include "core/runfile.h"
 #include "envs/vec.h"
 #include "experiments/experiment.h"
+#include "experiments/gail_setup.h"
 #include "gan/onestep.h"
 #include "nn/init.h"
 
 /* ----------------------------------------------------------------- config */
-
-typedef struct gail_game {
-  int env;                  /* index into gv_env_types */
-  char demos[GV_STR_MAX];   /* demonstration file ("": data/experts/ENV-demos.h5) */
-  long trajectories;        /* demonstration episodes used */
-  long subsample;           /* keep every k-th transition */
-} gail_game;
 
 static const char *env_choices[32];
 
@@ -62,21 +56,14 @@ static const gv_param game_params[] = {
     GV_PARAM_END,
 };
 
-static const gv_component gail_game_component = {
+const gv_component gv_gail_game_component = {
     "gail", "GAIL on a MuJoCo task: PPO against a discriminator on (s, a)", NULL, game_params,
     sizeof(gail_game)};
+const gv_component gv_dac_game_component = {
+    "dac", "DAC on a MuJoCo task: TD3 with absorbing states against a discriminator on (s, a)",
+    NULL, game_params, sizeof(gail_game)};
 
 static const char *const game_extra[] = {"kind", NULL};
-
-typedef struct gail_run {
-  long steps;               /* total env steps */
-  long envs;                /* K env copies */
-  long threads;             /* T threads stepping them */
-  long eval_every;          /* env steps between evaluations (0: only at the end) */
-  long eval_episodes;       /* deterministic episodes per evaluation */
-  long flush_every;         /* env steps between run-file flushes */
-  long distance_every;      /* PPO rounds between state-distance evaluations */
-} gail_run;
 
 static const gv_param run_params[] = {
     GV_PARAM_INT(gail_run, steps, "2000000", 1, 1e12, "total env steps"),
@@ -95,17 +82,6 @@ static const gv_param run_params[] = {
 static const char *const sections[] = {"game", "disc", "agent", "controllers", "run", "plot",
                                        NULL};
 
-typedef struct gail_setup {
-  gv_common common;
-  gail_game game;
-  gv_gail_params gail;
-  gv_ppo_params ppo;
-  gail_run run;
-  gv_ctl_stack ctl;
-  const gv_env_type *env;
-  char demos[GV_STR_MAX + 64]; /* resolved path */
-} gail_setup;
-
 static int line_or(const gv_node *map, const char *key, int section_line) {
   const int l = gv_map_key_line(map, key);
   return l > 0 ? l : section_line > 0 ? section_line : 1;
@@ -113,6 +89,15 @@ static int line_or(const gv_node *map, const char *key, int section_line) {
 
 static const gv_component *const agent_items[] = {&gv_agent_ppo, NULL};
 static const gv_registry agent_registry = {"agent", "the generator (PPO)", agent_items};
+static const gv_component *const dac_agent_items[] = {&gv_agent_td3, NULL};
+static const gv_registry dac_agent_registry = {"agent", "the generator (TD3)", dac_agent_items};
+
+/* Sets map[key] = value unless the key is there (a default of one
+ * experiment that differs from the shared table's). */
+static void default_key(gv_node *map, const char *key, const char *value) {
+  if (map && map->kind == GV_NODE_MAP && !gv_map_get(map, key))
+    gv_map_set(map, key, gv_node_new_scalar(value));
+}
 
 /* GAIL's own default for WGAN-GP: Gulrajani's lambda = 10, i.e. gamma 20
  * (gv_nn_penalty's GP coefficient is gamma / 2; docs/mlpgan.md). */
@@ -140,8 +125,38 @@ static double h5_attr(hid_t f, const char *name) {
   return v;
 }
 
-static gv_status setup_build(gail_setup *s, gv_node *root, const char *file, gv_err *err) {
+gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err) {
   memset(s, 0, sizeof *s);
+  if (dac) {
+    /* DAC's defaults (agents/dac.h, REFERENCES.md section 5): a logit
+     * reward, one D step of 256 + 256 rows per TD3 update, one env copy,
+     * Gulrajani's penalty on interpolates; an explicit `controllers: []`
+     * turns the penalty off */
+    gv_node *sec[3] = {NULL, NULL, NULL};
+    const char *names[3] = {"disc", "run", "agent"};
+    for (int i = 0; i < 3; ++i) {
+      sec[i] = gv_map_get(root, names[i]);
+      if (!sec[i]) {
+        sec[i] = gv_node_new_map();
+        gv_map_set(root, names[i], sec[i]);
+      }
+    }
+    default_key(sec[0], "reward", "logit");
+    default_key(sec[0], "updates", "1");
+    default_key(sec[0], "batch", "256");
+    default_key(sec[1], "steps", "1000000");
+    default_key(sec[1], "envs", "1");
+    default_key(sec[1], "threads", "1");
+    default_key(sec[1], "eval_every", "10000");
+    default_key(sec[1], "flush_every", "10000");
+    default_key(sec[2], "absorbing", "true");
+    if (!gv_map_get(root, "controllers")) {
+      gv_node *seq = gv_node_new_seq(), *gp = gv_node_new_map();
+      gv_map_set(gp, "kind", gv_node_new_scalar("wgan_gp"));
+      gv_seq_push(seq, gp);
+      gv_map_set(root, "controllers", seq);
+    }
+  }
   gv_status st = gv_exp_check_top(root, file, sections, &s->common, err);
   if (st) return st;
   gv_node *gm;
@@ -156,8 +171,10 @@ static gv_status setup_build(gail_setup *s, gv_node *root, const char *file, gv_
   s->gail.trajectories = s->game.trajectories;
   s->gail.subsample = s->game.subsample;
   const gv_component *c;
-  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &c, &s->ppo, err)))
-    return st;
+  if (dac) st = gv_exp_component(root, file, "agent", &dac_agent_registry, "td3", &c, &s->td3,
+                                 err);
+  else st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &c, &s->ppo, err);
+  if (st) return st;
   gv_node *m;
   if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
   gv_cfg_ctx rctx = {file, "run"};
@@ -168,18 +185,24 @@ static gv_status setup_build(gail_setup *s, gv_node *root, const char *file, gv_
   gv_node *agent = gv_map_get(root, "agent");
   const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
   const int gline = gv_map_key_line(root, "game");
-  if (s->ppo.rollout % s->run.envs) {
+  if (dac) {
+    if (!s->td3.absorbing) {
+      gv_cfg_where(where, sizeof where, &actx, line_or(agent, "absorbing", aline), "absorbing");
+      return gv_fail(err, GV_ECONFIG, "%s: DAC needs absorbing states (allowed: true)", where);
+    }
+    s->gail.absorbing = 1;
+  } else if (s->ppo.rollout % s->run.envs) {
     gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
                    s->ppo.rollout, s->run.envs);
   }
-  if (s->ppo.rollout % s->ppo.minibatches) {
+  if (!dac && s->ppo.rollout % s->ppo.minibatches) {
     gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
                  "minibatches");
     return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
                    s->ppo.rollout, s->ppo.minibatches);
   }
-  if (s->run.steps < s->ppo.rollout) {
+  if (!dac && s->run.steps < s->ppo.rollout) {
     gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
                    where, s->run.steps, s->ppo.rollout);
@@ -219,6 +242,8 @@ static gv_status setup_build(gail_setup *s, gv_node *root, const char *file, gv_
   }
   const double re = h5_attr(f, "eval_return_mean"), rr = h5_attr(f, "random_return_mean");
   H5Fclose(f);
+  s->expert_return = re;
+  s->random_return = rr;
   if (env[0] && strcmp(env, s->env->name))
     return gv_fail(err, GV_ECONFIG, "%s: '%s' holds demonstrations of '%s', not of game.env "
                    "'%s'", where, s->demos, env, s->env->name);
@@ -242,7 +267,7 @@ static gv_status setup_build(gail_setup *s, gv_node *root, const char *file, gv_
 
 static gv_status gail_check(gv_node *root, const char *file, gv_err *err) {
   gail_setup s;
-  gv_status st = setup_build(&s, root, file, err);
+  gv_status st = gv_gail_setup(&s, root, file, 0, err);
   if (!st) gv_ctl_stack_free(&s.ctl);
   return st;
 }
@@ -263,7 +288,7 @@ static void mean_std(const double *x, long n, double *m, double *sd) {
 static gv_status gail_run_tree(gv_node *root, const char *file, const char *path, int progress,
                                gv_err *err) {
   gail_setup s;
-  gv_status st = setup_build(&s, root, file, err);
+  gv_status st = gv_gail_setup(&s, root, file, 0, err);
   if (st) return st;
   openblas_set_num_threads(1);
   const uint64_t seed = (uint64_t)s.common.seed;
@@ -276,15 +301,7 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   double *eret = NULL;
   gv_demos demos;
   memset(&demos, 0, sizeof demos);
-  double r_exp = NAN, r_rand = NAN;
-  {
-    hid_t f = H5Fopen(s.demos, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f >= 0) {
-      r_exp = h5_attr(f, "eval_return_mean");
-      r_rand = h5_attr(f, "random_return_mean");
-      H5Fclose(f);
-    }
-  }
+  const double r_exp = s.expert_return, r_rand = s.random_return;
   if ((st = gv_demos_load(&demos, s.demos, err))) goto out;
   if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) goto out;
   if (demos.obs_dim != task->type->obs_dim || demos.act_dim != task->type->act_dim) {
@@ -490,11 +507,12 @@ static void curve(curve_figs *c, const int64_t *step, const double *v, size_t n)
       }
 }
 
-static gv_status gail_analyze(const char *path, FILE *out, gv_err *err) {
+gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
   gv_status st = gv_runread_open_rw(&rr, path, err);
   if (st) return st;
   char *status = gv_runread_attr(rr, "status"), *name = gv_runread_attr(rr, "name");
+  char *kind = gv_runread_attr(rr, "kind");
   char *env = gv_runread_summary_str(rr, "env");
   double done = NAN;
   gv_runread_summary_real(rr, "steps_done", &done);
@@ -521,6 +539,23 @@ static gv_status gail_analyze(const char *path, FILE *out, gv_err *err) {
       gv_runread_set_summary_real(rr, key, vals[k]);
     }
   }
+  /* DAC: the gradient steps at the step the eval curve reached 95% of its best */
+  double upd95 = NAN;
+  {
+    int64_t *step = NULL;
+    double *v = NULL;
+    size_t n = 0;
+    gv_runread_series(rr, "updates", &step, &v, &n);
+    if (n && isfinite(cf[0].steps_to_95))
+      for (size_t i = 0; i < n; ++i)
+        if ((double)step[i] >= cf[0].steps_to_95) {
+          upd95 = v[i];
+          break;
+        }
+    free(step);
+    free(v);
+    if (n) gv_runread_set_summary_real(rr, "updates_to_95", upd95);
+  }
   curve_figs wd, swd, de, dp;
   const char *ser[] = {"wd_states", "swd_states", "d_expert", "d_policy"};
   curve_figs *dst[] = {&wd, &swd, &de, &dp};
@@ -539,13 +574,15 @@ static gv_status gail_analyze(const char *path, FILE *out, gv_err *err) {
     gv_runread_set_summary_real(rr, key, dst[w]->tail_mean);
   }
   if (out) {
-    fprintf(out, "%s: %s (gail %s, %.0f env steps; status %s)\n", path, name ? name : "?",
-            env ? env : "?", done, status ? status : "?");
+    fprintf(out, "%s: %s (%s %s, %.0f env steps; status %s)\n", path, name ? name : "?",
+            kind ? kind : "gail", env ? env : "?", done, status ? status : "?");
     fprintf(out, "  %-38s %8.3f (best %.3f)\n", "final normalised return (eval)", cf[0].final,
             cf[0].best);
     fprintf(out, "  %-38s %8.3f (range %.3f, std %.3f)\n", "last quarter: mean", cf[0].tail_mean,
             cf[0].osc_range, cf[0].osc_std);
     fprintf(out, "  %-38s %8.0f\n", "env steps to 95% of best (eval)", cf[0].steps_to_95);
+    if (isfinite(upd95))
+      fprintf(out, "  %-38s %8.0f\n", "gradient steps to 95% of best (eval)", upd95);
     fprintf(out, "  %-38s %8.3f (range %.3f over the last quarter)\n",
             "final normalised return (train)", cf[1].final, cf[1].osc_range);
     fprintf(out, "  %-38s %8.3f / %.3f (last quarter mean)\n", "state W1 per dim / sliced",
@@ -555,12 +592,13 @@ static gv_status gail_analyze(const char *path, FILE *out, gv_err *err) {
   }
   free(status);
   free(name);
+  free(kind);
   free(env);
   gv_runread_close(rr);
   return GV_OK;
 }
 
-static const gv_column gail_table[] = {{"final_normalised_return", "final norm. return"},
+const gv_column gv_gail_table[] = {{"final_normalised_return", "final norm. return"},
                                        {"tail_normalised_return", "last-quarter mean"},
                                        {"osc_range", "osc. range"},
                                        {"steps_to_95", "steps to 95%"},
@@ -572,10 +610,10 @@ const gv_experiment gv_exp_gail = {
      "Ho & Ermon 2016, arXiv 1606.03476; Luo et al. 2024 (C-GAIL), arXiv 2402.16349", NULL, 0},
     gail_check,
     gail_run_tree,
-    gail_analyze,
+    gv_gail_analyze,
     NULL,
-    &gail_game_component,
-    gail_table,
+    &gv_gail_game_component,
+    gv_gail_table,
 };
 
 /* ----------------------------------------------------------------- bench */

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Markdown table of GAIL runs (kind "gail") over seeds, for docs/results.md.
+"""Markdown table of GAIL and DAC runs (kinds "gail", "dac") over seeds, for
+docs/results.md.
 
     /usr/bin/python3 plots/gail_table.py RUN.h5... [--bar 0.8]
 
@@ -10,7 +11,9 @@ seeds of the final normalised return (last deterministic evaluation), the mean
 over the last quarter of the evaluations, the oscillation range (max - min over
 the last quarter) and std, the env steps to reach 95% of the run's best, the
 state Wasserstein distances (last-quarter means); then the first env step at
-which the seed-mean curve reaches --bar (the issue's 0.8 bar).
+which the seed-mean curve reaches --bar (the issue's 0.8 bar).  DAC runs
+(/summary updates_to_95) add the gradient steps to 95% of the best after the
+env steps, as "env / gradient".
 """
 
 import sys
@@ -84,10 +87,15 @@ def main(argv):
                      if hit.size else "never (max of the mean %.2f)" % mean.max())
         steps95 = [v / 1e6 if v is not None and np.isfinite(v) else None
                    for v in col("steps_to_95")]
-        print("| %s | %s | %d | %s | %s | %s | %s | %sM | %s | %s | %s |" % (
+        upd95 = [v / 1e6 if v is not None and np.isfinite(v) else None
+                 for v in col("updates_to_95")]
+        s95 = ms(steps95, "%.2f") + "M"
+        if any(v is not None for v in upd95):
+            s95 += " / " + ms(upd95, "%.2f") + "M"
+        print("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             key[0], key[1], len(g), ms(col("final_normalised_return"), "%.2f"),
             ms(col("tail_normalised_return"), "%.2f"), ms(col("osc_range"), "%.2f"),
-            ms(col("osc_std"), "%.3f"), ms(steps95, "%.2f"),
+            ms(col("osc_std"), "%.3f"), s95,
             ms(col("tail_wd_states"), "%.3f"), ms(col("tail_swd_states"), "%.3f"), reach))
     return 0
 

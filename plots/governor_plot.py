@@ -20,10 +20,12 @@ KIND:
   gan-metrics  MLP GANs: curves of /series/{modes, hq, kl, swd, d_loss, g_loss,
             ctl_loss, d_real, d_fake}; files whose names differ only by a -seedN
             suffix are drawn as mean with a min-max band
-  gail-return  GAIL (kind "gail"): normalised return (/series/eval_normalised_return,
-            else normalised_return) against env steps, one panel per env
-            (/summary env), files differing only by -seedN as mean with a +-1 std
-            band (population std over seeds) and the seed count in the legend
+  gail-return  GAIL and DAC (kinds "gail", "dac"): normalised return
+            (/series/eval_normalised_return, else normalised_return) against env
+            steps, one panel per env (/summary env), files differing only by
+            -seedN as mean with a +-1 std band (population std over seeds) and the
+            seed count in the legend; when every file of an env has
+            /series/updates (DAC), a second row against gradient steps
   auto      per file from the root attribute `kind`: "scan" -> eig, "dirac" ->
             phase (OUT.png) and distance (OUT-distance.png), "mlpgan" -> samples
             (OUT.png) and gan-metrics (OUT-metrics.png); other kinds by content
@@ -600,7 +602,9 @@ def plot_gan_metrics(runs, out, title=None):
 
 
 def plot_gail_return(runs, out, title=None):
-    """GAIL: normalised return against env steps, per env; seeds as mean +- std."""
+    """GAIL, DAC: normalised return against env steps (and, where every run
+    has /series/updates, against gradient steps), per env; seeds as mean +-
+    std."""
     envs, by_env = [], {}
     for r in runs:
         key = "eval_normalised_return" if "eval_normalised_return" in r.series else (
@@ -615,34 +619,47 @@ def plot_gail_return(runs, out, title=None):
         by_env[env].append((r, key))
     if not envs:
         raise BadInput("gail-return: no file has /series/eval_normalised_return")
-    fig, axes = plt.subplots(1, len(envs), figsize=(4.6 * len(envs), 3.4), squeeze=False)
+    grad = [all("updates" in r.series for r, _ in by_env[e]) for e in envs]
+    rows = 2 if any(grad) else 1
+    fig, axes = plt.subplots(rows, len(envs), figsize=(4.6 * len(envs), 3.4 * rows),
+                             squeeze=False)
     for p, env in enumerate(envs):
-        ax = axes[0][p]
         groups = group_by_seedless([r for r, _ in by_env[env]])
         keys = dict((id(r), k) for r, k in by_env[env])
-        for i, (name, group) in enumerate(groups):
-            color = "C%d" % (i % 10)
-            steps = np.unique(np.concatenate([r.series[keys[id(r)]][0] for r in group]))
-            M = np.full((len(group), steps.size), np.nan)
-            for k, r in enumerate(group):
-                s, v = r.series[keys[id(r)]]
-                s, idx = np.unique(s, return_index=True)
-                v = np.array(v[idx], dtype=np.float64)
-                v[~np.isfinite(v)] = np.nan
-                M[k, np.searchsorted(steps, s)] = v
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                mean = np.nanmean(M, axis=0)
-                sd = np.nanstd(M, axis=0)
-            ax.fill_between(steps, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
-            ax.plot(steps, mean, color=color, lw=1.2,
-                    label="%s (mean +- std of %d)" % (name, len(group)))
-        ax.axhline(1.0, color="k", lw=0.6, ls="--")
-        ax.set_title(env, fontsize=10)
-        ax.set_xlabel("environment steps", fontsize=8)
-        ax.set_ylabel("normalised return", fontsize=8)
-        ax.grid(True, lw=0.3, alpha=0.5)
-        ax.legend(fontsize=6)
+        for row in range(rows):
+            ax = axes[row][p]
+            if row == 1 and not grad[p]:
+                ax.axis("off")
+                continue
+            for i, (name, group) in enumerate(groups):
+                color = "C%d" % (i % 10)
+                steps = np.unique(np.concatenate([r.series[keys[id(r)]][0] for r in group]))
+                M = np.full((len(group), steps.size), np.nan)
+                for k, r in enumerate(group):
+                    s, v = r.series[keys[id(r)]]
+                    s, idx = np.unique(s, return_index=True)
+                    v = np.array(v[idx], dtype=np.float64)
+                    v[~np.isfinite(v)] = np.nan
+                    M[k, np.searchsorted(steps, s)] = v
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean = np.nanmean(M, axis=0)
+                    sd = np.nanstd(M, axis=0)
+                x = steps
+                if row == 1:
+                    # gradient steps at those env steps (the first seed's count:
+                    # one update per env step makes them equal across seeds)
+                    us, uv = group[0].series["updates"]
+                    x = np.interp(steps, us, uv)
+                ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
+                ax.plot(x, mean, color=color, lw=1.2,
+                        label="%s (mean +- std of %d)" % (name, len(group)))
+            ax.axhline(1.0, color="k", lw=0.6, ls="--")
+            ax.set_title(env, fontsize=10)
+            ax.set_xlabel("environment steps" if row == 0 else "gradient steps", fontsize=8)
+            ax.set_ylabel("normalised return", fontsize=8)
+            ax.grid(True, lw=0.3, alpha=0.5)
+            ax.legend(fontsize=6)
     if title:
         fig.suptitle(title)
     fig.tight_layout()

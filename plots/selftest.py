@@ -105,15 +105,18 @@ def write_dirac(path, name, gamma, seed, field=True, as_bytes=False, eq_where="s
             tgt["eq_psi"] = 0.0
 
 
-def write_gail(path, name, seed, env, steps=200000, as_bytes=False):
-    """A GAIL run: a noisy rising normalised return (eval and train)."""
+def write_gail(path, name, seed, env, steps=200000, as_bytes=False, dac=False):
+    """A GAIL run: a noisy rising normalised return (eval and train); a DAC
+    run adds the gradient steps (one per env step after 10 000)."""
     rng = np.random.default_rng(seed)
     step = np.arange(20000, steps + 1, 20000)
     v = 1.0 - np.exp(-step / 6e4) + rng.normal(0, 0.05, step.size)
     with h5py.File(path, "w") as f:
-        root(f, "gail", name, seed, as_bytes=as_bytes)
+        root(f, "dac" if dac else "gail", name, seed, as_bytes=as_bytes)
         series(f, "eval_normalised_return", step, v)
         series(f, "normalised_return", step, v + 0.02)
+        if dac:
+            series(f, "updates", step, np.maximum(step - 10000, 0).astype(np.float64))
         s = f.create_group("summary")
         set_str(s.attrs, "env", env, as_bytes)
 
@@ -264,6 +267,11 @@ def main():
                     gails.append(P("%s-%s-seed%d.h5" % (env, nm, sd)))
                     write_gail(gails[-1], "%s-%s-seed%d" % (env, nm, sd), sd, env,
                                steps=200000 + 20000 * sd, as_bytes=bool(sd))
+        dacs = []
+        for nm in ("dac", "cgail"):
+            for sd in (0, 1):
+                dacs.append(P("dac-hopper-%s-seed%d.h5" % (nm, sd)))
+                write_gail(dacs[-1], "hopper-%s-seed%d" % (nm, sd), sd, "hopper", dac=True)
         with h5py.File(P("notrun.h5"), "w") as f:  # HDF5 without `version`
             f.attrs["kind"] = "dirac"
         with open(P("garbage.h5"), "w") as fh:
@@ -303,6 +311,15 @@ def main():
             ck.png(P("gail.png"), "gail-return (two envs, seed bands)")
         if ck.run(["gail-return", gails[0], "--out", P("gail1.png")]):
             ck.png(P("gail1.png"), "gail-return (one file)")
+        if ck.run(["gail-return"] + dacs + ["--out", P("dac.png")]):
+            ck.png(P("dac.png"), "gail-return (DAC: env and gradient steps)")
+            # the second row (gradient steps) makes the figure about twice as tall
+            if os.path.isfile(P("gail1.png")) and os.path.isfile(P("dac.png")):
+                h1 = mpimg.imread(P("gail1.png")).shape[0]
+                h2 = mpimg.imread(P("dac.png")).shape[0]
+                if not h2 > 1.6 * h1:
+                    ck.fail("gail-return on DAC runs: no gradient-step row (height %d, "
+                            "one row %d)" % (h2, h1))
 
         # bad input: exit 2 with a message
         for name, argv in (

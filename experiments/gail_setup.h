@@ -1,0 +1,60 @@
+/* What the `gail` (PPO generator) and `dac` (TD3 generator) experiments
+ * share: the config they read, its checks, and the analysis of their run
+ * files (experiments/gail.c; the DAC runner is experiments/dac.c). */
+#ifndef GV_EXPERIMENTS_GAIL_SETUP_H
+#define GV_EXPERIMENTS_GAIL_SETUP_H
+
+#include <stdio.h>
+
+#include "agents/gail.h"
+#include "agents/ppo.h"
+#include "agents/td3.h"
+#include "controllers/ctl.h"
+#include "envs/env.h"
+#include "experiments/experiment.h"
+
+typedef struct gail_game {
+  int env;                  /* index into gv_env_types */
+  char demos[GV_STR_MAX];   /* demonstration file ("": data/experts/ENV-demos.h5) */
+  long trajectories;        /* demonstration episodes used */
+  long subsample;           /* keep every k-th transition */
+} gail_game;
+
+typedef struct gail_run {
+  long steps;               /* total env steps */
+  long envs;                /* K env copies */
+  long threads;             /* T threads stepping them */
+  long eval_every;          /* env steps between evaluations (0: only at the end) */
+  long eval_episodes;       /* deterministic episodes per evaluation */
+  long flush_every;         /* env steps between run-file flushes */
+  long distance_every;      /* logged points (PPO rounds; DAC: td3.log_every chunks)
+                               between state-distance evaluations */
+} gail_run;
+
+typedef struct gail_setup {
+  gv_common common;
+  gail_game game;
+  gv_gail_params gail;
+  gv_ppo_params ppo;        /* the gail experiment */
+  gv_td3_params td3;        /* the dac experiment */
+  gail_run run;
+  gv_ctl_stack ctl;         /* owned: gv_ctl_stack_free */
+  const gv_env_type *env;
+  char demos[GV_STR_MAX + 64]; /* resolved path */
+  double expert_return;     /* the demonstration file's eval_return_mean */
+  double random_return;     /* ... and random_return_mean */
+} gail_setup;
+
+/* Checks root (dac: the `dac` experiment, whose defaults differ: reward
+ * logit, one D step of 256 rows per TD3 update, one env copy, the wgan_gp
+ * controller when `controllers` is absent, agent.absorbing true) and fills
+ * s.  Writes every default into the tree. */
+gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err);
+
+/* `governor analyze` of a gail or dac run file. */
+gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);
+
+extern const gv_column gv_gail_table[];     /* `governor sweep` columns of both */
+extern const gv_component gv_gail_game_component, gv_dac_game_component;
+
+#endif
