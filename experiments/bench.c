@@ -9,7 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/dac.h"
 #include "agents/td3.h"
+#include "controllers/ctl.h"
+#include "nn/mlp.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "experiments/experiment.h"
@@ -144,64 +147,13 @@ static int bench_nn(double seconds) {
   return gv_exit_code(st);
 }
 
-/* ------------------------------------------------------------------ TD3 */
+/* ------------------------------------------------------------ TD3, DAC */
 
-/* One cblas_sgemm of a TD3 update, row-major: C (m x n) = op(A) op(B) (+ C
- * for the accumulating dW products, beta 1), as nn/mlp.c issues them. */
-typedef struct td3_gemm {
-  int ta, tb;               /* 1: transposed operand */
-  int m, n, k;
-  float beta;
-} td3_gemm;
-
-/* The sgemm calls of one critic update (cu) and of one delayed actor
- * update (au) for a D-H-H-A actor and (D+A)-H-H-1 critics on batch N, in
- * the order gv_td3_update makes them.  Returns the number written. */
-static int td3_gemms(td3_gemm *g, int N, int D, int A, int H, int actor) {
-  const int C = D + A;
-  int q = 0;
-#define FWD(in, out) g[q++] = (td3_gemm){0, 1, N, out, in, 0.0f}
-#define DW(in, out) g[q++] = (td3_gemm){1, 0, out, in, N, 1.0f}
-#define DH(in, out) g[q++] = (td3_gemm){0, 0, N, in, out, 0.0f}
-  if (!actor) {
-    FWD(D, H), FWD(H, H), FWD(H, A);          /* target actor */
-    for (int t = 0; t < 2; ++t) FWD(C, H), FWD(H, H), FWD(H, 1); /* target critics */
-    for (int c = 0; c < 2; ++c) {             /* critic forward + backward */
-      FWD(C, H), FWD(H, H), FWD(H, 1);
-      DW(H, 1), DH(H, 1), DW(H, H), DH(H, H), DW(C, H);
-    }
-  } else {
-    FWD(D, H), FWD(H, H), FWD(H, A);          /* actor */
-    FWD(C, H), FWD(H, H), FWD(H, 1);          /* critic 1 on (s, mu(s)) */
-    DH(H, 1), DH(H, H), DH(C, H);             /* dQ1/d input only */
-    DW(H, A), DH(H, A), DW(H, H), DH(H, H), DW(D, H); /* actor backward */
-  }
-#undef FWD
-#undef DW
-#undef DH
-  return q;
-}
-
-static void td3_gemm_run(const td3_gemm *g, int n, float *a, float *b, float *c) {
-  for (int i = 0; i < n; ++i) {
-    const td3_gemm *x = g + i;
-    cblas_sgemm(CblasRowMajor, x->ta ? CblasTrans : CblasNoTrans,
-                x->tb ? CblasTrans : CblasNoTrans, x->m, x->n, x->k, 1.0f, a,
-                x->ta ? x->m : x->k, b, x->tb ? x->k : x->n, x->beta, c, x->n);
-  }
-}
-
-static double td3_gemm_flops(const td3_gemm *g, int n) {
-  double f = 0;
-  for (int i = 0; i < n; ++i) f += 2.0 * g[i].m * g[i].n * g[i].k;
-  return f;
-}
-
-/* CPU seconds of the calling thread: rates per CPU second do not depend on
- * how much of a shared core the process got. */
-static double thread_cpu(void) {
+/* CPU seconds of the process (every thread, OpenBLAS's included): rates per
+ * CPU second do not depend on how much of the machine the process got. */
+static double process_cpu(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
@@ -210,10 +162,100 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* TD3 updates per second on `task`'s shapes (256-256 nets, batch 256, the
- * defaults), against the bare sgemm calls of the same shapes in the same
- * process: rounds of (a chunk of updates, the same number of update-
- * equivalents of bare sgemm), medians over the rounds. */
+typedef gv_status (*bench_update_fn)(void *ctx, gv_err *err);
+
+static gv_status td3_update_fn(void *ctx, gv_err *err) {
+  gv_td3_update_out u;
+  return gv_td3_update(ctx, &u, err);
+}
+
+static gv_status dac_update_fn(void *ctx, gv_err *err) { return gv_dac_update(ctx, err); }
+
+/* Updates per second of f against the bare sgemm calls the same updates
+ * make (recorded by nn/'s trace over `period` updates, one full cycle of
+ * the actor delay, then replayed on scratch buffers), in alternating rounds
+ * of `chunk` updates and chunk / period replays; medians over the rounds,
+ * by wall clock and per CPU second.  key prefixes the script-readable
+ * lines. */
+static int bench_updates(const char *label, const char *key, bench_update_fn f, void *ctx,
+                         int period, double seconds) {
+  gv_err err = {{0}, {0}};
+  enum { CAP = 4096 };
+  gv_nn_gemm_call *calls = calloc(CAP, sizeof *calls);
+  gv_nn_gemm_trace tr = {calls, 0, CAP};
+  gv_status st = calls ? GV_OK : GV_ENOMEM;
+  gv_nn_gemm_trace_set(&tr);
+  for (int i = 0; !st && i < period; ++i) st = f(ctx, &err);
+  gv_nn_gemm_trace_set(NULL);
+  size_t big = 1;
+  for (size_t i = 0; i < tr.n; ++i) {
+    const size_t m = (size_t)calls[i].m, n = (size_t)calls[i].n, k = (size_t)calls[i].k;
+    const size_t x = m * k > k * n ? (m * k > m * n ? m * k : m * n) : (k * n > m * n ? k * n : m * n);
+    big = x > big ? x : big;
+  }
+  float *a = calloc(big, sizeof *a), *b = calloc(big, sizeof *b), *c = calloc(big, sizeof *c);
+  if (!st && (!a || !b || !c || tr.n >= CAP)) st = GV_ENOMEM;
+  if (st) {
+    fprintf(stderr, "governor: bench %s: %s\n", key, err.msg[0] ? err.msg : "out of memory");
+    free(calls);
+    free(a);
+    free(b);
+    free(c);
+    return 1;
+  }
+  for (size_t i = 0; i < big; ++i) a[i] = b[i] = 1e-3f * (float)(i % 97);
+  const double flops = gv_nn_gemm_flops(calls, tr.n) / period; /* per update */
+  /* calibrate a chunk to ~seconds / 20 */
+  int chunk = 4 * period;
+  double t0 = gv_now();
+  for (int i = 0; !st && i < chunk; ++i) st = f(ctx, &err);
+  const double per = (gv_now() - t0) / chunk;
+  chunk = (int)(seconds / 20 / per) / period * period;
+  if (chunk < 4 * period) chunk = 4 * period;
+  enum { ROUNDS = 9 };
+  double ru[ROUNDS], rg[ROUNDS], cu[ROUNDS], cg[ROUNDS];
+  for (int r = 0; r < ROUNDS && !st; ++r) {
+    t0 = gv_now();
+    double c0 = process_cpu();
+    for (int i = 0; i < chunk && !st; ++i) st = f(ctx, &err);
+    ru[r] = chunk / (gv_now() - t0);
+    cu[r] = chunk / (process_cpu() - c0);
+    t0 = gv_now();
+    c0 = process_cpu();
+    for (int i = 0; i < chunk / period; ++i) gv_nn_gemm_replay(calls, tr.n, a, b, c);
+    rg[r] = chunk / (gv_now() - t0);
+    cg[r] = chunk / (process_cpu() - c0);
+  }
+  free(calls);
+  free(a);
+  free(b);
+  free(c);
+  if (st) {
+    fprintf(stderr, "governor: bench %s: %s\n", key, err.msg);
+    return 1;
+  }
+  qsort(ru, ROUNDS, sizeof *ru, cmp_double);
+  qsort(rg, ROUNDS, sizeof *rg, cmp_double);
+  qsort(cu, ROUNDS, sizeof *cu, cmp_double);
+  qsort(cg, ROUNDS, sizeof *cg, cmp_double);
+  const double mu = ru[ROUNDS / 2], mg = rg[ROUNDS / 2], mcu = cu[ROUNDS / 2],
+               mcg = cg[ROUNDS / 2];
+  printf("%-24s %7.0f updates/s (%5.2f ms, %5.1f GFLOP/s)   bare sgemm of the same calls: "
+         "%7.0f/s (%5.1f GFLOP/s)   ratio %3.0f%%   [%d rounds of %d, min-max %.0f-%.0f]\n",
+         label, mu, 1e3 / mu, mu * flops * 1e-9, mg, mg * flops * 1e-9, 100 * mu / mg, ROUNDS,
+         chunk, ru[0], ru[ROUNDS - 1]);
+  printf("%-24s per CPU second: %7.0f updates (%5.1f GFLOP/s)   bare sgemm %7.0f (%5.1f "
+         "GFLOP/s)   ratio %3.0f%%   (%zu sgemm calls per %d updates)\n", "", mcu,
+         mcu * flops * 1e-9, mcg, mcg * flops * 1e-9, 100 * mcu / mcg, tr.n, period);
+  printf("%s_updates_per_second %.1f\n%s_sgemm_per_second %.1f\n%s_ratio %.3f\n"
+         "%s_updates_per_cpu_second %.1f\n%s_sgemm_per_cpu_second %.1f\n",
+         key, mu, key, mg, key, mu / mg, key, mcu, key, mcg);
+  fflush(stdout);
+  return 0;
+}
+
+/* TD3 on `task`'s shapes (256-256 nets, batch 256, the defaults) after 2000
+ * random transitions. */
 static int bench_td3_task(const char *name, double seconds) {
   gv_err err = {{0}, {0}};
   gv_env_task *task = NULL;
@@ -229,66 +271,19 @@ static int bench_td3_task(const char *name, double seconds) {
   if (!st) st = gv_td3_iterate(td3, &ts, &err);
   gv_td3_update_out u;
   for (int i = 0; !st && i < 20; ++i) st = gv_td3_update(td3, &u, &err);  /* warm-up */
+  int rc = 1;
   if (st) {
     fprintf(stderr, "governor: bench td3: %s\n", err.msg);
-    gv_td3_free(td3);
-    gv_env_task_free(task);
-    return 1;
+  } else {
+    char label[64], key[64];
+    snprintf(label, sizeof label, "%s obs %d act %d", name, task->type->obs_dim,
+             task->type->act_dim);
+    snprintf(key, sizeof key, "td3_%s", name);
+    rc = bench_updates(label, key, td3_update_fn, td3, (int)p.policy_delay, seconds);
   }
-  const int D = task->type->obs_dim, A = task->type->act_dim, H = (int)p.hidden, N = (int)p.batch;
-  td3_gemm gc[32], ga[32];
-  const int nc = td3_gemms(gc, N, D, A, H, 0), na = td3_gemms(ga, N, D, A, H, 1);
-  /* flops of one update on average: a critic update + half an actor update */
-  const double flops = td3_gemm_flops(gc, nc) + td3_gemm_flops(ga, na) / p.policy_delay;
-  const size_t big = (size_t)(N > H ? N : H) * (size_t)(D + A > H ? D + A : H) * 2;
-  float *a = calloc(big, sizeof *a), *b = calloc(big, sizeof *b), *c = calloc(big, sizeof *c);
-  for (size_t i = 0; i < big; ++i) a[i] = b[i] = 1e-3f * (float)(i % 97);
-  /* calibrate a chunk to ~seconds / 20 */
-  int chunk = 10;
-  double t0 = gv_now();
-  for (int i = 0; i < chunk; ++i) gv_td3_update(td3, &u, &err);
-  const double per = (gv_now() - t0) / chunk;
-  chunk = (int)(seconds / 20 / per);
-  if (chunk < 10) chunk = 10;
-  if (chunk % 2) chunk++;
-  enum { ROUNDS = 9 };
-  double ru[ROUNDS], rg[ROUNDS], cu[ROUNDS], cg[ROUNDS];
-  for (int r = 0; r < ROUNDS; ++r) {
-    t0 = gv_now();
-    double c0 = thread_cpu();
-    for (int i = 0; i < chunk && !st; ++i) st = gv_td3_update(td3, &u, &err);
-    ru[r] = chunk / (gv_now() - t0);
-    cu[r] = chunk / (thread_cpu() - c0);
-    t0 = gv_now();
-    c0 = thread_cpu();
-    for (int i = 0; i < chunk; ++i) {
-      td3_gemm_run(gc, nc, a, b, c);
-      if (i % p.policy_delay == p.policy_delay - 1) td3_gemm_run(ga, na, a, b, c);
-    }
-    rg[r] = chunk / (gv_now() - t0);
-    cg[r] = chunk / (thread_cpu() - c0);
-  }
-  qsort(ru, ROUNDS, sizeof *ru, cmp_double);
-  qsort(rg, ROUNDS, sizeof *rg, cmp_double);
-  qsort(cu, ROUNDS, sizeof *cu, cmp_double);
-  qsort(cg, ROUNDS, sizeof *cg, cmp_double);
-  const double mu = ru[ROUNDS / 2], mg = rg[ROUNDS / 2];
-  printf("%-12s obs %3d act %d: %7.0f updates/s (%5.2f ms, %5.1f GFLOP/s)   bare sgemm of the "
-         "same calls: %7.0f/s (%5.1f GFLOP/s)   ratio %3.0f%%   [%d rounds of %d, min-max %.0f-%.0f]\n",
-         name, D, A, mu, 1e3 / mu, mu * flops * 1e-9, mg, mg * flops * 1e-9, 100 * mu / mg, ROUNDS,
-         chunk, ru[0], ru[ROUNDS - 1]);
-  printf("%-12s per CPU second: %7.0f updates (%5.1f GFLOP/s)   bare sgemm %7.0f (%5.1f "
-         "GFLOP/s)   ratio %3.0f%%\n", "", cu[ROUNDS / 2], cu[ROUNDS / 2] * flops * 1e-9,
-         cg[ROUNDS / 2], cg[ROUNDS / 2] * flops * 1e-9, 100 * cu[ROUNDS / 2] / cg[ROUNDS / 2]);
-  printf("td3_%s_updates_per_second %.1f\ntd3_%s_sgemm_per_second %.1f\ntd3_%s_ratio %.3f\n"
-         "td3_%s_updates_per_cpu_second %.1f\ntd3_%s_sgemm_per_cpu_second %.1f\n",
-         name, mu, name, mg, name, mu / mg, name, cu[ROUNDS / 2], name, cg[ROUNDS / 2]);
-  free(a);
-  free(b);
-  free(c);
   gv_td3_free(td3);
   gv_env_task_free(task);
-  return st ? 1 : 0;
+  return rc;
 }
 
 static int bench_td3(double seconds) {
@@ -299,9 +294,73 @@ static int bench_td3(double seconds) {
   openblas_set_num_threads(1);
   int rc = bench_td3_task("halfcheetah", seconds / 2);
   int ra = bench_td3_task("ant", seconds / 2);
-  printf("\n(bar for DAC later: >= 200 updates/s including a discriminator step, >= 60%% of the "
-         "bare sgemm rate)\n");
   return rc > ra ? rc : ra;
+}
+
+/* DAC on halfcheetah's shapes as configs/dac/halfcheetah-dac.yaml has them:
+ * TD3 256-256, batch 256, plus one 100-100 tanh discriminator step on 256
+ * expert + 256 replay rows with the gradient penalty on 256 interpolates,
+ * and the batch's rewards, per update; OpenBLAS on `threads` threads. */
+static int bench_dac_threads(double seconds, int threads) {
+  gv_err err = {{0}, {0}};
+  gv_env_task *task = NULL;
+  gv_dac *dac = NULL;
+  gv_demos demos;
+  memset(&demos, 0, sizeof demos);
+  gv_ctl_stack ctl;
+  memset(&ctl, 0, sizeof ctl);
+  gv_node *seq = NULL;
+  gv_td3_params tp;
+  gv_params_defaults(gv_td3_param_table, &tp);
+  tp.learning_starts = 2000;
+  tp.log_every = 2000;
+  tp.buffer = 100000;
+  gv_gail_params gp;
+  gv_params_defaults(gv_gail_disc_table, &gp);
+  gp.trajectories = 4;
+  gp.subsample = 20;
+  gp.updates = 1;
+  gp.batch = 256;
+  gp.reward = GV_GAIL_REW_LOGIT;
+  gv_status st = gv_cfg_parse_string("[{kind: wgan_gp, gamma: 20}]", "bench", &seq, &err);
+  gv_cfg_ctx cctx = {"bench", ""};
+  if (!st) st = gv_ctl_stack_load(&ctl, seq, &cctx, 0, &err);
+  if (!st) st = gv_demos_load(&demos, GV_SOURCE_DIR "/data/experts/halfcheetah-demos.h5", &err);
+  if (!st) st = gv_env_task_alloc(&task, "halfcheetah", NULL, &err);
+  if (!st) st = gv_dac_alloc(&dac, &tp, &gp, &demos, &ctl, task, 1, 1, 0, &err);
+  gv_td3_stats ts;
+  gv_dac_stats ds;
+  if (!st) st = gv_dac_iterate(dac, &ts, &ds, &err);
+  for (int i = 0; !st && i < 20; ++i) st = gv_dac_update(dac, &err);  /* warm-up */
+  int rc = 1;
+  if (st) {
+    fprintf(stderr, "governor: bench dac: %s\n", err.msg);
+  } else {
+    openblas_set_num_threads(threads);
+    char label[64], key[64];
+    snprintf(label, sizeof label, "halfcheetah, %d thread%s", threads, threads > 1 ? "s" : "");
+    snprintf(key, sizeof key, "dac_%dt", threads);
+    rc = bench_updates(label, key, dac_update_fn, dac, (int)tp.policy_delay, seconds);
+    openblas_set_num_threads(1);
+  }
+  gv_dac_free(dac);
+  gv_env_task_free(task);
+  gv_demos_free(&demos);
+  gv_ctl_stack_free(&ctl);
+  gv_node_free(seq);
+  return rc;
+}
+
+static int bench_dac(double seconds) {
+  printf("## governor bench dac\n\n");
+  printf("one DAC update = a 100-100 tanh discriminator step (256 expert + 256 replay rows, "
+         "gradient penalty on 256 interpolates), the batch's logit rewards, and a TD3 update "
+         "(256-256, batch 256, actor every 2nd); bar: >= 200 updates/s on 2 cores and >= 60%% "
+         "of the bare sgemm rate\n\n");
+  openblas_set_num_threads(1);
+  int r1 = bench_dac_threads(seconds / 2, 1);
+  int r2 = bench_dac_threads(seconds / 2, 2);
+  return r1 > r2 ? r1 : r2;
 }
 
 int gv_bench_main(int argc, char **argv) {
@@ -317,6 +376,7 @@ int gv_bench_main(int argc, char **argv) {
   if (!strcmp(what, "nn")) return bench_nn(seconds * 4);
   if (!strcmp(what, "td3")) return bench_td3(seconds * 8);
   if (!strcmp(what, "gail")) return gv_gail_bench(seconds * 10);
+  if (!strcmp(what, "dac")) return bench_dac(seconds * 8);
   if (!strcmp(what, "all")) {
     int rc = bench_dirac(seconds);
     int re = gv_rl_bench_env(seconds);
@@ -325,9 +385,11 @@ int gv_bench_main(int argc, char **argv) {
     if (rn > rp) rp = rn;
     int rt = bench_td3(seconds * 8);
     if (rt > rp) rp = rt;
+    int rd = bench_dac(seconds * 8);
+    if (rd > rp) rp = rd;
     return rc > re ? (rc > rp ? rc : rp) : (re > rp ? re : rp);
   }
-  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, env, ppo, nn, td3, gail, all)\n",
+  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, env, ppo, nn, td3, gail, dac, all)\n",
           what);
   return 2;
 }

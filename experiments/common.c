@@ -275,8 +275,21 @@ gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point 
     gv_map_set(base, "name", gv_node_new_scalar(stem));
   }
   const char *out = gv_map_str(base, "out");
-  if (out && *out) snprintf(dir, sizeof dir, "%s", out);
-  else snprintf(dir, sizeof dir, "runs/%.200s", stem);
+  /* `out` naming a run file (x.h5): a single run keeps it, a grid goes next
+   * to it; anything else names the grid's directory */
+  const size_t lo = out ? strlen(out) : 0;
+  const int out_file = lo > 3 && !strcmp(out + lo - 3, ".h5");
+  char out_path[GV_STR_MAX];
+  snprintf(out_path, sizeof out_path, "%s", out_file ? out : "");
+  if (out_file) {
+    const char *sl = strrchr(out, '/');
+    if (sl) snprintf(dir, sizeof dir, "%.*s", (int)(sl - out), out);
+    else snprintf(dir, sizeof dir, ".");
+  } else if (out && *out) {
+    snprintf(dir, sizeof dir, "%s", out);
+  } else {
+    snprintf(dir, sizeof dir, "runs/%.200s", stem);
+  }
   gv_status s = GV_OK;
   gv_cfg_ctx ctx = {file, ""};
   char where[512];
@@ -306,6 +319,10 @@ gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point 
     }
     s = expand_axes(t, file, dir, points, n, &cap, err);
     gv_node_free(t);
+  }
+  if (s == GV_OK && out_file && !variants && *n == 1) {
+    snprintf((*points)[0].path, sizeof (*points)[0].path, "%s", out_path);
+    gv_map_set((*points)[0].tree, "out", gv_node_new_scalar(out_path));
   }
   gv_node_free(variants);
   gv_node_free(base);

@@ -94,8 +94,9 @@ typedef struct gv_sweep_point {
 } gv_sweep_point;
 
 /* Expands `variants:` and every list where a scalar is expected into the grid
- * of runs; each point is checked.  Output files go to runs/<name>/<point>.h5
- * unless the sweep's `out` names a directory. */
+ * of runs; each point is checked.  Output files go to runs/<name>/<point>.h5,
+ * or to <out>/<point>.h5 when `out` names a directory; an `out` ending in
+ * .h5 is kept as it is by a single run and puts a grid's files beside it. */
 gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point **points,
                           size_t *n, gv_err *err);
 void gv_sweep_free(gv_sweep_point *points, size_t n);

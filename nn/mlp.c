@@ -14,6 +14,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ------------------------------------------------------ sgemm and its trace */
+
+static gv_nn_gemm_trace *gemm_trace; /* benchmarks only (gv_nn_gemm_trace_set) */
+
+void gv_nn_gemm_trace_set(gv_nn_gemm_trace *t) { gemm_trace = t; }
+
+/* Every product of this file: row-major, alpha 1. */
+static void gemm(int ta, int tb, int m, int n, int k, const float *a, int lda, const float *b,
+                 int ldb, float beta, float *c, int ldc) {
+  if (gemm_trace && gemm_trace->n < gemm_trace->cap)
+    gemm_trace->calls[gemm_trace->n++] = (gv_nn_gemm_call){ta, tb, m, n, k, beta};
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
+              n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
+}
+
+void gv_nn_gemm_replay(const gv_nn_gemm_call *calls, size_t n, float *a, float *b, float *c) {
+  for (size_t i = 0; i < n; ++i) {
+    const gv_nn_gemm_call *x = calls + i;
+    cblas_sgemm(CblasRowMajor, x->ta ? CblasTrans : CblasNoTrans,
+                x->tb ? CblasTrans : CblasNoTrans, x->m, x->n, x->k, 1.0f, a,
+                x->ta ? x->m : x->k, b, x->tb ? x->k : x->n, x->beta, c, x->n);
+  }
+}
+
+double gv_nn_gemm_flops(const gv_nn_gemm_call *calls, size_t n) {
+  double f = 0.0;
+  for (size_t i = 0; i < n; ++i) f += 2.0 * calls[i].m * calls[i].n * calls[i].k;
+  return f;
+}
+
 /* --------------------------------------------------------------- activations */
 
 static const struct {
@@ -329,7 +359,7 @@ gv_status gv_nn_forward(gv_nn_ws *ws, const gv_nn *net, const float *x, int n) {
   for (int l = 0; l < L; ++l) {
     const int din = s->size[l], dout = s->size[l + 1];
     /* Z = H W^T: W is stored out x in, so it enters transposed */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, dout, din, 1.0f, ws->h[l], din,
+    gemm(0, 1, n, dout, din, ws->h[l], din,
                 gv_nn_W(net, l), din, 0.0f, ws->h[l + 1], dout);
     bias_act(ws->h[l + 1], gv_nn_b(net, l), n, dout, s->act[l], s->slope);
   }
@@ -352,11 +382,11 @@ static void backward_from_tmp0(float *grad, float *dx, const gv_nn *net, gv_nn_w
     act_backward(g, ws->h[l + 1], grad ? grad + net->off_b[l] : NULL, n, dout, s->act[l],
                  s->slope);
     if (grad) /* dW += dZ^T H */
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dout, din, n, 1.0f, g, dout,
+      gemm(1, 0, dout, din, n, g, dout,
                   ws->h[l], din, 1.0f, grad + net->off_w[l], din);
     float *dh = l > 0 ? ws->tmp[cur ^ 1] : dx;
     if (dh) /* dH = dZ W */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, din, dout, 1.0f, g, dout,
+      gemm(0, 0, n, din, dout, g, dout,
                   gv_nn_W(net, l), din, 0.0f, dh, din);
     cur ^= 1;
   }
@@ -417,7 +447,7 @@ gv_status gv_nn_penalty(float *grad, double *value, const gv_nn *net, gv_nn_ws *
     else
       memcpy(d, ws->gin[l + 1], m * sizeof(float));
     act_backward(d, ws->h[l + 1], NULL, n, dout, s->act[l], s->slope);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, din, dout, 1.0f, d, dout,
+    gemm(0, 0, n, din, dout, d, dout,
                 gv_nn_W(net, l), din, 0.0f, ws->gin[l], din);
   }
 
@@ -455,11 +485,11 @@ gv_status gv_nn_penalty(float *grad, double *value, const gv_nn *net, gv_nn_ws *
     const int last = l == L - 1;
     float *gb = ws->tmp[cur], *db = ws->tmp[cur ^ 1];
     /* dW_l += delta_l^T gbar_l */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dout, din, n, 1.0f, ws->delta[l], dout,
+    gemm(1, 0, dout, din, n, ws->delta[l], dout,
                 gb, din, 1.0f, grad + net->off_w[l], din);
     if (last && l > top) break;  /* dbar_{L-1} would only feed a zero zbar */
     /* dbar_l = gbar_l W_l  (W_l^T in the math, W stored out x in) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, dout, din, 1.0f, gb, din,
+    gemm(0, 1, n, dout, din, gb, din,
                 gv_nn_W(net, l), din, 0.0f, db, dout);
     /* zbar_l overwrites delta_l (no longer needed); gbar_{l+1} in place of dbar_l */
     act_second(db, ws->delta[l], last ? NULL : ws->gin[l + 1], ws->h[l + 1], n, dout, last,
@@ -474,10 +504,10 @@ gv_status gv_nn_penalty(float *grad, double *value, const gv_nn *net, gv_nn_ws *
     float *zh = ws->delta[l];
     if (l < top) act_add_backward(zh, ws->tmp[cur], ws->h[l + 1], n, dout, s->act[l], s->slope);
     colsum_add(grad + net->off_b[l], zh, n, dout);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dout, din, n, 1.0f, zh, dout, ws->h[l],
+    gemm(1, 0, dout, din, n, zh, dout, ws->h[l],
                 din, 1.0f, grad + net->off_w[l], din);
     if (l > 0)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, din, dout, 1.0f, zh, dout,
+      gemm(0, 0, n, din, dout, zh, dout,
                   gv_nn_W(net, l), din, 0.0f, ws->tmp[cur], din);
   }
   return GV_OK;

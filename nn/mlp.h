@@ -165,4 +165,25 @@ gv_status gv_nn_copy(gv_nn *dst, const gv_nn *src);
  * GV_EINVAL when the specs differ or tau is outside [0, 1]. */
 gv_status gv_nn_polyak(gv_nn *target, const gv_nn *src, float tau);
 
+/* Benchmarks: the shapes of every sgemm nn/ makes, recorded while a trace
+ * is set (one global, no locking: set it only around single-threaded
+ * benchmark code), and their replay on scratch buffers.  A replay computes
+ * nothing useful: it is "the bare sgemm calls of the same shapes" a
+ * benchmark compares an update with.  a, b, c must each hold the largest
+ * operand of the calls. */
+typedef struct gv_nn_gemm_call {
+  int ta, tb;               /* 1: that operand transposed */
+  int m, n, k;              /* C (m x n) = op(A) (m x k) op(B) (k x n) + beta C */
+  float beta;
+} gv_nn_gemm_call;
+
+typedef struct gv_nn_gemm_trace {
+  gv_nn_gemm_call *calls;   /* caller-owned (cap) */
+  size_t n, cap;            /* recorded; further calls are dropped */
+} gv_nn_gemm_trace;
+
+void gv_nn_gemm_trace_set(gv_nn_gemm_trace *t);   /* NULL: stop */
+void gv_nn_gemm_replay(const gv_nn_gemm_call *calls, size_t n, float *a, float *b, float *c);
+double gv_nn_gemm_flops(const gv_nn_gemm_call *calls, size_t n);
+
 #endif
