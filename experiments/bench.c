@@ -316,6 +316,7 @@ static int bench_dac_threads(double seconds, int threads) {
   tp.log_every = 2000;
   tp.buffer = 100000;
   gv_gail_params gp;
+  memset(&gp, 0, sizeof gp);
   gv_params_defaults(gv_gail_disc_table, &gp);
   gp.trajectories = 4;
   gp.subsample = 20;

@@ -1,8 +1,13 @@
 /* Top-level config handling shared by every experiment, and sweep expansion. */
+#include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/demo.h"
 #include "agents/policy.h"
+#include "core/progress.h"
+#include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
 
@@ -337,4 +342,94 @@ gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point 
 void gv_sweep_free(gv_sweep_point *points, size_t n) {
   for (size_t i = 0; i < n; ++i) gv_node_free(points[i].tree);
   free(points);
+}
+
+/* ------------------------------------------- runners that train a policy */
+
+void gv_mean_std(const double *x, long n, double *mean, double *sd) {
+  double a = 0, q = 0;
+  for (long i = 0; i < n; ++i) a += x[i];
+  *mean = n ? a / n : NAN;
+  for (long i = 0; i < n; ++i) q += (x[i] - *mean) * (x[i] - *mean);
+  *sd = n ? sqrt(q / n) : NAN;
+}
+
+gv_status gv_exp_evals_init(gv_exp_evals *e, gv_runfile *rf, long every, long episodes,
+                            int threads, uint64_t run_seed, double r_rand, double span,
+                            gv_err *err) {
+  memset(e, 0, sizeof *e);
+  e->every = every;
+  e->episodes = episodes;
+  e->threads = threads;
+  e->seed = gv_rng_derive(run_seed, "eval", 0);
+  e->r_rand = r_rand;
+  e->span = span;
+  e->next = every;
+  e->last_mean = e->last_std = e->best_std = NAN;
+  e->best_mean = -INFINITY;
+  e->last_step = e->best_step = -1;
+  e->ret = calloc((size_t)(episodes > 0 ? episodes : 1), sizeof *e->ret);
+  if (!e->ret) return gv_fail(err, GV_ENOMEM, "out of memory");
+  e->id_mean = gv_run_series(rf, "eval_return_mean");
+  e->id_std = gv_run_series(rf, "eval_return_std");
+  e->id_norm = isfinite(span) && span != 0 ? gv_run_series(rf, "eval_normalised_return") : -1;
+  return GV_OK;
+}
+
+gv_status gv_exp_evals_step(gv_exp_evals *e, gv_runfile *rf, long step, int last,
+                            const gv_policy *pi, gv_policy *best, const gv_env_task *task,
+                            gv_err *err) {
+  if (e->episodes <= 0 || !(last || (e->every > 0 && step >= e->next))) return GV_OK;
+  while (e->every > 0 && e->next <= step) e->next += e->every;
+  const double t0 = gv_now();
+  gv_status st = gv_policy_evaluate(e->ret, NULL, pi, task, (int)e->episodes, e->threads,
+                                    e->seed, err);
+  if (st) return st;
+  e->seconds += gv_now() - t0;
+  gv_mean_std(e->ret, e->episodes, &e->last_mean, &e->last_std);
+  e->last_step = step;
+  gv_run_append(rf, e->id_mean, step, e->last_mean);
+  gv_run_append(rf, e->id_std, step, e->last_std);
+  if (e->id_norm >= 0) gv_run_append(rf, e->id_norm, step, (e->last_mean - e->r_rand) / e->span);
+  if (e->last_mean > e->best_mean) {
+    e->best_mean = e->last_mean;
+    e->best_std = e->last_std;
+    e->best_step = step;
+    if (best) gv_policy_copy(best, pi);
+  }
+  return GV_OK;
+}
+
+void gv_exp_evals_summary(const gv_exp_evals *e, gv_runfile *rf) {
+  gv_run_summary_real(rf, "final_eval_return_mean", e->last_mean);
+  gv_run_summary_real(rf, "final_eval_return_std", e->last_std);
+  gv_run_summary_int(rf, "final_eval_step", e->last_step);
+  gv_run_summary_real(rf, "best_eval_return_mean", e->best_step >= 0 ? e->best_mean : NAN);
+  gv_run_summary_real(rf, "best_eval_return_std", e->best_std);
+  gv_run_summary_int(rf, "best_eval_step", e->best_step);
+  gv_run_summary_int(rf, "eval_episodes", e->episodes);
+  gv_run_summary_real(rf, "eval_seconds", e->seconds);
+}
+
+void gv_exp_evals_free(gv_exp_evals *e) {
+  free(e->ret);
+  e->ret = NULL;
+}
+
+volatile sig_atomic_t gv_exp_interrupted;
+static struct sigaction old_int, old_term;
+static void on_signal(int sig) { gv_exp_interrupted = sig; }
+
+void gv_exp_signals_catch(void) {
+  gv_exp_interrupted = 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+}
+
+void gv_exp_signals_restore(void) {
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
 }

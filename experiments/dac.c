@@ -17,7 +17,6 @@
  * gradient steps to 95% of the best return added. */
 #include <cblas.h>
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,17 +35,6 @@ static gv_status dac_check(gv_node *root, const char *file, gv_err *err) {
   return st;
 }
 
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
-
-static void mean_std(const double *x, long n, double *m, double *sd) {
-  double a = 0, q = 0;
-  for (long i = 0; i < n; ++i) a += x[i];
-  *m = n ? a / n : NAN;
-  for (long i = 0; i < n; ++i) q += (x[i] - *m) * (x[i] - *m);
-  *sd = n ? sqrt(q / n) : NAN;
-}
-
 /* States per distance evaluation: the learner's most recent ones. */
 #define DAC_DISTANCE_STATES 2000
 
@@ -61,7 +49,7 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
   gv_dac *dac = NULL;
   gv_policy *best = NULL;
   gv_runfile *rf = NULL;
-  double *eret = NULL;
+  gv_exp_evals ev = {0};
   float *states = NULL;
   gv_demos demos;
   memset(&demos, 0, sizeof demos);
@@ -83,9 +71,8 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
   if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
     goto out;
   best->kind = pi->kind;
-  eret = calloc((size_t)(s.run.eval_episodes > 0 ? s.run.eval_episodes : 1), sizeof *eret);
   states = calloc((size_t)DAC_DISTANCE_STATES * task->type->obs_dim, sizeof *states);
-  if (!eret || !states) {
+  if (!states) {
     st = gv_fail(err, GV_ENOMEM, "dac: out of memory");
     goto out;
   }
@@ -101,31 +88,27 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
   gv_run_summary_int(rf, "expert_transitions", gv_gail_expert_rows(gail));
   gv_run_summary_int(rf, "expert_absorbing", gv_gail_absorbing_rows(gail));
 
+  const double span = r_exp - r_rand;
   static const char *const names[] = {
-      "train_return", "normalised_return", "train_length", "episodes", "eval_return_mean",
-      "eval_return_std", "eval_normalised_return", "wd_states", "swd_states", "d_expert",
-      "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr", "critic1_loss", "critic2_loss",
-      "actor_loss", "q1_mean", "target_mean", "updates", "disc_steps", "updates_per_second",
-      "steps_per_second"};
-  enum { TR, NR, TL, EPS, EM, ES, EN, WD, SWD, DE, DP, DL, CL, RM, DLR, C1, C2, AL, Q1, YM, UPD,
-         DST, UPS, SPS, NSER };
+      "train_return", "normalised_return", "train_length", "episodes", "wd_states",
+      "swd_states", "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr",
+      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "target_mean", "updates",
+      "disc_steps", "updates_per_second", "steps_per_second"};
+  enum { TR, NR, TL, EPS, WD, SWD, DE, DP, DL, CL, RM, DLR, C1, C2, AL, Q1, YM, UPD, DST, UPS,
+         SPS, NSER };
   int id[NSER];
   for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
+  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
+                              (int)s.run.threads, seed, r_rand, span, err)))
+    goto out;
 
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  gv_exp_signals_catch();
   gv_progress pr;
   gv_progress_init(&pr, s.common.name, "steps", s.run.steps);
   pr.enabled &= progress;
   const char *status = "completed";
-  const double span = r_exp - r_rand;
-  double best_mean = -INFINITY, last_mean = NAN, last_std = NAN, shown = NAN;
-  long best_step = -1, last_eval_step = -1, next_eval = s.run.eval_every;
-  double t_start = gv_now(), t_env = 0, t_upd = 0, t_disc = 0, t_eval = 0, t_dist = 0;
-  const uint64_t eseed = gv_rng_derive(seed, "eval", 0);
+  double shown = NAN;
+  double t_start = gv_now(), t_env = 0, t_upd = 0, t_disc = 0, t_dist = 0;
   const long chunk = (s.td3.log_every + s.run.envs - 1) / s.run.envs * s.run.envs;
   for (long u = 0; gv_td3_steps(td3) < s.run.steps; ++u) {
     gv_td3_stats ts;
@@ -186,30 +169,14 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
     gv_run_append(rf, id[UPD], step, (double)gv_td3_updates(td3));
     gv_run_append(rf, id[DST], step, (double)gv_dac_disc_steps(dac));
     gv_run_append(rf, id[SPS], step, (double)chunk / dt);
-    if (s.run.eval_episodes > 0 && (last || (s.run.eval_every > 0 && step >= next_eval))) {
-      while (s.run.eval_every > 0 && next_eval <= step) next_eval += s.run.eval_every;
-      const double te = gv_now();
-      if ((st = gv_policy_evaluate(eret, NULL, pi, task, (int)s.run.eval_episodes,
-                                   (int)s.run.threads, eseed, err))) {
-        status = "failed";
-        gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-        break;
-      }
-      t_eval += gv_now() - te;
-      mean_std(eret, s.run.eval_episodes, &last_mean, &last_std);
-      last_eval_step = step;
-      gv_run_append(rf, id[EM], step, last_mean);
-      gv_run_append(rf, id[ES], step, last_std);
-      gv_run_append(rf, id[EN], step, (last_mean - r_rand) / span);
-      if (last_mean > best_mean) {
-        best_mean = last_mean;
-        best_step = step;
-        gv_policy_copy(best, pi);
-      }
+    if ((st = gv_exp_evals_step(&ev, rf, step, last, pi, best, task, err))) {
+      status = "failed";
+      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
+      break;
     }
-    if (interrupted) {
+    if (gv_exp_interrupted) {
       status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)interrupted);
+      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
       break;
     }
     if (gv_run_tick(rf, step) != GV_OK) {
@@ -219,8 +186,7 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
     gv_progress_update(&pr, step, "norm. return", shown);
   }
   gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  gv_exp_signals_restore();
   const double wall = gv_now() - t_start;
   const long steps = gv_td3_steps(td3);
   gv_run_summary_int(rf, "steps_done", steps);
@@ -230,21 +196,17 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
   gv_run_summary_real(rf, "env_seconds", t_env);
   gv_run_summary_real(rf, "update_seconds", t_upd);
   gv_run_summary_real(rf, "disc_seconds", t_disc);
-  gv_run_summary_real(rf, "eval_seconds", t_eval);
   gv_run_summary_real(rf, "distance_seconds", t_dist);
   /* one DAC update = D step(s) + TD3 update; evaluation excluded */
   gv_run_summary_real(rf, "updates_per_second", t_upd > 0 ? gv_td3_updates(td3) / t_upd : NAN);
   gv_run_summary_real(rf, "steps_per_second", steps / (t_env + t_upd > 0 ? t_env + t_upd : 1));
-  gv_run_summary_real(rf, "final_eval_return_mean", last_mean);
-  gv_run_summary_real(rf, "final_eval_return_std", last_std);
-  gv_run_summary_int(rf, "final_eval_step", last_eval_step);
-  gv_run_summary_real(rf, "best_eval_return_mean", best_step >= 0 ? best_mean : NAN);
-  gv_run_summary_int(rf, "best_eval_step", best_step);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, best_step >= 0 ? best : NULL, err);
+  gv_exp_evals_summary(&ev, rf);
+  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
+                                err);
   rf = NULL;
 out:
   if (rf) gv_run_close(rf);
-  free(eret);
+  gv_exp_evals_free(&ev);
   free(states);
   gv_policy_free(best);
   gv_dac_free(dac);

@@ -3,6 +3,8 @@
 #ifndef GV_EXPERIMENTS_EXPERIMENT_H
 #define GV_EXPERIMENTS_EXPERIMENT_H
 
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/config.h"
@@ -76,7 +78,7 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
 gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,
                          gv_err *err);
 
-/* Ends a run that trained a policy (rl, gail): writes the final status,
+/* Ends a run that trained a policy (rl, gail, dac): writes the final status,
  * closes rf, saves /policy and /policy_best (best may be NULL) unless the run
  * diverged, and returns gv_exp_outcome's result (or GV_EIO). */
 struct gv_runfile;
@@ -84,6 +86,54 @@ struct gv_policy;
 gv_status gv_exp_finish_policy_run(struct gv_runfile *rf, const char *status, const char *path,
                                    long step, const struct gv_policy *last,
                                    const struct gv_policy *best, gv_err *err);
+
+/* The deterministic evaluations of a run that trains a policy (rl, gail,
+ * dac): at the first step past each multiple of `every` (0: none) and at
+ * the last step, `episodes` episodes of the policy's deterministic action
+ * from the start states of stream "eval" of the run's seed (the same every
+ * time), on `threads` threads; the best mean so far keeps a copy of the
+ * policy. */
+struct gv_env_task;
+typedef struct gv_exp_evals {
+  long every, episodes;     /* as run.eval_every, run.eval_episodes */
+  int threads;
+  uint64_t seed;            /* derived from the run's seed */
+  int id_mean, id_std, id_norm; /* series eval_return_mean, _std, and the normalised
+                                   one (-1: none) */
+  double r_rand, span;      /* normalised = (R - r_rand) / span */
+  double *ret;              /* returns of the last evaluation (episodes) */
+  long next;                /* next step due */
+  double last_mean, last_std, best_mean, best_std;
+  long last_step, best_step; /* -1: none yet */
+  double seconds;           /* spent evaluating */
+} gv_exp_evals;
+
+/* Sets e up and creates its series in rf (the normalised one when span is
+ * finite and not 0). */
+gv_status gv_exp_evals_init(gv_exp_evals *e, struct gv_runfile *rf, long every, long episodes,
+                            int threads, uint64_t run_seed, double r_rand, double span,
+                            gv_err *err);
+/* Evaluates pi when due (or when last), appends the series, and copies pi
+ * into best (may be NULL) on a new best mean.  The error of the evaluation
+ * when it fails. */
+gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, int last,
+                            const struct gv_policy *pi, struct gv_policy *best,
+                            const struct gv_env_task *task, gv_err *err);
+/* /summary: final_eval_return_mean, final_eval_return_std, final_eval_step,
+ * best_eval_return_mean, best_eval_return_std, best_eval_step,
+ * eval_episodes, eval_seconds. */
+void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
+void gv_exp_evals_free(gv_exp_evals *e);
+
+/* SIGINT and SIGTERM set gv_exp_interrupted (to the signal) between
+ * gv_exp_signals_catch and gv_exp_signals_restore: a run loop checks it and
+ * ends as "interrupted" with its file intact. */
+extern volatile sig_atomic_t gv_exp_interrupted;
+void gv_exp_signals_catch(void);
+void gv_exp_signals_restore(void);
+
+/* Mean and population std of x (n); NAN when n is 0. */
+void gv_mean_std(const double *x, long n, double *mean, double *sd);
 
 /* ------------------------------------------------------------- sweeps */
 

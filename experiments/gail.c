@@ -274,17 +274,6 @@ static gv_status gail_check(gv_node *root, const char *file, gv_err *err) {
 
 /* -------------------------------------------------------------------- run */
 
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
-
-static void mean_std(const double *x, long n, double *m, double *sd) {
-  double a = 0, q = 0;
-  for (long i = 0; i < n; ++i) a += x[i];
-  *m = n ? a / n : NAN;
-  for (long i = 0; i < n; ++i) q += (x[i] - *m) * (x[i] - *m);
-  *sd = n ? sqrt(q / n) : NAN;
-}
-
 static gv_status gail_run_tree(gv_node *root, const char *file, const char *path, int progress,
                                gv_err *err) {
   gail_setup s;
@@ -298,7 +287,7 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   gv_gail *gail = NULL;
   gv_policy *best = NULL;
   gv_runfile *rf = NULL;
-  double *eret = NULL;
+  gv_exp_evals ev = {0};
   gv_demos demos;
   memset(&demos, 0, sizeof demos);
   const double r_exp = s.expert_return, r_rand = s.random_return;
@@ -320,7 +309,6 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
     goto out;
   best->kind = pi->kind;
-  eret = calloc((size_t)(s.run.eval_episodes > 0 ? s.run.eval_episodes : 1), sizeof *eret);
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {"gail", s.common.name, yaml, seed, s.run.flush_every};
   st = gv_run_create(&rf, path, &info, err);
@@ -332,30 +320,25 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   gv_run_summary_real(rf, "random_return", r_rand);
   gv_run_summary_int(rf, "expert_transitions", gv_gail_expert_rows(gail));
 
+  const double span = r_exp - r_rand;
   static const char *const names[] = {
-      "train_return", "normalised_return", "train_length", "episodes", "eval_return_mean",
-      "eval_return_std", "eval_normalised_return", "wd_states", "swd_states", "d_expert",
-      "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr", "policy_loss", "value_loss",
-      "entropy", "approx_kl", "steps_per_second"};
-  enum { TR, NR, TL, EPS, EM, ES, EN, WD, SWD, DE, DP, DL, CL, RM, DLR, PL, VL, ENT, KL, SPS,
-         NSER };
+      "train_return", "normalised_return", "train_length", "episodes", "wd_states",
+      "swd_states", "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr",
+      "policy_loss", "value_loss", "entropy", "approx_kl", "steps_per_second"};
+  enum { TR, NR, TL, EPS, WD, SWD, DE, DP, DL, CL, RM, DLR, PL, VL, ENT, KL, SPS, NSER };
   int id[NSER];
   for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
+  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
+                              (int)s.run.threads, seed, r_rand, span, err)))
+    goto out;
 
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  gv_exp_signals_catch();
   gv_progress pr;
   gv_progress_init(&pr, s.common.name, "steps", updates * s.ppo.rollout);
   pr.enabled &= progress;
   const char *status = "completed";
-  const double span = r_exp - r_rand;
-  double best_mean = -INFINITY, last_mean = NAN, last_std = NAN, shown = NAN;
-  long best_step = -1, last_eval_step = -1, next_eval = s.run.eval_every;
-  double t_start = gv_now(), t_roll = 0, t_upd = 0, t_eval = 0, t_dist = 0;
-  const uint64_t eseed = gv_rng_derive(seed, "eval", 0);
+  double shown = NAN;
+  double t_start = gv_now(), t_roll = 0, t_upd = 0, t_dist = 0;
   for (long u = 0; u < updates; ++u) {
     gv_ppo_stats ps;
     double t0 = gv_now();
@@ -402,31 +385,14 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
     gv_run_append(rf, id[ENT], step, ps.entropy);
     gv_run_append(rf, id[KL], step, ps.approx_kl);
     gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    const int last = u + 1 == updates;
-    if (s.run.eval_episodes > 0 && (last || (s.run.eval_every > 0 && step >= next_eval))) {
-      while (s.run.eval_every > 0 && next_eval <= step) next_eval += s.run.eval_every;
-      double te = gv_now();
-      if ((st = gv_policy_evaluate(eret, NULL, pi, task, (int)s.run.eval_episodes,
-                                   (int)s.run.threads, eseed, err))) {
-        status = "failed";
-        gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-        break;
-      }
-      t_eval += gv_now() - te;
-      mean_std(eret, s.run.eval_episodes, &last_mean, &last_std);
-      last_eval_step = step;
-      gv_run_append(rf, id[EM], step, last_mean);
-      gv_run_append(rf, id[ES], step, last_std);
-      gv_run_append(rf, id[EN], step, (last_mean - r_rand) / span);
-      if (last_mean > best_mean) {
-        best_mean = last_mean;
-        best_step = step;
-        gv_policy_copy(best, pi);
-      }
+    if ((st = gv_exp_evals_step(&ev, rf, step, u + 1 == updates, pi, best, task, err))) {
+      status = "failed";
+      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
+      break;
     }
-    if (interrupted) {
+    if (gv_exp_interrupted) {
       status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)interrupted);
+      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
       break;
     }
     if (gv_run_tick(rf, step) != GV_OK) {
@@ -436,8 +402,7 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
     gv_progress_update(&pr, step, "norm. return", shown);
   }
   gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  gv_exp_signals_restore();
   const double wall = gv_now() - t_start;
   const long steps = gv_ppo_steps(ppo);
   gv_run_summary_int(rf, "steps_done", steps);
@@ -445,20 +410,16 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
   gv_run_summary_real(rf, "wall_seconds", wall);
   gv_run_summary_real(rf, "rollout_seconds", t_roll);
   gv_run_summary_real(rf, "update_seconds", t_upd);
-  gv_run_summary_real(rf, "eval_seconds", t_eval);
   gv_run_summary_real(rf, "distance_seconds", t_dist);
   /* training throughput: rollout (discriminator included) + PPO update */
   gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
-  gv_run_summary_real(rf, "final_eval_return_mean", last_mean);
-  gv_run_summary_real(rf, "final_eval_return_std", last_std);
-  gv_run_summary_int(rf, "final_eval_step", last_eval_step);
-  gv_run_summary_real(rf, "best_eval_return_mean", best_step >= 0 ? best_mean : NAN);
-  gv_run_summary_int(rf, "best_eval_step", best_step);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, best_step >= 0 ? best : NULL, err);
+  gv_exp_evals_summary(&ev, rf);
+  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
+                                err);
   rf = NULL;
 out:
   if (rf) gv_run_close(rf);
-  free(eret);
+  gv_exp_evals_free(&ev);
   gv_policy_free(best);
   gv_gail_free(gail);
   gv_ppo_free(ppo);

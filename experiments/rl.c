@@ -151,20 +151,6 @@ static gv_status rl_check(gv_node *root, const char *file, gv_err *err) {
 
 /* -------------------------------------------------------------------- run */
 
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
-
-static void mean_std(const double *x, long n, double *m, double *sd) {
-  double a = 0, q = 0;
-  for (long i = 0; i < n; ++i) a += x[i];
-  *m = n ? a / n : NAN;
-  for (long i = 0; i < n; ++i) q += (x[i] - *m) * (x[i] - *m);
-  *sd = n ? sqrt(q / n) : NAN;
-}
-
-/* Seed of the evaluation episodes: the same start states at every evaluation. */
-static uint64_t eval_seed(uint64_t seed) { return gv_rng_derive(seed, "eval", 0); }
-
 static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, int progress,
                              gv_err *err) {
   rl_setup s;
@@ -181,7 +167,7 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   gv_td3 *td3 = NULL;
   gv_policy *best = NULL;
   gv_runfile *rf = NULL;
-  double *eret = NULL;
+  gv_exp_evals ev = {0};
   if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) return st;
   if ((st = is_td3 ? gv_td3_alloc(&td3, &s.td3, task, (int)s.run.envs, (int)s.run.threads, seed,
                                   err)
@@ -194,7 +180,6 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
     goto out;
   best->kind = pi->kind;
-  eret = calloc((size_t)(s.run.eval_episodes > 0 ? s.run.eval_episodes : 1), sizeof *eret);
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {"rl", s.common.name, yaml, seed, s.run.flush_every};
   st = gv_run_create(&rf, path, &info, err);
@@ -204,33 +189,31 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   gv_run_summary_str(rf, "agent", s.agent->name);
 
   static const char *const names[] = {
-      "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
-      "policy_loss", "value_loss", "approx_kl", "clip_fraction", "entropy",
-      "explained_variance", "learning_rate", "grad_norm", "log_std_mean", "steps_per_second"};
-  enum { TR, TL, EPS, EM, ES, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
-  /* TD3 (docs/td3.md): the first five as PPO's, then these */
+      "train_return", "train_length", "episodes", "policy_loss", "value_loss", "approx_kl",
+      "clip_fraction", "entropy", "explained_variance", "learning_rate", "grad_norm",
+      "log_std_mean", "steps_per_second"};
+  enum { TR, TL, EPS, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
+  /* TD3 (docs/td3.md): the first three as PPO's (and the evaluations), then these */
   static const char *const td3_names[] = {
       "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
       "updates", "updates_per_second", "steps_per_second"};
   enum { C1, C2, AL, Q1, Q2, YM, UPD, UPS, TSPS, NTD3 };
   int id[NSER], tid[NTD3];
-  for (int i = 0; i < EM + 2; ++i) id[i] = gv_run_series(rf, names[i]);
-  for (int i = EM + 2; i < NSER; ++i) id[i] = is_td3 ? -1 : gv_run_series(rf, names[i]);
+  for (int i = 0; i < PL; ++i) id[i] = gv_run_series(rf, names[i]);
+  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
+                              (int)s.run.threads, seed, NAN, NAN, err)))
+    goto out;
+  for (int i = PL; i < NSER; ++i) id[i] = is_td3 ? -1 : gv_run_series(rf, names[i]);
   for (int i = 0; i < NTD3; ++i) tid[i] = is_td3 ? gv_run_series(rf, td3_names[i]) : -1;
 
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  gv_exp_signals_catch();
 
   gv_progress pr;
   gv_progress_init(&pr, s.common.name, "steps", is_td3 ? s.run.steps : updates * s.ppo.rollout);
   pr.enabled &= progress;
   const char *status = "completed";
-  double best_mean = -INFINITY, best_std = NAN, last_mean = NAN, last_std = NAN, shown = NAN;
-  long best_step = -1, last_eval_step = -1, next_eval = s.run.eval_every;
-  double t_start = gv_now(), t_roll = 0, t_upd = 0, t_eval = 0;
+  double shown = NAN;
+  double t_start = gv_now(), t_roll = 0, t_upd = 0;
   long u;
   /* tests: poison a parameter after this many updates (divergence path;
    * for TD3, iterations of log_every env steps) */
@@ -297,31 +280,14 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
     gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
     }
     const int last = is_td3 ? step >= s.run.steps : u + 1 == updates;
-    if (s.run.eval_episodes > 0 &&
-        (last || (s.run.eval_every > 0 && step >= next_eval))) {
-      while (s.run.eval_every > 0 && next_eval <= step) next_eval += s.run.eval_every;
-      double te = gv_now();
-      if ((st = gv_policy_evaluate(eret, NULL, pi, task, (int)s.run.eval_episodes,
-                                   (int)s.run.threads, eval_seed(seed), err))) {
-        status = "failed";
-        gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-        break;
-      }
-      t_eval += gv_now() - te;
-      mean_std(eret, s.run.eval_episodes, &last_mean, &last_std);
-      last_eval_step = step;
-      gv_run_append(rf, id[EM], step, last_mean);
-      gv_run_append(rf, id[ES], step, last_std);
-      if (last_mean > best_mean) {
-        best_mean = last_mean;
-        best_std = last_std;
-        best_step = step;
-        gv_policy_copy(best, pi);
-      }
+    if ((st = gv_exp_evals_step(&ev, rf, step, last, pi, best, task, err))) {
+      status = "failed";
+      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
+      break;
     }
-    if (interrupted) {
+    if (gv_exp_interrupted) {
       status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)interrupted);
+      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
       break;
     }
     if (gv_run_tick(rf, step) != GV_OK) {
@@ -331,8 +297,7 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
     gv_progress_update(&pr, step, "return", shown);
   }
   gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  gv_exp_signals_restore();
   const double wall = gv_now() - t_start;
   const long steps = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
   gv_run_summary_int(rf, "steps_done", steps);
@@ -343,24 +308,18 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
   gv_run_summary_real(rf, "wall_seconds", wall);
   gv_run_summary_real(rf, "rollout_seconds", t_roll);
   gv_run_summary_real(rf, "update_seconds", t_upd);
-  gv_run_summary_real(rf, "eval_seconds", t_eval);
   /* training throughput: env steps over rollout + update time (evaluation excluded) */
   gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
-  gv_run_summary_real(rf, "final_eval_return_mean", last_mean);
-  gv_run_summary_real(rf, "final_eval_return_std", last_std);
-  gv_run_summary_int(rf, "final_eval_step", last_eval_step);
-  gv_run_summary_real(rf, "best_eval_return_mean", best_step >= 0 ? best_mean : NAN);
-  gv_run_summary_real(rf, "best_eval_return_std", best_std);
-  gv_run_summary_int(rf, "best_eval_step", best_step);
-  gv_run_summary_int(rf, "eval_episodes", s.run.eval_episodes);
+  gv_exp_evals_summary(&ev, rf);
   char hash[32];
   snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
   gv_run_summary_str(rf, "policy_hash", hash);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, best_step >= 0 ? best : NULL, err);
+  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
+                                err);
   rf = NULL;
 out:
   if (rf) gv_run_close(rf);
-  free(eret);
+  gv_exp_evals_free(&ev);
   gv_policy_free(best);
   gv_ppo_free(ppo);
   gv_td3_free(td3);

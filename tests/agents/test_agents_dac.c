@@ -557,6 +557,7 @@ static void make_synth(synth *s) {
 }
 
 static void synth_params(gv_gail_params *p, int absorbing) {
+  memset(p, 0, sizeof *p);
   gv_params_defaults(gv_gail_disc_table, p);
   p->trajectories = 2;
   p->subsample = 3;

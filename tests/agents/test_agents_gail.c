@@ -186,6 +186,7 @@ static gv_status load_stack(gv_ctl_stack *s, const char *yaml, uint64_t seed, gv
 }
 
 static void small_params(gv_gail_params *p) {
+  memset(p, 0, sizeof *p);   /* absorbing and its action are not in the table: off */
   gv_params_defaults(gv_gail_disc_table, p);
   p->trajectories = 4;
   p->subsample = 20;
