@@ -154,5 +154,21 @@ for f in sw-a sw-b-gamma0.3 sw-b-gamma1.0; do
   [ -f "$T/sw/$f.h5" ] && ok || bad "sweep did not write $f.h5"
 done
 
+# --- a single run's out: x.h5 is that file, not a directory of it
+cat >"$T/one.yaml" <<'Y'
+game: {kind: dirac}
+scheme: {kind: simgd, h: 0.2, steps: 50}
+out: OUTFILE
+Y
+sed -i "s#OUTFILE#$T/one/run.h5#" "$T/one.yaml"
+expect 0 "# one -> $T/one/run.h5" -- "$GV" check "$T/one.yaml" --print
+expect 0 "" -- "$GV" sweep "$T/one.yaml"
+[ -f "$T/one/run.h5" ] && ok || bad "sweep of one run did not write one/run.h5"
+
+# --- every shipped config validates (run from the source tree: demos, data)
+for f in configs/*/*.yaml; do
+  expect 0 "ok (" -- "$GV" check "$f"
+done
+
 echo "$pass passed, $failn failed"
 [ "$failn" -eq 0 ]
