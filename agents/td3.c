@@ -416,7 +416,10 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
     if (act_here) qm += o->ws_q1->out[i];
     o->dq[i] = act_here ? -1.0f / (float)m : 0.0f;
   }
-  u->actor_loss = m ? -qm / m : 0.0;
+  /* a batch of absorbing rows only has nothing for the actor: no actor step
+   * and no target update this cycle (Adam would move on momentum alone) */
+  if (m == 0) return GV_OK;
+  u->actor_loss = -qm / m;
   if (!isfinite(u->actor_loss))
     return gv_fail(err, GV_EDIVERGED, "td3: actor loss %g at update %ld", u->actor_loss,
                    o->updates);

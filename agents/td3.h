@@ -76,7 +76,8 @@ extern const gv_component gv_agent_td3;   /* for the agent registry */
  * the env's reward: then the target equals the terminal one in the limit;
  * DAC's discriminator reward makes r_a learnt).  The actor never acts at
  * s_a: it sees the env's observation only, and absorbing rows carry no
- * weight in its loss (the mean is over the batch's other rows). */
+ * weight in its loss (the mean is over the batch's other rows; a batch of
+ * absorbing rows only skips the delayed actor and target step). */
 
 /* ---------------------------------------------------------- pure parts */
 

@@ -85,7 +85,9 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
   gv_run_summary_str(rf, "demos", s.demos);
   gv_run_summary_real(rf, "expert_return", r_exp);
   gv_run_summary_real(rf, "random_return", r_rand);
-  gv_run_summary_int(rf, "expert_transitions", gv_gail_expert_rows(gail));
+  /* as the gail experiment's: the subsampled transitions; the absorbing rows apart */
+  gv_run_summary_int(rf, "expert_transitions",
+                     gv_gail_expert_rows(gail) - gv_gail_absorbing_rows(gail));
   gv_run_summary_int(rf, "expert_absorbing", gv_gail_absorbing_rows(gail));
 
   const double span = r_exp - r_rand;

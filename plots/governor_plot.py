@@ -647,9 +647,10 @@ def plot_gail_return(runs, out, title=None):
                     sd = np.nanstd(M, axis=0)
                 x = steps
                 if row == 1:
-                    # gradient steps at those env steps (the first seed's count:
-                    # one update per env step makes them equal across seeds)
-                    us, uv = group[0].series["updates"]
+                    # gradient steps at those env steps, from the seed that ran
+                    # longest (the count depends on the config, not the seed)
+                    us, uv = max((r.series["updates"] for r in group),
+                                 key=lambda su: su[0][-1] if len(su[0]) else -1)
                     x = np.interp(steps, us, uv)
                 ax.fill_between(x, mean - sd, mean + sd, color=color, alpha=0.2, lw=0)
                 ax.plot(x, mean, color=color, lw=1.2,

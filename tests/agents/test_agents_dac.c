@@ -299,7 +299,8 @@ static gv_td3 *hand_td3(gv_env_task **task, uint64_t seed, long policy_delay) {
 
 /* A batch of absorbing rows only: the target is r_a + gamma min Q'(s_a, a_0)
  * with a_0 exact (smoothing noise 0.2 is on but not applied at s_a), the
- * critics move, the actor does not (bit for bit: its loss has no row). */
+ * critics move, the actor and the targets do not (bit for bit: the actor's
+ * loss has no row, so the delayed actor and target step is skipped). */
 static void test_actor_masked_absorbing_only(void **state) {
   (void)state;
   gv_err err;
@@ -317,17 +318,25 @@ static void test_actor_masked_absorbing_only(void **state) {
   const float t1 = q_of(n.q1_target, sa, a0, Dn, A), t2 = q_of(n.q2_target, sa, a0, Dn, A);
   assert_true(t1 != t2);
   float *ca = snap(n.actor), *c1 = snap(n.q1), *c2 = snap(n.q2);
+  float *cat = snap(n.actor_target), *c1t = snap(n.q1_target);
   gv_td3_update_out u;
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
   assert_near(u.target_mean, 0.9 * fmin(t1, t2), 1e-6 * (1 + fabs(t1)));
-  assert_int_equal(u.actor_updated, 1);
-  assert_true(u.actor_loss == 0.0);
+  assert_int_equal(u.actor_updated, 0);
+  assert_true(isnan(u.actor_loss));
   assert_true(same(n.actor, ca));
+  assert_true(same(n.actor_target, cat));
+  assert_true(same(n.q1_target, c1t));
   assert_false(same(n.q1, c1));
   assert_false(same(n.q2, c2));
+  assert_int_equal(gv_td3_update(td3, &u, &err), 0);
+  assert_int_equal(u.actor_updated, 0);
+  assert_true(same(n.actor, ca));
   free(ca);
   free(c1);
   free(c2);
+  free(cat);
+  free(c1t);
   gv_td3_free(td3);
   gv_env_task_free(task);
 }
