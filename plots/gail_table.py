@@ -16,6 +16,7 @@ which the seed-mean curve reaches --bar (the issue's 0.8 bar).  DAC runs
 env steps, as "env / gradient".
 """
 
+import re
 import sys
 
 import h5py
@@ -27,8 +28,8 @@ def s(v):
 
 
 def seedless(name):
-    i = name.rfind("-seed")
-    return name[:i] if i > 0 and name[i + 5:].isdigit() else name
+    """The name without its -seedN part, wherever the seed axis stands."""
+    return re.sub(r"-seed\d+(?=-|$)", "", name, count=1)
 
 
 def load(path):

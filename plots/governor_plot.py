@@ -39,6 +39,7 @@ Needs Debian's python3-h5py, python3-numpy, python3-matplotlib (run with /usr/bi
 import argparse
 import math
 import os
+import re
 import sys
 import warnings
 
@@ -478,11 +479,9 @@ GAN_SERIES = (("modes", "modes covered"), ("hq", "high-quality share"),
 
 
 def seedless(name):
-    """Run name without a trailing -seedN (the sweep's name for a seed axis)."""
-    i = name.rfind("-seed")
-    if i > 0 and name[i + 5:].isdigit():
-        return name[:i]
-    return name
+    """Run name without its -seedN part (the sweep's name for a seed axis),
+    wherever the axis stands: ...-seed3 and ...-seed3-envhopper alike."""
+    return re.sub(r"-seed\d+(?=-|$)", "", name, count=1)
 
 
 def group_by_seedless(runs):

@@ -237,6 +237,16 @@ def main():
         d = tempfile.mkdtemp(prefix="governor-plot-selftest-")
     P = lambda n: os.path.join(d, n)
     ck = Checker()
+    # seeds group wherever the sweep put the seed axis in the name
+    sys.path.insert(0, HERE)
+    import governor_plot
+    import gail_table
+    for fn in (governor_plot.seedless, gail_table.seedless):
+        for name, want in (("ring-clc-seed12", "ring-clc"),
+                           ("dac-compare-dac-seed0-envhopper", "dac-compare-dac-envhopper"),
+                           ("x-seedling", "x-seedling"), ("r1", "r1")):
+            if fn(name) != want:
+                ck.fail("seedless(%r) = %r, expected %r" % (name, fn(name), want))
     try:
         # run files
         write_dirac(P("r1_03.h5"), "r1 gamma 0.3", 0.3, 1, as_bytes=False, eq_where="summary")
