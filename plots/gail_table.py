@@ -14,6 +14,10 @@ state Wasserstein distances (last-quarter means); then the first env step at
 which the seed-mean curve reaches --bar (the issue's 0.8 bar).  DAC runs
 (/summary updates_to_95) add the gradient steps to 95% of the best after the
 env steps, as "env / gradient".
+
+    --per-seed   a second table: per run, final / last-quarter mean / best
+                 normalised return and the last-quarter mean D on expert and
+                 policy rows (/summary tail_d_expert, tail_d_policy)
 """
 
 import re
@@ -52,12 +56,17 @@ def ms(vals, fmt):
 
 def main(argv):
     bar = 0.8
+    per_seed = False
     files = []
     i = 0
     while i < len(argv):
         if argv[i] == "--bar":
             bar = float(argv[i + 1])
             i += 2
+            continue
+        if argv[i] == "--per-seed":
+            per_seed = True
+            i += 1
             continue
         files.append(argv[i])
         i += 1
@@ -68,7 +77,7 @@ def main(argv):
         if key not in groups:
             groups[key] = []
             order.append(key)
-        groups[key].append((summ, ser))
+        groups[key].append((summ, ser, name))
     order.sort()
     print("| env | variant | seeds | final norm. return | last-quarter mean | osc. range | "
           "osc. std | steps to 95%% of best | state W1 (per dim) | state W1 (sliced) | "
@@ -98,6 +107,18 @@ def main(argv):
             ms(col("tail_normalised_return"), "%.2f"), ms(col("osc_range"), "%.2f"),
             ms(col("osc_std"), "%.3f"), s95,
             ms(col("tail_wd_states"), "%.3f"), ms(col("tail_swd_states"), "%.3f"), reach))
+    if per_seed:
+        f = lambda d, k: ("%.2f" % float(d[k])) if k in d and np.isfinite(float(d[k])) else "n/a"
+        print()
+        print("| env | run | final / last-quarter mean / best norm. return | "
+              "D expert / policy (last-quarter mean) |")
+        print("|---|---|---|---|")
+        for key in order:
+            for summ, _, name in sorted(groups[key], key=lambda x: x[2]):
+                print("| %s | %s | %s / %s / %s | %s / %s |" % (
+                    key[0], name, f(summ, "final_normalised_return"),
+                    f(summ, "tail_normalised_return"), f(summ, "best_normalised_return"),
+                    f(summ, "tail_d_expert"), f(summ, "tail_d_policy")))
     return 0
 
 
