@@ -657,6 +657,7 @@ def plot_gail_return(runs, out, title=None):
             ax.axhline(1.0, color="k", lw=0.6, ls="--")
             ax.set_title(env, fontsize=10)
             ax.set_xlabel("environment steps" if row == 0 else "gradient steps", fontsize=8)
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
             ax.set_ylabel("normalised return", fontsize=8)
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.legend(fontsize=6)
