@@ -411,6 +411,26 @@ void gv_exp_evals_summary(const gv_exp_evals *e, gv_runfile *rf) {
   gv_run_summary_real(rf, "eval_seconds", e->seconds);
 }
 
+int gv_exp_point_end(gv_exp_evals *e, gv_runfile *rf, long step, int last, const gv_policy *pi,
+                     gv_policy *best, const gv_env_task *task, const char **status,
+                     gv_err *err) {
+  if (gv_exp_evals_step(e, rf, step, last, pi, best, task, err)) {
+    *status = "failed";
+    gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
+    return 1;
+  }
+  if (gv_exp_interrupted) {
+    *status = "interrupted";
+    gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
+    return 1;
+  }
+  if (gv_run_tick(rf, step) != GV_OK) {
+    *status = "failed";
+    return 1;
+  }
+  return 0;
+}
+
 void gv_exp_evals_free(gv_exp_evals *e) {
   free(e->ret);
   e->ret = NULL;

@@ -171,20 +171,7 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
     gv_run_append(rf, id[UPD], step, (double)gv_td3_updates(td3));
     gv_run_append(rf, id[DST], step, (double)gv_dac_disc_steps(dac));
     gv_run_append(rf, id[SPS], step, (double)chunk / dt);
-    if ((st = gv_exp_evals_step(&ev, rf, step, last, pi, best, task, err))) {
-      status = "failed";
-      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-      break;
-    }
-    if (gv_exp_interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, step) != GV_OK) {
-      status = "failed";
-      break;
-    }
+    if (gv_exp_point_end(&ev, rf, step, last, pi, best, task, &status, err)) break;
     gv_progress_update(&pr, step, "norm. return", shown);
   }
   gv_progress_done(&pr);

@@ -123,6 +123,12 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
  * best_eval_return_mean, best_eval_return_std, best_eval_step,
  * eval_episodes, eval_seconds. */
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
+/* The end of one logged point of such a run: the evaluation when due, a
+ * caught signal, the run file's tick.  0: go on; 1: stop, with *status set
+ * to "failed" or "interrupted" and the reason logged in the run file. */
+int gv_exp_point_end(gv_exp_evals *e, struct gv_runfile *rf, long step, int last,
+                     const struct gv_policy *pi, struct gv_policy *best,
+                     const struct gv_env_task *task, const char **status, gv_err *err);
 void gv_exp_evals_free(gv_exp_evals *e);
 
 /* SIGINT and SIGTERM set gv_exp_interrupted (to the signal) between

@@ -385,20 +385,7 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
     gv_run_append(rf, id[ENT], step, ps.entropy);
     gv_run_append(rf, id[KL], step, ps.approx_kl);
     gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    if ((st = gv_exp_evals_step(&ev, rf, step, u + 1 == updates, pi, best, task, err))) {
-      status = "failed";
-      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-      break;
-    }
-    if (gv_exp_interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, step) != GV_OK) {
-      status = "failed";
-      break;
-    }
+    if (gv_exp_point_end(&ev, rf, step, u + 1 == updates, pi, best, task, &status, err)) break;
     gv_progress_update(&pr, step, "norm. return", shown);
   }
   gv_progress_done(&pr);

@@ -280,20 +280,7 @@ static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, 
     gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
     }
     const int last = is_td3 ? step >= s.run.steps : u + 1 == updates;
-    if ((st = gv_exp_evals_step(&ev, rf, step, last, pi, best, task, err))) {
-      status = "failed";
-      gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-      break;
-    }
-    if (gv_exp_interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, step) != GV_OK) {
-      status = "failed";
-      break;
-    }
+    if (gv_exp_point_end(&ev, rf, step, last, pi, best, task, &status, err)) break;
     gv_progress_update(&pr, step, "return", shown);
   }
   gv_progress_done(&pr);
