@@ -411,6 +411,20 @@ void gv_exp_evals_summary(const gv_exp_evals *e, gv_runfile *rf) {
   gv_run_summary_real(rf, "eval_seconds", e->seconds);
 }
 
+int gv_exp_iter_failed(gv_runfile *rf, gv_status is, long step, const char **status,
+                       const gv_err *err) {
+  if (is == GV_OK) return 0;
+  if (is == GV_EDIVERGED) {
+    *status = "diverged";
+    gv_run_log(rf, 0, "diverged at step %ld: %s", step, err->msg);
+    gv_run_summary_int(rf, "diverged_step", step);
+  } else {
+    *status = "failed";
+    gv_run_log(rf, 0, "failed at step %ld: %s", step, err->msg);
+  }
+  return 1;
+}
+
 int gv_exp_point_end(gv_exp_evals *e, gv_runfile *rf, long step, int last, const gv_policy *pi,
                      gv_policy *best, const gv_env_task *task, const char **status,
                      gv_err *err) {

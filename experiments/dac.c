@@ -122,17 +122,7 @@ static gv_status dac_run_tree(gv_node *root, const char *file, const char *path,
     t_env += ts.t_env;
     t_upd += ts.t_update;
     t_disc += ds.t_disc;
-    if (is == GV_EDIVERGED) {
-      status = "diverged";
-      gv_run_log(rf, 0, "diverged at step %ld: %s", step, err->msg);
-      gv_run_summary_int(rf, "diverged_step", step);
-      break;
-    }
-    if (is) {
-      status = "failed";
-      gv_run_log(rf, 0, "failed at step %ld: %s", step, err->msg);
-      break;
-    }
+    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
     if (ts.episodes) {
       gv_run_append(rf, id[TR], step, ts.ep_return);
       gv_run_append(rf, id[NR], step, (ts.ep_return - r_rand) / span);

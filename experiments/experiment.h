@@ -123,6 +123,11 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
  * best_eval_return_mean, best_eval_return_std, best_eval_step,
  * eval_episodes, eval_seconds. */
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
+/* After one iteration of such a run returned `is`: 0 when it is GV_OK;
+ * else 1 with *status "diverged" (GV_EDIVERGED, /summary/diverged_step set)
+ * or "failed", the reason logged in the run file. */
+int gv_exp_iter_failed(struct gv_runfile *rf, gv_status is, long step, const char **status,
+                       const gv_err *err);
 /* The end of one logged point of such a run: the evaluation when due, a
  * caught signal, the run file's tick.  0: go on; 1: stop, with *status set
  * to "failed" or "interrupted" and the reason logged in the run file. */

@@ -347,17 +347,7 @@ static gv_status gail_run_tree(gv_node *root, const char *file, const char *path
     const long step = gv_ppo_steps(ppo);
     t_roll += ps.t_rollout;
     t_upd += ps.t_update;
-    if (is == GV_EDIVERGED) {
-      status = "diverged";
-      gv_run_log(rf, 0, "diverged at step %ld: %s", step, err->msg);
-      gv_run_summary_int(rf, "diverged_step", step);
-      break;
-    }
-    if (is) {
-      status = "failed";
-      gv_run_log(rf, 0, "failed at step %ld: %s", step, err->msg);
-      break;
-    }
+    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
     const gv_gail_stats *gs = gv_gail_last(gail);
     if (ps.episodes) {
       gv_run_append(rf, id[TR], step, ps.ep_return);
