@@ -40,12 +40,11 @@ void gv_dac_free(gv_dac *g) {
   free(g);
 }
 
-/* `updates` D steps on policy rows from the replay buffer. */
-static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
-  gv_dac *g = ctx;
+/* n D steps on policy rows from the replay buffer. */
+static gv_status disc_steps(gv_dac *g, gv_td3 *td3, long n, gv_err *err) {
   const double t0 = gv_now();
   gv_replay *rb = gv_td3_replay(td3);
-  for (long u = 0; u < g->updates; ++u) {
+  for (long u = 0; u < n; ++u) {
     gv_replay_sample(g->idx, rb, g->B, g->rbatch);
     gv_replay_gather(&g->b, rb, g->idx, g->B, NULL, 0.0, 0.0);
     gv_gail_inputs(g->gail, g->xp, g->b.obs, g->b.act, g->B);
@@ -58,6 +57,19 @@ static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
   }
   g->t_disc += gv_now() - t0;
   return GV_OK;
+}
+
+/* schedule step: `updates` D steps before each TD3 update */
+static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
+  gv_dac *g = ctx;
+  return disc_steps(g, td3, g->updates, err);
+}
+
+/* schedule episode: `updates` D steps per env step of the episode, before
+ * its block of TD3 updates (DAC's training worker) */
+static gv_status pre_block(void *ctx, gv_td3 *td3, long n, gv_err *err) {
+  gv_dac *g = ctx;
+  return disc_steps(g, td3, n * g->updates, err);
 }
 
 static gv_status reward(void *ctx, float *rew, const float *obs, const float *act, int n,
@@ -120,7 +132,7 @@ gv_status gv_dac_alloc(gv_dac **out, const gv_td3_params *tp, const gv_gail_para
     st = gv_fail(err, GV_ENOMEM, "dac: out of memory");
     goto fail;
   }
-  gv_td3_hooks h = {g, pre_update, reward};
+  gv_td3_hooks h = {g, pre_update, reward, pre_block};
   gv_td3_set_hooks(g->td3, &h);
   *out = g;
   return GV_OK;
