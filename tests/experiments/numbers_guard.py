@@ -61,7 +61,7 @@ HASHES = {
     "onestep_sampled": "38acba896bb2f2d2",
     "rl-ppo": "86c9330c94cc792c",
     "rl-td3": "95101e2d1939e0a9",
-    "gail": "1c895cbf02177c43",
+    "gail": "c014a3279f71b6b4",
     "dac": "1007f61e56e745c5",
 }
 # END HASHES
