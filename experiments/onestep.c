@@ -213,11 +213,20 @@ static void ctl_field(void *vp, const double *x, double *y) {
   gv_vf_controlled(c->g, c->ctl, x, y);
 }
 
+/* The controlled field, plus -u (u.(x - x*)) along each conserved direction
+ * u: u.F = 0 everywhere, so the roots are the field's with u.x = u.x*, one
+ * per equilibrium instead of a line of them (a regular root for Newton). */
 static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
   const field_ctx *c = params;
   size_t n = c->g->n;
   double y[NMAX];
   ctl_field(params, x->data, y);
+  for (size_t r = 0; r < c->g->nconserved; ++r) {
+    const double *u = c->g->conserved + r * n;
+    double d = 0.0;
+    for (size_t i = 0; i < n; ++i) d += u[i] * (x->data[i] - c->g->xstar[i]);
+    for (size_t i = 0; i < n; ++i) y[i] -= u[i] * d;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!isfinite(y[i])) return GSL_EBADFUNC; /* off the domain */
     gsl_vector_set(f, i, y[i]);
@@ -228,7 +237,9 @@ static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
 typedef struct os_eq {
   double x[NMAX];           /* the equilibrium (n) */
   double residual;          /* |F(x)| */
-  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there (n) */
+  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there, the conserved
+                             * direction left out (neig) */
+  size_t neig;
   double max_re;
   double tv, kl;            /* policy's distance to the expert */
 } os_eq;
@@ -274,9 +285,10 @@ static void describe_eq(const field_ctx *c, const gv_onestep *g, os_eq *eq) {
   if (c->ctl->n == 0) g->vf.jacobian(g, eq->x, J);
   else gv_fd_jacobian(ctl_field, (void *)c, n, eq->x, 1e-6, J);
   eq->max_re = NAN;
-  if (gv_eig(J, n, eq->re, eq->im) == GV_OK) {
+  eq->neig = n - c->g->nconserved;
+  if (gv_eig_reduced(J, n, c->g->conserved, c->g->nconserved, eq->re, eq->im, NULL) == GV_OK) {
     eq->max_re = -INFINITY;
-    for (size_t i = 0; i < n; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
+    for (size_t i = 0; i < eq->neig; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
   }
   gv_onestep_policy(g, eq->x, pi);
   eq->tv = gv_onestep_tv(g, pi);
@@ -467,7 +479,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   free(dd);
   gv_runread_set_summary_real(rr, "pred_residual", p.residual);
   gv_runread_set_summary_real(rr, "xstar_is_equilibrium", xstar_eq);
-  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, n);
+  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, p.neig);
   gv_runread_set_summary_str(rr, "predicted_verdict", gv_verdict_name(p.verdict));
   gv_runread_set_summary_real(rr, "equilibria_found", (double)neq);
   for (size_t e = 0; e < neq; ++e) {
@@ -490,7 +502,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   if (reached < EQ_MAX) {
     const os_eq *q = &eqs[reached];
     gv_runread_set_summary_real(rr, "reached_residual", q->residual);
-    set_eigs(rr, "reached_jac", q->re, q->im, n);
+    set_eigs(rr, "reached_jac", q->re, q->im, q->neig);
     gv_runread_set_summary_real(rr, "reached_tv", q->tv);
     gv_runread_set_summary_real(rr, "reached_kl", q->kl);
     gv_runread_set_summary_real(rr, "reached_distance_to_xstar", dist(q->x, g->xstar, n));
@@ -526,7 +538,12 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
     snprintf(buf, sizeof buf, "%.3g (%s)", p.residual,
              xstar_eq ? "an equilibrium" : "NOT an equilibrium");
     fprintf(out, "  %-30s %s\n", "desired state |F(x*)|", buf);
-    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, n);
+    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, p.neig);
+    if (p.nconserved)
+      fprintf(out, "  %-30s %s\n", "", p.nconserved == g->vf.nconserved
+              ? "(left out: the zero eigenvalue along u = (1, .., 1, 0, .., 0) / sqrt(n),\n"
+                "                                  the shift of all policy coordinates, which "
+                "moves no probability)" : "(all: the controllers move u.x)");
     if (xstar_eq) fprintf(out, "  %-30s %s\n", "predicted at x*", gv_verdict_name(p.verdict));
     fprintf(out, "  equilibria found: %zu\n", neq);
     for (size_t e = 0; e < neq; ++e) {
@@ -541,7 +558,8 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
       double D[GV_ONESTEP_MAXN];
       gv_onestep_disc(g, eqs[reached].x, D);
       print_vec(out, "reached: D", D, na);
-      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im, n);
+      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im,
+                 eqs[reached].neig);
       fprintf(out, "  %-30s %-26s %s\n", "reached: verdict (pred, meas)",
               gv_verdict_name(pr.verdict), gv_verdict_name(m.verdict));
       fprintf(out, "  %-30s %-26.6g %.6g\n", "rate (log distance per step)", pr.rate, m.rate);
