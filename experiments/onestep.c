@@ -213,18 +213,26 @@ static void ctl_field(void *vp, const double *x, double *y) {
   gv_vf_controlled(c->g, c->ctl, x, y);
 }
 
+/* The solver's variables are w = x - x* + 1: GSL's finite-difference step is
+ * relative to |w_j|, and a D logit that converged to 1e-10 would get a step
+ * below the rounding of sigmoid's 1/2 (a zero column, a "singular" start). */
+static void from_w(const field_ctx *c, const double *w, double *x) {
+  for (size_t i = 0; i < c->g->n; ++i) x[i] = w[i] - 1.0 + c->g->xstar[i];
+}
+
 /* The controlled field, plus -u (u.(x - x*)) along each conserved direction
  * u: u.F = 0 everywhere, so the roots are the field's with u.x = u.x*, one
  * per equilibrium instead of a line of them (a regular root for Newton). */
-static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
+static int gsl_field(const gsl_vector *w, void *params, gsl_vector *f) {
   const field_ctx *c = params;
   size_t n = c->g->n;
-  double y[NMAX];
-  ctl_field(params, x->data, y);
+  double y[NMAX], x[NMAX] = {0};
+  from_w(c, w->data, x);
+  ctl_field(params, x, y);
   for (size_t r = 0; r < c->g->nconserved; ++r) {
     const double *u = c->g->conserved + r * n;
     double d = 0.0;
-    for (size_t i = 0; i < n; ++i) d += u[i] * (x->data[i] - c->g->xstar[i]);
+    for (size_t i = 0; i < n; ++i) d += u[i] * (x[i] - c->g->xstar[i]);
     for (size_t i = 0; i < n; ++i) y[i] -= u[i] * d;
   }
   for (size_t i = 0; i < n; ++i) {
@@ -254,14 +262,14 @@ static int find_root(const field_ctx *c, const double *x0, os_eq *eq) {
   gsl_vector *v = gsl_vector_alloc(n);
   int ok = 0;
   if (!sv || !v) goto done;
-  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i]);
+  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i] - c->g->xstar[i] + 1.0);
   if (gsl_multiroot_fsolver_set(sv, &f, v) != GSL_SUCCESS) goto done;
   for (int it = 0; it < 1000; ++it) {
     if (gsl_multiroot_fsolver_iterate(sv) != GSL_SUCCESS) break;
     if (gsl_multiroot_test_residual(sv->f, 1e-13) == GSL_SUCCESS) break;
   }
   double F[NMAX], r2 = 0.0;
-  for (size_t i = 0; i < n; ++i) eq->x[i] = gsl_vector_get(sv->x, i);
+  from_w(c, sv->x->data, eq->x);
   ctl_field((void *)c, eq->x, F);
   for (size_t i = 0; i < n; ++i) r2 += F[i] * F[i];
   eq->residual = sqrt(r2);

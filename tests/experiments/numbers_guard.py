@@ -57,7 +57,7 @@ HASHES = {
     "dirac-bmc-code": "48e0a7d6b74aed26",
     "dirac-replicas": "23438ea50e1a0af7",
     "mlpgan": "978e6455f8271880",
-    "onestep": "13ea10407f3ca030",
+    "onestep": "7513d37d612f5de0",
     "onestep_sampled": "eaa4a008c81c7fbd",
     "rl-ppo": "86c9330c94cc792c",
     "rl-td3": "95101e2d1939e0a9",
