@@ -625,7 +625,7 @@ int gv_gail_bench(double seconds) {
  * the one-step bandit of gan/onestep.h learned from samples, next to the
  * closed-form flow it estimates, in one run.
  *
- * Sampled: a tabular softmax policy (logits y, the last fixed at 0) and an
+ * Sampled: a tabular softmax policy (all n logits y) and an
  * MLP discriminator on one-hot actions (nn/), each step on `batch` expert
  * actions drawn from pi_E and `batch` policy actions drawn from pi:
  *   D: one SGD step (lr `lr_d`) on the BCE with expert labelled 1, plus the
@@ -776,8 +776,7 @@ static gv_status os_run(gv_node *root, const char *file, const char *path, int p
   }
   gv_onestep_start(g, NULL, x);
   gv_onestep_policy(g, x, pi);
-  for (size_t a = 0; a + 1 < n; ++a) y[a] = x[a]; /* the sampled policy's logits */
-  y[n - 1] = 0;
+  for (size_t a = 0; a < n; ++a) y[a] = x[a]; /* the sampled policy's logits */
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {"onestep_sampled", s.common.name, yaml, seed, 1000000};
   st = gv_run_create(&rf, path, &info, err);
@@ -849,7 +848,7 @@ static gv_status os_run(gv_node *root, const char *file, const char *path, int p
       const double c = ((double)dy[i] - gm) / (double)B;
       for (size_t b = 0; b < n; ++b) est[b] += c * ((b == ap[i]) - pi[b]);
     }
-    for (size_t b = 0; b + 1 < n; ++b) y[b] += h * est[b];
+    for (size_t b = 0; b < n; ++b) y[b] += h * est[b];
     /* D: BCE + controllers on [expert | policy], one SGD step */
     memset(xin, 0, 2 * B * n * sizeof(float));
     for (size_t i = 0; i < B; ++i) {

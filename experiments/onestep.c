@@ -213,11 +213,28 @@ static void ctl_field(void *vp, const double *x, double *y) {
   gv_vf_controlled(c->g, c->ctl, x, y);
 }
 
-static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
+/* The solver's variables are w = x - x* + 1: GSL's finite-difference step is
+ * relative to |w_j|, and a D logit that converged to 1e-10 would get a step
+ * below the rounding of sigmoid's 1/2 (a zero column, a "singular" start). */
+static void from_w(const field_ctx *c, const double *w, double *x) {
+  for (size_t i = 0; i < c->g->n; ++i) x[i] = w[i] - 1.0 + c->g->xstar[i];
+}
+
+/* The controlled field, plus -u (u.(x - x*)) along each conserved direction
+ * u: u.F = 0 everywhere, so the roots are the field's with u.x = u.x*, one
+ * per equilibrium instead of a line of them (a regular root for Newton). */
+static int gsl_field(const gsl_vector *w, void *params, gsl_vector *f) {
   const field_ctx *c = params;
   size_t n = c->g->n;
-  double y[NMAX];
-  ctl_field(params, x->data, y);
+  double y[NMAX], x[NMAX] = {0};
+  from_w(c, w->data, x);
+  ctl_field(params, x, y);
+  for (size_t r = 0; r < c->g->nconserved; ++r) {
+    const double *u = c->g->conserved + r * n;
+    double d = 0.0;
+    for (size_t i = 0; i < n; ++i) d += u[i] * (x[i] - c->g->xstar[i]);
+    for (size_t i = 0; i < n; ++i) y[i] -= u[i] * d;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!isfinite(y[i])) return GSL_EBADFUNC; /* off the domain */
     gsl_vector_set(f, i, y[i]);
@@ -228,7 +245,9 @@ static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
 typedef struct os_eq {
   double x[NMAX];           /* the equilibrium (n) */
   double residual;          /* |F(x)| */
-  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there (n) */
+  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there, the conserved
+                             * direction left out (neig) */
+  size_t neig;
   double max_re;
   double tv, kl;            /* policy's distance to the expert */
 } os_eq;
@@ -243,14 +262,14 @@ static int find_root(const field_ctx *c, const double *x0, os_eq *eq) {
   gsl_vector *v = gsl_vector_alloc(n);
   int ok = 0;
   if (!sv || !v) goto done;
-  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i]);
+  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i] - c->g->xstar[i] + 1.0);
   if (gsl_multiroot_fsolver_set(sv, &f, v) != GSL_SUCCESS) goto done;
   for (int it = 0; it < 1000; ++it) {
     if (gsl_multiroot_fsolver_iterate(sv) != GSL_SUCCESS) break;
     if (gsl_multiroot_test_residual(sv->f, 1e-13) == GSL_SUCCESS) break;
   }
   double F[NMAX], r2 = 0.0;
-  for (size_t i = 0; i < n; ++i) eq->x[i] = gsl_vector_get(sv->x, i);
+  from_w(c, sv->x->data, eq->x);
   ctl_field((void *)c, eq->x, F);
   for (size_t i = 0; i < n; ++i) r2 += F[i] * F[i];
   eq->residual = sqrt(r2);
@@ -274,9 +293,10 @@ static void describe_eq(const field_ctx *c, const gv_onestep *g, os_eq *eq) {
   if (c->ctl->n == 0) g->vf.jacobian(g, eq->x, J);
   else gv_fd_jacobian(ctl_field, (void *)c, n, eq->x, 1e-6, J);
   eq->max_re = NAN;
-  if (gv_eig(J, n, eq->re, eq->im) == GV_OK) {
+  eq->neig = n - c->g->nconserved;
+  if (gv_eig_reduced(J, n, c->g->conserved, c->g->nconserved, eq->re, eq->im, NULL) == GV_OK) {
     eq->max_re = -INFINITY;
-    for (size_t i = 0; i < n; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
+    for (size_t i = 0; i < eq->neig; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
   }
   gv_onestep_policy(g, eq->x, pi);
   eq->tv = gv_onestep_tv(g, pi);
@@ -467,7 +487,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   free(dd);
   gv_runread_set_summary_real(rr, "pred_residual", p.residual);
   gv_runread_set_summary_real(rr, "xstar_is_equilibrium", xstar_eq);
-  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, n);
+  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, p.neig);
   gv_runread_set_summary_str(rr, "predicted_verdict", gv_verdict_name(p.verdict));
   gv_runread_set_summary_real(rr, "equilibria_found", (double)neq);
   for (size_t e = 0; e < neq; ++e) {
@@ -490,7 +510,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   if (reached < EQ_MAX) {
     const os_eq *q = &eqs[reached];
     gv_runread_set_summary_real(rr, "reached_residual", q->residual);
-    set_eigs(rr, "reached_jac", q->re, q->im, n);
+    set_eigs(rr, "reached_jac", q->re, q->im, q->neig);
     gv_runread_set_summary_real(rr, "reached_tv", q->tv);
     gv_runread_set_summary_real(rr, "reached_kl", q->kl);
     gv_runread_set_summary_real(rr, "reached_distance_to_xstar", dist(q->x, g->xstar, n));
@@ -526,7 +546,12 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
     snprintf(buf, sizeof buf, "%.3g (%s)", p.residual,
              xstar_eq ? "an equilibrium" : "NOT an equilibrium");
     fprintf(out, "  %-30s %s\n", "desired state |F(x*)|", buf);
-    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, n);
+    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, p.neig);
+    if (p.nconserved)
+      fprintf(out, "  %-30s %s\n", "", p.nconserved == g->vf.nconserved
+              ? "(left out: the zero eigenvalue along u = (1, .., 1, 0, .., 0) / sqrt(n),\n"
+                "                                  the shift of all policy coordinates, which "
+                "moves no probability)" : "(all: the controllers move u.x)");
     if (xstar_eq) fprintf(out, "  %-30s %s\n", "predicted at x*", gv_verdict_name(p.verdict));
     fprintf(out, "  equilibria found: %zu\n", neq);
     for (size_t e = 0; e < neq; ++e) {
@@ -541,7 +566,8 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
       double D[GV_ONESTEP_MAXN];
       gv_onestep_disc(g, eqs[reached].x, D);
       print_vec(out, "reached: D", D, na);
-      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im, n);
+      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im,
+                 eqs[reached].neig);
       fprintf(out, "  %-30s %-26s %s\n", "reached: verdict (pred, meas)",
               gv_verdict_name(pr.verdict), gv_verdict_name(m.verdict));
       fprintf(out, "  %-30s %-26.6g %.6g\n", "rate (log distance per step)", pr.rate, m.rate);
