@@ -357,7 +357,7 @@ def finish(fig, out, title, handles=None, caption=None, ncol=None):
         ncol = ncol or max(1, min(len(handles), int(W // 3.2)))
         fig.legend(handles=handles, loc="lower center", ncol=ncol, fontsize=7,
                    frameon=False, bbox_to_anchor=(0.5, bottom))
-        bottom += (0.2 * math.ceil(len(handles) / ncol) + 0.1) / H
+        bottom += (0.17 * math.ceil(len(handles) / ncol) + 0.1) / H
     top = 1.0
     if title:
         fig.suptitle(title)
@@ -560,7 +560,7 @@ def plot_distance(runs, out, title=None, **_):
                 if "replica_final_distance" in r.arrays:
                     res = replica_fan(ax, r, st, prep, floor)
                     if res is not None:
-                        notes.append(res[0])
+                        notes.append((res[0], st["color"]))
                         extra.append(res[1])
     if extra:
         both = np.concatenate(extra + [np.asarray(lim or [], dtype=np.float64)])
@@ -585,8 +585,8 @@ def plot_distance(runs, out, title=None, **_):
             h.set_label(BAND_TEXT + "; of log10 |x - x*|")
     if many:
         handles.append(Line2D([], [], color="0.75", lw=0.8, label="the other groups (grey)"))
-    for n in notes:
-        handles.append(Patch(color="0.5", alpha=0.2, label=n))
+    for n, colour in notes:
+        handles.append(Patch(color=colour, alpha=0.25, label=n))
     handles.append(Line2D([], [], ls="", label="values below %.2g (machine precision x the "
                           "largest distance) are drawn at %.2g" % (floor, floor)))
     finish(fig, out, titled(title, "distance to the equilibrium", prefix), handles=handles,
@@ -658,8 +658,8 @@ def plot_eig(runs, out, title=None, **_):
             ax.set_title("%s\n%s" % (run.name, head), fontsize=9)
         if re.shape[1] <= 8:
             axes[row][0].legend(fontsize=7)
-    finish(fig, out, title or "eigenvalues against %s" % (
-        data[0][0].text("key") or "the scanned parameter"),
+    key0 = data[0][0].text("key") or as_str(data[0][0].summary.get("key"))
+    finish(fig, out, title or "eigenvalues against %s" % (key0 or "the scanned parameter"),
         caption=caption_text(make_groups(runs), "scan files"))
 
 
@@ -681,6 +681,7 @@ def plot_lyapunov(runs, out, title=None, **_):
             else:
                 ax.text(0.5, 0.5, "no replica converged", ha="center", va="center",
                         transform=ax.transAxes)
+                ax.set_xticks([])
             ax.set_title("%s\n%d of %d replicas converged, %d never"
                          % (run.name, conv.size, it.size, never), fontsize=10)
             any_drawn = True
@@ -708,8 +709,9 @@ def plot_lyapunov(runs, out, title=None, **_):
         ax.set_ylabel("replicas")
         for ax in (axes[0][col], axes[1][col]):
             # few ticks, a common power of ten: long labels do not run together
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-            ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
+            if ax.has_data():
+                ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+                ax.ticklabel_format(axis="x", style="sci", scilimits=(-2, 4))
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, lw=0.3, alpha=0.5)
     if not any_drawn:
