@@ -533,6 +533,8 @@ def plot_distance(runs, out, title=None, **_):
         warnings.simplefilter("ignore", RuntimeWarning)
         big = np.nanmax(np.concatenate([np.ravel(v) for v in top]))
     floor = EPS * (big if np.isfinite(big) and big > 0 else 1.0)
+    with np.errstate(invalid="ignore"):
+        clipped = any(np.any(np.ravel(v) < floor) for v in top)
 
     def prep(v):
         v = finite(v)
@@ -587,8 +589,9 @@ def plot_distance(runs, out, title=None, **_):
         handles.append(Line2D([], [], color="0.75", lw=0.8, label="the other groups (grey)"))
     for n, colour in notes:
         handles.append(Patch(color=colour, alpha=0.25, label=n))
-    handles.append(Line2D([], [], ls="", label="values below %.2g (machine precision x the "
-                          "largest distance) are drawn at %.2g" % (floor, floor)))
+    if clipped:
+        handles.append(Line2D([], [], ls="", label="values below %.2g (machine precision x the "
+                              "largest distance) are drawn at %.2g" % (floor, floor)))
     finish(fig, out, titled(title, "distance to the equilibrium", prefix), handles=handles,
            ncol=1 if not many else 2)
 
@@ -1002,14 +1005,15 @@ def plot_gail_return(runs, out, title=None, **_):
     envs = list(dict.fromkeys(env_of(r) for r in keep))
     label = lambda k, rs: "%s: %s" % (without_env(k[1], rs[0]), controllers_text(rs[0]))
     all_groups = make_groups(keep, key=lambda r: (env_of(r), r.group), label=label)
+    prefix = strip_common(all_groups)
     # one style per variant (group without env), the same in every env panel
     variants = list(dict.fromkeys(g.label for g in all_groups))
     grad = [all("updates" in r.series for r in keep if env_of(r) == e) for e in envs]
     offset = [updates_offset([r for r in keep if env_of(r) == e]) for e in envs]
     grad = [gr and off is None for gr, off in zip(grad, offset)]
     nrow = 2 if any(grad) else 1
-    fig, axes = plt.subplots(nrow, len(envs), figsize=(5.2 * len(envs), 3.6 * nrow + 0.4),
-                             squeeze=False)
+    fig, axes = plt.subplots(nrow, len(envs),
+                             figsize=(max(8.0, 5.2 * len(envs)), 3.6 * nrow + 1.4), squeeze=False)
     for p, env in enumerate(envs):
         groups = [g for g in all_groups if g.name[0] == env]
         styles = [style(variants.index(g.label)) for g in groups]
@@ -1019,7 +1023,10 @@ def plot_gail_return(runs, out, title=None, **_):
                 ax.axis("off")
                 continue
             key = return_series if row == 0 else against_updates
-            draw_panel(ax, groups, styles, key, finite, False, label=False)
+            # the range always holds 0 and the expert's 1
+            lim = panel_limits(groups, key, finite, False)
+            lim = limits(list(lim or []) + [0.0, 1.0], False)
+            draw_panel(ax, groups, styles, key, finite, False, lim=lim, label=False)
             ax.axhline(1.0, color="k", lw=0.6, ls="--")
             ax.set_title(env, fontsize=10)
             xl = "environment steps" if row == 0 else "gradient steps (/series/updates)"
@@ -1045,7 +1052,7 @@ def plot_gail_return(runs, out, title=None, **_):
         handles.append(Line2D([], [], color="0.3", lw=0.9, ls=(0, (3, 2)), marker="X",
                               label=DIVERGED_TEXT))
     handles.append(Line2D([], [], color="k", lw=0.6, ls="--", label="expert return (1.0)"))
-    finish(fig, out, title or "normalised return", handles=handles, ncol=1)
+    finish(fig, out, titled(title, "normalised return", prefix), handles=handles, ncol=1)
 
 
 # ------------------------------------------------------------------ auto

@@ -485,8 +485,8 @@ def check_gail(ck, gp, P, figs):
     gp.plot_gail_return(gp.load_runs(same), P("g1.png"))
     fig = figs[-1]
     txt = texts(fig)
-    if "envhopper" in txt or "cgail k 10" not in txt or "dac-compare-dac: wgan_gp gamma 20" \
-            not in txt:
+    if "envhopper" in txt or "cgail k 10" not in txt or "dac: wgan_gp gamma 20 (hopper 2 " \
+            not in txt or "(dac-compare)" not in txt:
         ck.fail("gail-return: legend %r" % [t.get_text() for t in fig.legends[0].get_texts()])
     if len(gan_panels(fig)) != 1 or "env steps - 10000" not in txt:
         ck.fail("gail-return (one update per env step): expected one row and the offset "
