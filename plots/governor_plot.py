@@ -490,7 +490,7 @@ def plot_phase(runs, out, title=None, **_):
 # ------------------------------------------------------------------ distance
 
 
-def replica_fan(ax, run, st, prep, floor):
+def replica_fan(ax, run, st, prep, floor, label):
     """The replicas' spread: |x0 - x*| exp(lambda_r t), t in [0, T], whose end
     points are the measured final distances; 5-95% band, median dotted, the
     final distances as ticks at T.  Returns the values drawn."""
@@ -513,9 +513,9 @@ def replica_fan(ax, run, st, prep, floor):
     ax.plot(np.full(fin.size, T), prep(fin), "_", color=st["color"], ms=9, alpha=0.5, zorder=2)
     fin = prep(fin)
     note = "%s: %d replicas, 5-95%% (band) and median (dotted) of |x0 - x*| exp(lambda t)" % (
-        run.name, fin.size + blown)
+        label, fin.size + blown)
     if blown:
-        note += ", %d blew up" % blown
+        note += "; %d blew up (not drawn)" % blown
     return note, np.concatenate([fin, [d0]])
 
 
@@ -552,7 +552,8 @@ def plot_distance(runs, out, title=None, **_):
         for j in range(len(groups), rows * cols):
             axes[j // cols][j % cols].axis("off")
     else:
-        fig, ax = plt.subplots(figsize=(8.0, 5.0))
+        nrep = sum("replica_final_distance" in r.arrays for r in runs_d)
+        fig, ax = plt.subplots(figsize=(8.0, 4.4 + 0.17 * (len(groups) + nrep + 3)))
         panels = [(ax, groups, styles)]
     lim = panel_limits(groups, "distance", prep, True)
     notes, extra = [], []
@@ -560,7 +561,8 @@ def plot_distance(runs, out, title=None, **_):
         for g, st in zip(gs, sts):
             for r in g.ok:
                 if "replica_final_distance" in r.arrays:
-                    res = replica_fan(ax, r, st, prep, floor)
+                    res = replica_fan(ax, r, st, prep, floor,
+                                      g.label + (" seed %s" % r.seed if len(g.ok) > 1 else ""))
                     if res is not None:
                         notes.append((res[0], st["color"]))
                         extra.append(res[1])
