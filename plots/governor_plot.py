@@ -81,7 +81,7 @@ except ImportError as exc:  # the wrong interpreter is the usual cause
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import runfile  # noqa: E402
-from runfile import BadInput, as_float, as_str  # noqa: E402
+from runfile import BadInput, as_str  # noqa: E402
 
 KINDS = ("phase", "distance", "eig", "lyapunov", "samples", "gan-metrics", "gail-return",
          "auto")
@@ -575,7 +575,7 @@ def plot_distance(runs, out, title=None, **_):
         context = [g for g in groups if g not in gs] if many else ()
         draw_panel(ax, gs, sts, "distance", prep, log=True, lim=lim, context=context)
         if many:
-            ax.set_title(textwrap.shorten(gs[0].describe(), 48, placeholder="..."), fontsize=8,
+            ax.set_title(textwrap.shorten(gs[0].describe(), 48, placeholder="..."), fontsize=8, pad=9,
                          color=sts[0]["color"])
         if not many or ax.get_subplotspec().is_last_row() or \
                 ax.get_subplotspec().num2 + len(axes[0]) >= len(groups):
@@ -738,11 +738,6 @@ GAN_SERIES = (("modes", "modes covered", False), ("hq", "high-quality share", Fa
               ("d_fake", "mean D logit on fake\n(D's output before any sigmoid)", False))
 
 
-def seedless(name):
-    """Run name without its -seedN part, wherever the seed axis stands."""
-    return runfile.parse_name(name)[0]
-
-
 def snapshots(run):
     """[(step, (n, 2) array)] of /arrays/samples_STEP, by step."""
     out = []
@@ -889,7 +884,7 @@ def plot_gan_metrics(runs, out, title=None, **_):
                 draw_panel(ax, [g], [st], key, finite, lg, lim=lim, label=False)
                 ax.tick_params(labelsize=6)
                 if r == 0:
-                    ax.set_title(label, fontsize=8)
+                    ax.set_title(label, fontsize=8, pad=9)
                 if c == 0:
                     ax.set_ylabel("\n".join(textwrap.wrap(g.describe(), 18)), fontsize=8)
                 if r == nr - 1:
@@ -904,7 +899,7 @@ def plot_gan_metrics(runs, out, title=None, **_):
     for p, (key, label, lg) in enumerate(have):
         ax = axes[p // cols][p % cols]
         draw_panel(ax, groups, styles, key, finite, lg)
-        ax.set_title(label, fontsize=9)
+        ax.set_title(label, fontsize=9, pad=9)
         ax.set_xlabel("generator step", fontsize=8)
     for p in range(len(have), rows * cols):
         axes[p // cols][p % cols].axis("off")
@@ -1030,7 +1025,7 @@ def plot_gail_return(runs, out, title=None, **_):
             lim = limits(list(lim or []) + [0.0, 1.0], False)
             draw_panel(ax, groups, styles, key, finite, False, lim=lim, label=False)
             ax.axhline(1.0, color="k", lw=0.6, ls="--")
-            ax.set_title(env, fontsize=10)
+            ax.set_title(env, fontsize=10, pad=9)
             xl = "environment steps" if row == 0 else "gradient steps (/series/updates)"
             if row == 0 and offset[p] is not None:
                 xl += "\n(gradient steps = env steps - %d in every run)" % offset[p]
