@@ -178,7 +178,7 @@ class Run:
         seed = as_float(self.attrs.get("seed"))
         g_name, s_name, ax_name = parse_name(self.name)
         self.seed = int(seed) if seed is not None else s_name
-        if "group" in self.attrs:
+        if self.text("group"):
             self.group = self.text("group")
             self.axes = parse_axes(self.text("axes"))
             self.axes.pop("seed", None)
