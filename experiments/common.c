@@ -449,21 +449,3 @@ void gv_exp_evals_free(gv_exp_evals *e) {
   free(e->ret);
   e->ret = NULL;
 }
-
-volatile sig_atomic_t gv_exp_interrupted;
-static struct sigaction old_int, old_term;
-static void on_signal(int sig) { gv_exp_interrupted = sig; }
-
-void gv_exp_signals_catch(void) {
-  gv_exp_interrupted = 0;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-}
-
-void gv_exp_signals_restore(void) {
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-}
