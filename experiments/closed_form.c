@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 
 gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
@@ -35,4 +36,13 @@ void gv_cfsim_free(gv_cfsim *s) {
   gv_ctl_stack_free(&s->ctl);
   if (s->rng) gsl_rng_free(s->rng);
   memset(s, 0, sizeof *s);
+}
+
+void gv_cfsim_plan(gv_drive *d, const gv_common *common, const gv_cfsim *s,
+                   const char *const *series, long flush_every) {
+  d->common = *common;
+  d->series = series;
+  d->flush_every = flush_every;
+  d->steps = s->scheme.p.steps;
+  d->metric = "|x-x*|";
 }

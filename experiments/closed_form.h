@@ -8,6 +8,7 @@
 
 #include "controllers/ctl.h"
 #include "core/config.h"
+#include "experiments/experiment.h"
 #include "gan/scheme.h"
 
 typedef struct gv_cfsim {
@@ -24,5 +25,11 @@ typedef struct gv_cfsim {
 gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
                          const char *def_scheme, uint64_t seed, gv_err *err);
 void gv_cfsim_free(gv_cfsim *s);
+
+/* The driver's plan of a closed-form run (experiments/drive.h): its name and
+ * seed, series rows, flush cadence, the scheme's steps, |x - x*| shown. */
+struct gv_drive;
+void gv_cfsim_plan(struct gv_drive *d, const gv_common *common, const gv_cfsim *s,
+                   const char *const *series, long flush_every);
 
 #endif

@@ -169,11 +169,7 @@ static gv_status dirac_setup(void *vg, gv_drive *d, gv_node *root, const char *f
   if (st) return st;
   g->root = root;
   g->file = file;
-  d->common = g->s.common;
-  d->series = dirac_series;
-  d->flush_every = g->s.run.flush_every;
-  d->steps = g->s.cf.scheme.p.steps;
-  d->metric = "|x-x*|";
+  gv_cfsim_plan(d, &g->s.common, &g->s.cf, dirac_series, g->s.run.flush_every);
   return GV_OK;
 }
 

@@ -117,11 +117,7 @@ static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   os_game *g = vg;
   gv_status st = sim_build(&g->s, root, file, err);
   if (st) return st;
-  d->common = g->s.common;
-  d->series = os_series_rows;
-  d->flush_every = g->s.run.flush_every;
-  d->steps = g->s.cf.scheme.p.steps;
-  d->metric = "|x-x*|";
+  gv_cfsim_plan(d, &g->s.common, &g->s.cf, os_series_rows, g->s.run.flush_every);
   return GV_OK;
 }
 
