@@ -15,7 +15,6 @@
  * paper's x-axis, the rest are the gail experiment's D and return series
  * plus TD3's.  `governor analyze` is the gail experiment's, with the
  * gradient steps to 95% of the best return added. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,183 +24,135 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "experiments/gail_setup.h"
-
-static gv_status dac_check(gv_node *root, const char *file, gv_err *err) {
-  gail_setup s;
-  gv_status st = gv_gail_setup(&s, root, file, 1, err);
-  if (!st) gv_ctl_stack_free(&s.ctl);
-  return st;
-}
 
 /* States per distance evaluation: the learner's most recent ones. */
 #define DAC_DISTANCE_STATES 2000
 
-static gv_status dac_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                              gv_err *err) {
-  gail_setup s;
-  gv_status st = gv_gail_setup(&s, root, file, 1, err);
+/* DAC: TD3 and D steps in chunks of td3.log_every env steps per iteration. */
+typedef struct dac_state {
+  gail_base b;
+  gv_dac *dac;
+  float *states;            /* DAC_DISTANCE_STATES recent states */
+  double t_env, t_upd, t_disc;
+} dac_state;
+
+static const char *const dac_series[] = {
+    GAIL_SERIES, "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "target_mean",
+    "updates", "disc_steps", "updates_per_second", "steps_per_second", NULL};
+enum { C_C1 = G_FIRST, C_C2, C_AL, C_Q1, C_YM, C_UPD, C_DST, C_UPS, C_SPS };
+
+static gv_status dac_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                           gv_err *err) {
+  dac_state *g = vg;
+  gail_setup *s = &g->b.s;
+  gv_status st = gv_gail_plan(&g->b, d, root, file, 1, build, err);
   if (st) return st;
-  openblas_set_num_threads(1);
-  const uint64_t seed = (uint64_t)s.common.seed;
-  gv_env_task *task = NULL;
-  gv_dac *dac = NULL;
-  gv_policy *best = NULL;
-  gv_runfile *rf = NULL;
-  gv_exp_evals ev = {0};
-  float *states = NULL;
-  gv_demos demos;
-  memset(&demos, 0, sizeof demos);
-  const double r_exp = s.expert_return, r_rand = s.random_return;
-  if ((st = gv_demos_load(&demos, s.demos, err))) goto out;
-  if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) goto out;
-  if (demos.obs_dim != task->type->obs_dim || demos.act_dim != task->type->act_dim) {
-    st = gv_fail(err, GV_ECONFIG, "%s: demonstrations of sizes %d + %d, env %s has %d + %d",
-                 s.demos, demos.obs_dim, demos.act_dim, s.env->name, task->type->obs_dim,
-                 task->type->act_dim);
-    goto out;
-  }
-  if ((st = gv_dac_alloc(&dac, &s.td3, &s.gail, &demos, &s.ctl, task, (int)s.run.envs,
-                         (int)s.run.threads, seed, err)))
-    goto out;
-  gv_td3 *td3 = gv_dac_td3(dac);
-  gv_gail *gail = gv_dac_gail(dac);
-  gv_policy *pi = gv_td3_policy(td3);
-  if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
-    goto out;
-  best->kind = pi->kind;
-  states = calloc((size_t)DAC_DISTANCE_STATES * task->type->obs_dim, sizeof *states);
-  if (!states) {
-    st = gv_fail(err, GV_ENOMEM, "dac: out of memory");
-    goto out;
-  }
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"dac", s.common.name, yaml, seed, s.run.flush_every};
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st) goto out;
-  gv_run_summary_str(rf, "env", s.env->name);
-  gv_run_summary_str(rf, "demos", s.demos);
-  gv_run_summary_real(rf, "expert_return", r_exp);
-  gv_run_summary_real(rf, "random_return", r_rand);
-  /* as the gail experiment's: the subsampled transitions; the absorbing rows apart */
-  gv_run_summary_int(rf, "expert_transitions",
-                     gv_gail_expert_rows(gail) - gv_gail_absorbing_rows(gail));
-  gv_run_summary_int(rf, "expert_absorbing", gv_gail_absorbing_rows(gail));
-
-  const double span = r_exp - r_rand;
-  static const char *const names[] = {
-      "train_return", "normalised_return", "train_length", "episodes", "wd_states",
-      "swd_states", "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr",
-      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "target_mean", "updates",
-      "disc_steps", "updates_per_second", "steps_per_second"};
-  enum { TR, NR, TL, EPS, WD, SWD, DE, DP, DL, CL, RM, DLR, C1, C2, AL, Q1, YM, UPD, DST, UPS,
-         SPS, NSER };
-  int id[NSER];
-  for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
-  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
-                              (int)s.run.threads, seed, r_rand, span, err)))
-    goto out;
-
-  gv_exp_signals_catch();
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.run.steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  double shown = NAN;
-  double t_start = gv_now(), t_env = 0, t_upd = 0, t_disc = 0, t_dist = 0;
-  const long chunk = (s.td3.log_every + s.run.envs - 1) / s.run.envs * s.run.envs;
-  for (long u = 0; gv_td3_steps(td3) < s.run.steps; ++u) {
-    gv_td3_stats ts;
-    gv_dac_stats ds;
-    const double t0 = gv_now();
-    gv_status is = gv_dac_iterate(dac, &ts, &ds, err);
-    const double dt = gv_now() - t0;
-    const long step = gv_td3_steps(td3);
-    t_env += ts.t_env;
-    t_upd += ts.t_update;
-    t_disc += ds.t_disc;
-    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
-    if (ts.episodes) {
-      gv_run_append(rf, id[TR], step, ts.ep_return);
-      gv_run_append(rf, id[NR], step, (ts.ep_return - r_rand) / span);
-      gv_run_append(rf, id[TL], step, ts.ep_length);
-      shown = (ts.ep_return - r_rand) / span;
-    }
-    gv_run_append(rf, id[EPS], step, (double)ts.episodes);
-    const int last = step >= s.run.steps;
-    if (u % s.run.distance_every == 0 || last) {
-      const double td = gv_now();
-      const int n = gv_dac_recent_states(dac, states, DAC_DISTANCE_STATES);
-      if (n > 0) {
-        double wd, swd;
-        gv_gail_state_distance(gail, states, n, &wd, &swd);
-        gv_run_append(rf, id[WD], step, wd);
-        gv_run_append(rf, id[SWD], step, swd);
-      }
-      t_dist += gv_now() - td;
-    }
-    if (ds.d_steps) {
-      gv_run_append(rf, id[DE], step, ds.d_expert);
-      gv_run_append(rf, id[DP], step, ds.d_policy);
-      gv_run_append(rf, id[DL], step, ds.d_loss);
-      gv_run_append(rf, id[CL], step, ds.ctl_loss);
-      gv_run_append(rf, id[RM], step, ds.reward_mean);
-    }
-    gv_run_append(rf, id[DLR], step, ds.lr);
-    if (ts.updates) {
-      gv_run_append(rf, id[C1], step, ts.q1_loss);
-      gv_run_append(rf, id[C2], step, ts.q2_loss);
-      gv_run_append(rf, id[Q1], step, ts.q1_mean);
-      gv_run_append(rf, id[YM], step, ts.target_mean);
-      if (ts.t_update > 0) gv_run_append(rf, id[UPS], step, ts.updates / ts.t_update);
-    }
-    if (ts.actor_updates) gv_run_append(rf, id[AL], step, ts.actor_loss);
-    gv_run_append(rf, id[UPD], step, (double)gv_td3_updates(td3));
-    gv_run_append(rf, id[DST], step, (double)gv_dac_disc_steps(dac));
-    gv_run_append(rf, id[SPS], step, (double)chunk / dt);
-    if (gv_exp_point_end(&ev, rf, step, last, pi, best, task, &status, err)) break;
-    gv_progress_update(&pr, step, "norm. return", shown);
-  }
-  gv_progress_done(&pr);
-  gv_exp_signals_restore();
-  const double wall = gv_now() - t_start;
-  const long steps = gv_td3_steps(td3);
-  gv_run_summary_int(rf, "steps_done", steps);
-  gv_run_summary_int(rf, "updates_done", gv_td3_updates(td3));
-  gv_run_summary_int(rf, "disc_steps", gv_dac_disc_steps(dac));
-  gv_run_summary_real(rf, "wall_seconds", wall);
-  gv_run_summary_real(rf, "env_seconds", t_env);
-  gv_run_summary_real(rf, "update_seconds", t_upd);
-  gv_run_summary_real(rf, "disc_seconds", t_disc);
-  gv_run_summary_real(rf, "distance_seconds", t_dist);
-  /* one DAC update = D step(s) + TD3 update; evaluation excluded */
-  gv_run_summary_real(rf, "updates_per_second", t_upd > 0 ? gv_td3_updates(td3) / t_upd : NAN);
-  gv_run_summary_real(rf, "steps_per_second", steps / (t_env + t_upd > 0 ? t_env + t_upd : 1));
-  gv_exp_evals_summary(&ev, rf);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
-                                err);
-  rf = NULL;
-out:
-  if (rf) gv_run_close(rf);
-  gv_exp_evals_free(&ev);
-  free(states);
-  gv_policy_free(best);
-  gv_dac_free(dac);
-  gv_env_task_free(task);
-  gv_demos_free(&demos);
-  gv_ctl_stack_free(&s.ctl);
-  return st;
+  d->series = dac_series;
+  d->steps = s->run.steps;
+  if (!build) return GV_OK;
+  if ((st = gv_dac_alloc(&g->dac, &s->td3, &s->gail, &g->b.demos, &s->ctl, g->b.task,
+                         (int)s->run.envs, (int)s->run.threads, (uint64_t)s->common.seed, err)))
+    return st;
+  d->pi = gv_td3_policy(gv_dac_td3(g->dac));
+  g->states = calloc((size_t)DAC_DISTANCE_STATES * g->b.task->type->obs_dim, sizeof *g->states);
+  return g->states ? GV_OK : gv_fail(err, GV_ENOMEM, "dac: out of memory");
 }
+
+static gv_status dac_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  dac_state *g = vg;
+  const gv_gail *gail = gv_dac_gail(g->dac);
+  gv_gail_start_summary(&g->b, d);
+  /* as the gail experiment's: the subsampled transitions; the absorbing rows apart */
+  gv_run_summary_int(d->rf, "expert_transitions",
+                     gv_gail_expert_rows(gail) - gv_gail_absorbing_rows(gail));
+  gv_run_summary_int(d->rf, "expert_absorbing", gv_gail_absorbing_rows(gail));
+  return GV_OK;
+}
+
+static gv_status dac_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  dac_state *g = vg;
+  gv_td3 *td3 = gv_dac_td3(g->dac);
+  gv_td3_stats ts;
+  gv_dac_stats ds;
+  const double t0 = gv_now();
+  const gv_status is = gv_dac_iterate(g->dac, &ts, &ds, err);
+  const double dt = gv_now() - t0;
+  const long step = d->step = gv_td3_steps(td3);
+  g->t_env += ts.t_env;
+  g->t_upd += ts.t_update;
+  g->t_disc += ds.t_disc;
+  if (is) return is;
+  gv_runfile *rf = d->rf;
+  const int *id = d->id;
+  gv_gail_log_episodes(d, ts.episodes, ts.ep_return, ts.ep_length);
+  if (gv_gail_distance_due(&g->b, d))
+    gv_gail_log_distance(&g->b, d, gv_dac_gail(g->dac), g->states,
+                         gv_dac_recent_states(g->dac, g->states, DAC_DISTANCE_STATES));
+  if (ds.d_steps) {
+    const double v[] = {ds.d_expert, ds.d_policy, ds.d_loss, ds.ctl_loss, ds.reward_mean};
+    for (int i = 0; i < 5; ++i) gv_run_append(rf, id[G_DE + i], step, v[i]);
+  }
+  gv_run_append(rf, id[G_DLR], step, ds.lr);
+  if (ts.updates) {
+    gv_run_append(rf, id[C_C1], step, ts.q1_loss);
+    gv_run_append(rf, id[C_C2], step, ts.q2_loss);
+    gv_run_append(rf, id[C_Q1], step, ts.q1_mean);
+    gv_run_append(rf, id[C_YM], step, ts.target_mean);
+    if (ts.t_update > 0) gv_run_append(rf, id[C_UPS], step, ts.updates / ts.t_update);
+  }
+  if (ts.actor_updates) gv_run_append(rf, id[C_AL], step, ts.actor_loss);
+  gv_run_append(rf, id[C_UPD], step, (double)gv_td3_updates(td3));
+  gv_run_append(rf, id[C_DST], step, (double)gv_dac_disc_steps(g->dac));
+  const long envs = g->b.s.run.envs, chunk = (g->b.s.td3.log_every + envs - 1) / envs * envs;
+  gv_run_append(rf, id[C_SPS], step, (double)chunk / dt);
+  return GV_OK;
+}
+
+static gv_status dac_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  dac_state *g = vg;
+  gv_runfile *rf = d->rf;
+  const long upd = gv_td3_updates(gv_dac_td3(g->dac));
+  gv_run_summary_int(rf, "steps_done", d->step);
+  gv_run_summary_int(rf, "updates_done", upd);
+  gv_run_summary_int(rf, "disc_steps", gv_dac_disc_steps(g->dac));
+  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, "env_seconds", g->t_env);
+  gv_run_summary_real(rf, "update_seconds", g->t_upd);
+  gv_run_summary_real(rf, "disc_seconds", g->t_disc);
+  gv_run_summary_real(rf, "distance_seconds", g->b.t_dist);
+  /* one DAC update = D step(s) + TD3 update; evaluation excluded */
+  gv_run_summary_real(rf, "updates_per_second", g->t_upd > 0 ? upd / g->t_upd : NAN);
+  const double busy = g->t_env + g->t_upd;
+  gv_run_summary_real(rf, "steps_per_second", d->step / (busy > 0 ? busy : 1));
+  return GV_OK;
+}
+
+static void dac_teardown(void *vg) {
+  dac_state *g = vg;
+  free(g->states);
+  gv_dac_free(g->dac);
+  gv_gail_base_free(&g->b);
+}
+
+static const gv_exp_game dac_game_table = {
+    "dac", sizeof(dac_state), dac_setup, dac_start, dac_iterate, dac_finish, dac_teardown, NULL,
+    NULL};
+
+GV_EXP_DRIVEN(dac_exp, dac_game_table)
 
 const gv_experiment gv_exp_dac = {
     {"dac", "DAC on a MuJoCo task: TD3 with absorbing states against a controlled "
      "discriminator on (s, a)",
      "Kostrikov et al. 2019, arXiv 1809.02925; Luo et al. 2024 (C-GAIL), arXiv 2402.16349",
      NULL, 0},
-    dac_check,
-    dac_run_tree,
+    dac_exp_check,
+    dac_exp_run,
     gv_gail_analyze,
     NULL,
     &gv_dac_game_component,

@@ -17,7 +17,7 @@ volatile sig_atomic_t gv_exp_interrupted;
 static struct sigaction old_int, old_term;
 static void on_signal(int sig) { gv_exp_interrupted = sig; }
 
-void gv_exp_signals_catch(void) {
+static void signals_catch(void) {
   gv_exp_interrupted = 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -26,7 +26,7 @@ void gv_exp_signals_catch(void) {
   sigaction(SIGTERM, &sa, &old_term);
 }
 
-void gv_exp_signals_restore(void) {
+static void signals_restore(void) {
   sigaction(SIGINT, &old_int, NULL);
   sigaction(SIGTERM, &old_term, NULL);
 }
@@ -136,12 +136,12 @@ static int point_end(gv_drive *d, gv_status is, test_signal *ts, const char **st
     gv_run_log(rf, 0, "evaluation failed at step %ld: %s", d->step, err->msg);
     return 1;
   }
+  test_signals_raise(ts, d->step);
   if (gv_exp_interrupted) {
     *status = "interrupted";
     gv_run_log(rf, 0, "interrupted at step %ld by signal %d", d->step, (int)gv_exp_interrupted);
     return 1;
   }
-  test_signals_raise(ts, d->step);
   if (gv_run_tick(rf, d->step) != GV_OK) {
     *status = "failed";
     snprintf(err->msg, sizeof err->msg, "error writing the run file");
@@ -202,13 +202,13 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
     game_free(game, g, &d);
     return st;
   }
-  gv_exp_signals_catch();
+  signals_catch();
   const char *status = "completed";
   loop(game, g, &d, progress, &status, err);
   char detail[GV_ERR_MAX];
   snprintf(detail, sizeof detail, "%s", strcmp(status, "completed") ? err->msg : "");
   if (game->finish && game->finish(g, &d, status, err) == GV_EINTR) status = "interrupted";
-  gv_exp_signals_restore();
+  signals_restore();
   gv_runfile *rf = d.rf;
   gv_status payload = GV_OK;
   if (d.pi) {

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "agents/demo.h"
 #include "agents/gail.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
@@ -50,6 +51,38 @@ typedef struct gail_setup {
  * controller when `controllers` is absent, agent.absorbing true) and fills
  * s.  Writes every default into the tree. */
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err);
+
+/* What a gail or dac run holds besides its learner (experiments/drive.h). */
+struct gv_drive;
+typedef struct gail_base {
+  gail_setup s;
+  gv_demos demos;
+  gv_env_task *task;
+  long u;                   /* iterations so far */
+  double t_dist;            /* seconds computing state distances */
+} gail_base;
+
+/* The series rows both runs start with, and their indices in gv_drive.id. */
+#define GAIL_SERIES                                                                            \
+  "train_return", "normalised_return", "train_length", "episodes", "wd_states", "swd_states",  \
+      "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr"
+enum { G_TR, G_NR, G_TL, G_EPS, G_WD, G_SWD, G_DE, G_DP, G_DL, G_CL, G_RM, G_DLR, G_FIRST };
+
+/* gv_gail_setup and the driver's plan (name, flushes, evaluations with the
+ * normalised return); with build, the demonstrations and the task too. */
+gv_status gv_gail_plan(gail_base *b, struct gv_drive *d, gv_node *root, const char *file,
+                       int dac, int build, gv_err *err);
+/* /summary: env, demos, expert_return, random_return. */
+void gv_gail_start_summary(const gail_base *b, struct gv_drive *d);
+/* train_return, normalised_return, train_length (when episodes ended), episodes. */
+void gv_gail_log_episodes(struct gv_drive *d, long episodes, double ret, double len);
+/* Counts the iteration just done; 1 when it logs the state distance (every
+ * run.distance_every iterations, and the last). */
+int gv_gail_distance_due(gail_base *b, const struct gv_drive *d);
+/* wd_states and swd_states of n states (none when n is 0), timed. */
+void gv_gail_log_distance(gail_base *b, struct gv_drive *d, gv_gail *gail,
+                          const float *states, int n);
+void gv_gail_base_free(gail_base *b);
 
 /* `governor analyze` of a gail or dac run file. */
 gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);

@@ -15,7 +15,6 @@
 #include <cblas.h>
 #include <hdf5.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "envs/vec.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 
 /* ----------------------------------------------------------------- config */
@@ -144,165 +144,203 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   return GV_OK;
 }
 
-static gv_status rl_check(gv_node *root, const char *file, gv_err *err) {
-  rl_setup s;
-  return setup_build(&s, root, file, err);
-}
-
 /* -------------------------------------------------------------------- run */
 
-static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                             gv_err *err) {
+/* The learners an `rl` run trains: each one's series rows (the three shared
+ * ones first), allocation, iteration and end-of-run summary. */
+typedef struct rl_state rl_state;
+typedef struct rl_learner {
+  const gv_component *agent;
+  const char *const *series;
+  gv_status (*alloc)(rl_state *g, gv_err *err);
+  gv_policy *(*policy)(const rl_state *g);
+  /* one iteration, advancing d->step and appending the learner's points */
+  gv_status (*iterate)(rl_state *g, gv_drive *d, gv_err *err);
+  void (*summary)(const rl_state *g, gv_drive *d);     /* NULL: none */
+} rl_learner;
+
+struct rl_state {
   rl_setup s;
-  gv_status st = setup_build(&s, root, file, err);
+  const rl_learner *L;
+  gv_env_task *task;
+  gv_ppo *ppo;
+  gv_td3 *td3;
+  long u, nan_at;           /* iterations; GV_TEST_NAN_AT_UPDATE */
+  double t_roll, t_upd;     /* seconds in rollouts (env steps) and updates */
+};
+
+enum { R_TR, R_TL, R_EPS, R_FIRST };
+
+/* The shared series: the return and length of the episodes that ended. */
+static void log_episodes(gv_drive *d, long episodes, double ret, double len) {
+  if (episodes) {
+    gv_run_append(d->rf, d->id[R_TR], d->step, ret);
+    gv_run_append(d->rf, d->id[R_TL], d->step, len);
+    d->shown = ret;
+  }
+  gv_run_append(d->rf, d->id[R_EPS], d->step, (double)episodes);
+}
+
+/* PPO: one rollout and update per iteration */
+static const char *const ppo_series[] = {
+    "train_return", "train_length", "episodes", "policy_loss", "value_loss", "approx_kl",
+    "clip_fraction", "entropy", "explained_variance", "learning_rate", "grad_norm",
+    "log_std_mean", "steps_per_second", NULL};
+
+static gv_status ppo_alloc(rl_state *g, gv_err *err) {
+  const long updates = g->s.run.steps / g->s.ppo.rollout;
+  return gv_ppo_alloc(&g->ppo, &g->s.ppo, g->task, (int)g->s.run.envs, (int)g->s.run.threads,
+                      (uint64_t)g->s.common.seed, updates, err);
+}
+
+static gv_policy *ppo_policy(const rl_state *g) { return gv_ppo_policy(g->ppo); }
+
+static gv_status ppo_iterate(rl_state *g, gv_drive *d, gv_err *err) {
+  gv_ppo_stats ps;
+  const double t0 = gv_now();
+  const gv_status is = gv_ppo_iterate(g->ppo, &ps, err);
+  const double dt = gv_now() - t0;
+  d->step = gv_ppo_steps(g->ppo);
+  g->t_roll += ps.t_rollout;
+  g->t_upd += ps.t_update;
+  if (is) return is;
+  log_episodes(d, ps.episodes, ps.ep_return, ps.ep_length);
+  const gv_policy *pi = d->pi;
+  double ls = 0;
+  for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
+  const double v[] = {ps.pg_loss, ps.v_loss, ps.approx_kl, ps.clip_frac, ps.entropy,
+                      ps.explained_var, ps.lr, ps.grad_norm, ls / pi->act_dim,
+                      (double)g->s.ppo.rollout / dt};
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i)
+    gv_run_append(d->rf, d->id[R_FIRST + i], d->step, v[i]);
+  return GV_OK;
+}
+
+/* TD3 (docs/td3.md): one iteration is log_every env steps with their updates */
+static const char *const td3_series[] = {
+    "train_return", "train_length", "episodes", "critic1_loss", "critic2_loss", "actor_loss",
+    "q1_mean", "q2_mean", "target_mean", "updates", "updates_per_second", "steps_per_second",
+    NULL};
+enum { T_C1 = R_FIRST, T_C2, T_AL, T_Q1, T_Q2, T_YM, T_UPD, T_UPS, T_SPS };
+
+static gv_status td3_alloc(rl_state *g, gv_err *err) {
+  return gv_td3_alloc(&g->td3, &g->s.td3, g->task, (int)g->s.run.envs, (int)g->s.run.threads,
+                      (uint64_t)g->s.common.seed, err);
+}
+
+static gv_policy *td3_policy(const rl_state *g) { return gv_td3_policy(g->td3); }
+
+static gv_status td3_iterate(rl_state *g, gv_drive *d, gv_err *err) {
+  gv_td3_stats ts;
+  const double t0 = gv_now();
+  const gv_status is = gv_td3_iterate(g->td3, &ts, err);
+  const double dt = gv_now() - t0;
+  const long step = d->step = gv_td3_steps(g->td3);
+  g->t_roll += ts.t_env;
+  g->t_upd += ts.t_update;
+  if (is) return is;
+  log_episodes(d, ts.episodes, ts.ep_return, ts.ep_length);
+  gv_runfile *rf = d->rf;
+  const int *id = d->id;
+  gv_run_append(rf, id[T_C1], step, ts.q1_loss);
+  gv_run_append(rf, id[T_C2], step, ts.q2_loss);
+  if (ts.actor_updates) gv_run_append(rf, id[T_AL], step, ts.actor_loss);
+  gv_run_append(rf, id[T_Q1], step, ts.q1_mean);
+  gv_run_append(rf, id[T_Q2], step, ts.q2_mean);
+  gv_run_append(rf, id[T_YM], step, ts.target_mean);
+  gv_run_append(rf, id[T_UPD], step, (double)gv_td3_updates(g->td3));
+  if (ts.updates && ts.t_update > 0) gv_run_append(rf, id[T_UPS], step, ts.updates / ts.t_update);
+  const long envs = g->s.run.envs, chunk = (g->s.td3.log_every + envs - 1) / envs * envs;
+  gv_run_append(rf, id[T_SPS], step, (double)chunk / dt);
+  return GV_OK;
+}
+
+static void td3_summary(const rl_state *g, gv_drive *d) {
+  const long upd = gv_td3_updates(g->td3);
+  gv_run_summary_int(d->rf, "updates_done", upd);
+  gv_run_summary_real(d->rf, "updates_per_second", g->t_upd > 0 ? upd / g->t_upd : NAN);
+}
+
+static const rl_learner rl_learners[] = {
+    {&gv_agent_ppo, ppo_series, ppo_alloc, ppo_policy, ppo_iterate, NULL},
+    {&gv_agent_td3, td3_series, td3_alloc, td3_policy, td3_iterate, td3_summary},
+};
+
+static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                              gv_err *err) {
+  rl_state *g = vg;
+  rl_setup *s = &g->s;
+  gv_status st = setup_build(s, root, file, err);
   if (st) return st;
+  g->L = &rl_learners[s->agent == &gv_agent_td3];
+  d->common = s->common;
+  d->series = g->L->series;
+  d->flush_every = s->run.flush_every;
+  /* PPO: whole rollouts; TD3: until run.steps */
+  d->steps = s->agent == &gv_agent_td3 ? s->run.steps
+                                       : s->run.steps / s->ppo.rollout * s->ppo.rollout;
+  d->metric = "return";
+  if (!build) return GV_OK;
   /* we thread ourselves (env copies, the update's second thread); OpenBLAS
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
-  const uint64_t seed = (uint64_t)s.common.seed;
-  const int is_td3 = s.agent == &gv_agent_td3;
-  const long updates = is_td3 ? 0 : s.run.steps / s.ppo.rollout;
-  gv_env_task *task = NULL;
-  gv_ppo *ppo = NULL;
-  gv_td3 *td3 = NULL;
-  gv_policy *best = NULL;
-  gv_runfile *rf = NULL;
-  gv_exp_evals ev = {0};
-  if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) return st;
-  if ((st = is_td3 ? gv_td3_alloc(&td3, &s.td3, task, (int)s.run.envs, (int)s.run.threads, seed,
-                                  err)
-                   : gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed,
-                                  updates, err))) {
-    gv_env_task_free(task);
+  if ((st = gv_env_task_alloc(&g->task, s->env->name, NULL, err)) || (st = g->L->alloc(g, err)))
     return st;
-  }
-  gv_policy *pi = is_td3 ? gv_td3_policy(td3) : gv_ppo_policy(ppo);
-  if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
-    goto out;
-  best->kind = pi->kind;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"rl", s.common.name, yaml, seed, s.run.flush_every};
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st) goto out;
-  gv_run_summary_str(rf, "env", s.env->name);
-  gv_run_summary_str(rf, "agent", s.agent->name);
-
-  static const char *const names[] = {
-      "train_return", "train_length", "episodes", "policy_loss", "value_loss", "approx_kl",
-      "clip_fraction", "entropy", "explained_variance", "learning_rate", "grad_norm",
-      "log_std_mean", "steps_per_second"};
-  enum { TR, TL, EPS, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
-  /* TD3 (docs/td3.md): the first three as PPO's (and the evaluations), then these */
-  static const char *const td3_names[] = {
-      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
-      "updates", "updates_per_second", "steps_per_second"};
-  enum { C1, C2, AL, Q1, Q2, YM, UPD, UPS, TSPS, NTD3 };
-  int id[NSER], tid[NTD3];
-  for (int i = 0; i < PL; ++i) id[i] = gv_run_series(rf, names[i]);
-  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
-                              (int)s.run.threads, seed, NAN, NAN, err)))
-    goto out;
-  for (int i = PL; i < NSER; ++i) id[i] = is_td3 ? -1 : gv_run_series(rf, names[i]);
-  for (int i = 0; i < NTD3; ++i) tid[i] = is_td3 ? gv_run_series(rf, td3_names[i]) : -1;
-
-  gv_exp_signals_catch();
-
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", is_td3 ? s.run.steps : updates * s.ppo.rollout);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  double shown = NAN;
-  double t_start = gv_now(), t_roll = 0, t_upd = 0;
-  long u;
-  /* tests: poison a parameter after this many updates (divergence path;
-   * for TD3, iterations of log_every env steps) */
-  const long nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
-  for (u = 0; is_td3 ? gv_td3_steps(td3) < s.run.steps : u < updates; ++u) {
-    if (u == nan_at) pi->actor->param[0] = NAN;
-    gv_ppo_stats ps;
-    gv_td3_stats ts;
-    double t0 = gv_now();
-    gv_status is = is_td3 ? gv_td3_iterate(td3, &ts, err) : gv_ppo_iterate(ppo, &ps, err);
-    double dt = gv_now() - t0;
-    const long step = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
-    if (is_td3) { /* the series below read ps: the shared ones come from ts */
-      memset(&ps, 0, sizeof ps);
-      ps.episodes = ts.episodes;
-      ps.ep_return = ts.ep_return;
-      ps.ep_length = ts.ep_length;
-      ps.t_rollout = ts.t_env;
-      ps.t_update = ts.t_update;
-    }
-    t_roll += ps.t_rollout;
-    t_upd += ps.t_update;
-    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
-    if (ps.episodes) {
-      gv_run_append(rf, id[TR], step, ps.ep_return);
-      gv_run_append(rf, id[TL], step, ps.ep_length);
-      shown = ps.ep_return;
-    }
-    gv_run_append(rf, id[EPS], step, (double)ps.episodes);
-    if (is_td3) {
-      gv_run_append(rf, tid[C1], step, ts.q1_loss);
-      gv_run_append(rf, tid[C2], step, ts.q2_loss);
-      if (ts.actor_updates) gv_run_append(rf, tid[AL], step, ts.actor_loss);
-      gv_run_append(rf, tid[Q1], step, ts.q1_mean);
-      gv_run_append(rf, tid[Q2], step, ts.q2_mean);
-      gv_run_append(rf, tid[YM], step, ts.target_mean);
-      gv_run_append(rf, tid[UPD], step, (double)gv_td3_updates(td3));
-      if (ts.updates && ts.t_update > 0)
-        gv_run_append(rf, tid[UPS], step, ts.updates / ts.t_update);
-      const long chunk = (s.td3.log_every + s.run.envs - 1) / s.run.envs * s.run.envs;
-      gv_run_append(rf, tid[TSPS], step, (double)chunk / dt);
-    } else {
-    gv_run_append(rf, id[PL], step, ps.pg_loss);
-    gv_run_append(rf, id[VL], step, ps.v_loss);
-    gv_run_append(rf, id[KL], step, ps.approx_kl);
-    gv_run_append(rf, id[CF], step, ps.clip_frac);
-    gv_run_append(rf, id[ENT], step, ps.entropy);
-    gv_run_append(rf, id[EV], step, ps.explained_var);
-    gv_run_append(rf, id[LR], step, ps.lr);
-    gv_run_append(rf, id[GN], step, ps.grad_norm);
-    double ls = 0;
-    for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
-    gv_run_append(rf, id[LS], step, ls / pi->act_dim);
-    gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    }
-    const int last = is_td3 ? step >= s.run.steps : u + 1 == updates;
-    if (gv_exp_point_end(&ev, rf, step, last, pi, best, task, &status, err)) break;
-    gv_progress_update(&pr, step, "return", shown);
-  }
-  gv_progress_done(&pr);
-  gv_exp_signals_restore();
-  const double wall = gv_now() - t_start;
-  const long steps = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
-  gv_run_summary_int(rf, "steps_done", steps);
-  if (is_td3) {
-    gv_run_summary_int(rf, "updates_done", gv_td3_updates(td3));
-    gv_run_summary_real(rf, "updates_per_second", t_upd > 0 ? gv_td3_updates(td3) / t_upd : NAN);
-  }
-  gv_run_summary_real(rf, "wall_seconds", wall);
-  gv_run_summary_real(rf, "rollout_seconds", t_roll);
-  gv_run_summary_real(rf, "update_seconds", t_upd);
-  /* training throughput: env steps over rollout + update time (evaluation excluded) */
-  gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
-  gv_exp_evals_summary(&ev, rf);
-  char hash[32];
-  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
-  gv_run_summary_str(rf, "policy_hash", hash);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
-                                err);
-  rf = NULL;
-out:
-  if (rf) gv_run_close(rf);
-  gv_exp_evals_free(&ev);
-  gv_policy_free(best);
-  gv_ppo_free(ppo);
-  gv_td3_free(td3);
-  gv_env_task_free(task);
-  return st;
+  d->pi = g->L->policy(g);
+  d->task = g->task;
+  d->eval_every = s->run.eval_every;
+  d->eval_episodes = s->run.eval_episodes;
+  d->eval_threads = (int)s->run.threads;
+  /* tests: poison a parameter after this many iterations (divergence path) */
+  g->nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
+  return GV_OK;
 }
+
+static gv_status rl_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  const rl_state *g = vg;
+  gv_run_summary_str(d->rf, "env", g->s.env->name);
+  gv_run_summary_str(d->rf, "agent", g->s.agent->name);
+  return GV_OK;
+}
+
+static gv_status rl_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  rl_state *g = vg;
+  if (g->u++ == g->nan_at) d->pi->actor->param[0] = NAN;
+  return g->L->iterate(g, d, err);
+}
+
+static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  const rl_state *g = vg;
+  gv_runfile *rf = d->rf;
+  gv_run_summary_int(rf, "steps_done", d->step);
+  if (g->L->summary) g->L->summary(g, d);
+  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, "rollout_seconds", g->t_roll);
+  gv_run_summary_real(rf, "update_seconds", g->t_upd);
+  /* training throughput: env steps over rollout + update time (evaluation excluded) */
+  const double busy = g->t_roll + g->t_upd;
+  gv_run_summary_real(rf, "steps_per_second", d->step / (busy > 0 ? busy : 1));
+  char hash[32];
+  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(d->pi));
+  gv_run_summary_str(rf, "policy_hash", hash);
+  return GV_OK;
+}
+
+static void rl_teardown(void *vg) {
+  rl_state *g = vg;
+  gv_ppo_free(g->ppo);
+  gv_td3_free(g->td3);
+  gv_env_task_free(g->task);
+}
+
+static const gv_exp_game rl_game_table = {
+    "rl", sizeof(rl_state), rl_setup_run, rl_start, rl_iterate, rl_finish, rl_teardown, NULL,
+    NULL};
+
+GV_EXP_DRIVEN(rl_exp, rl_game_table)
 
 /* --------------------------------------------------------------- analyze */
 
@@ -374,8 +412,8 @@ const gv_experiment gv_exp_rl = {
     {"rl", "reinforcement learning on a MuJoCo task (PPO or TD3); saves the policy in /policy",
      "Schulman et al. 2017, arXiv 1707.06347; Fujimoto et al. 2018, arXiv 1802.09477; CleanRL",
      NULL, 0},
-    rl_check,
-    rl_run_tree,
+    rl_exp_check,
+    rl_exp_run,
     rl_analyze,
     NULL,
     &rl_game_component,
