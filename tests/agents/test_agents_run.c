@@ -288,6 +288,39 @@ static void test_agents_diverged(void **state) {
   gv_runread_close(rr);
 }
 
+/* The end of a run writes its payload (/policy) before the status: when the
+ * save fails, the file says failed, not completed, and has no policy. */
+static void test_agents_payload_before_status(void **state) {
+  (void)state;
+  char cfg[128], out[128];
+  snprintf(cfg, sizeof cfg, "%s/payload.yaml", tmpdir);
+  snprintf(out, sizeof out, "%s/payload.h5", tmpdir);
+  FILE *f = fopen(cfg, "w");
+  fputs("game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 512, minibatches: 8, "
+        "epochs: 1}\nrun: {steps: 1024, envs: 4, eval_episodes: 1}\n", f);
+  fclose(f);
+  setenv("GV_TEST_FAIL_PAYLOAD", "1", 1);
+  char *argv[] = {"governor", "run", cfg, "--out", out};
+  const int rc = gv_cli_main(5, argv);
+  unsetenv("GV_TEST_FAIL_PAYLOAD");
+  assert_int_not_equal(rc, 0);
+  gv_runread *rr;
+  gv_err err;
+  assert_int_equal(gv_runread_open(&rr, out, &err), 0);
+  char *st = gv_runread_attr(rr, "status");
+  assert_string_equal(st, "failed");
+  free(st);
+  gv_runread_close(rr);
+  gv_policy *pi = NULL;
+  assert_int_not_equal(gv_policy_load_file(&pi, out, "policy", &err), GV_OK);
+  gv_policy_free(pi);
+  /* without the failure the same run completes with its policy */
+  char *argv2[] = {"governor", "run", cfg, "--out", out};
+  assert_int_equal(gv_cli_main(5, argv2), 0);
+  assert_int_equal(gv_policy_load_file(&pi, out, "policy", &err), GV_OK);
+  gv_policy_free(pi);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_agents_config_errors),
@@ -295,6 +328,7 @@ int main(void) {
       cmocka_unit_test(test_agents_learns_pendulum),
       cmocka_unit_test(test_agents_demo_roundtrip),
       cmocka_unit_test(test_agents_diverged),
+      cmocka_unit_test(test_agents_payload_before_status),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
