@@ -55,6 +55,11 @@ static void test_signals_raise(test_signal *t, long step) {
     }
 }
 
+void gv_drive_points(gv_drive *d, int first, const double *v, int n) {
+  for (int i = 0; i < n; ++i)
+    if (!isnan(v[i])) gv_run_append(d->rf, d->id[first + i], d->step, v[i]);
+}
+
 /* ------------------------------------------------------------ set-up */
 
 static void game_free(const gv_exp_game *game, void *g, gv_drive *d) {

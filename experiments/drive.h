@@ -87,6 +87,10 @@ typedef struct gv_exp_game {
   gv_status (*restore)(void *g, gv_drive *d, gv_err *err);
 } gv_exp_game;
 
+/* Appends v[i] (i < n) at d->step to the series d->id[first + i] unless it
+ * is NAN (no point this time). */
+void gv_drive_points(gv_drive *d, int first, const double *v, int n);
+
 /* `governor check`: setup without building. */
 gv_status gv_exp_drive_check(const gv_exp_game *game, gv_node *root, const char *file,
                              gv_err *err);

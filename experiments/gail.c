@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "agents/demo.h"
+#include "agents/dac.h"
 #include "agents/gail.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "core/progress.h"
 #include "core/rng.h"
@@ -310,22 +312,6 @@ void gv_gail_log_episodes(gv_drive *d, long episodes, double ret, double len) {
   gv_run_append(d->rf, d->id[G_EPS], step, (double)episodes);
 }
 
-int gv_gail_distance_due(gail_base *b, const gv_drive *d) {
-  return b->u++ % b->s.run.distance_every == 0 || d->step >= d->steps;
-}
-
-void gv_gail_log_distance(gail_base *b, gv_drive *d, gv_gail *gail, const float *states,
-                          int n) {
-  const double t0 = gv_now();
-  if (n > 0) {
-    double wd, swd;
-    gv_gail_state_distance(gail, states, n, &wd, &swd);
-    gv_run_append(d->rf, d->id[G_WD], d->step, wd);
-    gv_run_append(d->rf, d->id[G_SWD], d->step, swd);
-  }
-  b->t_dist += gv_now() - t0;
-}
-
 void gv_gail_base_free(gail_base *b) {
   gv_env_task_free(b->task);
   gv_demos_free(&b->demos);
@@ -334,98 +320,197 @@ void gv_gail_base_free(gail_base *b) {
 
 /* -------------------------------------------------------------------- run */
 
-/* GAIL: PPO with the discriminator's reward hook; one round per iteration. */
-typedef struct gail_state {
-  gail_base b;
-  gv_ppo *ppo;
-  gv_gail *gail;
-  double t_roll, t_upd;
-} gail_state;
+/* GAIL and DAC are one composition: a learner (agents/learner.h) whose
+ * rewards come from a controlled discriminator.  How D couples to the
+ * learner depends on the learner: on PPO it scores each rollout (agents/
+ * gail.h's reward hook), on TD3 it steps on the replay buffer before each
+ * update and scores the update's batch (agents/dac.h). */
+typedef struct imit_disc {
+  const gv_learner_type *learner;
+  const char *t_env_key;    /* /summary key of the seconds stepping the envs */
+  gv_status (*attach)(imit_state *g, gv_err *err);
+  void (*before)(imit_state *g);                   /* NULL: nothing */
+  /* D's d_expert, d_policy, d_loss, ctl_loss, reward_mean, lr of the
+   * iteration just done (NAN: none) */
+  void (*stats)(imit_state *g, double *v);
+  long (*steps)(const imit_state *g);              /* D steps so far */
+  /* the policy's recent states for the distance to the expert's */
+  int (*states)(imit_state *g, const float **s);
+  void (*start)(imit_state *g, gv_drive *d);       /* /summary at step 0 */
+  void (*summary)(const imit_state *g, gv_drive *d); /* NULL: nothing */
+} imit_disc;
 
-static const char *const gail_series[] = {
-    GAIL_SERIES, "policy_loss", "value_loss", "entropy", "approx_kl", "steps_per_second", NULL};
-enum { P_PL = G_FIRST, P_VL, P_ENT, P_KL, P_SPS };
-
-static gv_status gail_setup_run(void *vg, gv_drive *d, gv_node *root, const char *file,
-                                int build, gv_err *err) {
-  gail_state *g = vg;
-  gail_setup *s = &g->b.s;
-  gv_status st = gv_gail_plan(&g->b, d, root, file, 0, build, err);
-  if (st) return st;
-  const long updates = s->run.steps / s->ppo.rollout;
-  d->series = gail_series;
-  d->steps = updates * s->ppo.rollout;
-  if (!build) return GV_OK;
-  const uint64_t seed = (uint64_t)s->common.seed;
-  if ((st = gv_ppo_alloc(&g->ppo, &s->ppo, g->b.task, (int)s->run.envs, (int)s->run.threads,
-                         seed, updates, err)) ||
-      (st = gv_gail_alloc(&g->gail, &s->gail, &g->b.demos, &s->ctl, seed, (int)s->ppo.rollout,
-                          err)))
-    return st;
-  gv_ppo_set_reward_hook(g->ppo, gv_gail_reward_hook, g->gail);
-  d->pi = gv_ppo_policy(g->ppo);
-  return GV_OK;
+/* on PPO: D steps inside the rollout's reward hook */
+static gv_status ppo_attach(imit_state *g, gv_err *err) {
+  const gail_setup *s = &g->b.s;
+  gv_status st = gv_gail_alloc(&g->gail, &s->gail, &g->b.demos, &g->b.s.ctl,
+                               (uint64_t)s->common.seed, (int)s->ppo.rollout, err);
+  if (!st) gv_ppo_set_reward_hook(g->L.agent, gv_gail_reward_hook, g->gail);
+  return st;
 }
 
-static gv_status gail_start(void *vg, gv_drive *d, gv_err *err) {
-  (void)err;
-  gail_state *g = vg;
-  gv_gail_start_summary(&g->b, d);
-  gv_run_summary_int(d->rf, "expert_transitions", gv_gail_expert_rows(g->gail));
-  return GV_OK;
-}
-
-static gv_status gail_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
-  (void)until;
-  gail_state *g = vg;
-  gv_ppo_stats ps;
-  const double t0 = gv_now();
-  const gv_status is = gv_ppo_iterate(g->ppo, &ps, err);
-  const double dt = gv_now() - t0;
-  const long step = d->step = gv_ppo_steps(g->ppo);
-  g->t_roll += ps.t_rollout;
-  g->t_upd += ps.t_update;
-  if (is) return is;
+static void ppo_disc_stats(imit_state *g, double *v) {
   const gv_gail_stats *gs = gv_gail_last(g->gail);
-  gv_gail_log_episodes(d, ps.episodes, ps.ep_return, ps.ep_length);
-  /* the rollout's states: the policy's state distribution this round */
-  if (gv_gail_distance_due(&g->b, d))
-    gv_gail_log_distance(&g->b, d, g->gail, gv_ppo_rollout_obs(g->ppo),
-                         (int)g->b.s.ppo.rollout);
-  const double v[] = {gs->d_expert, gs->d_policy, gs->d_loss, gs->ctl_loss, gs->reward_mean,
-                      gs->lr, ps.pg_loss, ps.v_loss, ps.entropy, ps.approx_kl,
-                      (double)g->b.s.ppo.rollout / dt};
-  for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i)
-    gv_run_append(d->rf, d->id[G_DE + i], step, v[i]);
+  const double w[] = {gs->d_expert, gs->d_policy, gs->d_loss, gs->ctl_loss, gs->reward_mean,
+                      gs->lr};
+  memcpy(v, w, sizeof w);
+}
+
+static long ppo_disc_steps(const imit_state *g) { return gv_gail_steps(g->gail); }
+
+/* the rollout's states: the policy's state distribution this round */
+static int ppo_states(imit_state *g, const float **s) {
+  *s = gv_ppo_rollout_obs(g->L.agent);
+  return (int)g->b.s.ppo.rollout;
+}
+
+static void ppo_disc_start(imit_state *g, gv_drive *d) {
+  gv_run_summary_int(d->rf, "expert_transitions", gv_gail_expert_rows(g->gail));
+}
+
+/* on TD3: DAC's D steps on the replay buffer, rewards of each update's batch */
+static gv_status td3_attach(imit_state *g, gv_err *err) {
+  const gail_setup *s = &g->b.s;
+  gv_status st = gv_dac_attach(&g->dac, g->L.agent, &s->td3, &s->gail, &g->b.demos,
+                               &g->b.s.ctl, g->b.task, (uint64_t)s->common.seed, err);
+  if (st) return st;
+  g->gail = gv_dac_gail(g->dac);
+  g->states = calloc((size_t)DAC_DISTANCE_STATES * g->b.task->type->obs_dim, sizeof *g->states);
+  return g->states ? GV_OK : gv_fail(err, GV_ENOMEM, "dac: out of memory");
+}
+
+static void td3_before(imit_state *g) { gv_dac_begin(g->dac); }
+
+static void td3_disc_stats(imit_state *g, double *v) {
+  gv_dac_stats ds;
+  gv_dac_end(g->dac, &ds);
+  const double w[] = {ds.d_expert, ds.d_policy, ds.d_loss, ds.ctl_loss, ds.reward_mean, ds.lr};
+  memcpy(v, w, sizeof w);
+  g->t_disc += ds.t_disc;
+}
+
+static long td3_disc_steps(const imit_state *g) { return gv_dac_disc_steps(g->dac); }
+
+static int td3_states(imit_state *g, const float **s) {
+  *s = g->states;
+  return gv_dac_recent_states(g->dac, g->states, DAC_DISTANCE_STATES);
+}
+
+static void td3_disc_start(imit_state *g, gv_drive *d) {
+  /* as GAIL's: the subsampled transitions; the absorbing rows apart */
+  gv_run_summary_int(d->rf, "expert_transitions",
+                     gv_gail_expert_rows(g->gail) - gv_gail_absorbing_rows(g->gail));
+  gv_run_summary_int(d->rf, "expert_absorbing", gv_gail_absorbing_rows(g->gail));
+}
+
+static void td3_disc_summary(const imit_state *g, gv_drive *d) {
+  gv_run_summary_real(d->rf, "disc_seconds", g->t_disc);
+}
+
+static const imit_disc discs[] = {
+    {&gv_learner_ppo, "rollout_seconds", ppo_attach, NULL, ppo_disc_stats, ppo_disc_steps,
+     ppo_states, ppo_disc_start, NULL},
+    {&gv_learner_td3, "env_seconds", td3_attach, td3_before, td3_disc_stats, td3_disc_steps,
+     td3_states, td3_disc_start, td3_disc_summary},
+};
+
+static const char *const imit_first[] = {GAIL_SERIES, "disc_steps", NULL};
+
+gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *file, int dac,
+                        int build, gv_err *err) {
+  gail_setup *s = &g->b.s;
+  gv_status st = gv_gail_plan(&g->b, d, root, file, dac, build, err);
+  if (st) return st;
+  const void *params = dac ? (const void *)&s->td3 : &s->ppo;
+  g->disc = &discs[dac];
+  g->L.type = g->disc->learner;
+  g->first = gv_learner_rows(g->L.type, imit_first, g->rows);
+  d->series = g->rows;
+  d->steps = g->L.type->end(params, s->run.steps);
+  if (!build) return GV_OK;
+  if ((st = g->L.type->alloc(&g->L, params, g->b.task, (int)s->run.envs, (int)s->run.threads,
+                             (uint64_t)s->common.seed, s->run.steps, err)) ||
+      (st = g->disc->attach(g, err)))
+    return st;
+  d->pi = g->L.type->policy(&g->L);
   return GV_OK;
 }
 
-static gv_status gail_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+gv_status gv_imit_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  imit_state *g = vg;
+  gv_gail_start_summary(&g->b, d);
+  g->disc->start(g, d);
+  return GV_OK;
+}
+
+gv_status gv_imit_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  imit_state *g = vg;
+  if (g->disc->before) g->disc->before(g);
+  gv_learner_out o;
+  const gv_status st = g->L.type->iterate(&g->L, &o, err);
+  d->step = g->L.type->steps(&g->L);
+  g->t_env += o.t_env;
+  g->t_upd += o.t_update;
+  double v[G_FIRST - G_DE];
+  g->disc->stats(g, v);
+  if (st) return st;
+  gv_gail_log_episodes(d, o.episodes, o.ep_return, o.ep_length);
+  if (g->b.u++ % g->b.s.run.distance_every == 0 || d->step >= d->steps) {
+    const double t0 = gv_now();
+    const float *states;
+    const int n = g->disc->states(g, &states);
+    if (n > 0) {
+      double wd, swd;
+      gv_gail_state_distance(g->gail, states, n, &wd, &swd);
+      gv_run_append(d->rf, d->id[G_WD], d->step, wd);
+      gv_run_append(d->rf, d->id[G_SWD], d->step, swd);
+    }
+    g->b.t_dist += gv_now() - t0;
+  }
+  gv_drive_points(d, G_DE, v, G_FIRST - G_DE);
+  gv_run_append(d->rf, d->id[G_FIRST], d->step, (double)g->disc->steps(g));
+  gv_drive_points(d, g->first, o.stat, g->L.type->nstats);
+  return GV_OK;
+}
+
+gv_status gv_imit_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
   (void)status, (void)err;
-  gail_state *g = vg;
+  const imit_state *g = vg;
   gv_runfile *rf = d->rf;
   gv_run_summary_int(rf, "steps_done", d->step);
-  gv_run_summary_int(rf, "disc_steps", gv_gail_last(g->gail)->steps);
+  if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
+  gv_run_summary_int(rf, "disc_steps", g->disc->steps(g));
   gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
-  gv_run_summary_real(rf, "rollout_seconds", g->t_roll);
+  gv_run_summary_real(rf, g->disc->t_env_key, g->t_env);
   gv_run_summary_real(rf, "update_seconds", g->t_upd);
   gv_run_summary_real(rf, "distance_seconds", g->b.t_dist);
-  /* training throughput: rollout (discriminator included) + PPO update */
-  const double busy = g->t_roll + g->t_upd;
+  if (g->disc->summary) g->disc->summary(g, d);
+  /* training throughput: env steps (D's rewards included) and updates
+   * (D's steps included); evaluation excluded */
+  const double busy = g->t_env + g->t_upd;
   gv_run_summary_real(rf, "steps_per_second", d->step / (busy > 0 ? busy : 1));
   return GV_OK;
 }
 
-static void gail_teardown(void *vg) {
-  gail_state *g = vg;
-  gv_gail_free(g->gail);
-  gv_ppo_free(g->ppo);
+void gv_imit_teardown(void *vg) {
+  imit_state *g = vg;
+  free(g->states);
+  if (g->dac) gv_dac_free(g->dac);
+  else gv_gail_free(g->gail);
+  gv_learner_free(&g->L);
   gv_gail_base_free(&g->b);
 }
 
+static gv_status gail_setup_run(void *g, gv_drive *d, gv_node *root, const char *file,
+                                int build, gv_err *err) {
+  return gv_imit_setup(g, d, root, file, 0, build, err);
+}
+
 static const gv_exp_game gail_game_table = {
-    "gail", sizeof(gail_state), gail_setup_run, gail_start, gail_iterate, gail_finish,
-    gail_teardown, NULL, NULL};
+    "gail", sizeof(imit_state), gail_setup_run, gv_imit_start, gv_imit_iterate, gv_imit_finish,
+    gv_imit_teardown, NULL, NULL};
 
 GV_EXP_DRIVEN(gail_exp, gail_game_table)
 

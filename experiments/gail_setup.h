@@ -8,6 +8,7 @@
 
 #include "agents/demo.h"
 #include "agents/gail.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
 #include "controllers/ctl.h"
@@ -76,13 +77,32 @@ gv_status gv_gail_plan(gail_base *b, struct gv_drive *d, gv_node *root, const ch
 void gv_gail_start_summary(const gail_base *b, struct gv_drive *d);
 /* train_return, normalised_return, train_length (when episodes ended), episodes. */
 void gv_gail_log_episodes(struct gv_drive *d, long episodes, double ret, double len);
-/* Counts the iteration just done; 1 when it logs the state distance (every
- * run.distance_every iterations, and the last). */
-int gv_gail_distance_due(gail_base *b, const struct gv_drive *d);
-/* wd_states and swd_states of n states (none when n is 0), timed. */
-void gv_gail_log_distance(gail_base *b, struct gv_drive *d, gv_gail *gail,
-                          const float *states, int n);
 void gv_gail_base_free(gail_base *b);
+
+/* The run of both: a learner with a discriminator (experiments/gail.c). */
+#define DAC_DISTANCE_STATES 2000 /* states per distance evaluation (DAC: the most recent) */
+typedef struct imit_disc imit_disc;
+typedef struct imit_state {
+  gail_base b;
+  gv_learner L;
+  const imit_disc *disc;    /* how D couples to the learner */
+  gv_gail *gail;            /* D (owned unless dac holds it) */
+  struct gv_dac *dac;       /* on TD3 */
+  float *states;            /* DAC_DISTANCE_STATES recent states (on TD3) */
+  const char *rows[G_FIRST + 2 + GV_LEARNER_MAX_STATS]; /* series: GAIL_SERIES, disc_steps,
+                                                           the learner's */
+  int first;                /* index of the learner's first statistic */
+  double t_env, t_upd, t_disc; /* seconds stepping envs, updating, in D (on TD3) */
+} imit_state;
+
+/* The driver's methods of both (experiments/drive.h); setup with dac 0
+ * (GAIL on PPO) or 1 (DAC on TD3). */
+gv_status gv_imit_setup(imit_state *g, struct gv_drive *d, gv_node *root, const char *file,
+                        int dac, int build, gv_err *err);
+gv_status gv_imit_start(void *g, struct gv_drive *d, gv_err *err);
+gv_status gv_imit_iterate(void *g, struct gv_drive *d, long until, gv_err *err);
+gv_status gv_imit_finish(void *g, struct gv_drive *d, const char *status, gv_err *err);
+void gv_imit_teardown(void *g);
 
 /* `governor analyze` of a gail or dac run file. */
 gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "agents/demo.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
 #include "core/progress.h"
@@ -146,125 +147,19 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
 
 /* -------------------------------------------------------------------- run */
 
-/* The learners an `rl` run trains: each one's series rows (the three shared
- * ones first), allocation, iteration and end-of-run summary. */
-typedef struct rl_state rl_state;
-typedef struct rl_learner {
-  const gv_component *agent;
-  const char *const *series;
-  gv_status (*alloc)(rl_state *g, gv_err *err);
-  gv_policy *(*policy)(const rl_state *g);
-  /* one iteration, advancing d->step and appending the learner's points */
-  gv_status (*iterate)(rl_state *g, gv_drive *d, gv_err *err);
-  void (*summary)(const rl_state *g, gv_drive *d);     /* NULL: none */
-} rl_learner;
-
-struct rl_state {
+/* A learner (agents/learner.h) on the env's rewards. */
+typedef struct rl_state {
   rl_setup s;
-  const rl_learner *L;
+  gv_learner L;
+  const char *rows[GV_LEARNER_MAX_STATS + 4]; /* the series: the shared three, the learner's */
+  int first;                /* index of the learner's first statistic in rows */
   gv_env_task *task;
-  gv_ppo *ppo;
-  gv_td3 *td3;
   long u, nan_at;           /* iterations; GV_TEST_NAN_AT_UPDATE */
   double t_roll, t_upd;     /* seconds in rollouts (env steps) and updates */
-};
+} rl_state;
 
-enum { R_TR, R_TL, R_EPS, R_FIRST };
-
-/* The shared series: the return and length of the episodes that ended. */
-static void log_episodes(gv_drive *d, long episodes, double ret, double len) {
-  if (episodes) {
-    gv_run_append(d->rf, d->id[R_TR], d->step, ret);
-    gv_run_append(d->rf, d->id[R_TL], d->step, len);
-    d->shown = ret;
-  }
-  gv_run_append(d->rf, d->id[R_EPS], d->step, (double)episodes);
-}
-
-/* PPO: one rollout and update per iteration */
-static const char *const ppo_series[] = {
-    "train_return", "train_length", "episodes", "policy_loss", "value_loss", "approx_kl",
-    "clip_fraction", "entropy", "explained_variance", "learning_rate", "grad_norm",
-    "log_std_mean", "steps_per_second", NULL};
-
-static gv_status ppo_alloc(rl_state *g, gv_err *err) {
-  const long updates = g->s.run.steps / g->s.ppo.rollout;
-  return gv_ppo_alloc(&g->ppo, &g->s.ppo, g->task, (int)g->s.run.envs, (int)g->s.run.threads,
-                      (uint64_t)g->s.common.seed, updates, err);
-}
-
-static gv_policy *ppo_policy(const rl_state *g) { return gv_ppo_policy(g->ppo); }
-
-static gv_status ppo_iterate(rl_state *g, gv_drive *d, gv_err *err) {
-  gv_ppo_stats ps;
-  const double t0 = gv_now();
-  const gv_status is = gv_ppo_iterate(g->ppo, &ps, err);
-  const double dt = gv_now() - t0;
-  d->step = gv_ppo_steps(g->ppo);
-  g->t_roll += ps.t_rollout;
-  g->t_upd += ps.t_update;
-  if (is) return is;
-  log_episodes(d, ps.episodes, ps.ep_return, ps.ep_length);
-  const gv_policy *pi = d->pi;
-  double ls = 0;
-  for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
-  const double v[] = {ps.pg_loss, ps.v_loss, ps.approx_kl, ps.clip_frac, ps.entropy,
-                      ps.explained_var, ps.lr, ps.grad_norm, ls / pi->act_dim,
-                      (double)g->s.ppo.rollout / dt};
-  for (size_t i = 0; i < sizeof v / sizeof v[0]; ++i)
-    gv_run_append(d->rf, d->id[R_FIRST + i], d->step, v[i]);
-  return GV_OK;
-}
-
-/* TD3 (docs/td3.md): one iteration is log_every env steps with their updates */
-static const char *const td3_series[] = {
-    "train_return", "train_length", "episodes", "critic1_loss", "critic2_loss", "actor_loss",
-    "q1_mean", "q2_mean", "target_mean", "updates", "updates_per_second", "steps_per_second",
-    NULL};
-enum { T_C1 = R_FIRST, T_C2, T_AL, T_Q1, T_Q2, T_YM, T_UPD, T_UPS, T_SPS };
-
-static gv_status td3_alloc(rl_state *g, gv_err *err) {
-  return gv_td3_alloc(&g->td3, &g->s.td3, g->task, (int)g->s.run.envs, (int)g->s.run.threads,
-                      (uint64_t)g->s.common.seed, err);
-}
-
-static gv_policy *td3_policy(const rl_state *g) { return gv_td3_policy(g->td3); }
-
-static gv_status td3_iterate(rl_state *g, gv_drive *d, gv_err *err) {
-  gv_td3_stats ts;
-  const double t0 = gv_now();
-  const gv_status is = gv_td3_iterate(g->td3, &ts, err);
-  const double dt = gv_now() - t0;
-  const long step = d->step = gv_td3_steps(g->td3);
-  g->t_roll += ts.t_env;
-  g->t_upd += ts.t_update;
-  if (is) return is;
-  log_episodes(d, ts.episodes, ts.ep_return, ts.ep_length);
-  gv_runfile *rf = d->rf;
-  const int *id = d->id;
-  gv_run_append(rf, id[T_C1], step, ts.q1_loss);
-  gv_run_append(rf, id[T_C2], step, ts.q2_loss);
-  if (ts.actor_updates) gv_run_append(rf, id[T_AL], step, ts.actor_loss);
-  gv_run_append(rf, id[T_Q1], step, ts.q1_mean);
-  gv_run_append(rf, id[T_Q2], step, ts.q2_mean);
-  gv_run_append(rf, id[T_YM], step, ts.target_mean);
-  gv_run_append(rf, id[T_UPD], step, (double)gv_td3_updates(g->td3));
-  if (ts.updates && ts.t_update > 0) gv_run_append(rf, id[T_UPS], step, ts.updates / ts.t_update);
-  const long envs = g->s.run.envs, chunk = (g->s.td3.log_every + envs - 1) / envs * envs;
-  gv_run_append(rf, id[T_SPS], step, (double)chunk / dt);
-  return GV_OK;
-}
-
-static void td3_summary(const rl_state *g, gv_drive *d) {
-  const long upd = gv_td3_updates(g->td3);
-  gv_run_summary_int(d->rf, "updates_done", upd);
-  gv_run_summary_real(d->rf, "updates_per_second", g->t_upd > 0 ? upd / g->t_upd : NAN);
-}
-
-static const rl_learner rl_learners[] = {
-    {&gv_agent_ppo, ppo_series, ppo_alloc, ppo_policy, ppo_iterate, NULL},
-    {&gv_agent_td3, td3_series, td3_alloc, td3_policy, td3_iterate, td3_summary},
-};
+enum { R_TR, R_TL, R_EPS };
+static const char *const rl_first[] = {"train_return", "train_length", "episodes", NULL};
 
 static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
                               gv_err *err) {
@@ -272,21 +167,23 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
   rl_setup *s = &g->s;
   gv_status st = setup_build(s, root, file, err);
   if (st) return st;
-  g->L = &rl_learners[s->agent == &gv_agent_td3];
+  const void *params = s->agent == &gv_agent_td3 ? (const void *)&s->td3 : &s->ppo;
+  g->L.type = gv_learner_find(s->agent);
+  g->first = gv_learner_rows(g->L.type, rl_first, g->rows);
   d->common = s->common;
-  d->series = g->L->series;
+  d->series = g->rows;
   d->flush_every = s->run.flush_every;
-  /* PPO: whole rollouts; TD3: until run.steps */
-  d->steps = s->agent == &gv_agent_td3 ? s->run.steps
-                                       : s->run.steps / s->ppo.rollout * s->ppo.rollout;
+  d->steps = g->L.type->end(params, s->run.steps);
   d->metric = "return";
   if (!build) return GV_OK;
   /* we thread ourselves (env copies, the update's second thread); OpenBLAS
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
-  if ((st = gv_env_task_alloc(&g->task, s->env->name, NULL, err)) || (st = g->L->alloc(g, err)))
+  if ((st = gv_env_task_alloc(&g->task, s->env->name, NULL, err)) ||
+      (st = g->L.type->alloc(&g->L, params, g->task, (int)s->run.envs, (int)s->run.threads,
+                             (uint64_t)s->common.seed, s->run.steps, err)))
     return st;
-  d->pi = g->L->policy(g);
+  d->pi = g->L.type->policy(&g->L);
   d->task = g->task;
   d->eval_every = s->run.eval_every;
   d->eval_episodes = s->run.eval_episodes;
@@ -308,7 +205,20 @@ static gv_status rl_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
   (void)until;
   rl_state *g = vg;
   if (g->u++ == g->nan_at) d->pi->actor->param[0] = NAN;
-  return g->L->iterate(g, d, err);
+  gv_learner_out o;
+  const gv_status st = g->L.type->iterate(&g->L, &o, err);
+  d->step = g->L.type->steps(&g->L);
+  g->t_roll += o.t_env;
+  g->t_upd += o.t_update;
+  if (st) return st;
+  if (o.episodes) {
+    gv_run_append(d->rf, d->id[R_TR], d->step, o.ep_return);
+    gv_run_append(d->rf, d->id[R_TL], d->step, o.ep_length);
+    d->shown = o.ep_return;
+  }
+  gv_run_append(d->rf, d->id[R_EPS], d->step, (double)o.episodes);
+  gv_drive_points(d, g->first, o.stat, g->L.type->nstats);
+  return GV_OK;
 }
 
 static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
@@ -316,7 +226,7 @@ static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *er
   const rl_state *g = vg;
   gv_runfile *rf = d->rf;
   gv_run_summary_int(rf, "steps_done", d->step);
-  if (g->L->summary) g->L->summary(g, d);
+  if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
   gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
   gv_run_summary_real(rf, "rollout_seconds", g->t_roll);
   gv_run_summary_real(rf, "update_seconds", g->t_upd);
@@ -331,8 +241,7 @@ static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *er
 
 static void rl_teardown(void *vg) {
   rl_state *g = vg;
-  gv_ppo_free(g->ppo);
-  gv_td3_free(g->td3);
+  gv_learner_free(&g->L);
   gv_env_task_free(g->task);
 }
 

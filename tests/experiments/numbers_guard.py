@@ -60,9 +60,9 @@ HASHES = {
     "onestep": "56adc7e69e6c4a07",
     "onestep_sampled": "38acba896bb2f2d2",
     "rl-ppo": "86c9330c94cc792c",
-    "rl-td3": "95101e2d1939e0a9",
-    "gail": "1c895cbf02177c43",
-    "dac": "1007f61e56e745c5",
+    "rl-td3": "72f7f349cc855e0e",
+    "gail": "eff8c08b8d381cc2",
+    "dac": "6f131ecd0c4a5468",
 }
 # END HASHES
 
