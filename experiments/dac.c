@@ -34,8 +34,8 @@ static gv_status dac_setup(void *g, gv_drive *d, gv_node *root, const char *file
 }
 
 static const gv_exp_game dac_game_table = {
-    "dac", sizeof(imit_state), dac_setup, gv_imit_start, gv_imit_iterate, gv_imit_finish,
-    gv_imit_teardown, NULL, NULL};
+    .kind = "dac", .size = sizeof(imit_state), .setup = dac_setup, .start = gv_imit_start,
+    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown};
 
 GV_EXP_DRIVEN(dac_exp, dac_game_table)
 

@@ -272,8 +272,8 @@ static gv_status dirac_finish(void *vg, gv_drive *d, const char *status, gv_err 
 static void dirac_teardown(void *vg) { sim_free(&((dirac_game *)vg)->s); }
 
 static const gv_exp_game dirac_game_table = {
-    "dirac", sizeof(dirac_game), dirac_setup, dirac_start, dirac_iterate, dirac_finish,
-    dirac_teardown, NULL, NULL};
+    .kind = "dirac", .size = sizeof(dirac_game), .setup = dirac_setup, .start = dirac_start,
+    .iterate = dirac_iterate, .finish = dirac_finish, .teardown = dirac_teardown};
 
 GV_EXP_DRIVEN(dirac_exp, dirac_game_table)
 

@@ -121,8 +121,8 @@ static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *
 
 /* After one iteration that returned is: 0 to go on, else 1 with *status
  * set and the reason logged. */
-static int point_end(gv_drive *d, gv_status is, test_signal *ts, const char **status,
-                     gv_err *err) {
+static int point_end(const gv_exp_game *game, void *g, gv_drive *d, gv_status is,
+                     test_signal *ts, const char **status, gv_err *err) {
   gv_runfile *rf = d->rf;
   if (is == GV_EDIVERGED) {
     *status = "diverged";
@@ -133,6 +133,11 @@ static int point_end(gv_drive *d, gv_status is, test_signal *ts, const char **st
   if (is != GV_OK) {
     *status = "failed";
     gv_run_log(rf, 0, "failed at step %ld: %s", d->step, err->msg);
+    return 1;
+  }
+  if (game->evaluate && game->evaluate(g, d, err)) {
+    *status = "failed";
+    gv_run_log(rf, 0, "evaluation failed at step %ld: %s", d->step, err->msg);
     return 1;
   }
   if (d->pi && gv_exp_evals_step(&d->ev, rf, d->step, d->step >= d->steps, d->pi, d->best,
@@ -176,7 +181,7 @@ static void loop(const gv_exp_game *game, void *g, gv_drive *d, int progress,
   d->t_start = gv_now();
   while (d->step < d->steps) {
     const gv_status is = game->iterate(g, d, block_end(d, flushed, ts), err);
-    if (point_end(d, is, ts, status, err)) break;
+    if (point_end(game, g, d, is, ts, status, err)) break;
     if (d->step - flushed >= d->flush_every) flushed = d->step;
     gv_progress_update(&pr, d->step, d->metric, d->shown);
   }

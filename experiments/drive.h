@@ -12,7 +12,8 @@
  *   create the run file; the series rows; the evaluations' series
  *   start             arrays and summary known at step 0, the points at 0
  *   loop: iterate     one iteration, or a block of steps up to `until`
- *         evaluate the policy when due; a caught signal; flush when due
+ *         evaluate    the game's own evaluation (it decides when)
+ *         the policy's evaluation when due; a caught signal; flush when due
  *   finish            the game's /summary and /arrays; may report GV_EINTR
  *   /summary of the evaluations, /policy and /policy_best (not if diverged)
  *   status, close, the outcome (gv_exp_outcome)
@@ -76,6 +77,10 @@ typedef struct gv_exp_game {
    * and appending its points.  GV_EDIVERGED with err->msg saying why ends
    * the run as diverged; any other error as failed. */
   gv_status (*iterate)(void *g, gv_drive *d, long until, gv_err *err);
+  /* The game's own evaluation after each iteration that went well, at
+   * d->step: it decides whether one is due (NULL: none).  A policy run's
+   * policy is evaluated by the driver (d->pi). */
+  gv_status (*evaluate)(void *g, gv_drive *d, gv_err *err);
   /* The game's part of the end of the run, status being the run's so far
    * (NULL: nothing); GV_EINTR: it was interrupted after all. */
   gv_status (*finish)(void *g, gv_drive *d, const char *status, gv_err *err);

@@ -509,8 +509,8 @@ static gv_status gail_setup_run(void *g, gv_drive *d, gv_node *root, const char 
 }
 
 static const gv_exp_game gail_game_table = {
-    "gail", sizeof(imit_state), gail_setup_run, gv_imit_start, gv_imit_iterate, gv_imit_finish,
-    gv_imit_teardown, NULL, NULL};
+    .kind = "gail", .size = sizeof(imit_state), .setup = gail_setup_run, .start = gv_imit_start,
+    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown};
 
 GV_EXP_DRIVEN(gail_exp, gail_game_table)
 

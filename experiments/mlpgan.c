@@ -205,7 +205,7 @@ static gv_status mg_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
   mlpgan_game *G = vg;
   const mlpgan_run *run = &G->c.run;
   gv_runfile *rf = d->rf;
-  const long k = ++d->step, steps = d->steps, nsnap = run->snapshots;
+  const long k = ++d->step;
   gv_mlpgan_losses l;
   gv_status ss = gv_mlpgan_step(&G->g, &l);
   if (ss == GV_OK && (fabs(l.d) > run->bound || fabs(l.g) > run->bound ||
@@ -220,13 +220,23 @@ static gv_status mg_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
                    "d_loss %g, g_loss %g, ctl_loss %g (bound %g)", l.d, l.g, l.ctl, run->bound);
   }
   G->lsum[0] += l.d, G->lsum[1] += l.g, G->lsum[2] += l.ctl, G->lcount++;
+  return GV_OK;
+}
+
+/* The sample-quality metrics every run.every steps and at the end, the
+ * snapshots at their steps. */
+static gv_status mg_evaluate(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  mlpgan_game *G = vg;
+  const mlpgan_run *run = &G->c.run;
+  const long k = d->step, steps = d->steps, nsnap = run->snapshots;
   if (k % run->every == 0 || k == steps) {
-    log_metrics(rf, d->id, &G->g, &G->e, run, k, G->lsum, G->lcount, &G->m);
+    log_metrics(d->rf, d->id, &G->g, &G->e, run, k, G->lsum, G->lcount, &G->m);
     G->lsum[0] = G->lsum[1] = G->lsum[2] = 0.0, G->lcount = 0;
     d->shown = G->m.modes;
   }
   while (nsnap && G->next_snap <= nsnap && k >= G->next_snap * steps / nsnap) {
-    snapshot(rf, &G->g, &G->e, run->snapshot_samples, k);
+    snapshot(d->rf, &G->g, &G->e, run->snapshot_samples, k);
     G->next_snap++;
   }
   return GV_OK;
@@ -247,8 +257,8 @@ static void mg_teardown(void *vg) {
 }
 
 static const gv_exp_game mlpgan_game_table = {
-    "mlpgan", sizeof(mlpgan_game), mg_setup, mg_start, mg_iterate, mg_finish, mg_teardown, NULL,
-    NULL};
+    .kind = "mlpgan", .size = sizeof(mlpgan_game), .setup = mg_setup, .start = mg_start,
+    .iterate = mg_iterate, .evaluate = mg_evaluate, .finish = mg_finish, .teardown = mg_teardown};
 
 GV_EXP_DRIVEN(mlpgan_exp, mlpgan_game_table)
 

@@ -180,8 +180,8 @@ static gv_status os_finish(void *vg, gv_drive *d, const char *status, gv_err *er
 static void os_teardown(void *vg) { sim_free(&((os_game *)vg)->s); }
 
 static const gv_exp_game os_game_table = {
-    "onestep", sizeof(os_game), os_setup, os_start, os_iterate, os_finish, os_teardown, NULL,
-    NULL};
+    .kind = "onestep", .size = sizeof(os_game), .setup = os_setup, .start = os_start,
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
 
 GV_EXP_DRIVEN(os_exp, os_game_table)
 

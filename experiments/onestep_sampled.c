@@ -133,8 +133,8 @@ static void os_teardown(void *vg) {
 }
 
 static const gv_exp_game os_game_table = {
-    "onestep_sampled", sizeof(os_state), os_setup, os_start, os_iterate, os_finish, os_teardown,
-    NULL, NULL};
+    .kind = "onestep_sampled", .size = sizeof(os_state), .setup = os_setup, .start = os_start,
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
 
 GV_EXP_DRIVEN(os_exp, os_game_table)
 

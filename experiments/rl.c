@@ -246,8 +246,8 @@ static void rl_teardown(void *vg) {
 }
 
 static const gv_exp_game rl_game_table = {
-    "rl", sizeof(rl_state), rl_setup_run, rl_start, rl_iterate, rl_finish, rl_teardown, NULL,
-    NULL};
+    .kind = "rl", .size = sizeof(rl_state), .setup = rl_setup_run, .start = rl_start,
+    .iterate = rl_iterate, .finish = rl_finish, .teardown = rl_teardown};
 
 GV_EXP_DRIVEN(rl_exp, rl_game_table)
 
