@@ -59,6 +59,38 @@ static gv_status ppo_iterate(gv_learner *l, gv_learner_out *out, gv_err *err) {
 static gv_policy *ppo_policy(const gv_learner *l) { return gv_ppo_policy(l->agent); }
 static long ppo_steps(const gv_learner *l) { return gv_ppo_steps(l->agent); }
 
+/* Line of key in map, else of the section (defaults have no line). */
+static int line_or(const gv_node *map, const char *key, int section_line) {
+  const int l = gv_map_key_line(map, key);
+  return l > 0 ? l : section_line > 0 ? section_line : 1;
+}
+
+static gv_status ppo_check(const void *params, const gv_node *root, const char *file, long envs,
+                           long steps, gv_err *err) {
+  const gv_ppo_params *p = params;
+  gv_cfg_ctx actx = {file, "agent"}, rctx = {file, "run"};
+  const gv_node *agent = gv_map_get(root, "agent"), *run = gv_map_get(root, "run");
+  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
+  char where[512];
+  if (p->rollout % envs) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
+                   p->rollout, envs);
+  }
+  if (p->rollout % p->minibatches) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
+                 "minibatches");
+    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
+                   p->rollout, p->minibatches);
+  }
+  if (steps < p->rollout) {
+    gv_cfg_where(where, sizeof where, &rctx, line_or(run, "steps", rline), "steps");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
+                   where, steps, p->rollout);
+  }
+  return GV_OK;
+}
+
 static long ppo_end(const void *params, long steps) {
   const long r = ((const gv_ppo_params *)params)->rollout;
   return steps / r * r;
@@ -66,7 +98,7 @@ static long ppo_end(const void *params, long steps) {
 
 const gv_learner_type gv_learner_ppo = {
     &gv_agent_ppo, ppo_stats,  sizeof ppo_stats / sizeof *ppo_stats - 1, ppo_alloc, ppo_free,
-    ppo_iterate,   ppo_policy, ppo_steps, ppo_end, NULL};
+    ppo_iterate,   ppo_policy, ppo_steps, ppo_check, ppo_end, NULL};
 
 /* -------------------------------------------------------------------- TD3 */
 
@@ -122,7 +154,7 @@ static void td3_summary(const gv_learner *l, gv_runfile *rf, double t_update) {
 
 const gv_learner_type gv_learner_td3 = {
     &gv_agent_td3, td3_stats,  sizeof td3_stats / sizeof *td3_stats - 1, td3_alloc, td3_free,
-    td3_iterate,   td3_policy, td3_steps, td3_end, td3_summary};
+    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary};
 
 /* ------------------------------------------------------------------ table */
 

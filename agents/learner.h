@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "agents/policy.h"
+#include "core/config.h"
 #include "core/registry.h"
 #include "envs/env.h"
 
@@ -45,6 +46,11 @@ typedef struct gv_learner_type {
   gv_status (*iterate)(struct gv_learner *l, gv_learner_out *out, gv_err *err);
   gv_policy *(*policy)(const struct gv_learner *l);
   long (*steps)(const struct gv_learner *l);  /* env steps taken */
+  /* The constraints between its parameters and the run's (envs copies,
+   * `steps` env steps), reported at the offending key of root's `agent` or
+   * `run` section (NULL: none). */
+  gv_status (*check)(const void *params, const gv_node *root, const char *file, long envs,
+                     long steps, gv_err *err);
   /* The env steps a run of `steps` ends at (PPO: whole rollouts). */
   long (*end)(const void *params, long steps);
   /* /summary keys of the learner's own (NULL: none); t_update: seconds updating. */

@@ -183,7 +183,7 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   char where[512];
   gv_cfg_ctx actx = {file, "agent"};
   gv_node *agent = gv_map_get(root, "agent");
-  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
+  const int aline = gv_map_key_line(root, "agent");
   const int gline = gv_map_key_line(root, "game");
   if (dac) {
     if (!s->td3.absorbing) {
@@ -191,21 +191,8 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
       return gv_fail(err, GV_ECONFIG, "%s: DAC needs absorbing states (allowed: true)", where);
     }
     s->gail.absorbing = 1;
-  } else if (s->ppo.rollout % s->run.envs) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
-                   s->ppo.rollout, s->run.envs);
-  }
-  if (!dac && s->ppo.rollout % s->ppo.minibatches) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
-                 "minibatches");
-    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
-                   s->ppo.rollout, s->ppo.minibatches);
-  }
-  if (!dac && s->run.steps < s->ppo.rollout) {
-    gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
-                   where, s->run.steps, s->ppo.rollout);
+  } else if ((st = gv_learner_ppo.check(&s->ppo, root, file, s->run.envs, s->run.steps, err))) {
+    return st;
   }
   /* the demonstration file: present, of this env */
   if (s->game.demos[0]) snprintf(s->demos, sizeof s->demos, "%s", s->game.demos);

@@ -86,18 +86,15 @@ static const char *const sections[] = {"game", "agent", "run", "plot", NULL};
 typedef struct rl_setup {
   gv_common common;
   rl_game game;
-  const gv_component *agent; /* &gv_agent_ppo or &gv_agent_td3 */
-  gv_ppo_params ppo;        /* agent.kind ppo */
-  gv_td3_params td3;        /* agent.kind td3 */
+  const gv_component *agent; /* agent.kind */
+  const gv_learner_type *learner; /* its learner */
+  union {
+    gv_ppo_params ppo;
+    gv_td3_params td3;
+  } ag;                     /* its parameters */
   rl_run run;
   const gv_env_type *env;
 } rl_setup;
-
-/* Line of key in map, else of the section (defaults have no line). */
-static int line_or(const gv_node *map, const char *key, int section_line) {
-  const int l = gv_map_key_line(map, key);
-  return l > 0 ? l : section_line > 0 ? section_line : 1;
-}
 
 static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_err *err) {
   memset(s, 0, sizeof *s);
@@ -108,41 +105,16 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   const gv_component *c;
   if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
   s->env = gv_env_types[s->game.env];
-  union {
-    gv_ppo_params ppo;
-    gv_td3_params td3;
-  } ag;
-  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &ag, err)))
+  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &s->ag,
+                             err)))
     return st;
-  if (s->agent == &gv_agent_td3) s->td3 = ag.td3;
-  else s->ppo = ag.ppo;
+  s->learner = gv_learner_find(s->agent);
   gv_node *m;
   if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
-  if (s->agent == &gv_agent_td3) return GV_OK; /* no constraint across sections */
-  /* the constraints between sections, reported at the offending key */
-  gv_cfg_ctx actx = {file, "agent"};
-  gv_node *agent = gv_map_get(root, "agent");
-  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
-  char where[512];
-  if (s->ppo.rollout % s->run.envs) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
-                   s->ppo.rollout, s->run.envs);
-  }
-  if (s->ppo.rollout % s->ppo.minibatches) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
-                 "minibatches");
-    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
-                   s->ppo.rollout, s->ppo.minibatches);
-  }
-  if (s->run.steps < s->ppo.rollout) {
-    gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
-                   where, s->run.steps, s->ppo.rollout);
-  }
-  return GV_OK;
+  if (!s->learner->check) return GV_OK;
+  return s->learner->check(&s->ag, root, file, s->run.envs, s->run.steps, err);
 }
 
 /* -------------------------------------------------------------------- run */
@@ -167,8 +139,8 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
   rl_setup *s = &g->s;
   gv_status st = setup_build(s, root, file, err);
   if (st) return st;
-  const void *params = s->agent == &gv_agent_td3 ? (const void *)&s->td3 : &s->ppo;
-  g->L.type = gv_learner_find(s->agent);
+  const void *params = &s->ag;
+  g->L.type = s->learner;
   g->first = gv_learner_rows(g->L.type, rl_first, g->rows);
   d->common = s->common;
   d->series = g->rows;
