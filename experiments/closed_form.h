@@ -26,6 +26,12 @@ gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_
                          const char *def_scheme, uint64_t seed, gv_err *err);
 void gv_cfsim_free(gv_cfsim *s);
 
+/* Opens the run file at path for `governor analyze` (gv_runread_open_rw)
+ * and parses its /config into *root (caller frees both). */
+struct gv_runread;
+gv_status gv_cfsim_reopen(const char *path, struct gv_runread **rr, gv_node **root,
+                          gv_err *err);
+
 /* The driver's plan of a closed-form run (experiments/drive.h): its name and
  * seed, series rows, flush cadence, the scheme's steps, |x - x*| shown. */
 struct gv_drive;

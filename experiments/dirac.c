@@ -291,16 +291,9 @@ static int cmp_double(const void *a, const void *b) {
 
 static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open_rw(&rr, path, err);
+  gv_node *root;
+  gv_status st = gv_cfsim_reopen(path, &rr, &root, err);
   if (st != GV_OK) return st;
-  char *yaml = gv_runread_config(rr);
-  gv_node *root = NULL;
-  if (!yaml || (st = gv_cfg_parse_string(yaml, path, &root, err)) != GV_OK) {
-    free(yaml);
-    gv_runread_close(rr);
-    return yaml ? st : gv_fail(err, GV_EINVAL, "%s: no /config", path);
-  }
-  free(yaml);
   dirac_sim s;
   if ((st = sim_build(&s, root, path, err)) != GV_OK) {
     gv_node_free(root);

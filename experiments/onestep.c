@@ -320,16 +320,9 @@ static void print_eigs(FILE *out, const char *label, const double *re, const dou
 
 static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open_rw(&rr, path, err);
+  gv_node *root;
+  gv_status st = gv_cfsim_reopen(path, &rr, &root, err);
   if (st != GV_OK) return st;
-  char *yaml = gv_runread_config(rr);
-  gv_node *root = NULL;
-  if (!yaml || (st = gv_cfg_parse_string(yaml, path, &root, err)) != GV_OK) {
-    free(yaml);
-    gv_runread_close(rr);
-    return yaml ? st : gv_fail(err, GV_EINVAL, "%s: no /config", path);
-  }
-  free(yaml);
   os_sim s;
   if ((st = sim_build(&s, root, path, err)) != GV_OK) {
     gv_node_free(root);
