@@ -117,6 +117,11 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
 void gv_exp_evals_free(gv_exp_evals *e);
 
+/* The MuJoCo task names of envs' registry, NULL-terminated: the choices of
+ * game.env of rl, gail and dac (filled before main, so `governor list`
+ * shows them too; experiments/rl.c). */
+extern const char *gv_exp_env_choices[32];
+
 /* Mean and population std of x (n); NAN when n is 0. */
 void gv_mean_std(const double *x, long n, double *mean, double *sd);
 

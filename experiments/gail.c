@@ -35,17 +35,8 @@
 
 /* ----------------------------------------------------------------- config */
 
-static const char *env_choices[32];
-
-__attribute__((constructor)) static void fill_env_choices(void) {
-  size_t n = 0;
-  for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
-    env_choices[n++] = (*t)->name;
-  env_choices[n] = NULL;
-}
-
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(gail_game, env, NULL, env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(gail_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_STR(gail_game, demos, "",
                  "demonstration file (empty: data/experts/ENV-demos.h5, from the working "
                  "directory)"),

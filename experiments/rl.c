@@ -37,19 +37,17 @@ typedef struct rl_game {
   int env;                  /* index into gv_env_types */
 } rl_game;
 
-/* The env names, from envs' registry (filled before main, so `governor
- * list` shows them too). */
-static const char *env_choices[32];
+const char *gv_exp_env_choices[32];
 
 __attribute__((constructor)) static void fill_env_choices(void) {
   size_t n = 0;
   for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
-    env_choices[n++] = (*t)->name;
-  env_choices[n] = NULL;
+    gv_exp_env_choices[n++] = (*t)->name;
+  gv_exp_env_choices[n] = NULL;
 }
 
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(rl_game, env, NULL, env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(rl_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_END,
 };
 
