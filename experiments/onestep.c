@@ -7,7 +7,6 @@
  * is it and how far is its policy from the expert (total variation, KL).
  * Theory: docs/theory/onestep-gail.md. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +17,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/closed_form.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/onestep.h"
 #include "gan/scheme.h"
@@ -78,21 +78,11 @@ static gv_status sim_build(os_sim *s, gv_node *root, const char *file, gv_err *e
   return gv_cfsim_build(&s->cf, root, file, &s->game.vf, "ode", (uint64_t)s->common.seed, err);
 }
 
-static gv_status os_check(gv_node *root, const char *file, gv_err *err) {
-  os_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st == GV_OK) sim_free(&s);
-  return st;
-}
-
 static double dist(const double *x, const double *y, size_t n) {
   double s = 0.0;
   for (size_t i = 0; i < n; ++i) s += (x[i] - y[i]) * (x[i] - y[i]);
   return sqrt(s);
 }
-
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
 
 /* Series ids: distance, kl, tv, then pi_a and D_a. */
 typedef struct os_series {
@@ -113,92 +103,87 @@ static void log_state(gv_runfile *rf, const os_series *id, const gv_onestep *g, 
   }
 }
 
-static gv_status os_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                             gv_err *err) {
+typedef struct os_game {
   os_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st != GV_OK) return st;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"onestep", s.common.name, yaml, (uint64_t)s.common.seed,
-                      s.run.flush_every};
-  gv_runfile *rf;
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st != GV_OK) {
-    sim_free(&s);
-    return st;
-  }
-  const gv_onestep *g = &s.game;
-  size_t n = gv_onestep_dim(g), one = n;
-  gv_run_array(rf, "xstar", g->xstar, 1, &one, -1);
-  size_t na = g->na;
-  gv_run_array(rf, "expert", g->p.expert, 1, &na, -1);
-
   os_series id;
-  char name[32];
-  id.dist = gv_run_series(rf, "distance");
-  id.kl = gv_run_series(rf, "kl");
-  id.tv = gv_run_series(rf, "tv");
-  for (size_t a = 0; a < g->na; ++a) {
-    snprintf(name, sizeof name, "pi_%zu", a);
-    id.pi[a] = gv_run_series(rf, name);
-    snprintf(name, sizeof name, "D_%zu", a);
-    id.D[a] = gv_run_series(rf, name);
-  }
-
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  gsl_rng *srng = gv_rng_alloc((uint64_t)s.common.seed, "start", 0);
   double x[NMAX];
-  gv_onestep_start(g, srng, x);
-  gsl_rng_free(srng);
-  gv_run_array(rf, "x0", x, 1, &one, -1);
-  log_state(rf, &id, g, 0, x);
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.cf.scheme.p.steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  long k;
-  double d = dist(x, g->xstar, n);
-  for (k = 1; k <= s.cf.scheme.p.steps; ++k) {
-    gv_status ss = s.cf.stype->step(&s.cf.scheme, x, s.cf.rng);
-    d = dist(x, g->xstar, n);
-    int blew = ss != GV_OK || !(d <= s.run.bound);
-    if (!blew && (k % s.run.every == 0 || k == s.cf.scheme.p.steps)) log_state(rf, &id, g, k, x);
-    if (blew) {
-      gv_run_append(rf, id.dist, k, d);
-      status = "diverged";
-      gv_run_log(rf, 0, "diverged at step %ld: |x - x*| = %g (the state left the domain or "
-                 "passed bound %g)", k, d, s.run.bound);
-      gv_run_summary_int(rf, "diverged_step", k);
-      break;
-    }
-    if (interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", k, (int)interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, k) != GV_OK) {
-      status = "failed";
-      break;
-    }
-    if ((k & 1023) == 0) gv_progress_update(&pr, k, "|x-x*|", d);
-  }
-  gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  gv_run_array(rf, "x_final", x, 1, &one, -1);
-  gv_run_summary_int(rf, "steps_done", k > s.cf.scheme.p.steps ? s.cf.scheme.p.steps : k);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  sim_free(&s);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  return gv_exp_outcome(status, path, k, NULL, err);
+} os_game;
+
+static const char *const os_series_rows[] = {"distance", "kl", "tv", NULL};
+
+static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                          gv_err *err) {
+  (void)build;
+  os_game *g = vg;
+  gv_status st = sim_build(&g->s, root, file, err);
+  if (st) return st;
+  gv_cfsim_plan(d, &g->s.common, &g->s.cf, os_series_rows, g->s.run.flush_every);
+  return GV_OK;
 }
+
+static gv_status os_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  os_game *g = vg;
+  const gv_onestep *game = &g->s.game;
+  gv_runfile *rf = d->rf;
+  size_t one = gv_onestep_dim(game), na = game->na;
+  gv_run_array(rf, "xstar", game->xstar, 1, &one, -1);
+  gv_run_array(rf, "expert", game->p.expert, 1, &na, -1);
+  g->id.dist = d->id[0];
+  g->id.kl = d->id[1];
+  g->id.tv = d->id[2];
+  char name[32];
+  for (size_t a = 0; a < na; ++a) {
+    snprintf(name, sizeof name, "pi_%zu", a);
+    g->id.pi[a] = gv_run_series(rf, name);
+    snprintf(name, sizeof name, "D_%zu", a);
+    g->id.D[a] = gv_run_series(rf, name);
+  }
+  gsl_rng *srng = gv_rng_alloc((uint64_t)g->s.common.seed, "start", 0);
+  gv_onestep_start(game, srng, g->x);
+  gsl_rng_free(srng);
+  gv_run_array(rf, "x0", g->x, 1, &one, -1);
+  log_state(rf, &g->id, game, 0, g->x);
+  return GV_OK;
+}
+
+static gv_status os_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  os_game *g = vg;
+  os_sim *s = &g->s;
+  const gv_onestep *game = &s->game;
+  const size_t n = gv_onestep_dim(game);
+  double *x = g->x, dd = NAN;
+  for (long k = d->step + 1; k <= until; ++k) {
+    gv_status ss = s->cf.stype->step(&s->cf.scheme, x, s->cf.rng);
+    dd = dist(x, game->xstar, n);
+    d->step = k;
+    d->shown = dd;
+    if (ss != GV_OK || !(dd <= s->run.bound)) {
+      gv_run_append(d->rf, g->id.dist, k, dd);
+      return gv_fail(err, GV_EDIVERGED, "|x - x*| = %g (the state left the domain or passed "
+                     "bound %g)", dd, s->run.bound);
+    }
+    if (k % s->run.every == 0 || k == d->steps) log_state(d->rf, &g->id, game, k, x);
+  }
+  return GV_OK;
+}
+
+static gv_status os_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  os_game *g = vg;
+  size_t one = gv_onestep_dim(&g->s.game);
+  gv_run_array(d->rf, "x_final", g->x, 1, &one, -1);
+  gv_run_summary_int(d->rf, "steps_done", d->step);
+  return GV_OK;
+}
+
+static void os_teardown(void *vg) { sim_free(&((os_game *)vg)->s); }
+
+static const gv_exp_game os_game_table = {
+    .kind = "onestep", .size = sizeof(os_game), .setup = os_setup, .start = os_start,
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
+
+GV_EXP_DRIVEN(os_exp, os_game_table)
 
 /* ------------------------------------------------------------ equilibria */
 
@@ -355,16 +340,9 @@ static void print_eigs(FILE *out, const char *label, const double *re, const dou
 
 static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open_rw(&rr, path, err);
+  gv_node *root;
+  gv_status st = gv_cfsim_reopen(path, &rr, &root, err);
   if (st != GV_OK) return st;
-  char *yaml = gv_runread_config(rr);
-  gv_node *root = NULL;
-  if (!yaml || (st = gv_cfg_parse_string(yaml, path, &root, err)) != GV_OK) {
-    free(yaml);
-    gv_runread_close(rr);
-    return yaml ? st : gv_fail(err, GV_EINVAL, "%s: no /config", path);
-  }
-  free(yaml);
   os_sim s;
   if ((st = sim_build(&s, root, path, err)) != GV_OK) {
     gv_node_free(root);
@@ -602,8 +580,8 @@ static const gv_column onestep_table[] = {{"predicted_verdict", "predicted"},
 const gv_experiment gv_exp_onestep = {
     {"onestep", "one-step GAIL (Luo et al. 2024): a discrete-action policy against a tabular "
                 "discriminator", "REFERENCES sec. 7; docs/theory/onestep-gail.md", NULL, 0},
-    os_check,
-    os_run_tree,
+    os_exp_check,
+    os_exp_run,
     os_analyze,
     NULL,
     &gv_game_onestep,

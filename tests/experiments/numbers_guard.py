@@ -60,9 +60,9 @@ HASHES = {
     "onestep": "7513d37d612f5de0",
     "onestep_sampled": "eaa4a008c81c7fbd",
     "rl-ppo": "86c9330c94cc792c",
-    "rl-td3": "95101e2d1939e0a9",
-    "gail": "c014a3279f71b6b4",
-    "dac": "1007f61e56e745c5",
+    "rl-td3": "72f7f349cc855e0e",
+    "gail": "9850bccec51476bb",
+    "dac": "6f131ecd0c4a5468",
 }
 # END HASHES
 
