@@ -193,6 +193,8 @@ typedef struct gv_ctl {
   void *par;                /* type->info.params_size bytes */
   void *state;              /* type->state_size bytes, zeroed */
   gsl_rng *rng;             /* own stream "ctl.<index>.<name>" */
+  char where[320];          /* "file:line: controllers.<i>.kind" of its config item, which
+                               prefixes the capability checks' messages; "" if none */
 } gv_ctl;
 
 typedef struct gv_ctl_stack {
