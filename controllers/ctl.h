@@ -114,7 +114,8 @@ typedef struct gv_ctl_outputs {
   int side;                 /* GV_CTL_SIDE_*: whose loss is being formed */
   size_t nreal;             /* real samples in this step's batch */
   size_t nfake;             /* generated samples in this step's batch */
-  size_t nhist;             /* history samples (past real and generated, mixed) */
+  size_t nhist;             /* history samples: nhist/2 past real, then nhist/2 past
+                               generated (bmc_buffered reads the halves apart) */
   const float *real;        /* D logits on the real batch (nreal) */
   const float *fake;        /* D logits on the generated batch (nfake) */
   const float *hist;        /* D logits on history samples (nhist); NULL when none */
