@@ -235,6 +235,41 @@ static void test_buffer_contents(void **state) {
   gv_ctl_stack_free(&s);
 }
 
+/* What the controller sees in a step of the game: D (before the step) on
+ * `sample` draws from the real ring, then as many from the generated ring,
+ * the draws replayed from clones of the game's and the controller's
+ * streams, and the term of those logits is the step's controller loss. */
+static void test_game_feeds_buffered_samples(void **state) {
+  (void)state;
+  gv_ctl_stack s;
+  gv_mlpgan g;
+  make_gan(&g, &s, "[{kind: bmc_buffered, gain: 1, rho1: 0.3, rho2: 0.2, buffer: 5, sample: 3}]",
+           8);
+  gv_mlpgan_losses out;
+  for (int k = 0; k < 3; ++k) assert_int_equal(gv_mlpgan_step(&g, &out), GV_OK);
+  assert_int_equal(g.hfill, 5);
+  gsl_rng *rh = gsl_rng_clone(g.rhist), *rc = gsl_rng_clone(s.items[0].rng);
+  float x[2 * 6], l[6];
+  for (int i = 0; i < 3; ++i) {
+    size_t a = (size_t)gsl_rng_uniform_int(rh, 5), b = (size_t)gsl_rng_uniform_int(rh, 5);
+    memcpy(x + 2 * i, g.hreal + 2 * a, 2 * sizeof(float));
+    memcpy(x + 2 * (3 + i), g.hfake + 2 * b, 2 * sizeof(float));
+  }
+  assert_int_equal(gv_nn_forward(g.dws, g.D, x, 6), GV_OK);
+  memcpy(l, g.dws->out, sizeof l);
+  double b1 = fabs(gv_rng_normal(rc)), b2 = fabs(gv_rng_normal(rc)), want = 0.0;
+  for (int i = 0; i < 6; ++i) {
+    double a = softplus(i < 3 ? -l[i] : l[i]);
+    want += (0.15 * b1 * a * a + b2 * (0.05 * pow(a, 4) + 0.1 * a * a)) / 3.0;
+  }
+  gsl_rng_free(rh);
+  gsl_rng_free(rc);
+  assert_int_equal(gv_mlpgan_step(&g, &out), GV_OK);
+  assert_near(out.ctl, want, 1e-5 * want);
+  gv_mlpgan_deinit(&g);
+  gv_ctl_stack_free(&s);
+}
+
 /* Same seed: the same buffer and the same parameters bit for bit; another
  * seed: different draws. */
 static void test_seeded_determinism(void **state) {
@@ -309,6 +344,7 @@ int main(void) {
       cmocka_unit_test(test_gradient_finite_differences),
       cmocka_unit_test(test_sign_of_mean_effect),
       cmocka_unit_test(test_buffer_contents),
+      cmocka_unit_test(test_game_feeds_buffered_samples),
       cmocka_unit_test(test_seeded_determinism),
       cmocka_unit_test(test_config_errors),
   };
