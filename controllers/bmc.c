@@ -35,6 +35,10 @@
  * [(rho2/4) D(G(z))^4 + (rho2/2) D(x)^2 D(G(z))^2] B2', on the generator's
  * loss, so the noise reaches G through D.
  *
+ * This zero-mean loss is governor's reading of the paper, not the authors'
+ * public neural-GAN code, whose form (absolute values of the draws, on the
+ * per-sample losses of buffered samples) is "bmc_buffered" (bmc_buffered.c).
+ *
  * "bmc_update" on neural games acts on D's flat parameter buffer after each
  * optimiser step, with X = the pre-step parameters (the public code's
  * x_pre - xstar with xstar = 0: a network has no known equilibrium). */
@@ -155,8 +159,9 @@ static double bmc_update_noise_scale(const void *par) {
 }
 
 const gv_ctl_type gv_ctl_bmc = {
-    .info = {"bmc", "Brownian motion controller (SDE): rho1 X dB1 + rho2 |X|^beta X dB2",
-             "Luo et al. 2023 (arXiv 2306.10468) sec. 4, eq. (8)", bmc_specs,
+    .info = {"bmc", "BMC, paper's SDE rho1 X dB1 + rho2 |X|^beta X dB2; neural: zero-mean, logits",
+             "Luo et al. 2023 (arXiv 2306.10468) sec. 4, eq. (8); neural form: governor's reading",
+             bmc_specs,
              sizeof(bmc_params)},
     .vf_noise_dim = bmc_noise_dim,
     .vf_diffusion = bmc_diffusion,
@@ -165,7 +170,7 @@ const gv_ctl_type gv_ctl_bmc = {
 
 const gv_ctl_type gv_ctl_bmc_update = {
     .info = {"bmc_update",
-             "Brownian motion controller, public-code form: x += rho1 X b1 - rho2 X|X|^beta b2",
+             "BMC as the authors' Dirac code: x += rho1 X b1 - rho2 X|X|^beta b2 after each step",
              "Luo et al. 2023 (arXiv 2306.10468), authors' public Dirac code", bmc_update_specs,
              sizeof(bmc_params)},
     .update = bmc_update,

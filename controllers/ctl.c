@@ -110,6 +110,7 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
     gv_ctl *c = &s->items[i];
     s->n = i + 1; /* so free releases this item on a later failure */
     c->type = t;
+    gv_cfg_where(c->where, sizeof c->where, &ictx, gv_map_key_line(item, "kind"), "kind");
     c->par = calloc(1, t->info.params_size ? t->info.params_size : 1);
     c->state = calloc(1, t->state_size ? t->state_size : 1);
     char sname[300];
@@ -138,51 +139,69 @@ void gv_ctl_stack_reseed(gv_ctl_stack *s, uint64_t seed, uint64_t index) {
 
 /* ----------------------------------------------------------------- check */
 
+/* A failed check names the config item it is about: "file:line:
+ * controllers.<i>.kind: controller ... " (nothing when built by hand). */
+static gv_status located(const gv_ctl *c, gv_status st, gv_err *err) {
+  size_t w = strlen(c->where), n = sizeof err->msg;
+  if (st == GV_OK || !err || !w || w + 2 >= n) return st;
+  memmove(err->msg + w + 2, err->msg, n - w - 2); /* the tail may be cut, never overrun */
+  memcpy(err->msg, c->where, w);
+  memcpy(err->msg + w, ": ", 2);
+  err->msg[n - 1] = '\0';
+  return st;
+}
+
+static gv_status check_one(const gv_ctl *c, const gv_vfgame *g, const char *scheme,
+                           unsigned scheme_hooks, gv_err *err) {
+  const unsigned vf_levels = GV_HOOK_DRIFT | GV_HOOK_DIFFUSION | GV_HOOK_UPDATE;
+  const gv_ctl_type *t = c->type;
+  const char *name = t->info.name;
+  unsigned h = gv_ctl_hooks(t) & vf_levels;
+  if (!h)
+    return gv_fail(err, GV_ENOHOOK, "controller '%s' has no hook for game '%s'", name, g->name);
+  if ((h & GV_HOOK_DIFFUSION) && !(scheme_hooks & GV_HOOK_DIFFUSION))
+    return gv_fail(err, GV_ENOHOOK,
+                   "controller '%s' needs a stochastic scheme (sde); scheme '%s' has no "
+                   "diffusion",
+                   name, scheme);
+  if ((h & GV_HOOK_UPDATE) && !(h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_UPDATE))
+    return gv_fail(err, GV_ENOHOOK,
+                   "controller '%s' acts after discrete updates (simgd, altgd, sde); scheme "
+                   "'%s' has no update step",
+                   name, scheme);
+  if ((h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_DRIFT))
+    return gv_fail(err, GV_ENOHOOK, "controller '%s' adds a drift; scheme '%s' takes none",
+                   name, scheme);
+  return t->vf_check ? t->vf_check(c->par, g, err) : GV_OK;
+}
+
 gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
                              unsigned scheme_hooks, gv_err *err) {
-  if (!s) return GV_OK;
-  const unsigned vf_levels = GV_HOOK_DRIFT | GV_HOOK_DIFFUSION | GV_HOOK_UPDATE;
-  for (size_t i = 0; i < s->n; ++i) {
-    const gv_ctl_type *t = s->items[i].type;
-    const char *name = t->info.name;
-    unsigned h = gv_ctl_hooks(t) & vf_levels;
-    if (!h)
-      return gv_fail(err, GV_ENOHOOK, "controller '%s' has no hook for game '%s'", name, g->name);
-    if ((h & GV_HOOK_DIFFUSION) && !(scheme_hooks & GV_HOOK_DIFFUSION))
-      return gv_fail(err, GV_ENOHOOK,
-                     "controller '%s' needs a stochastic scheme (sde); scheme '%s' has no "
-                     "diffusion",
-                     name, scheme);
-    if ((h & GV_HOOK_UPDATE) && !(h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_UPDATE))
-      return gv_fail(err, GV_ENOHOOK,
-                     "controller '%s' acts after discrete updates (simgd, altgd, sde); scheme "
-                     "'%s' has no update step",
-                     name, scheme);
-    if ((h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_DRIFT))
-      return gv_fail(err, GV_ENOHOOK, "controller '%s' adds a drift; scheme '%s' takes none",
-                     name, scheme);
-    if (t->vf_check) {
-      gv_status st = t->vf_check(s->items[i].par, g, err);
-      if (st != GV_OK) return st;
-    }
+  for (size_t i = 0; s && i < s->n; ++i) {
+    gv_status st = check_one(&s->items[i], g, scheme, scheme_hooks, err);
+    if (st != GV_OK) return located(&s->items[i], st, err);
+  }
+  return GV_OK;
+}
+
+static gv_status check_one_neural(const gv_ctl *c, const char *game, gv_err *err) {
+  const gv_ctl_type *t = c->type;
+  if (!(gv_ctl_hooks(t) & (GV_HOOK_LOSS | GV_HOOK_PARAM)))
+    return gv_fail(err, GV_ENOHOOK,
+                   "controller '%s' has no hook for game '%s' (it acts on closed-form vector "
+                   "fields only; neural games need a loss-, input- or parameter-level hook)",
+                   t->info.name, game);
+  if (t->input_penalty) {
+    gv_ctl_penalty pen;
+    return t->input_penalty(c->par, &pen, err);
   }
   return GV_OK;
 }
 
 gv_status gv_ctl_stack_check_neural(const gv_ctl_stack *s, const char *game, gv_err *err) {
-  if (!s) return GV_OK;
-  for (size_t i = 0; i < s->n; ++i) {
-    const gv_ctl_type *t = s->items[i].type;
-    if (!(gv_ctl_hooks(t) & (GV_HOOK_LOSS | GV_HOOK_PARAM)))
-      return gv_fail(err, GV_ENOHOOK,
-                     "controller '%s' has no hook for game '%s' (it acts on closed-form vector "
-                     "fields only; neural games need a loss-, input- or parameter-level hook)",
-                     t->info.name, game);
-    if (t->input_penalty) {
-      gv_ctl_penalty pen;
-      gv_status st = t->input_penalty(s->items[i].par, &pen, err);
-      if (st != GV_OK) return st;
-    }
+  for (size_t i = 0; s && i < s->n; ++i) {
+    gv_status st = check_one_neural(&s->items[i], game, err);
+    if (st != GV_OK) return located(&s->items[i], st, err);
   }
   return GV_OK;
 }

@@ -121,7 +121,8 @@ typedef struct gv_ctl_outputs {
   int side;                 /* GV_CTL_SIDE_*: whose loss is being formed */
   size_t nreal;             /* real samples in this step's batch */
   size_t nfake;             /* generated samples in this step's batch */
-  size_t nhist;             /* history samples (past real and generated, mixed) */
+  size_t nhist;             /* history samples: nhist/2 past real, then nhist/2 past
+                               generated (bmc_buffered reads the halves apart) */
   const float *real;        /* D logits on the real batch (nreal) */
   const float *fake;        /* D logits on the generated batch (nfake) */
   const float *hist;        /* D logits on history samples (nhist); NULL when none */
@@ -200,6 +201,8 @@ typedef struct gv_ctl {
   void *par;                /* type->info.params_size bytes */
   void *state;              /* type->state_size bytes, zeroed */
   gsl_rng *rng;             /* own stream "ctl.<index>.<name>" */
+  char where[320];          /* "file:line: controllers.<i>.kind" of its config item, which
+                               prefixes the capability checks' messages; "" if none */
 } gv_ctl;
 
 typedef struct gv_ctl_stack {

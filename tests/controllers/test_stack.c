@@ -121,6 +121,8 @@ static void test_missing_capabilities(void **state) {
     assert_int_equal(gv_ctl_stack_check(&s, &toy, "simgd", GV_HOOK_DRIFT | GV_HOOK_UPDATE, &err),
                      GV_ENOHOOK);
     assert_contains(err.msg, cases[i].msg);
+    /* naming the config item, also when the message is the controller's own */
+    assert_int_equal(strncmp(err.msg, "test.yaml:1: controllers.0.kind: ", 33), 0);
     /* the same controllers are fine on the Dirac game */
     assert_int_equal(gv_ctl_stack_check(&s, &d.vf, "simgd", GV_HOOK_DRIFT | GV_HOOK_UPDATE, &err),
                      GV_OK);
@@ -186,7 +188,7 @@ static void test_no_vf_hook(void **state) {
   (void)state;
   gv_dirac d;
   tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
-  gv_ctl item = {&loss_only, NULL, NULL, NULL};
+  gv_ctl item = {.type = &loss_only}; /* built by hand: no config location */
   gv_ctl_stack s = {&item, 1, 0};
   gv_err err;
   assert_int_equal(gv_ctl_stack_check(&s, &d.vf, "simgd", GV_HOOK_DRIFT | GV_HOOK_UPDATE, &err),
