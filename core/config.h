@@ -33,6 +33,11 @@ struct gv_node {
 gv_status gv_cfg_parse_file(const char *path, gv_node **root, gv_err *err);
 gv_status gv_cfg_parse_string(const char *text, const char *name, gv_node **root,
                               gv_err *err);
+/* A config file: parsed, and its top level must be a mapping (GV_ECONFIG
+ * with file:line otherwise). */
+gv_status gv_cfg_load(const char *path, gv_node **root, gv_err *err);
+/* Lists and mappings nest at most this deep (deeper is GV_ECONFIG). */
+#define GV_CFG_MAX_DEPTH 64
 void gv_node_free(gv_node *n);
 gv_node *gv_node_clone(const gv_node *n);
 
@@ -64,6 +69,11 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err);
 /* Deep merge: keys of `over` replace those of `base` (maps merge recursively,
  * everything else is replaced).  `over` is not modified. */
 void gv_cfg_merge(gv_node *base, const gv_node *over);
+
+/* Config text made safe as one path component: every byte outside
+ * [A-Za-z0-9._+=,-] becomes '_', and so does a leading '.', so the result
+ * never holds a '/', is never "." or "..", and is never empty. */
+void gv_cfg_safe_name(const char *text, char *buf, size_t size);
 
 /* YAML text of the tree (block style); caller frees. */
 char *gv_cfg_emit(const gv_node *root);

@@ -107,7 +107,7 @@ static int cli_load(int argc, char **argv, cli_args *a, gv_node **root) {
   if (rc) return rc;
   gv_err err = {{0}, {0}};
   *root = NULL;
-  gv_status s = gv_cfg_parse_file(a->config, root, &err);
+  gv_status s = gv_cfg_load(a->config, root, &err);
   for (int i = 0; s == GV_OK && i < a->nsets; ++i) s = gv_cfg_set(*root, a->sets[i], &err);
   if (s != GV_OK) {
     gv_node_free(*root);
@@ -441,7 +441,7 @@ static int cmd_scan(int argc, char **argv) {
     return bad_usage("scan needs CONFIG --key KEY --from A --to B");
   gv_err err = {{0}, {0}};
   gv_node *root = NULL;
-  gv_status s = gv_cfg_parse_file(config, &root, &err);
+  gv_status s = gv_cfg_load(config, &root, &err);
   const gv_experiment *exp = NULL;
   if (s == GV_OK) s = gv_exp_find(root, config, &exp, &err);
   if (s == GV_OK && !exp->scan)
