@@ -150,7 +150,7 @@ variants:
 Y
 sed -i "s#OUTDIR#$T/sw#" "$T/sw.yaml"
 expect 0 "" -- "$GV" sweep "$T/sw.yaml" --jobs 2
-for f in sw-a sw-b-gamma0.3 sw-b-gamma1.0; do
+for f in sw-a sw-b-gamma=0.3 sw-b-gamma=1.0; do
   [ -f "$T/sw/$f.h5" ] && ok || bad "sweep did not write $f.h5"
 done
 
