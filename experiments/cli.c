@@ -28,16 +28,52 @@ static const gv_component *const games[] = {&gv_exp_dirac.info, &gv_exp_mlpgan.i
                                             &gv_exp_dac.info, NULL};
 const gv_registry gv_game_registry = {"game", "what is trained (the config's game.kind)", games};
 
+const char *const gv_plot_kinds[] = {"phase",   "distance",    "eig",         "lyapunov",
+                                     "samples", "gan-metrics", "gail-return", "auto",
+                                     NULL};
+
+gv_status gv_exp_check_plot(const gv_node *root, const char *file, gv_err *err) {
+  const gv_node *plot = gv_map_get(root, "plot");
+  if (!plot) return GV_OK;
+  gv_cfg_ctx ctx = {file, ""};
+  char where[512], allowed[256] = "";
+  for (size_t k = 0, o = 0; gv_plot_kinds[k]; ++k)
+    o += (size_t)snprintf(allowed + o, sizeof allowed - o, "%s%s", k ? ", " : "",
+                          gv_plot_kinds[k]);
+  if (plot->kind != GV_NODE_SEQ) {
+    gv_cfg_where(where, sizeof where, &ctx, gv_map_key_line(root, "plot"), "plot");
+    return gv_fail(err, GV_ECONFIG, "%s: expected a list of plot kinds, e.g. [phase, distance] "
+                   "(allowed: %s)", where, allowed);
+  }
+  for (size_t i = 0; i < plot->n; ++i) {
+    const gv_node *v = plot->items[i];
+    int known = 0;
+    for (size_t k = 0; v->kind == GV_NODE_SCALAR && gv_plot_kinds[k]; ++k)
+      known |= !strcmp(v->value, gv_plot_kinds[k]);
+    if (known) continue;
+    char key[32];
+    snprintf(key, sizeof key, "plot.%zu", i);
+    gv_cfg_where(where, sizeof where, &ctx, v->line, key);
+    return gv_fail(err, GV_ECONFIG, "%s: unknown plot kind '%s' (allowed: %s)", where,
+                   v->kind == GV_NODE_SCALAR ? v->value : "(not a name)", allowed);
+  }
+  return GV_OK;
+}
+
 static const char usage[] =
     "usage: governor COMMAND [ARGS]\n"
-    "  run CONFIG [--set KEY=VALUE]... [--out PATH]   run one experiment, write one HDF5 file\n"
-    "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run]\n"
+    "  run CONFIG [--set KEY=VALUE]... [--out PATH] [--overwrite]\n"
+    "                                     run one experiment, write one HDF5 file (an existing\n"
+    "                                     file is refused unless --overwrite)\n"
+    "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run] [--overwrite]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
+    "                                     (finished runs of the same config are skipped)\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
     "  analyze RUN.h5...                  stability report: predicted against measured\n"
     "  scan CONFIG --key KEY --from A --to B [--num N] [--out PATH]\n"
     "                                     eigenvalues against one parameter\n"
-    "  plot [--kind phase|distance|eig|lyapunov|auto] [--out PNG] RUN.h5...\n"
+    "  plot [--kind KIND] [--out PNG] RUN.h5...   figures; KIND: phase, distance, eig,\n"
+    "                                     lyapunov, samples, gan-metrics, gail-return, auto\n"
     "  list [game|scheme|controller]      registered components with their parameters\n"
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
@@ -574,16 +610,27 @@ static int cmd_scan(int argc, char **argv) {
   double from = NAN, to = NAN;
   long num = 41;
   for (int i = 0; i < argc; ++i) {
+    int bad = 0;
     if (!strcmp(argv[i], "--key") && i + 1 < argc) key = argv[++i];
-    else if (!strcmp(argv[i], "--from") && i + 1 < argc) from = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--to") && i + 1 < argc) to = atof(argv[++i]);
-    else if (!strcmp(argv[i], "--num") && i + 1 < argc) num = atol(argv[++i]);
+    else if (!strcmp(argv[i], "--from") && i + 1 < argc)
+      bad = gv_parse_real(argv[++i], &from) != GV_OK || !isfinite(from);
+    else if (!strcmp(argv[i], "--to") && i + 1 < argc)
+      bad = gv_parse_real(argv[++i], &to) != GV_OK || !isfinite(to);
+    else if (!strcmp(argv[i], "--num") && i + 1 < argc)
+      bad = gv_parse_int(argv[++i], &num) != GV_OK || num < 2 || num > 1000000;
     else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
     else if (argv[i][0] != '-' && !config) config = argv[i];
     else return bad_usage("scan: unexpected argument");
+    if (bad) {
+      char m[300];
+      snprintf(m, sizeof m, "scan: %s '%.200s' (allowed: %s)", argv[i - 1], argv[i],
+               strcmp(argv[i - 1], "--num") ? "finite numbers" : "integers in [2, 1000000]");
+      return bad_usage(m);
+    }
   }
   if (!config || !key || from != from || to != to)
     return bad_usage("scan needs CONFIG --key KEY --from A --to B");
+  if (gv_exp_same_file(config, out)) return bad_usage("scan: --out is the config file itself");
   gv_err err = {{0}, {0}};
   gv_node *root = NULL;
   gv_status s = gv_cfg_load(config, &root, &err);

@@ -60,6 +60,7 @@ gv_status gv_exp_check_top(gv_node *root, const char *file, const char *const *s
                            gv_common *common, gv_err *err) {
   gv_cfg_ctx ctx = {file, ""};
   gv_status s = gv_params_load(gv_common_params, root, sections, &ctx, common, err);
+  if (s == GV_OK) s = gv_exp_check_plot(root, file, err);
   if (s != GV_OK) return s;
   if (!common->name[0]) {
     file_stem(file, common->name, sizeof common->name);

@@ -194,6 +194,11 @@ gv_status gv_sweep_point_at(const gv_sweep *sw, size_t i, gv_sweep_point *pt, gv
 void gv_sweep_point_clear(gv_sweep_point *pt);
 void gv_sweep_close(gv_sweep *sw);
 
+/* The kinds of `governor plot` and of a config's `plot:` list (NULL-ended). */
+extern const char *const gv_plot_kinds[];
+/* A config's `plot:`, when present, is a list of known plot kinds. */
+gv_status gv_exp_check_plot(const gv_node *root, const char *file, gv_err *err);
+
 /* 1 when paths a and b both exist and are the same file (device and inode). */
 int gv_exp_same_file(const char *a, const char *b);
 
