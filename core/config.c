@@ -352,6 +352,20 @@ gv_status gv_cfg_load(const char *path, gv_node **root, gv_err *err) {
   return s;
 }
 
+gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const gv_node *map,
+                        const char *key) {
+  if (st == GV_OK || st == GV_ENOMEM || !err) return st;
+  const char *file = ctx && ctx->file ? ctx->file : "<config>";
+  const size_t fl = strlen(file);
+  if (!strncmp(err->msg, file, fl) && err->msg[fl] == ':') return st; /* located already */
+  int line = map ? gv_map_key_line(map, key) : 0;
+  if (!line && map) line = map->line;
+  char where[512], msg[GV_ERR_MAX];
+  gv_cfg_where(where, sizeof where, ctx, line ? line : 1, key);
+  snprintf(msg, sizeof msg, "%s", err->msg);
+  return gv_fail(err, st, "%s: %s", where, msg);
+}
+
 void gv_cfg_safe_name(const char *text, char *buf, size_t size) {
   if (!size) return;
   size_t o = 0;
@@ -396,6 +410,16 @@ gv_node *gv_cfg_lookup(const gv_node *root, const char *path) {
   return (gv_node *)n;
 }
 
+/* Nodes made by --set take the line of where they land in the file, so a
+ * message about them points at the section they changed. */
+static void set_lines(gv_node *n, int line) {
+  n->line = line;
+  for (size_t i = 0; i < n->n; ++i) {
+    if (n->key_lines) n->key_lines[i] = line;
+    set_lines(n->items[i], line);
+  }
+}
+
 gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
   const char *eq = strchr(assignment, '=');
   if (!eq || eq == assignment)
@@ -421,6 +445,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
   char *save = NULL;
   char *tok = strtok_r(path, ".", &save);
   while (tok) {
+    set_lines(value, n->line);
     char *next = strtok_r(NULL, ".", &save);
     size_t idx;
     if (n->kind == GV_NODE_SEQ) {
@@ -443,6 +468,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
       gv_node *c = gv_map_get(n, tok);
       if (!c) {
         c = gv_node_new_map();
+        c->line = n->line;
         gv_map_set(n, tok, c);
       }
       n = c;

@@ -151,6 +151,13 @@ gv_status gv_parse_real(const char *s, double *out);
 gv_status gv_parse_int(const char *s, long *out);
 gv_status gv_parse_bool(const char *s, int *out);
 
+/* An error from a layer that knows no config (a scheme's step size, a
+ * controller that does not fit the game) found while checking `key` of
+ * `map`: unless err already starts with the file name, it is prefixed with
+ * "file:line: path.key: " (the key's line, else the map's).  Returns st. */
+gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const gv_node *map,
+                        const char *key);
+
 /* Formats "file:line: path.key: " into buf. */
 void gv_cfg_where(char *buf, size_t size, const gv_cfg_ctx *ctx, int line, const char *key);
 

@@ -79,18 +79,19 @@ expect 2 "the grid has more than 1048576 points" -- "$GV" sweep "$T/g16.yaml" --
 [ ! -e "$T/g16" ] && ok || bad "a refused grid wrote files"
 expect 2 "one list too many (allowed: at most 16 axes per variant)" -- "$GV" sweep --dry-run "$T/g17.yaml"
 # 16^5 = 1048576 points: accepted, counted, listed, in bounded memory
+# maxrss OUT CMD...: runs CMD with stdout to OUT, prints its peak memory in KB
 maxrss() { "$PY" -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+with open(sys.argv[1], "w") as f:
+    subprocess.run(sys.argv[2:], stdout=f, stderr=subprocess.STDOUT)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"; }
-expect 0 "ok (1048576 runs)" -- "$GV" check "$T/g1m.yaml"
-kb=$(maxrss "$GV" check "$T/g1m.yaml")
+kb=$(maxrss "$T/chk" "$GV" check "$T/g1m.yaml")
+grep -qF "ok (1048576 runs)" "$T/chk" && ok || bad "check of a 1M-point grid: $(cat "$T/chk")"
 [ "$kb" -lt 131072 ] && ok || bad "check of a 1M-point grid used $kb KB"
-"$GV" sweep --dry-run "$T/g1m.yaml" --out "$T/g1m" >"$T/dry" 2>&1
+kb=$(maxrss "$T/dry" "$GV" sweep --dry-run "$T/g1m.yaml" --out "$T/g1m")
+[ "$kb" -lt 131072 ] && ok || bad "sweep --dry-run of a 1M-point grid used $kb KB"
 [ "$(wc -l <"$T/dry")" -eq 1048576 ] && ok || bad "dry run listed $(wc -l <"$T/dry") points"
 grep -qxF "g1m-seed=15-theta0=0.25-psi0=0.25-h=0.25-steps=25 -> $T/g1m/g1m-seed=15-theta0=0.25-psi0=0.25-h=0.25-steps=25.h5" "$T/dry" \
   && ok || bad "the last point of the dry run: $(tail -1 "$T/dry")"
-kb=$(maxrss "$GV" sweep --dry-run "$T/g1m.yaml")
-[ "$kb" -lt 131072 ] && ok || bad "sweep --dry-run of a 1M-point grid used $kb KB"
 [ ! -e "$T/g1m" ] && ok || bad "a dry run wrote files"
 # check and --dry-run check every value of every axis of a large grid
 sed 's/steps: \[10,/steps: [-1,/' "$T/g1m.yaml" >"$T/g1mbad.yaml"
@@ -273,6 +274,45 @@ for k in $kinds; do
   printf 'game: {kind: dirac}\nplot: [%s]\n' "$k" >"$T/pk.yaml"
   expect 0 "ok" -- "$GV" check "$T/pk.yaml"
 done
+
+# --- check rejects what run rejects, and every error has file:line
+printf 'name: {a: 1}\ngame: {kind: dirac}\n' >"$T/nm.yaml"
+for cmd in check "sweep --dry-run"; do
+  # shellcheck disable=SC2086
+  expect 2 "nm.yaml:1: name: expected one string, found a mapping" -- "$GV" $cmd "$T/nm.yaml"
+done
+for c in gail/hopper-gail dac/hopper-dac; do
+  k=${c%%/*}
+  expect 2 "game.subsample: 1000000 is longer than the shortest episode used (1000 steps" -- \
+    "$GV" check "configs/$c.yaml" --set game.subsample=1000000
+  expect 2 "game.trajectories: 26 is more than the 25 episodes" -- \
+    "$GV" check "configs/$c.yaml" --set game.trajectories=26
+  expect 2 "controllers: controller 'consensus' has no hook for game '$k'" -- \
+    "$GV" check "configs/$c.yaml" --set "controllers=[{kind: consensus}]"
+  expect 2 "game.demos: 'data/experts/hopper-demos.h5' holds demonstrations of 'hopper', not of game.env 'walker2d'" -- \
+    "$GV" check "configs/$c.yaml" --set game.env=walker2d --set game.demos=data/experts/hopper-demos.h5
+done
+cat >"$T/sem.yaml" <<'Y'
+game: {kind: dirac}
+scheme:
+  kind: ode
+  eps_abs: 0
+  eps_rel: 0
+Y
+expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not both 0" -- "$GV" check "$T/sem.yaml"
+expect 2 "sem.yaml:3: scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
+printf 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' >"$T/sem2.yaml"
+expect 2 "sem2.yaml:3: controllers: controller 'clip' acts after discrete updates" -- "$GV" check "$T/sem2.yaml"
+printf 'game: {kind: onestep}\ncontrollers: [{kind: r1}]\n' >"$T/sem3.yaml"
+expect 2 "sem3.yaml:2: controllers: controller 'r1' has no hook for game 'onestep'" -- "$GV" run "$T/sem3.yaml" --out "$T/sem3.h5"
+printf 'game: {kind: onestep_sampled, policy: sigmoid}\n' >"$T/sem4.yaml"
+expect 2 "sem4.yaml:1: game.policy: unknown value 'sigmoid'" -- "$GV" check "$T/sem4.yaml"
+printf 'game: {kind: onestep_sampled, disc: prob}\n' >"$T/sem5.yaml"
+expect 2 "sem5.yaml:1: game.disc: onestep_sampled learns a logit D" -- "$GV" check "$T/sem5.yaml"
+# every scalar of one config per game kind, set to hostile values
+$PY tests/experiments/hostile_leaves.py "$GV" configs/dirac/r1.yaml configs/mlpgan/ring-clc.yaml \
+  configs/dac/hopper-dac.yaml configs/gail/onestep-sampled.yaml "--values=-1,inf,{a: 1}" >"$T/leaves" 2>&1 \
+  && ok || bad "hostile values: $(tail -20 "$T/leaves")"
 
 echo "hostile: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
