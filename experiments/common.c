@@ -36,8 +36,18 @@ gv_status gv_exp_find(const gv_node *root, const char *file, const gv_experiment
   }
   const char *kind = gv_map_str(game, "kind");
   if (game->kind != GV_NODE_MAP || !kind) {
-    gv_cfg_where(where, sizeof where, &ctx, gv_map_key_line(root, "game"), "game.kind");
-    return gv_fail(err, GV_ECONFIG, "%s: missing (allowed: %s)", where, names);
+    const gv_node *k = gv_map_get(game, "kind");
+    const int line = k ? gv_map_key_line(game, "kind") : gv_map_key_line(root, "game");
+    gv_cfg_where(where, sizeof where, &ctx, line, game->kind != GV_NODE_MAP ? "game" : "game.kind");
+    if (game->kind != GV_NODE_MAP)
+      return gv_fail(err, GV_ECONFIG, "%s: expected a mapping with a kind (allowed kinds: %s)",
+                     where, names);
+    return gv_fail(err, GV_ECONFIG, "%s: %s (allowed: %s)", where,
+                   !k ? "missing"
+                   : k->kind == GV_NODE_SEQ ? "a list where one game is expected (to compare "
+                                              "games, write one config per game)"
+                                            : "expected one game name",
+                   names);
   }
   const gv_component *c;
   gv_cfg_ctx gctx = {file, "game"};

@@ -33,7 +33,7 @@ def s(v):
 
 def seedless(name):
     """The name without its -seedN part, wherever the seed axis stands."""
-    return re.sub(r"-seed\d+(?=-|$)", "", name, count=1)
+    return re.sub(r"-seed=?\d+(?=-|$)", "", name, count=1)
 
 
 def load(path):

@@ -29,7 +29,8 @@ def text(v):
 
 def seedless(name):
     i = name.rfind("-seed")
-    return name[:i] if i > 0 and name[i + 5:].isdigit() else name
+    digits = name[i + 6:] if name[i + 5:i + 6] == "=" else name[i + 5:]
+    return name[:i] if i > 0 and digits.isdigit() else name
 
 
 COLS = (("final_modes", "modes", "%.2f"), ("final_hq", "high quality", "%.3f"),

@@ -481,7 +481,7 @@ GAN_SERIES = (("modes", "modes covered"), ("hq", "high-quality share"),
 def seedless(name):
     """Run name without its -seedN part (the sweep's name for a seed axis),
     wherever the axis stands: ...-seed3 and ...-seed3-envhopper alike."""
-    return re.sub(r"-seed\d+(?=-|$)", "", name, count=1)
+    return re.sub(r"-seed=?\d+(?=-|$)", "", name, count=1)
 
 
 def group_by_seedless(runs):

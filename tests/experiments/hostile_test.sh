@@ -28,6 +28,17 @@ expect() {
   ok
 }
 
+# given NAME 'YAML' CODE NEEDLE COMMAND...: writes $T/NAME.yaml (printf
+# escapes), runs `governor COMMAND... $T/NAME.yaml` and expects CODE and
+# "NAME.yaml:NEEDLE" in its output
+given() {
+  g_name=$1; g_code=$3; g_needle=$4
+  # shellcheck disable=SC2059
+  printf "$2" >"$T/$g_name.yaml"
+  shift 4
+  expect "$g_code" "$g_name.yaml:$g_needle" -- "$GV" "$@" "$T/$g_name.yaml"
+}
+
 cat >"$T/good.yaml" <<'Y'
 game: {kind: dirac, loss: standard}
 scheme: {kind: simgd, h: 0.2, steps: 20}
@@ -260,8 +271,7 @@ for v in 0 -2 abc 99999999999999999999; do
 done
 
 # --- plot: entries are validated; the usage names every plot kind
-printf 'game: {kind: dirac}\nplot: [phase, bogus]\n' >"$T/pl1.yaml"
-expect 2 "pl1.yaml:2: plot.1: unknown plot kind 'bogus' (allowed: phase, distance" -- "$GV" check "$T/pl1.yaml"
+given pl1 'game: {kind: dirac}\nplot: [phase, bogus]\n' 2 "2: plot.1: unknown plot kind 'bogus' (allowed: phase, distance" check
 printf 'game: {kind: dirac}\nplot: phase\n' >"$T/pl2.yaml"
 expect 2 "pl2.yaml:2: plot: expected a list of plot kinds" -- "$GV" run "$T/pl2.yaml" --out "$T/pl2.h5"
 kinds=$($PY -c "import ast, sys
@@ -301,18 +311,25 @@ scheme:
 Y
 expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not both 0" -- "$GV" check "$T/sem.yaml"
 expect 2 "sem.yaml:3: scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
-printf 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' >"$T/sem2.yaml"
-expect 2 "sem2.yaml:3: controllers: controller 'clip' acts after discrete updates" -- "$GV" check "$T/sem2.yaml"
+given sem2 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' 2 "3: controllers: controller 'clip' acts after discrete updates" check
 printf 'game: {kind: onestep}\ncontrollers: [{kind: r1}]\n' >"$T/sem3.yaml"
 expect 2 "sem3.yaml:2: controllers: controller 'r1' has no hook for game 'onestep'" -- "$GV" run "$T/sem3.yaml" --out "$T/sem3.h5"
-printf 'game: {kind: onestep_sampled, policy: sigmoid}\n' >"$T/sem4.yaml"
-expect 2 "sem4.yaml:1: game.policy: unknown value 'sigmoid'" -- "$GV" check "$T/sem4.yaml"
-printf 'game: {kind: onestep_sampled, disc: prob}\n' >"$T/sem5.yaml"
-expect 2 "sem5.yaml:1: game.disc: onestep_sampled learns a logit D" -- "$GV" check "$T/sem5.yaml"
+given sem4 'game: {kind: onestep_sampled, policy: sigmoid}\n' 2 "1: game.policy: unknown value 'sigmoid'" check
+given sem5 'game: {kind: onestep_sampled, disc: prob}\n' 2 "1: game.disc: onestep_sampled learns a logit D" check
 # every scalar of one config per game kind, set to hostile values
 $PY tests/experiments/hostile_leaves.py "$GV" configs/dirac/r1.yaml configs/mlpgan/ring-clc.yaml \
   configs/dac/hopper-dac.yaml configs/gail/onestep-sampled.yaml "--values=-1,inf,{a: 1}" >"$T/leaves" 2>&1 \
   && ok || bad "hostile values: $(tail -20 "$T/leaves")"
+# sections named as written; plain data only
+given gk1 'game: 3\n' 2 "1: game: expected a mapping with a kind" check
+given gk2 'game: {kind: [dirac, mlpgan]}\n' 2 "1: game.kind: a list where one game is expected" sweep --dry-run
+given gk3 'game:\n  loss: wgan\n  kind: {a: 1}\n' 2 "3: game.kind: expected one game name" check
+given alias 'game: &g {kind: dirac}\nscheme: *g\n' 2 "2: aliases are not supported" check
+given docs 'game: {kind: dirac}\n---\ngame: {kind: dirac}\n' 2 "3: only one YAML document is allowed" check
+given dupk 'game: {kind: dirac}\ngame: {kind: mlpgan}\n' 2 "2: game: duplicate key" check
+# a controller kind is a sweep axis like any other name
+printf 'game: {kind: dirac}\nscheme: {steps: 20}\ncontrollers: [{kind: [r1, r2], gamma: 0.5}]\n' >"$T/ck.yaml"
+expect 0 "ck-kind=r2 -> " -- "$GV" sweep --dry-run "$T/ck.yaml"
 
 echo "hostile: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
