@@ -166,12 +166,13 @@ static void label(const gv_sweep *sw, size_t i, gv_sweep_point *pt) {
 }
 
 void gv_sweep_label(const gv_sweep *sw, size_t i, gv_sweep_point *pt) {
+  gv_node_free(pt->tree);
   pt->tree = NULL;
   label(sw, i, pt);
 }
 
 gv_status gv_sweep_point_at(const gv_sweep *sw, size_t i, gv_sweep_point *pt, gv_err *err) {
-  label(sw, i, pt);
+  gv_sweep_label(sw, i, pt);
   size_t idx[GV_SWEEP_MAX_AXES];
   const variant *va = locate(sw, i, idx);
   gv_node *t = gv_node_clone(va->base);
