@@ -212,8 +212,12 @@ int gv_exp_same_file(const char *a, const char *b) {
  * inode), and not an existing file unless --overwrite. */
 static gv_status output_allowed(const char *path, const char *config, int overwrite,
                                 gv_err *err) {
+  struct stat st;
   if (gv_exp_same_file(path, config))
     return gv_fail(err, GV_EINVAL, "%s: the output is the config file itself", path);
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return gv_fail(err, GV_EINVAL, "%s: is a folder (allowed: a file name, e.g. %s/run.h5)",
+                   path, path);
   if (!overwrite && access(path, F_OK) == 0)
     return gv_fail(err, GV_EINVAL, "%s: exists; a run never replaces a file silently (use "
                    "--overwrite, or another --out)", path);

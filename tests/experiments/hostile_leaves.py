@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Every scalar of a resolved config, set to each hostile value through
+"""Every key of a resolved config (scalars, sections, lists), set to each hostile value through
 --set: `governor check` must exit 0 or 2, never crash, and every exit 2
 must start with the config's file:line (or name the --set argument).
 
@@ -14,14 +14,15 @@ VALUES = ["-1", "inf", "nan", "abc", "{a: 1}", "[]", "4294967297"]
 
 
 def leaves(node, path=""):
+    """Every path of the tree: the scalars, and the sections and lists too."""
+    if path:
+        yield path
     if isinstance(node, dict):
         for k, v in node.items():
             yield from leaves(v, (path + "." if path else "") + str(k))
     elif isinstance(node, list):
         for i, v in enumerate(node):
             yield from leaves(v, "%s.%d" % (path, i))
-    else:
-        yield path
 
 
 def main(argv):

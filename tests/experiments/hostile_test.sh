@@ -213,6 +213,8 @@ ln -s self.yaml "$T/link.yaml"
 expect 2 "the output is the config file itself" -- "$GV" run "$T/self.yaml" --out "$T/link.yaml" --overwrite
 cmp -s "$T/self.yaml" "$T/good.yaml" && ok || bad "the config was overwritten"
 expect 2 "exists; a run never replaces a file silently" -- "$GV" run "$T/good.yaml" --out "$T/plain.h5"
+mkdir "$T/folder.h5"
+expect 2 "folder.h5: is a folder" -- "$GV" run "$T/good.yaml" --out "$T/folder.h5" --overwrite
 sum1=$(md5sum <"$T/plain.h5")
 expect 0 "" -- "$GV" run "$T/good.yaml" --out "$T/plain.h5" --overwrite --set seed=3
 [ "$(md5sum <"$T/plain.h5")" != "$sum1" ] && ok || bad "--overwrite did not replace"
