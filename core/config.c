@@ -441,6 +441,13 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
     value = gv_node_new_scalar("");
   }
 
+  size_t keys = 1;
+  for (const char *c = path; *c; ++c) keys += *c == '.';
+  if (keys > GV_CFG_MAX_DEPTH) {
+    gv_node_free(value);
+    return gv_fail(err, GV_EINVAL, "--set %.100s...: nested too deeply (allowed: at most %d keys)",
+                   path, GV_CFG_MAX_DEPTH);
+  }
   gv_node *n = root;
   char *save = NULL;
   char *tok = strtok_r(path, ".", &save);

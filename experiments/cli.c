@@ -661,6 +661,11 @@ static int cmd_plot(int argc, char **argv) {
     free(files);
     return bad_usage("plot needs at least one RUN.h5");
   }
+  for (int i = 0; out && i < nf; ++i)
+    if (gv_exp_same_file(out, files[i])) {
+      free(files);
+      return bad_usage("plot: --out is one of the run files");
+    }
   char def[1024];
   if (!out) {
     snprintf(def, sizeof def, "%s", files[0]);

@@ -332,6 +332,11 @@ given dupk 'game: {kind: dirac}\ngame: {kind: mlpgan}\n' 2 "2: game: duplicate k
 # a controller kind is a sweep axis like any other name
 printf 'game: {kind: dirac}\nscheme: {steps: 20}\ncontrollers: [{kind: [r1, r2], gamma: 0.5}]\n' >"$T/ck.yaml"
 expect 0 "ck-kind=r2 -> " -- "$GV" sweep --dry-run "$T/ck.yaml"
+# an output that is an input: plot, and a --set path as deep as the nesting limit
+sum2=$(md5sum <"$T/plain.h5")
+expect 2 "plot: --out is one of the run files" -- "$GV" plot --kind distance --out "$T/plain.h5" "$T/plain.h5"
+[ "$(md5sum <"$T/plain.h5")" = "$sum2" ] && ok || bad "plot damaged its input"
+expect 2 "nested too deeply (allowed: at most 64 keys)" -- "$GV" check "$T/good.yaml" --set "$($PY -c "print('.'.join(['a'] * 65))")=1"
 
 echo "hostile: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
