@@ -372,7 +372,7 @@ void gv_cfg_safe_name(const char *text, char *buf, size_t size) {
   for (const char *p = text ? text : ""; *p && o + 1 < size; ++p) {
     const unsigned char c = (unsigned char)*p;
     const int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                     (c >= '0' && c <= '9') || strchr("._+=,-", c);
+                     (c >= '0' && c <= '9') || c >= 0x80 || strchr("._+=,-", c);
     buf[o] = keep && !(o == 0 && c == '.') ? (char)c : '_';
     o++;
   }

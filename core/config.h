@@ -70,9 +70,10 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err);
  * everything else is replaced).  `over` is not modified. */
 void gv_cfg_merge(gv_node *base, const gv_node *over);
 
-/* Config text made safe as one path component: every byte outside
+/* Config text made safe as one path component: every ASCII byte outside
  * [A-Za-z0-9._+=,-] becomes '_', and so does a leading '.', so the result
- * never holds a '/', is never "." or "..", and is never empty. */
+ * never holds a '/' or a control character, is never "." or "..", and is
+ * never empty.  Bytes >= 0x80 (UTF-8: "rho-α") are kept. */
 void gv_cfg_safe_name(const char *text, char *buf, size_t size);
 
 /* YAML text of the tree (block style); caller frees. */

@@ -157,9 +157,11 @@ static void label(const gv_sweep *sw, size_t i, gv_sweep_point *pt) {
   } else {
     char safe[GV_SWEEP_NAME_MAX + 1];
     gv_cfg_safe_name(name.s, safe, sizeof safe);
-    if (name.n > GV_SWEEP_NAME_MAX - 20) /* long: a prefix and a hash of all of it */
-      snprintf(safe + GV_SWEEP_NAME_MAX - 20, 21, "~%016llx",
-               (unsigned long long)fnv(name.s));
+    if (name.n > GV_SWEEP_NAME_MAX - 20) { /* long: a prefix and a hash of all of it */
+      size_t cut = GV_SWEEP_NAME_MAX - 20;
+      while (cut > 0 && ((unsigned char)safe[cut] & 0xC0) == 0x80) cut--; /* whole UTF-8 */
+      snprintf(safe + cut, 21, "~%016llx", (unsigned long long)fnv(name.s));
+    }
     snprintf(pt->path, sizeof pt->path, "%s/%s.h5", sw->dir, safe);
   }
   free(name.s);

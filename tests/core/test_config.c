@@ -231,6 +231,7 @@ static void test_safe_name(void **state) {
       {"..", "_."},           {".", "_"},
       {"", "_"},              {"rho1=0.001,seed=2", "rho1=0.001,seed=2"},
       {"a b\t\"c\"", "a_b__c_"}, {"-x.h5", "-x.h5"},
+      {"\xce\xb1\n/\x7f", "\xce\xb1___"}, /* UTF-8 kept, control bytes not */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
     char buf[64];

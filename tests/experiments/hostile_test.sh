@@ -337,6 +337,19 @@ sum2=$(md5sum <"$T/plain.h5")
 expect 2 "plot: --out is one of the run files" -- "$GV" plot --kind distance --out "$T/plain.h5" "$T/plain.h5"
 [ "$(md5sum <"$T/plain.h5")" = "$sum2" ] && ok || bad "plot damaged its input"
 expect 2 "nested too deeply (allowed: at most 64 keys)" -- "$GV" check "$T/good.yaml" --set "$($PY -c "print('.'.join(['a'] * 65))")=1"
+# UTF-8 names stay readable and distinct, and a cut never splits a character
+printf 'game: {kind: dirac}\nvariants: [{name: \316\261}, {name: \316\262}]\n' >"$T/utf.yaml"
+expect 0 "$(printf 'utf-\316\262 -> runs/utf/utf-\316\262.h5')" -- "$GV" sweep --dry-run "$T/utf.yaml"
+$PY -c "print('game: {kind: dirac}\nvariants:\n  - name: ' + 'x' + '\u03b1' * 120 + '\n  - name: ' + '\u03b1' * 121)" >"$T/utf2.yaml"
+"$GV" sweep --dry-run "$T/utf2.yaml" >"$T/out" 2>&1
+$PY - "$T/out" <<'PY' && ok || bad "cut UTF-8 names: $(cat "$T/out")"
+import os, sys
+paths = [l.split(" -> ")[1] for l in open(sys.argv[1], encoding="utf-8").read().splitlines()]
+assert len(paths) == 2 and paths[0] != paths[1], paths
+for p in paths:
+    b = os.path.basename(p).encode()
+    assert len(b) <= 203 and "~" in p, p
+PY
 
 echo "hostile: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
