@@ -10,6 +10,7 @@
 
 struct gv_dac {
   gv_td3 *td3;
+  int owns_td3;             /* built by gv_dac_alloc (not gv_dac_attach) */
   gv_gail *gail;
   int D, Dn, A, B;          /* env obs, stored obs (D + 1), act sizes; D's batch */
   long updates;             /* D steps per TD3 update */
@@ -32,7 +33,7 @@ long gv_dac_disc_steps(const gv_dac *g) { return gv_gail_steps(g->gail); }
 
 void gv_dac_free(gv_dac *g) {
   if (!g) return;
-  gv_td3_free(g->td3);
+  if (g->owns_td3) gv_td3_free(g->td3);
   gv_gail_free(g->gail);
   if (g->rbatch) gsl_rng_free(g->rbatch);
   void *bufs[] = {g->idx, g->b.obs, g->b.act, g->b.rew, g->b.next_obs, g->b.done, g->xp, g->rew};
@@ -40,12 +41,11 @@ void gv_dac_free(gv_dac *g) {
   free(g);
 }
 
-/* `updates` D steps on policy rows from the replay buffer. */
-static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
-  gv_dac *g = ctx;
+/* n D steps on policy rows from the replay buffer. */
+static gv_status disc_steps(gv_dac *g, gv_td3 *td3, long n, gv_err *err) {
   const double t0 = gv_now();
   gv_replay *rb = gv_td3_replay(td3);
-  for (long u = 0; u < g->updates; ++u) {
+  for (long u = 0; u < n; ++u) {
     gv_replay_sample(g->idx, rb, g->B, g->rbatch);
     gv_replay_gather(&g->b, rb, g->idx, g->B, NULL, 0.0, 0.0);
     gv_gail_inputs(g->gail, g->xp, g->b.obs, g->b.act, g->B);
@@ -58,6 +58,19 @@ static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
   }
   g->t_disc += gv_now() - t0;
   return GV_OK;
+}
+
+/* schedule step: `updates` D steps before each TD3 update */
+static gv_status pre_update(void *ctx, gv_td3 *td3, gv_err *err) {
+  gv_dac *g = ctx;
+  return disc_steps(g, td3, g->updates, err);
+}
+
+/* schedule episode: `updates` D steps per env step of the episode, before
+ * its block of TD3 updates (DAC's training worker) */
+static gv_status pre_block(void *ctx, gv_td3 *td3, long n, gv_err *err) {
+  gv_dac *g = ctx;
+  return disc_steps(g, td3, n * g->updates, err);
 }
 
 static gv_status reward(void *ctx, float *rew, const float *obs, const float *act, int n,
@@ -84,17 +97,16 @@ static gv_status reward(void *ctx, float *rew, const float *obs, const float *ac
   return GV_OK;
 }
 
-gv_status gv_dac_alloc(gv_dac **out, const gv_td3_params *tp, const gv_gail_params *gp,
-                       const gv_demos *d, gv_ctl_stack *ctl, const gv_env_task *task,
-                       int n_envs, int n_threads, uint64_t seed, gv_err *err) {
+gv_status gv_dac_attach(gv_dac **out, gv_td3 *td3, const gv_td3_params *tp,
+                        const gv_gail_params *gp, const gv_demos *d, gv_ctl_stack *ctl,
+                        const gv_env_task *task, uint64_t seed, gv_err *err) {
   *out = NULL;
   gv_dac *g = calloc(1, sizeof *g);
   if (!g) return gv_fail(err, GV_ENOMEM, "dac: out of memory");
-  gv_td3_params t = *tp;
   gv_gail_params q = *gp;
-  t.absorbing = 1;
   q.absorbing = 1;
   q.absorbing_action = 0.5 * (task->type->act_low + task->type->act_high);
+  g->td3 = td3;
   g->D = task->type->obs_dim;
   g->Dn = g->D + 1;
   g->A = task->type->act_dim;
@@ -102,10 +114,8 @@ gv_status gv_dac_alloc(gv_dac **out, const gv_td3_params *tp, const gv_gail_para
   g->updates = q.updates;
   gv_status st;
   /* rewards are computed on TD3 batches: D's workspace must hold one */
-  const int rows = (int)(t.batch > q.batch ? t.batch : q.batch);
-  if ((st = gv_td3_alloc(&g->td3, &t, task, n_envs, n_threads, seed, err)) ||
-      (st = gv_gail_alloc(&g->gail, &q, d, ctl, seed, rows, err)))
-    goto fail;
+  const int rows = (int)(tp->batch > q.batch ? tp->batch : q.batch);
+  if ((st = gv_gail_alloc(&g->gail, &q, d, ctl, seed, rows, err))) goto fail;
   const size_t B = (size_t)g->B;
   g->rbatch = gv_rng_alloc(seed, "dac.batch", 0);
   g->idx = calloc(B, sizeof *g->idx);
@@ -120,7 +130,7 @@ gv_status gv_dac_alloc(gv_dac **out, const gv_td3_params *tp, const gv_gail_para
     st = gv_fail(err, GV_ENOMEM, "dac: out of memory");
     goto fail;
   }
-  gv_td3_hooks h = {g, pre_update, reward};
+  gv_td3_hooks h = {g, pre_update, reward, pre_block};
   gv_td3_set_hooks(g->td3, &h);
   *out = g;
   return GV_OK;
@@ -129,13 +139,32 @@ fail:
   return st;
 }
 
-gv_status gv_dac_iterate(gv_dac *g, gv_td3_stats *ts, gv_dac_stats *ds, gv_err *err) {
+gv_status gv_dac_alloc(gv_dac **out, const gv_td3_params *tp, const gv_gail_params *gp,
+                       const gv_demos *d, gv_ctl_stack *ctl, const gv_env_task *task,
+                       int n_envs, int n_threads, uint64_t seed, gv_err *err) {
+  *out = NULL;
+  gv_td3_params t = *tp;
+  t.absorbing = 1;
+  gv_td3 *td3 = NULL;
+  gv_status st = gv_td3_alloc(&td3, &t, task, n_envs, n_threads, seed, err);
+  if (!st) st = gv_dac_attach(out, td3, &t, gp, d, ctl, task, seed, err);
+  if (st) {
+    gv_td3_free(td3);
+    return st;
+  }
+  (*out)->owns_td3 = 1;
+  return GV_OK;
+}
+
+void gv_dac_begin(gv_dac *g) {
   memset(&g->acc, 0, sizeof g->acc);
   g->acc_steps = 0;
   g->rew_sum = 0.0;
   g->rew_rows = 0;
   g->t_disc = 0.0;
-  gv_status st = gv_td3_iterate(g->td3, ts, err);
+}
+
+void gv_dac_end(gv_dac *g, gv_dac_stats *ds) {
   const double k = (double)g->acc_steps;
   ds->d_loss = k ? g->acc.d_loss / k : NAN;
   ds->ctl_loss = k ? g->acc.ctl_loss / k : NAN;
@@ -145,6 +174,12 @@ gv_status gv_dac_iterate(gv_dac *g, gv_td3_stats *ts, gv_dac_stats *ds, gv_err *
   ds->lr = gv_nn_optim_lr(gv_gail_optim(g->gail));
   ds->d_steps = g->acc_steps;
   ds->t_disc = g->t_disc;
+}
+
+gv_status gv_dac_iterate(gv_dac *g, gv_td3_stats *ts, gv_dac_stats *ds, gv_err *err) {
+  gv_dac_begin(g);
+  gv_status st = gv_td3_iterate(g->td3, ts, err);
+  gv_dac_end(g, ds);
   return st;
 }
 

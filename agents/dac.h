@@ -45,9 +45,20 @@ gv_status gv_dac_alloc(gv_dac **dac, const gv_td3_params *tp, const gv_gail_para
                        const gv_demos *d, gv_ctl_stack *ctl, const gv_env_task *task,
                        int n_envs, int n_threads, uint64_t seed, gv_err *err);
 void gv_dac_free(gv_dac *dac);
+/* The same D around a TD3 the caller built (tp: its parameters, absorbing
+ * on) and keeps: a learner (agents/learner.h) whose rewards come from D.
+ * gv_dac_free leaves td3 alone. */
+gv_status gv_dac_attach(gv_dac **dac, gv_td3 *td3, const gv_td3_params *tp,
+                        const gv_gail_params *gp, const gv_demos *d, gv_ctl_stack *ctl,
+                        const gv_env_task *task, uint64_t seed, gv_err *err);
 
 /* One TD3 chunk (td3.log_every env steps) with its D steps. */
 gv_status gv_dac_iterate(gv_dac *dac, gv_td3_stats *ts, gv_dac_stats *ds, gv_err *err);
+
+/* gv_dac_iterate in parts, around a gv_td3_iterate of the attached TD3:
+ * begin zeroes D's statistics, end reports them. */
+void gv_dac_begin(gv_dac *dac);
+void gv_dac_end(gv_dac *dac, gv_dac_stats *ds);
 
 /* One DAC update as gv_td3_update makes it (D steps included): benchmarks. */
 gv_status gv_dac_update(gv_dac *dac, gv_err *err);

@@ -30,6 +30,11 @@ const gv_param gv_gail_disc_table[] = {
                   "log_d = log D"),
     GV_PARAM_REALX(gv_gail_params, std_floor, "1e-2", 0, 1e6, GV_P_LO_OPEN,
                    "floor of the demonstration std used to normalise D's inputs"),
+    GV_PARAM_BOOL(gv_gail_params, norm_inputs, "true",
+                  "standardise D's inputs with the demonstration statistics, clipped to +-10 "
+                  "(false: raw (s, a), as DAC's code)"),
+    GV_PARAM_REALX(gv_gail_params, init_gain, "1.4142135623730951", 0, 100, GV_P_LO_OPEN,
+                   "orthogonal-init gain of D's hidden layers (sqrt 2; DAC: 1); the output's is 1"),
     GV_PARAM_END,
 };
 
@@ -213,6 +218,10 @@ void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *a
     float *xi = x + (size_t)i * I;
     for (int j = 0; j < I; ++j) {
       const float v = j < D ? obs[(size_t)i * D + j] : act[(size_t)i * A + (j - D)];
+      if (!g->p.norm_inputs) {
+        xi[j] = v;
+        continue;
+      }
       float z = (v - g->mean[j]) / g->std[j];
       xi[j] = z < -10.0f ? -10.0f : z > 10.0f ? 10.0f : z;
     }
@@ -432,7 +441,7 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
       st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
       goto fail;
     }
-    st = gv_nn_init_params(g->D, GV_NN_INIT_ORTHOGONAL, sqrt(2.0), 1.0, ri, err);
+    st = gv_nn_init_params(g->D, GV_NN_INIT_ORTHOGONAL, p->init_gain, 1.0, ri, err);
     gsl_rng_free(ri);
     if (st) goto fail;
   }

@@ -60,6 +60,8 @@ typedef struct gv_gail_params {
   long batch;               /* expert rows and policy rows per D step (each) */
   int reward;               /* gv_gail_reward */
   double std_floor;         /* floor of the demonstration std used to normalise */
+  int norm_inputs;          /* 1: standardise D's inputs (default); 0: raw (DAC's code) */
+  double init_gain;         /* orthogonal gain of D's hidden layers (sqrt 2; DAC: 1) */
   int absorbing;            /* 1: DAC's absorbing states (set by the DAC runner, below) */
   double absorbing_action;  /* a_0 of the absorbing rows, every component (DAC: the
                                centre of the action range, as agents/td3.h stores) */

@@ -21,6 +21,9 @@
 
 /* ------------------------------------------------------------- parameters */
 
+static const char *const init_names[] = {"torch", "orthogonal", NULL};
+static const char *const schedule_names[] = {"step", "episode", NULL};
+
 const gv_param gv_td3_param_table[] = {
     GV_PARAM_INT(gv_td3_params, hidden, "256", 1, 4096, "width of the hidden layers"),
     GV_PARAM_INT(gv_td3_params, depth, "2", 1, GV_NN_MAX_LAYERS - 1, "hidden layers (ReLU)"),
@@ -53,6 +56,23 @@ const gv_param gv_td3_param_table[] = {
     GV_PARAM_BOOL(gv_td3_params, absorbing, "false",
                   "absorbing states: terminations lead to an absorbing state the critics "
                   "bootstrap through (DAC; agents/td3.h)"),
+    GV_PARAM_INT(gv_td3_params, hidden2, "0", 0, 4096,
+                 "width of the second hidden layer (0: hidden; DAC: 300 after 400)"),
+    GV_PARAM_ENUM(gv_td3_params, init, "torch", init_names,
+                  "initialiser: torch (nn.Linear default) or orthogonal (gain 1, heads: "
+                  "actor 0.01, critics 1; biases 0: DAC)"),
+    GV_PARAM_INT(gv_td3_params, actor_lr_halve_every, "0", 0, 1e12,
+                 "halve the actor's learning rate every this many env steps (0: never; DAC 1e5)"),
+    GV_PARAM_INT(gv_td3_params, actor_delay, "0", 0, 1e12,
+                 "critic updates before the first actor update (DAC: 1000)"),
+    GV_PARAM_REAL(gv_td3_params, actor_clip_norm, "0", 0, 1e12,
+                  "clip of the actor's global gradient norm (0: none; DAC: 40)"),
+    GV_PARAM_ENUM(gv_td3_params, schedule, "step", schedule_names,
+                  "updates after every env step (step) or in a block after each episode "
+                  "(episode: DAC's worker; one env copy)"),
+    GV_PARAM_INT(gv_td3_params, random_steps, "-1", -1, 1e12,
+                 "uniform random actions while the buffer holds fewer rows (-1: the first "
+                 "learning_starts env steps)"),
     GV_PARAM_END,
 };
 
@@ -129,12 +149,16 @@ struct gv_td3 {
   long steps;               /* env steps taken */
   long updates;             /* critic updates done */
   double credit;            /* fractional updates owed (updates_per_step) */
+  long actor_updates;       /* actor updates done */
+  long ep_steps;            /* schedule episode: env steps of the current episode */
+  int ep_random;            /* schedule episode: this episode acts at random */
 };
 
 static gv_status net_spec(gv_nn_spec *s, const gv_td3_params *p, int nin, int nout,
                           gv_nn_act out, gv_err *err) {
   int hidden[GV_NN_MAX_LAYERS];
   for (long l = 0; l < p->depth; ++l) hidden[l] = (int)p->hidden;
+  if (p->depth > 1 && p->hidden2 > 0) hidden[1] = (int)p->hidden2;
   return gv_nn_spec_mlp(s, nin, (int)p->depth, hidden, GV_NN_ACT_RELU, nout, out, err);
 }
 
@@ -180,6 +204,9 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
                        int n_envs, int n_threads, uint64_t seed, gv_err *err) {
   *out = NULL;
   if (n_envs < 1) return gv_fail(err, GV_EINVAL, "td3: %d env copies (allowed: >= 1)", n_envs);
+  if (p->schedule == GV_TD3_SCHEDULE_EPISODE && n_envs != 1)
+    return gv_fail(err, GV_EINVAL, "td3: schedule episode runs one env copy, not %d (allowed: "
+                   "run.envs 1)", n_envs);
   gv_td3 *o = calloc(1, sizeof *o);
   if (!o) return gv_fail(err, GV_ENOMEM, "td3: out of memory");
   o->p = *p;
@@ -214,9 +241,15 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
     st = gv_fail(err, GV_ENOMEM, "td3: out of memory");
     goto fail;
   }
-  st = torch_init(o->pi->actor, ri, err);
-  if (!st) st = torch_init(o->q1, ri, err);
-  if (!st) st = torch_init(o->q2, ri, err);
+  if (p->init == GV_TD3_INIT_ORTHOGONAL) {
+    st = gv_nn_init_params(o->pi->actor, GV_NN_INIT_ORTHOGONAL, 1.0, 0.01, ri, err);
+    if (!st) st = gv_nn_init_params(o->q1, GV_NN_INIT_ORTHOGONAL, 1.0, 1.0, ri, err);
+    if (!st) st = gv_nn_init_params(o->q2, GV_NN_INIT_ORTHOGONAL, 1.0, 1.0, ri, err);
+  } else {
+    st = torch_init(o->pi->actor, ri, err);
+    if (!st) st = torch_init(o->q1, ri, err);
+    if (!st) st = torch_init(o->q2, ri, err);
+  }
   gsl_rng_free(ri);
   if (st) goto fail;
   gv_nn_copy(o->actor_t, o->pi->actor);
@@ -227,8 +260,10 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
   gv_nn_optim_default(&os, GV_NN_ADAM);
   os.eps = p->adam_eps;
   os.lr = p->actor_lr;
+  os.clip_norm = p->actor_clip_norm;
   if ((st = gv_nn_optim_alloc(&o->opt_a, &os, o->pi->actor->nparam, err))) goto fail;
   os.lr = p->critic_lr;
+  os.clip_norm = 0.0;
   if ((st = gv_nn_optim_alloc(&o->opt_q1, &os, o->q1->nparam, err)) ||
       (st = gv_nn_optim_alloc(&o->opt_q2, &os, o->q2->nparam, err)) ||
       (st = gv_nn_ws_alloc(&o->ws_act, &sa, K, err)) ||
@@ -281,6 +316,7 @@ gv_status gv_td3_alloc(gv_td3 **out, const gv_td3_params *p, const gv_env_task *
   GV_TD3_ALLOC_(o->env_trunc, K);
 #undef GV_TD3_ALLOC_
   for (int j = 0; j < A; ++j) o->act0[j] = o->mid;
+  o->ep_random = 1;
 
   o->rng_explore = gv_rng_alloc(seed, "td3_explore", 0);
   o->rng_replay = gv_rng_alloc(seed, "td3_replay", 0);
@@ -357,7 +393,9 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
   u->actor_loss = NAN;
   if (o->rb->size < 1) return gv_fail(err, GV_EINVAL, "td3: update from an empty buffer");
   gv_status st;
-  if (o->hooks.pre_update && (st = o->hooks.pre_update(o->hooks.ctx, o, err))) return st;
+  if (o->hooks.pre_update && o->p.schedule == GV_TD3_SCHEDULE_STEP &&
+      (st = o->hooks.pre_update(o->hooks.ctx, o, err)))
+    return st;
   gv_replay_sample(o->idx, o->rb, N, o->rng_replay);
   gv_replay_gather(&o->b, o->rb, o->idx, N, NULL, 0.0, 0.0);
   if (o->hooks.reward &&
@@ -396,6 +434,13 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
   if (st) return st;
   o->updates++;
   if (o->updates % o->p.policy_delay) return GV_OK;
+  const float tau = (float)o->p.tau;
+  if (o->updates <= o->p.actor_delay) {
+    /* DAC: before the actor starts, the critics' targets still follow */
+    gv_nn_polyak(o->q1_t, o->q1, tau);
+    gv_nn_polyak(o->q2_t, o->q2, tau);
+    return GV_OK;
+  }
   /* delayed actor step: minimise -mean Q1(s, mu(s)) through dQ1/da */
   gv_nn *actor = pi->actor;
   gv_nn_forward(o->ws_a, actor, xo, N);
@@ -432,11 +477,11 @@ gv_status gv_td3_update(gv_td3 *o, gv_td3_update_out *u, gv_err *err) {
   if (gv_nn_optim_step(actor->param, o->opt_a, actor->grad, &gn))
     return gv_fail(err, GV_EDIVERGED, "td3: actor gradient norm %g at update %ld", gn,
                    o->updates);
-  const float tau = (float)o->p.tau;
   gv_nn_polyak(o->actor_t, actor, tau);
   gv_nn_polyak(o->q1_t, o->q1, tau);
   gv_nn_polyak(o->q2_t, o->q2, tau);
   u->actor_updated = 1;
+  o->actor_updates++;
   return GV_OK;
 }
 
@@ -445,6 +490,51 @@ static int params_finite(const gv_td3 *o) {
   for (size_t i = 0; i < sizeof nets / sizeof nets[0]; ++i)
     if (!isfinite(gv_nn_vec_norm(nets[i]->param, nets[i]->nparam))) return 0;
   return 1;
+}
+
+/* Whether the next env step acts uniformly at random (header: schedules). */
+static int acts_at_random(const gv_td3 *o) {
+  if (o->p.schedule == GV_TD3_SCHEDULE_EPISODE)
+    return o->ep_random || o->rb->size < o->p.random_steps;
+  return o->steps < (o->p.random_steps < 0 ? o->p.learning_starts : o->p.random_steps);
+}
+
+/* The updates owed (o->credit, whole ones), their sums into sum and s. */
+static gv_status update_block(gv_td3 *o, gv_td3_stats *s, double *sum, gv_err *err) {
+  while (o->credit >= 1.0) {
+    o->credit -= 1.0;
+    gv_td3_update_out u;
+    gv_status st = gv_td3_update(o, &u, err);
+    if (st) return st;
+    sum[0] += u.q1_loss;
+    sum[1] += u.q2_loss;
+    sum[2] += u.q1_mean;
+    sum[3] += u.q2_mean;
+    sum[4] += u.target_mean;
+    s->updates++;
+    if (u.actor_updated) {
+      sum[5] += u.actor_loss;
+      s->actor_updates++;
+    }
+  }
+  return GV_OK;
+}
+
+/* Schedule episode, at an episode's end: its block of updates, then the
+ * next episode's random flag and actor learning rate. */
+static gv_status episode_block(gv_td3 *o, gv_td3_stats *s, double *sum, gv_err *err) {
+  const long T = o->ep_steps;
+  o->ep_steps = 0;
+  gv_status st = GV_OK;
+  if (o->rb->size >= o->p.learning_starts) {
+    if (o->hooks.pre_block && (st = o->hooks.pre_block(o->hooks.ctx, o, T, err))) return st;
+    o->credit += (double)T * o->p.updates_per_step;
+    st = update_block(o, s, sum, err);
+  }
+  o->ep_random = o->actor_updates == 0;
+  if (o->p.actor_lr_halve_every > 0)
+    o->opt_a->spec.lr = o->p.actor_lr * pow(0.5, (double)(o->steps / o->p.actor_lr_halve_every));
+  return st;
 }
 
 gv_status gv_td3_iterate(gv_td3 *o, gv_td3_stats *s, gv_err *err) {
@@ -456,7 +546,7 @@ gv_status gv_td3_iterate(gv_td3 *o, gv_td3_stats *s, gv_err *err) {
   gv_status st = GV_OK;
   for (long t = 0; t < nvec && !st; ++t) {
     const double t0 = gv_now();
-    if (o->steps < o->p.learning_starts) {
+    if (acts_at_random(o)) {
       for (int q = 0; q < K * A; ++q)
         o->env_act[q] = o->lo + (o->hi - o->lo) * gsl_rng_uniform(o->rng_explore);
     } else {
@@ -508,23 +598,15 @@ gv_status gv_td3_iterate(gv_td3 *o, gv_td3_stats *s, gv_err *err) {
     pi->steps = o->steps;
     const double t1 = gv_now();
     s->t_env += t1 - t0;
-    if (o->steps > o->p.learning_starts) {
+    if (o->p.schedule == GV_TD3_SCHEDULE_EPISODE) {
+      o->ep_steps++;
+      if (o->env_term[0] || o->env_trunc[0]) st = episode_block(o, s, sum, err);
+    } else if (o->steps > o->p.learning_starts) {
+      if (o->p.actor_lr_halve_every > 0)
+        o->opt_a->spec.lr =
+            o->p.actor_lr * pow(0.5, (double)(o->steps / o->p.actor_lr_halve_every));
       o->credit += K * o->p.updates_per_step;
-      while (o->credit >= 1.0) {
-        o->credit -= 1.0;
-        gv_td3_update_out u;
-        if ((st = gv_td3_update(o, &u, err))) break;
-        sum[0] += u.q1_loss;
-        sum[1] += u.q2_loss;
-        sum[2] += u.q1_mean;
-        sum[3] += u.q2_mean;
-        sum[4] += u.target_mean;
-        s->updates++;
-        if (u.actor_updated) {
-          sum[5] += u.actor_loss;
-          s->actor_updates++;
-        }
-      }
+      st = update_block(o, s, sum, err);
     }
     s->t_update += gv_now() - t1;
   }
@@ -547,6 +629,7 @@ gv_policy *gv_td3_policy(gv_td3 *o) { return o->pi; }
 gv_replay *gv_td3_replay(gv_td3 *o) { return o->rb; }
 long gv_td3_steps(const gv_td3 *o) { return o->steps; }
 long gv_td3_updates(const gv_td3 *o) { return o->updates; }
+double gv_td3_actor_lr(const gv_td3 *o) { return gv_nn_optim_lr(o->opt_a); }
 
 gv_td3_nets gv_td3_get_nets(gv_td3 *o) {
   gv_td3_nets n = {o->pi->actor, o->actor_t, o->q1, o->q2, o->q1_t, o->q2_t};

@@ -58,7 +58,32 @@ typedef struct gv_td3_params {
   double clip_obs;          /* clip of normalised observations (10) */
   long log_every;           /* env steps per gv_td3_iterate (one run-file point) (1000) */
   int absorbing;            /* 1: DAC's absorbing states (below) */
+  /* DAC's reference settings (Kostrikov et al.'s code; docs/dac.md); the
+   * defaults leave TD3 as above */
+  long hidden2;             /* width of the second hidden layer (0: hidden) */
+  int init;                 /* gv_td3_init: torch (default) or orthogonal */
+  long actor_lr_halve_every; /* halve the actor's lr every this many env steps (0: never) */
+  long actor_delay;         /* critic updates before the first actor update (0) */
+  double actor_clip_norm;   /* clip of the actor's global gradient norm (0: none) */
+  int schedule;             /* gv_td3_schedule: step (default) or episode */
+  long random_steps;        /* uniform random actions while the buffer holds fewer rows
+                               (-1: learning_starts env steps, the default) */
 } gv_td3_params;
+
+/* Initialisers: PyTorch's nn.Linear default (CleanRL), or orthogonal with
+ * gain 1, 0.01 on the actor's head and 1 on the critics', biases 0 (DAC). */
+typedef enum { GV_TD3_INIT_TORCH, GV_TD3_INIT_ORTHOGONAL } gv_td3_init;
+
+/* When updates happen.  step: after each env step past learning_starts,
+ * updates_per_step of them (Fujimoto's and CleanRL's loop).  episode (one
+ * env copy only): when an episode ends and the buffer holds at least
+ * learning_starts rows, the hook pre_block runs once for the episode's T
+ * steps, then T x updates_per_step updates follow (DAC's training worker:
+ * the discriminator's T steps, then TD3's); actions are uniform random
+ * while the buffer holds fewer than random_steps rows or, for a whole
+ * episode, while the actor has never been updated; the actor's lr halving
+ * is read at the start of each episode. */
+typedef enum { GV_TD3_SCHEDULE_STEP, GV_TD3_SCHEDULE_EPISODE } gv_td3_schedule;
 
 extern const gv_param gv_td3_param_table[];
 extern const gv_component gv_agent_td3;   /* for the agent registry */
@@ -136,6 +161,10 @@ typedef struct gv_td3_hooks {
    * (obs_dim + absorbing)) and act (n x act_dim) */
   gv_status (*reward)(void *ctx, float *rew, const float *obs, const float *act, int n,
                       gv_err *err);
+  /* schedule episode: once before the block of updates that follows an
+   * episode of n env steps (DAC: n discriminator steps); pre_update is then
+   * not called */
+  gv_status (*pre_block)(void *ctx, gv_td3 *td3, long n, gv_err *err);
 } gv_td3_hooks;
 
 /* Builds the agent on K copies of task over T threads (K = n_envs). */
@@ -161,5 +190,6 @@ gv_td3_nets gv_td3_get_nets(gv_td3 *td3);
 gv_replay *gv_td3_replay(gv_td3 *td3);
 long gv_td3_steps(const gv_td3 *td3);    /* env steps taken */
 long gv_td3_updates(const gv_td3 *td3);  /* critic updates done */
+double gv_td3_actor_lr(const gv_td3 *td3); /* the actor's learning rate now */
 
 #endif

@@ -35,6 +35,13 @@ typedef struct gv_vfgame {
   size_t gen0, ngen;        /* generator components [gen0, gen0 + ngen) */
   size_t disc0, ndisc;      /* discriminator components [disc0, disc0 + ndisc) */
   const double *xstar;      /* the desired equilibrium (n) */
+  /* nconserved orthonormal directions u (rows, nconserved x n) with
+   * u.v(x) = 0 everywhere: u.x is a constant of the motion, and the Jacobian
+   * has a zero eigenvalue per u that says how the state is parameterised,
+   * not how it moves (one-step GAIL: the shift of all softmax logits).  The
+   * stability analysis works on their orthogonal complement (gan/stability.h). */
+  const double *conserved;
+  size_t nconserved;
   const void *self;         /* the game */
   /* bare vector field v(x) (n) */
   void (*field)(const void *self, const double *x, double *v);

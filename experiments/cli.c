@@ -74,6 +74,7 @@ static const char usage[] =
     "                                     eigenvalues against one parameter\n"
     "  plot [--kind KIND] [--out PNG] RUN.h5...   figures; KIND: phase, distance, eig,\n"
     "                                     lyapunov, samples, gan-metrics, gail-return, auto\n"
+    "  report RUN.h5... --out DIR [--baseline ARM]  a study's tables, figures, HTML (docs/report.md)\n"
     "  list [game|scheme|controller]      registered components with their parameters\n"
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
@@ -690,6 +691,20 @@ static int cmd_plot(int argc, char **argv) {
   return 2;
 }
 
+/* A study's report (plots/report.py, docs/report.md): arguments pass through. */
+static int cmd_report(int argc, char **argv) {
+  const char **av = calloc((size_t)argc + 3, sizeof *av);
+  if (!av) return 2;
+  av[0] = "/usr/bin/python3";
+  av[1] = GV_SOURCE_DIR "/plots/report.py";
+  for (int i = 0; i < argc; ++i) av[2 + i] = argv[i];
+  execv(av[0], (char *const *)av);
+  fprintf(stderr, "governor: cannot run %s: %s (install python3-matplotlib, python3-h5py)\n",
+          av[0], strerror(errno));
+  free(av);
+  return 2;
+}
+
 static int cmd_list(int argc, char **argv) {
   const char *kind = argc > 0 ? argv[0] : NULL;
   int any = 0;
@@ -732,6 +747,7 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "analyze")) return cmd_analyze(argc, argv);
   if (!strcmp(cmd, "scan")) return cmd_scan(argc, argv);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);
+  if (!strcmp(cmd, "report")) return cmd_report(argc, argv);
   if (!strcmp(cmd, "list")) return cmd_list(argc, argv);
   if (!strcmp(cmd, "bench")) return gv_bench_main(argc, argv);
   if (!strcmp(cmd, "record")) return gv_rl_record_main(argc, argv);

@@ -1,8 +1,11 @@
 #include "experiments/closed_form.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/rng.h"
+#include "core/runfile.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 
 gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
@@ -37,4 +40,25 @@ void gv_cfsim_free(gv_cfsim *s) {
   gv_ctl_stack_free(&s->ctl);
   if (s->rng) gsl_rng_free(s->rng);
   memset(s, 0, sizeof *s);
+}
+
+void gv_cfsim_plan(gv_drive *d, const gv_common *common, const gv_cfsim *s,
+                   const char *const *series, long flush_every) {
+  d->common = *common;
+  d->series = series;
+  d->flush_every = flush_every;
+  d->steps = s->scheme.p.steps;
+  d->metric = "|x-x*|";
+}
+
+gv_status gv_cfsim_reopen(const char *path, gv_runread **rr, gv_node **root, gv_err *err) {
+  *root = NULL;
+  gv_status st = gv_runread_open_rw(rr, path, err);
+  if (st != GV_OK) return st;
+  char *yaml = gv_runread_config(*rr);
+  if (!yaml) st = gv_fail(err, GV_EINVAL, "%s: no /config", path);
+  else st = gv_cfg_parse_string(yaml, path, root, err);
+  free(yaml);
+  if (st != GV_OK) gv_runread_close(*rr);
+  return st;
 }

@@ -8,6 +8,7 @@
 
 #include "controllers/ctl.h"
 #include "core/config.h"
+#include "experiments/experiment.h"
 #include "gan/scheme.h"
 
 typedef struct gv_cfsim {
@@ -24,5 +25,17 @@ typedef struct gv_cfsim {
 gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
                          const char *def_scheme, uint64_t seed, gv_err *err);
 void gv_cfsim_free(gv_cfsim *s);
+
+/* Opens the run file at path for `governor analyze` (gv_runread_open_rw)
+ * and parses its /config into *root (caller frees both). */
+struct gv_runread;
+gv_status gv_cfsim_reopen(const char *path, struct gv_runread **rr, gv_node **root,
+                          gv_err *err);
+
+/* The driver's plan of a closed-form run (experiments/drive.h): its name and
+ * seed, series rows, flush cadence, the scheme's steps, |x - x*| shown. */
+struct gv_drive;
+void gv_cfsim_plan(struct gv_drive *d, const gv_common *common, const gv_cfsim *s,
+                   const char *const *series, long flush_every);
 
 #endif

@@ -1,6 +1,5 @@
 /* Top-level config handling shared by every experiment. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,20 +145,6 @@ gv_status gv_exp_outcome(const char *status, const char *path, long step, const 
   return gv_fail(err, GV_EFAILED, "%s: %s%s", path, status, d);
 }
 
-gv_status gv_exp_finish_policy_run(gv_runfile *rf, const char *status, const char *path,
-                                   long step, const gv_policy *last, const gv_policy *best,
-                                   gv_err *err) {
-  gv_run_set_status(rf, status);
-  if (gv_run_close(rf) != GV_OK)
-    return gv_fail(err, GV_EIO, "%s: error writing the run file", path);
-  if (strcmp(status, "diverged")) {
-    gv_err perr;
-    if (gv_policy_save_run(path, last, best, &perr) != GV_OK)
-      return gv_fail(err, GV_EIO, "%s", perr.msg);
-  }
-  return gv_exp_outcome(status, path, step, err->msg, err);
-}
-
 /* ------------------------------------------- runners that train a policy */
 
 void gv_mean_std(const double *x, long n, double *mean, double *sd) {
@@ -227,59 +212,7 @@ void gv_exp_evals_summary(const gv_exp_evals *e, gv_runfile *rf) {
   gv_run_summary_real(rf, "eval_seconds", e->seconds);
 }
 
-int gv_exp_iter_failed(gv_runfile *rf, gv_status is, long step, const char **status,
-                       const gv_err *err) {
-  if (is == GV_OK) return 0;
-  if (is == GV_EDIVERGED) {
-    *status = "diverged";
-    gv_run_log(rf, 0, "diverged at step %ld: %s", step, err->msg);
-    gv_run_summary_int(rf, "diverged_step", step);
-  } else {
-    *status = "failed";
-    gv_run_log(rf, 0, "failed at step %ld: %s", step, err->msg);
-  }
-  return 1;
-}
-
-int gv_exp_point_end(gv_exp_evals *e, gv_runfile *rf, long step, int last, const gv_policy *pi,
-                     gv_policy *best, const gv_env_task *task, const char **status,
-                     gv_err *err) {
-  if (gv_exp_evals_step(e, rf, step, last, pi, best, task, err)) {
-    *status = "failed";
-    gv_run_log(rf, 0, "evaluation failed at step %ld: %s", step, err->msg);
-    return 1;
-  }
-  if (gv_exp_interrupted) {
-    *status = "interrupted";
-    gv_run_log(rf, 0, "interrupted at step %ld by signal %d", step, (int)gv_exp_interrupted);
-    return 1;
-  }
-  if (gv_run_tick(rf, step) != GV_OK) {
-    *status = "failed";
-    return 1;
-  }
-  return 0;
-}
-
 void gv_exp_evals_free(gv_exp_evals *e) {
   free(e->ret);
   e->ret = NULL;
-}
-
-volatile sig_atomic_t gv_exp_interrupted;
-static struct sigaction old_int, old_term;
-static void on_signal(int sig) { gv_exp_interrupted = sig; }
-
-void gv_exp_signals_catch(void) {
-  gv_exp_interrupted = 0;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-}
-
-void gv_exp_signals_restore(void) {
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
 }

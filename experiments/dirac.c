@@ -3,7 +3,6 @@
  * log every curve, and report predicted against measured stability. */
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/closed_form.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
@@ -79,19 +79,9 @@ static gv_status sim_build(dirac_sim *s, gv_node *root, const char *file, gv_err
                         err);
 }
 
-static gv_status dirac_check(gv_node *root, const char *file, gv_err *err) {
-  dirac_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st == GV_OK) sim_free(&s);
-  return st;
-}
-
 static double dist2(const double *x, const double *xs) {
   return hypot(x[0] - xs[0], x[1] - xs[1]);
 }
-
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
 
 /* One replica without logging: iterations to converge, final distance,
  * Lyapunov estimate (1/t) log(|X(t)| / |X(0)|). */
@@ -131,7 +121,7 @@ typedef struct worker {
 
 static void *worker_main(void *arg) {
   worker *w = arg;
-  for (long r = w->first; r < w->count && !interrupted; r += w->stride)
+  for (long r = w->first; r < w->count && !gv_exp_interrupted; r += w->stride)
     w->out[r] = run_replica(&w->sim, (uint64_t)r);
   return NULL;
 }
@@ -160,124 +150,132 @@ static void write_field(gv_runfile *rf, dirac_sim *s) {
   free(f);
 }
 
-static gv_status dirac_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                                gv_err *err) {
+/* The logged replica 0 under the driver; the other replicas at the end. */
+typedef struct dirac_game {
   dirac_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st != GV_OK) return st;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"dirac", s.common.name, yaml, (uint64_t)s.common.seed,
-                      s.run.flush_every};
-  gv_runfile *rf;
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st != GV_OK) {
-    sim_free(&s);
-    return st;
-  }
-  write_field(rf, &s);
+  gv_node *root;            /* the tree the replicas' simulations are built from */
+  const char *file;
+  double x[2];
+} dirac_game;
 
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+enum { D_THETA, D_PSI, D_DIST };
+static const char *const dirac_series[] = {"theta", "psi", "distance", NULL};
 
-  /* replica 0, logged */
-  gv_rng_reseed(s.cf.rng, (uint64_t)s.common.seed, "scheme", 0);
-  gv_ctl_stack_reseed(&s.cf.ctl, (uint64_t)s.common.seed, 0);
-  int id_t = gv_run_series(rf, "theta"), id_p = gv_run_series(rf, "psi");
-  int id_d = gv_run_series(rf, "distance");
-  double x[2] = {s.game.p.theta0, s.game.p.psi0};
-  const double *xs = s.game.xstar;
-  double d = dist2(x, xs);
-  gv_run_append(rf, id_t, 0, x[0]);
-  gv_run_append(rf, id_p, 0, x[1]);
-  gv_run_append(rf, id_d, 0, d);
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.cf.scheme.p.steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  long k;
-  const long kill_at = getenv("GV_TEST_KILL_AT_STEP") ? atol(getenv("GV_TEST_KILL_AT_STEP")) : -1;
-  for (k = 1; k <= s.cf.scheme.p.steps; ++k) {
-    gv_status ss = s.cf.stype->step(&s.cf.scheme, x, s.cf.rng);
-    d = dist2(x, xs);
-    int blew = ss != GV_OK || !(d <= s.run.bound);
-    if (k % s.run.every == 0 || blew || k == s.cf.scheme.p.steps) {
-      gv_run_append(rf, id_t, k, x[0]);
-      gv_run_append(rf, id_p, k, x[1]);
-      gv_run_append(rf, id_d, k, d);
-    }
-    if (blew) {
-      status = "diverged";
-      gv_run_log(rf, 0, "diverged at step %ld: |x - x*| = %g (bound %g)", k, d, s.run.bound);
-      gv_run_summary_int(rf, "diverged_step", k);
-      break;
-    }
-    if (interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", k, (int)interrupted);
-      break;
-    }
-    if (k == kill_at) raise(SIGKILL); /* tests: die between flushes */
-    if (gv_run_tick(rf, k) != GV_OK) {
-      status = "failed";
-      break;
-    }
-    if ((k & 4095) == 0) gv_progress_update(&pr, k, "|x-x*|", d);
-  }
-  gv_progress_done(&pr);
-
-  /* the other replicas, unlogged, over threads */
-  long R = s.run.replicas;
-  if (R > 1 && !strcmp(status, "completed")) {
-    replica_out *out = calloc((size_t)R, sizeof *out);
-    long T = s.run.threads < R ? s.run.threads : R;
-    worker *w = calloc((size_t)T, sizeof *w);
-    pthread_t *th = calloc((size_t)T, sizeof *th);
-    for (long t = 0; t < T; ++t) { /* build in this thread: the loader writes the tree */
-      w[t].out = out;
-      w[t].first = t;
-      w[t].stride = T;
-      w[t].count = R;
-      gv_node *copy = gv_node_clone(root);
-      sim_build(&w[t].sim, copy, file, NULL);
-      gv_node_free(copy);
-    }
-    for (long t = 0; t < T; ++t) pthread_create(&th[t], NULL, worker_main, &w[t]);
-    for (long t = 0; t < T; ++t) {
-      pthread_join(th[t], NULL);
-      sim_free(&w[t].sim);
-    }
-    if (interrupted) status = "interrupted";
-    double *it = malloc(sizeof *it * (size_t)R), *fin = malloc(sizeof *fin * (size_t)R);
-    double *ly = malloc(sizeof *ly * (size_t)R);
-    for (long r = 0; r < R; ++r) {
-      it[r] = (double)out[r].iters;
-      fin[r] = out[r].final;
-      ly[r] = out[r].lyapunov;
-    }
-    size_t nr = (size_t)R;
-    gv_run_array(rf, "replica_iters_to_converge", it, 1, &nr, -1);
-    gv_run_array(rf, "replica_final_distance", fin, 1, &nr, -1);
-    gv_run_array(rf, "replica_lyapunov", ly, 1, &nr, -1);
-    free(it);
-    free(fin);
-    free(ly);
-    free(out);
-    free(w);
-    free(th);
-  }
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  gv_run_summary_int(rf, "steps_done", k > s.cf.scheme.p.steps ? s.cf.scheme.p.steps : k);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  sim_free(&s);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  return gv_exp_outcome(status, path, k, NULL, err);
+static gv_status dirac_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                             gv_err *err) {
+  (void)build;
+  dirac_game *g = vg;
+  gv_status st = sim_build(&g->s, root, file, err);
+  if (st) return st;
+  g->root = root;
+  g->file = file;
+  gv_cfsim_plan(d, &g->s.common, &g->s.cf, dirac_series, g->s.run.flush_every);
+  return GV_OK;
 }
+
+static gv_status dirac_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  dirac_game *g = vg;
+  dirac_sim *s = &g->s;
+  write_field(d->rf, s);
+  gv_rng_reseed(s->cf.rng, (uint64_t)s->common.seed, "scheme", 0);
+  gv_ctl_stack_reseed(&s->cf.ctl, (uint64_t)s->common.seed, 0);
+  g->x[0] = s->game.p.theta0;
+  g->x[1] = s->game.p.psi0;
+  gv_run_append(d->rf, d->id[D_THETA], 0, g->x[0]);
+  gv_run_append(d->rf, d->id[D_PSI], 0, g->x[1]);
+  gv_run_append(d->rf, d->id[D_DIST], 0, dist2(g->x, s->game.xstar));
+  return GV_OK;
+}
+
+/* Steps up to until in a tight loop, logging every run.every steps. */
+static gv_status dirac_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  dirac_game *g = vg;
+  dirac_sim *s = &g->s;
+  gv_runfile *rf = d->rf;
+  const int it = d->id[D_THETA], ip = d->id[D_PSI], id = d->id[D_DIST];
+  const long every = s->run.every, steps = d->steps;
+  const double bound = s->run.bound, *xs = s->game.xstar;
+  gv_status (*step)(gv_scheme *, double *, gsl_rng *) = s->cf.stype->step;
+  double x[2] = {g->x[0], g->x[1]}, dd = NAN;
+  long k;
+  int blew = 0;
+  for (k = d->step + 1; k <= until; ++k) {
+    gv_status ss = step(&s->cf.scheme, x, s->cf.rng);
+    dd = dist2(x, xs);
+    blew = ss != GV_OK || !(dd <= bound);
+    if (k % every == 0 || blew || k == steps) {
+      gv_run_append(rf, it, k, x[0]);
+      gv_run_append(rf, ip, k, x[1]);
+      gv_run_append(rf, id, k, dd);
+    }
+    if (blew) break;
+  }
+  g->x[0] = x[0];
+  g->x[1] = x[1];
+  d->step = k > until ? until : k;
+  d->shown = dd;
+  if (blew) return gv_fail(err, GV_EDIVERGED, "|x - x*| = %g (bound %g)", dd, bound);
+  return GV_OK;
+}
+
+/* The other replicas, unlogged, over threads (a completed run only). */
+static gv_status run_replicas(dirac_game *g, gv_runfile *rf) {
+  long R = g->s.run.replicas;
+  replica_out *out = calloc((size_t)R, sizeof *out);
+  long T = g->s.run.threads < R ? g->s.run.threads : R;
+  worker *w = calloc((size_t)T, sizeof *w);
+  pthread_t *th = calloc((size_t)T, sizeof *th);
+  for (long t = 0; t < T; ++t) { /* build in this thread: the loader writes the tree */
+    w[t].out = out;
+    w[t].first = t;
+    w[t].stride = T;
+    w[t].count = R;
+    gv_node *copy = gv_node_clone(g->root);
+    sim_build(&w[t].sim, copy, g->file, NULL);
+    gv_node_free(copy);
+  }
+  for (long t = 0; t < T; ++t) pthread_create(&th[t], NULL, worker_main, &w[t]);
+  for (long t = 0; t < T; ++t) {
+    pthread_join(th[t], NULL);
+    sim_free(&w[t].sim);
+  }
+  double *it = malloc(sizeof *it * (size_t)R), *fin = malloc(sizeof *fin * (size_t)R);
+  double *ly = malloc(sizeof *ly * (size_t)R);
+  for (long r = 0; r < R; ++r) {
+    it[r] = (double)out[r].iters;
+    fin[r] = out[r].final;
+    ly[r] = out[r].lyapunov;
+  }
+  size_t nr = (size_t)R;
+  gv_run_array(rf, "replica_iters_to_converge", it, 1, &nr, -1);
+  gv_run_array(rf, "replica_final_distance", fin, 1, &nr, -1);
+  gv_run_array(rf, "replica_lyapunov", ly, 1, &nr, -1);
+  free(it);
+  free(fin);
+  free(ly);
+  free(out);
+  free(w);
+  free(th);
+  return gv_exp_interrupted ? GV_EINTR : GV_OK;
+}
+
+static gv_status dirac_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)err;
+  dirac_game *g = vg;
+  gv_status st = GV_OK;
+  if (g->s.run.replicas > 1 && !strcmp(status, "completed")) st = run_replicas(g, d->rf);
+  gv_run_summary_int(d->rf, "steps_done", d->step);
+  return st;
+}
+
+static void dirac_teardown(void *vg) { sim_free(&((dirac_game *)vg)->s); }
+
+static const gv_exp_game dirac_game_table = {
+    .kind = "dirac", .size = sizeof(dirac_game), .setup = dirac_setup, .start = dirac_start,
+    .iterate = dirac_iterate, .finish = dirac_finish, .teardown = dirac_teardown};
+
+GV_EXP_DRIVEN(dirac_exp, dirac_game_table)
 
 /* ------------------------------------------------------------ analysis */
 
@@ -293,16 +291,9 @@ static int cmp_double(const void *a, const void *b) {
 
 static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open_rw(&rr, path, err);
+  gv_node *root;
+  gv_status st = gv_cfsim_reopen(path, &rr, &root, err);
   if (st != GV_OK) return st;
-  char *yaml = gv_runread_config(rr);
-  gv_node *root = NULL;
-  if (!yaml || (st = gv_cfg_parse_string(yaml, path, &root, err)) != GV_OK) {
-    free(yaml);
-    gv_runread_close(rr);
-    return yaml ? st : gv_fail(err, GV_EINVAL, "%s: no /config", path);
-  }
-  free(yaml);
   dirac_sim s;
   if ((st = sim_build(&s, root, path, err)) != GV_OK) {
     gv_node_free(root);
@@ -523,8 +514,8 @@ static const gv_column dirac_table[] = {{"predicted_verdict", "predicted"},
 const gv_experiment gv_exp_dirac = {
     {"dirac", "the Dirac-GAN (Mescheder et al. 2018): a point-mass generator against a linear "
               "discriminator", "Mescheder et al. 2018, arXiv 1801.04406, section 2", NULL, 0},
-    dirac_check,
-    dirac_run_tree,
+    dirac_exp_check,
+    dirac_exp_run,
     dirac_analyze,
     dirac_scan,
     &gv_game_dirac,

@@ -3,7 +3,6 @@
 #ifndef GV_EXPERIMENTS_EXPERIMENT_H
 #define GV_EXPERIMENTS_EXPERIMENT_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -78,21 +77,14 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
 gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,
                          gv_err *err);
 
-/* Ends a run that trained a policy (rl, gail, dac): writes the final status,
- * closes rf, saves /policy and /policy_best (best may be NULL) unless the run
- * diverged, and returns gv_exp_outcome's result (or GV_EIO). */
-struct gv_runfile;
-struct gv_policy;
-gv_status gv_exp_finish_policy_run(struct gv_runfile *rf, const char *status, const char *path,
-                                   long step, const struct gv_policy *last,
-                                   const struct gv_policy *best, gv_err *err);
-
 /* The deterministic evaluations of a run that trains a policy (rl, gail,
  * dac): at the first step past each multiple of `every` (0: none) and at
  * the last step, `episodes` episodes of the policy's deterministic action
  * from the start states of stream "eval" of the run's seed (the same every
  * time), on `threads` threads; the best mean so far keeps a copy of the
  * policy. */
+struct gv_runfile;
+struct gv_policy;
 struct gv_env_task;
 typedef struct gv_exp_evals {
   long every, episodes;     /* as run.eval_every, run.eval_episodes */
@@ -123,25 +115,12 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
  * best_eval_return_mean, best_eval_return_std, best_eval_step,
  * eval_episodes, eval_seconds. */
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
-/* After one iteration of such a run returned `is`: 0 when it is GV_OK;
- * else 1 with *status "diverged" (GV_EDIVERGED, /summary/diverged_step set)
- * or "failed", the reason logged in the run file. */
-int gv_exp_iter_failed(struct gv_runfile *rf, gv_status is, long step, const char **status,
-                       const gv_err *err);
-/* The end of one logged point of such a run: the evaluation when due, a
- * caught signal, the run file's tick.  0: go on; 1: stop, with *status set
- * to "failed" or "interrupted" and the reason logged in the run file. */
-int gv_exp_point_end(gv_exp_evals *e, struct gv_runfile *rf, long step, int last,
-                     const struct gv_policy *pi, struct gv_policy *best,
-                     const struct gv_env_task *task, const char **status, gv_err *err);
 void gv_exp_evals_free(gv_exp_evals *e);
 
-/* SIGINT and SIGTERM set gv_exp_interrupted (to the signal) between
- * gv_exp_signals_catch and gv_exp_signals_restore: a run loop checks it and
- * ends as "interrupted" with its file intact. */
-extern volatile sig_atomic_t gv_exp_interrupted;
-void gv_exp_signals_catch(void);
-void gv_exp_signals_restore(void);
+/* The MuJoCo task names of envs' registry, NULL-terminated: the choices of
+ * game.env of rl, gail and dac (filled before main, so `governor list`
+ * shows them too; experiments/rl.c). */
+extern const char *gv_exp_env_choices[32];
 
 /* Mean and population std of x (n); NAN when n is 0. */
 void gv_mean_std(const double *x, long n, double *mean, double *sd);

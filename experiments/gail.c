@@ -15,37 +15,28 @@
 #include <cblas.h>
 #include <hdf5.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agents/demo.h"
+#include "agents/dac.h"
 #include "agents/gail.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "envs/vec.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "experiments/gail_setup.h"
-#include "gan/onestep.h"
-#include "nn/init.h"
 
 /* ----------------------------------------------------------------- config */
 
-static const char *env_choices[32];
-
-__attribute__((constructor)) static void fill_env_choices(void) {
-  size_t n = 0;
-  for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
-    env_choices[n++] = (*t)->name;
-  env_choices[n] = NULL;
-}
-
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(gail_game, env, NULL, env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(gail_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_STR(gail_game, demos, "",
                  "demonstration file (empty: data/experts/ENV-demos.h5, from the working "
                  "directory)"),
@@ -217,7 +208,7 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   char where[512];
   gv_cfg_ctx actx = {file, "agent"};
   gv_node *agent = gv_map_get(root, "agent");
-  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
+  const int aline = gv_map_key_line(root, "agent");
   const int gline = gv_map_key_line(root, "game");
   if (dac) {
     if (!s->td3.absorbing) {
@@ -225,21 +216,8 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
       return gv_fail(err, GV_ECONFIG, "%s: DAC needs absorbing states (allowed: true)", where);
     }
     s->gail.absorbing = 1;
-  } else if (s->ppo.rollout % s->run.envs) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
-                   s->ppo.rollout, s->run.envs);
-  }
-  if (!dac && s->ppo.rollout % s->ppo.minibatches) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
-                 "minibatches");
-    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
-                   s->ppo.rollout, s->ppo.minibatches);
-  }
-  if (!dac && s->run.steps < s->ppo.rollout) {
-    gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
-                   where, s->run.steps, s->ppo.rollout);
+  } else if ((st = gv_learner_ppo.check(&s->ppo, root, file, s->run.envs, s->run.steps, err))) {
+    return st;
   }
   /* the demonstration file: present, of this env */
   if (s->game.demos[0]) snprintf(s->demos, sizeof s->demos, "%s", s->game.demos);
@@ -301,146 +279,254 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   return st;
 }
 
-static gv_status gail_check(gv_node *root, const char *file, gv_err *err) {
-  gail_setup s;
-  gv_status st = gv_gail_setup(&s, root, file, 0, err);
-  if (!st) gv_ctl_stack_free(&s.ctl);
-  return st;
+/* ------------------------------------------------- what gail and dac share */
+
+gv_status gv_gail_plan(gail_base *b, gv_drive *d, gv_node *root, const char *file, int dac,
+                       int build, gv_err *err) {
+  gail_setup *s = &b->s;
+  gv_status st = gv_gail_setup(s, root, file, dac, err);
+  if (st) return st;
+  d->common = s->common;
+  d->flush_every = s->run.flush_every;
+  d->metric = "norm. return";
+  d->eval_every = s->run.eval_every;
+  d->eval_episodes = s->run.eval_episodes;
+  d->eval_threads = (int)s->run.threads;
+  d->r_rand = s->random_return;
+  d->span = s->expert_return - s->random_return;
+  if (!build) return GV_OK;
+  openblas_set_num_threads(1);
+  if ((st = gv_demos_load(&b->demos, s->demos, err))) return st;
+  if ((st = gv_env_task_alloc(&b->task, s->env->name, NULL, err))) return st;
+  const gv_env_type *t = b->task->type;
+  if (b->demos.obs_dim != t->obs_dim || b->demos.act_dim != t->act_dim)
+    return gv_fail(err, GV_ECONFIG, "%s: demonstrations of sizes %d + %d, env %s has %d + %d",
+                   s->demos, b->demos.obs_dim, b->demos.act_dim, s->env->name, t->obs_dim,
+                   t->act_dim);
+  d->task = b->task;
+  return GV_OK;
+}
+
+void gv_gail_start_summary(const gail_base *b, gv_drive *d) {
+  gv_run_summary_str(d->rf, "env", b->s.env->name);
+  gv_run_summary_str(d->rf, "demos", b->s.demos);
+  gv_run_summary_real(d->rf, "expert_return", b->s.expert_return);
+  gv_run_summary_real(d->rf, "random_return", b->s.random_return);
+}
+
+void gv_gail_log_episodes(gv_drive *d, long episodes, double ret, double len) {
+  const long step = d->step;
+  if (episodes) {
+    const double norm = (ret - d->r_rand) / d->span;
+    gv_run_append(d->rf, d->id[G_TR], step, ret);
+    gv_run_append(d->rf, d->id[G_NR], step, norm);
+    gv_run_append(d->rf, d->id[G_TL], step, len);
+    d->shown = norm;
+  }
+  gv_run_append(d->rf, d->id[G_EPS], step, (double)episodes);
+}
+
+void gv_gail_base_free(gail_base *b) {
+  gv_env_task_free(b->task);
+  gv_demos_free(&b->demos);
+  gv_ctl_stack_free(&b->s.ctl);
 }
 
 /* -------------------------------------------------------------------- run */
 
-static gv_status gail_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                               gv_err *err) {
-  gail_setup s;
-  gv_status st = gv_gail_setup(&s, root, file, 0, err);
-  if (st) return st;
-  openblas_set_num_threads(1);
-  const uint64_t seed = (uint64_t)s.common.seed;
-  const long updates = s.run.steps / s.ppo.rollout;
-  gv_env_task *task = NULL;
-  gv_ppo *ppo = NULL;
-  gv_gail *gail = NULL;
-  gv_policy *best = NULL;
-  gv_runfile *rf = NULL;
-  gv_exp_evals ev = {0};
-  gv_demos demos;
-  memset(&demos, 0, sizeof demos);
-  const double r_exp = s.expert_return, r_rand = s.random_return;
-  if ((st = gv_demos_load(&demos, s.demos, err))) goto out;
-  if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) goto out;
-  if (demos.obs_dim != task->type->obs_dim || demos.act_dim != task->type->act_dim) {
-    st = gv_fail(err, GV_ECONFIG, "%s: demonstrations of sizes %d + %d, env %s has %d + %d",
-                 s.demos, demos.obs_dim, demos.act_dim, s.env->name, task->type->obs_dim,
-                 task->type->act_dim);
-    goto out;
-  }
-  if ((st = gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed, updates,
-                         err)))
-    goto out;
-  if ((st = gv_gail_alloc(&gail, &s.gail, &demos, &s.ctl, seed, (int)s.ppo.rollout, err)))
-    goto out;
-  gv_ppo_set_reward_hook(ppo, gv_gail_reward_hook, gail);
-  gv_policy *pi = gv_ppo_policy(ppo);
-  if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
-    goto out;
-  best->kind = pi->kind;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"gail", s.common.name, yaml, seed, s.run.flush_every};
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st) goto out;
-  gv_run_summary_str(rf, "env", s.env->name);
-  gv_run_summary_str(rf, "demos", s.demos);
-  gv_run_summary_real(rf, "expert_return", r_exp);
-  gv_run_summary_real(rf, "random_return", r_rand);
-  gv_run_summary_int(rf, "expert_transitions", gv_gail_expert_rows(gail));
+/* GAIL and DAC are one composition: a learner (agents/learner.h) whose
+ * rewards come from a controlled discriminator.  How D couples to the
+ * learner depends on the learner: on PPO it scores each rollout (agents/
+ * gail.h's reward hook), on TD3 it steps on the replay buffer before each
+ * update and scores the update's batch (agents/dac.h). */
+typedef struct imit_disc {
+  const gv_learner_type *learner;
+  const char *t_env_key;    /* /summary key of the seconds stepping the envs */
+  gv_status (*attach)(imit_state *g, gv_err *err);
+  void (*before)(imit_state *g);                   /* NULL: nothing */
+  /* D's d_expert, d_policy, d_loss, ctl_loss, reward_mean, lr of the
+   * iteration just done (NAN: none) */
+  void (*stats)(imit_state *g, double *v);
+  long (*steps)(const imit_state *g);              /* D steps so far */
+  /* the policy's recent states for the distance to the expert's */
+  int (*states)(imit_state *g, const float **s);
+  void (*start)(imit_state *g, gv_drive *d);       /* /summary at step 0 */
+  void (*summary)(const imit_state *g, gv_drive *d); /* NULL: nothing */
+} imit_disc;
 
-  const double span = r_exp - r_rand;
-  static const char *const names[] = {
-      "train_return", "normalised_return", "train_length", "episodes", "wd_states",
-      "swd_states", "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr",
-      "policy_loss", "value_loss", "entropy", "approx_kl", "steps_per_second"};
-  enum { TR, NR, TL, EPS, WD, SWD, DE, DP, DL, CL, RM, DLR, PL, VL, ENT, KL, SPS, NSER };
-  int id[NSER];
-  for (int i = 0; i < NSER; ++i) id[i] = gv_run_series(rf, names[i]);
-  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
-                              (int)s.run.threads, seed, r_rand, span, err)))
-    goto out;
-
-  gv_exp_signals_catch();
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", updates * s.ppo.rollout);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  double shown = NAN;
-  double t_start = gv_now(), t_roll = 0, t_upd = 0, t_dist = 0;
-  for (long u = 0; u < updates; ++u) {
-    gv_ppo_stats ps;
-    double t0 = gv_now();
-    gv_status is = gv_ppo_iterate(ppo, &ps, err);
-    double dt = gv_now() - t0;
-    const long step = gv_ppo_steps(ppo);
-    t_roll += ps.t_rollout;
-    t_upd += ps.t_update;
-    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
-    const gv_gail_stats *gs = gv_gail_last(gail);
-    if (ps.episodes) {
-      gv_run_append(rf, id[TR], step, ps.ep_return);
-      gv_run_append(rf, id[NR], step, (ps.ep_return - r_rand) / span);
-      gv_run_append(rf, id[TL], step, ps.ep_length);
-      shown = (ps.ep_return - r_rand) / span;
-    }
-    gv_run_append(rf, id[EPS], step, (double)ps.episodes);
-    if (u % s.run.distance_every == 0 || u + 1 == updates) {
-      /* the rollout's states: the policy's state distribution this round */
-      double td = gv_now(), wd, swd;
-      gv_gail_state_distance(gail, gv_ppo_rollout_obs(ppo), (int)s.ppo.rollout, &wd, &swd);
-      gv_run_append(rf, id[WD], step, wd);
-      gv_run_append(rf, id[SWD], step, swd);
-      t_dist += gv_now() - td;
-    }
-    gv_run_append(rf, id[DE], step, gs->d_expert);
-    gv_run_append(rf, id[DP], step, gs->d_policy);
-    gv_run_append(rf, id[DL], step, gs->d_loss);
-    gv_run_append(rf, id[CL], step, gs->ctl_loss);
-    gv_run_append(rf, id[RM], step, gs->reward_mean);
-    gv_run_append(rf, id[DLR], step, gs->lr);
-    gv_run_append(rf, id[PL], step, ps.pg_loss);
-    gv_run_append(rf, id[VL], step, ps.v_loss);
-    gv_run_append(rf, id[ENT], step, ps.entropy);
-    gv_run_append(rf, id[KL], step, ps.approx_kl);
-    gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    if (gv_exp_point_end(&ev, rf, step, u + 1 == updates, pi, best, task, &status, err)) break;
-    gv_progress_update(&pr, step, "norm. return", shown);
-  }
-  gv_progress_done(&pr);
-  gv_exp_signals_restore();
-  const double wall = gv_now() - t_start;
-  const long steps = gv_ppo_steps(ppo);
-  gv_run_summary_int(rf, "steps_done", steps);
-  gv_run_summary_int(rf, "disc_steps", gv_gail_last(gail)->steps);
-  gv_run_summary_real(rf, "wall_seconds", wall);
-  gv_run_summary_real(rf, "rollout_seconds", t_roll);
-  gv_run_summary_real(rf, "update_seconds", t_upd);
-  gv_run_summary_real(rf, "distance_seconds", t_dist);
-  /* training throughput: rollout (discriminator included) + PPO update */
-  gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
-  gv_exp_evals_summary(&ev, rf);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
-                                err);
-  rf = NULL;
-out:
-  if (rf) gv_run_close(rf);
-  gv_exp_evals_free(&ev);
-  gv_policy_free(best);
-  gv_gail_free(gail);
-  gv_ppo_free(ppo);
-  gv_env_task_free(task);
-  gv_demos_free(&demos);
-  gv_ctl_stack_free(&s.ctl);
+/* on PPO: D steps inside the rollout's reward hook */
+static gv_status ppo_attach(imit_state *g, gv_err *err) {
+  const gail_setup *s = &g->b.s;
+  gv_status st = gv_gail_alloc(&g->gail, &s->gail, &g->b.demos, &g->b.s.ctl,
+                               (uint64_t)s->common.seed, (int)s->ppo.rollout, err);
+  if (!st) gv_ppo_set_reward_hook(g->L.agent, gv_gail_reward_hook, g->gail);
   return st;
 }
+
+static void ppo_disc_stats(imit_state *g, double *v) {
+  const gv_gail_stats *gs = gv_gail_last(g->gail);
+  const double w[] = {gs->d_expert, gs->d_policy, gs->d_loss, gs->ctl_loss, gs->reward_mean,
+                      gs->lr};
+  memcpy(v, w, sizeof w);
+}
+
+static long ppo_disc_steps(const imit_state *g) { return gv_gail_steps(g->gail); }
+
+/* the rollout's states: the policy's state distribution this round */
+static int ppo_states(imit_state *g, const float **s) {
+  *s = gv_ppo_rollout_obs(g->L.agent);
+  return (int)g->b.s.ppo.rollout;
+}
+
+static void ppo_disc_start(imit_state *g, gv_drive *d) {
+  gv_run_summary_int(d->rf, "expert_transitions", gv_gail_expert_rows(g->gail));
+}
+
+/* on TD3: DAC's D steps on the replay buffer, rewards of each update's batch */
+static gv_status td3_attach(imit_state *g, gv_err *err) {
+  const gail_setup *s = &g->b.s;
+  gv_status st = gv_dac_attach(&g->dac, g->L.agent, &s->td3, &s->gail, &g->b.demos,
+                               &g->b.s.ctl, g->b.task, (uint64_t)s->common.seed, err);
+  if (st) return st;
+  g->gail = gv_dac_gail(g->dac);
+  g->states = calloc((size_t)DAC_DISTANCE_STATES * g->b.task->type->obs_dim, sizeof *g->states);
+  return g->states ? GV_OK : gv_fail(err, GV_ENOMEM, "dac: out of memory");
+}
+
+static void td3_before(imit_state *g) { gv_dac_begin(g->dac); }
+
+static void td3_disc_stats(imit_state *g, double *v) {
+  gv_dac_stats ds;
+  gv_dac_end(g->dac, &ds);
+  const double w[] = {ds.d_expert, ds.d_policy, ds.d_loss, ds.ctl_loss, ds.reward_mean, ds.lr};
+  memcpy(v, w, sizeof w);
+  g->t_disc += ds.t_disc;
+}
+
+static long td3_disc_steps(const imit_state *g) { return gv_dac_disc_steps(g->dac); }
+
+static int td3_states(imit_state *g, const float **s) {
+  *s = g->states;
+  return gv_dac_recent_states(g->dac, g->states, DAC_DISTANCE_STATES);
+}
+
+static void td3_disc_start(imit_state *g, gv_drive *d) {
+  /* as GAIL's: the subsampled transitions; the absorbing rows apart */
+  gv_run_summary_int(d->rf, "expert_transitions",
+                     gv_gail_expert_rows(g->gail) - gv_gail_absorbing_rows(g->gail));
+  gv_run_summary_int(d->rf, "expert_absorbing", gv_gail_absorbing_rows(g->gail));
+}
+
+static void td3_disc_summary(const imit_state *g, gv_drive *d) {
+  gv_run_summary_real(d->rf, "disc_seconds", g->t_disc);
+}
+
+static const imit_disc discs[] = {
+    {&gv_learner_ppo, "rollout_seconds", ppo_attach, NULL, ppo_disc_stats, ppo_disc_steps,
+     ppo_states, ppo_disc_start, NULL},
+    {&gv_learner_td3, "env_seconds", td3_attach, td3_before, td3_disc_stats, td3_disc_steps,
+     td3_states, td3_disc_start, td3_disc_summary},
+};
+
+static const char *const imit_first[] = {GAIL_SERIES, "disc_steps", NULL};
+
+gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *file, int dac,
+                        int build, gv_err *err) {
+  gail_setup *s = &g->b.s;
+  gv_status st = gv_gail_plan(&g->b, d, root, file, dac, build, err);
+  if (st) return st;
+  const void *params = dac ? (const void *)&s->td3 : &s->ppo;
+  g->disc = &discs[dac];
+  g->L.type = g->disc->learner;
+  g->first = gv_learner_rows(g->L.type, imit_first, g->rows);
+  d->series = g->rows;
+  d->steps = g->L.type->end(params, s->run.steps);
+  if (!build) return GV_OK;
+  if ((st = g->L.type->alloc(&g->L, params, g->b.task, (int)s->run.envs, (int)s->run.threads,
+                             (uint64_t)s->common.seed, s->run.steps, err)) ||
+      (st = g->disc->attach(g, err)))
+    return st;
+  d->pi = g->L.type->policy(&g->L);
+  return GV_OK;
+}
+
+gv_status gv_imit_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  imit_state *g = vg;
+  gv_gail_start_summary(&g->b, d);
+  g->disc->start(g, d);
+  return GV_OK;
+}
+
+gv_status gv_imit_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  imit_state *g = vg;
+  if (g->disc->before) g->disc->before(g);
+  gv_learner_out o;
+  const gv_status st = g->L.type->iterate(&g->L, &o, err);
+  d->step = g->L.type->steps(&g->L);
+  g->t_env += o.t_env;
+  g->t_upd += o.t_update;
+  double v[G_FIRST - G_DE];
+  g->disc->stats(g, v);
+  if (st) return st;
+  gv_gail_log_episodes(d, o.episodes, o.ep_return, o.ep_length);
+  if (g->b.u++ % g->b.s.run.distance_every == 0 || d->step >= d->steps) {
+    const double t0 = gv_now();
+    const float *states;
+    const int n = g->disc->states(g, &states);
+    if (n > 0) {
+      double wd, swd;
+      gv_gail_state_distance(g->gail, states, n, &wd, &swd);
+      gv_run_append(d->rf, d->id[G_WD], d->step, wd);
+      gv_run_append(d->rf, d->id[G_SWD], d->step, swd);
+    }
+    g->b.t_dist += gv_now() - t0;
+  }
+  gv_drive_points(d, G_DE, v, G_FIRST - G_DE);
+  gv_run_append(d->rf, d->id[G_FIRST], d->step, (double)g->disc->steps(g));
+  gv_drive_points(d, g->first, o.stat, g->L.type->nstats);
+  return GV_OK;
+}
+
+gv_status gv_imit_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  const imit_state *g = vg;
+  gv_runfile *rf = d->rf;
+  gv_run_summary_int(rf, "steps_done", d->step);
+  if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
+  gv_run_summary_int(rf, "disc_steps", g->disc->steps(g));
+  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, g->disc->t_env_key, g->t_env);
+  gv_run_summary_real(rf, "update_seconds", g->t_upd);
+  gv_run_summary_real(rf, "distance_seconds", g->b.t_dist);
+  if (g->disc->summary) g->disc->summary(g, d);
+  /* training throughput: env steps (D's rewards included) and updates
+   * (D's steps included); evaluation excluded */
+  const double busy = g->t_env + g->t_upd;
+  gv_run_summary_real(rf, "steps_per_second", d->step / (busy > 0 ? busy : 1));
+  return GV_OK;
+}
+
+void gv_imit_teardown(void *vg) {
+  imit_state *g = vg;
+  free(g->states);
+  if (g->dac) gv_dac_free(g->dac);
+  else gv_gail_free(g->gail);
+  gv_learner_free(&g->L);
+  gv_gail_base_free(&g->b);
+}
+
+static gv_status gail_setup_run(void *g, gv_drive *d, gv_node *root, const char *file,
+                                int build, gv_err *err) {
+  return gv_imit_setup(g, d, root, file, 0, build, err);
+}
+
+static const gv_exp_game gail_game_table = {
+    .kind = "gail", .size = sizeof(imit_state), .setup = gail_setup_run, .start = gv_imit_start,
+    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown};
+
+GV_EXP_DRIVEN(gail_exp, gail_game_table)
 
 /* --------------------------------------------------------------- analyze */
 
@@ -582,8 +668,8 @@ const gv_column gv_gail_table[] = {{"final_normalised_return", "final norm. retu
 const gv_experiment gv_exp_gail = {
     {"gail", "GAIL on a MuJoCo task: PPO against a controlled discriminator on (s, a)",
      "Ho & Ermon 2016, arXiv 1606.03476; Luo et al. 2024 (C-GAIL), arXiv 2402.16349", NULL, 0},
-    gail_check,
-    gail_run_tree,
+    gail_exp_check,
+    gail_exp_run,
     gv_gail_analyze,
     NULL,
     &gv_gail_game_component,
@@ -655,317 +741,3 @@ int gv_gail_bench(double seconds) {
   gv_node_free(rl);
   return rg >= 15000 ? 0 : 1;
 }
-
-/* ======================================================================
- * The sampled one-step game (`game.kind: onestep_sampled`, docs/gail.md):
- * the one-step bandit of gan/onestep.h learned from samples, next to the
- * closed-form flow it estimates, in one run.
- *
- * Sampled: a tabular softmax policy (logits y, the last fixed at 0) and an
- * MLP discriminator on one-hot actions (nn/), each step on `batch` expert
- * actions drawn from pi_E and `batch` policy actions drawn from pi:
- *   D: one SGD step (lr `lr_d`) on the BCE with expert labelled 1, plus the
- *      controllers' loss_outputs terms (real = expert, fake = policy);
- *   pi: one REINFORCE step (lr h) on the same policy batch,
- *      y_b += h mean_i (g_i - mean g) (1[a_i = b] - pi_b),
- *      g_i = r(D(a_i)) - lambda log pi(a_i),
- *      an estimate of the flow's dy_b/dt = pi_b (g_b - E_pi g).
- * Flow: gan/onestep's field (logit D, softmax policy) with the controllers'
- * drifts, Euler steps of the same h from the same start.  With depth 0 and
- * lr_d = h the sampled D is a linear model, tabular up to one shared bias.
- * Streams: "os.init" (D), "os.expert", "os.policy". */
-
-typedef struct os_sampled {
-  long batch;               /* expert and policy actions per step (each) */
-  long width, depth;        /* D's hidden layers (depth 0: linear) */
-  int act;                  /* hidden activation */
-  double h;                 /* policy step and flow step */
-  double lr_d;              /* D's SGD learning rate (0: h) */
-  long steps;               /* steps */
-  long every;               /* steps between series points */
-} os_sampled;
-
-static const char *const os_act_names[] = {"linear", "tanh", "relu", "leaky_relu", NULL};
-
-static const gv_param os_sampled_params[] = {
-    GV_PARAM_INT(os_sampled, batch, "256", 1, 1e7, "expert and policy actions per step (each)"),
-    GV_PARAM_INT(os_sampled, width, "32", 1, 4096, "hidden width of D"),
-    GV_PARAM_INT(os_sampled, depth, "1", 0, GV_NN_MAX_LAYERS - 1,
-                 "hidden layers of D (0: linear in the one-hot action)"),
-    GV_PARAM_ENUM(os_sampled, act, "tanh", os_act_names, "hidden activation of D"),
-    GV_PARAM_REALX(os_sampled, h, "0.5", 0, 100, GV_P_LO_OPEN, "policy step size = flow step"),
-    GV_PARAM_REAL(os_sampled, lr_d, "0", 0, 100, "D's SGD learning rate (0: h)"),
-    GV_PARAM_INT(os_sampled, steps, "4000", 1, 1e9, "steps"),
-    GV_PARAM_INT(os_sampled, every, "10", 1, 1e9, "steps between series points"),
-    GV_PARAM_END,
-};
-
-static const gv_component os_game_component = {
-    "onestep_sampled", "one-step GAIL learned from samples (MLP D, softmax policy) against "
-    "its closed-form flow", NULL, NULL, 0};
-
-static const char *const os_sections[] = {"game", "sampled", "controllers", "run", "plot", NULL};
-
-typedef struct os_setup {
-  gv_common common;
-  gv_onestep game;
-  os_sampled sp;
-  gv_ctl_stack ctl;
-} os_setup;
-
-static gv_status os_build(os_setup *s, gv_node *root, const char *file, gv_err *err) {
-  memset(s, 0, sizeof *s);
-  gv_status st = gv_exp_check_top(root, file, os_sections, &s->common, err);
-  if (st) return st;
-  gv_node *m;
-  if ((st = gv_exp_section(root, file, "game", &m, err))) return st;
-  gv_cfg_ctx gctx = {file, "game"};
-  gv_onestep_params gp;
-  if ((st = gv_onestep_load(m, &gctx, &gp, err))) return st;
-  char where[512];
-  const char *bad_key = gp.disc != GV_OS_DISC_LOGIT ? "disc" : "policy";
-  gv_cfg_where(where, sizeof where, &gctx, line_or(m, bad_key, gv_map_key_line(root, "game")),
-               bad_key);
-  if (gp.disc != GV_OS_DISC_LOGIT || gp.policy != GV_OS_POLICY_SOFTMAX)
-    return gv_fail(err, GV_ECONFIG, "%s: onestep_sampled learns a logit D and softmax "
-                   "policy (allowed: disc: logit, policy: softmax)", where);
-  if ((st = gv_cfg_locate(gv_onestep_init(&s->game, &gp, err), err, &gctx, root, "game")))
-    return st;
-  if ((st = gv_exp_section(root, file, "sampled", &m, err))) return st;
-  gv_cfg_ctx sctx = {file, "sampled"};
-  if ((st = gv_params_load(os_sampled_params, m, NULL, &sctx, &s->sp, err))) return st;
-  if (s->sp.lr_d <= 0) s->sp.lr_d = s->sp.h;
-  gv_node *ctl = gv_map_get(root, "controllers");
-  if (!ctl) {
-    ctl = gv_node_new_seq();
-    gv_map_set(root, "controllers", ctl);
-  }
-  gv_cfg_ctx cctx = {file, ""};
-  if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err))) return st;
-  /* a controller must act on both: the flow (drift) and the sampled D (loss level) */
-  if (!(st = gv_ctl_stack_check(&s->ctl, &s->game.vf, "euler", GV_HOOK_DRIFT, err)))
-    st = gv_gail_check_controllers_for(&s->ctl, "onestep_sampled", err);
-  st = gv_cfg_locate(st, err, &cctx, root, "controllers");
-  if (st) gv_ctl_stack_free(&s->ctl);
-  return st;
-}
-
-static gv_status os_check(gv_node *root, const char *file, gv_err *err) {
-  os_setup s;
-  gv_status st = os_build(&s, root, file, err);
-  if (!st) gv_ctl_stack_free(&s.ctl);
-  return st;
-}
-
-/* An index drawn from the distribution p (n) by inversion of its CDF. */
-static size_t os_pick(gsl_rng *r, const double *p, size_t n) {
-  double u = gsl_rng_uniform(r), c = 0;
-  for (size_t a = 0; a + 1 < n; ++a) {
-    c += p[a];
-    if (u < c) return a;
-  }
-  return n - 1;
-}
-
-static double os_tv(const double *p, const double *q, size_t n) {
-  double t = 0;
-  for (size_t a = 0; a < n; ++a) t += fabs(p[a] - q[a]);
-  return 0.5 * t;
-}
-
-static gv_status os_run(gv_node *root, const char *file, const char *path, int progress,
-                        gv_err *err) {
-  os_setup s;
-  gv_status st = os_build(&s, root, file, err);
-  if (st) return st;
-  openblas_set_num_threads(1);
-  gv_onestep *g = &s.game;
-  const size_t n = g->na, dim = gv_onestep_dim(g), B = (size_t)s.sp.batch;
-  const uint64_t seed = (uint64_t)s.common.seed;
-  gv_nn *D = NULL;
-  gv_nn_ws *ws = NULL;
-  gv_runfile *rf = NULL;
-  gsl_rng *rinit = gv_rng_alloc(seed, "os.init", 0), *re = gv_rng_alloc(seed, "os.expert", 0),
-          *rp = gv_rng_alloc(seed, "os.policy", 0);
-  double *x = calloc(dim, sizeof(double)), *F = calloc(dim, sizeof(double));
-  double *y = calloc(n, sizeof(double)), *pi = calloc(n, sizeof(double));
-  double *pif = calloc(n, sizeof(double)), *Df = calloc(n, sizeof(double));
-  double *Ds = calloc(n, sizeof(double)), *gy = calloc(n, sizeof(double));
-  float *xin = calloc(2 * B * n, sizeof(float)), *dy = calloc(2 * B > n ? 2 * B : n, sizeof(float));
-  size_t *ae = calloc(B, sizeof(size_t)), *ap = calloc(B, sizeof(size_t));
-  if (!rinit || !re || !rp || !x || !F || !y || !pi || !pif || !Df || !Ds || !gy || !xin || !dy ||
-      !ae || !ap) {
-    st = gv_fail(err, GV_ENOMEM, "onestep_sampled: out of memory");
-    goto out;
-  }
-  int hidden[GV_NN_MAX_LAYERS];
-  for (long i = 0; i < s.sp.depth; ++i) hidden[i] = (int)s.sp.width;
-  gv_nn_spec spec;
-  if ((st = gv_nn_spec_mlp(&spec, (int)n, (int)s.sp.depth, hidden, (gv_nn_act)s.sp.act, 1,
-                           GV_NN_ACT_LINEAR, err)) ||
-      (st = gv_nn_alloc(&D, &spec, err)) ||
-      (st = gv_nn_ws_alloc(&ws, &spec, (int)(2 * B > n ? 2 * B : n), err)))
-    goto out;
-  /* D starts at the flow's D = d0 for every action: hidden layers
-   * orthogonal, output weights 0, output bias logit(d0) */
-  if ((st = gv_nn_init_params(D, GV_NN_INIT_ORTHOGONAL, 1.0, 0.0, rinit, err))) goto out;
-  {
-    const int L = D->spec.nlayer;
-    memset(gv_nn_W(D, L - 1), 0, (size_t)D->spec.size[L - 1] * sizeof(float));
-    gv_nn_b(D, L - 1)[0] = (float)log(g->p.d0 / (1 - g->p.d0));
-  }
-  gv_onestep_start(g, NULL, x);
-  gv_onestep_policy(g, x, pi);
-  for (size_t a = 0; a + 1 < n; ++a) y[a] = x[a]; /* the sampled policy's logits */
-  y[n - 1] = 0;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"onestep_sampled", s.common.name, yaml, seed, 1000000};
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st) goto out;
-  static const char *const names[] = {"tv_sampled", "tv_flow", "kl_sampled", "kl_flow",
-                                      "tv_between", "d_dev_sampled", "d_dev_flow"};
-  enum { TVS, TVF, KLS, KLF, TVB, DDS, DDF, NS };
-  int id[NS];
-  for (int i = 0; i < NS; ++i) id[i] = gv_run_series(rf, names[i]);
-  double max_between = 0;
-  const double h = s.sp.h, lam = g->p.lambda;
-  const int rw = g->p.reward == GV_OS_REWARD_LOGIT ? GV_GAIL_REW_LOGIT
-                 : g->p.reward == GV_OS_REWARD_LOGD ? GV_GAIL_REW_LOGD
-                                                    : GV_GAIL_REW_SOFTPLUS;
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.sp.steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  for (long t = 0; t <= s.sp.steps; ++t) {
-    /* softmax of the sampled logits; D on every action (one-hot rows) */
-    double mx = y[0], z = 0;
-    for (size_t a = 1; a < n; ++a) mx = y[a] > mx ? y[a] : mx;
-    for (size_t a = 0; a < n; ++a) z += (pi[a] = exp(y[a] - mx));
-    for (size_t a = 0; a < n; ++a) pi[a] /= z;
-    memset(xin, 0, n * n * sizeof(float));
-    for (size_t a = 0; a < n; ++a) xin[a * n + a] = 1.0f;
-    if ((st = gv_nn_forward(ws, D, xin, (int)n))) goto out;
-    for (size_t a = 0; a < n; ++a) Ds[a] = ws->out[a];
-    gv_onestep_policy(g, x, pif);
-    gv_onestep_disc(g, x, Df);
-    if (t % s.sp.every == 0 || t == s.sp.steps) {
-      double dds = 0, ddf = 0;
-      for (size_t a = 0; a < n; ++a) {
-        dds = fmax(dds, fabs(1.0 / (1.0 + exp(-Ds[a])) - 0.5));
-        ddf = fmax(ddf, fabs(Df[a] - 0.5));
-      }
-      const double tb = os_tv(pi, pif, n);
-      max_between = fmax(max_between, tb);
-      gv_run_append(rf, id[TVS], t, gv_onestep_tv(g, pi));
-      gv_run_append(rf, id[TVF], t, gv_onestep_tv(g, pif));
-      gv_run_append(rf, id[KLS], t, gv_onestep_kl(g, pi));
-      gv_run_append(rf, id[KLF], t, gv_onestep_kl(g, pif));
-      gv_run_append(rf, id[TVB], t, tb);
-      gv_run_append(rf, id[DDS], t, dds);
-      gv_run_append(rf, id[DDF], t, ddf);
-      gv_progress_update(&pr, t, "TV sampled", gv_onestep_tv(g, pi));
-    }
-    if (t == s.sp.steps) break;
-    /* the flow: one Euler step of the controlled field */
-    gv_vf_controlled(&g->vf, &s.ctl, x, F);
-    for (size_t i = 0; i < dim; ++i) x[i] += h * F[i];
-    /* samples: expert actions from pi_E, policy actions from pi */
-    for (size_t i = 0; i < B; ++i) {
-      ae[i] = os_pick(re, g->p.expert, n);
-      ap[i] = os_pick(rp, pi, n);
-    }
-    /* policy: REINFORCE with the batch-mean baseline, on D before its step */
-    double gm = 0;
-    for (size_t i = 0; i < B; ++i) {
-      const size_t a = ap[i];
-      gy[0] = gv_gail_reward_of(rw, Ds[a]) - lam * log(pi[a]);
-      dy[i] = (float)gy[0];
-      gm += gy[0];
-    }
-    gm /= (double)B;
-    double est[GV_ONESTEP_MAXN] = {0};
-    for (size_t i = 0; i < B; ++i) {
-      const double c = ((double)dy[i] - gm) / (double)B;
-      for (size_t b = 0; b < n; ++b) est[b] += c * ((b == ap[i]) - pi[b]);
-    }
-    for (size_t b = 0; b + 1 < n; ++b) y[b] += h * est[b];
-    /* D: BCE + controllers on [expert | policy], one SGD step */
-    memset(xin, 0, 2 * B * n * sizeof(float));
-    for (size_t i = 0; i < B; ++i) {
-      xin[i * n + ae[i]] = 1.0f;
-      xin[(B + i) * n + ap[i]] = 1.0f;
-    }
-    if ((st = gv_nn_forward(ws, D, xin, (int)(2 * B)))) goto out;
-    const float *l = ws->out;
-    memset(dy, 0, 2 * B * sizeof(float));
-    gv_gail_bce(l, dy, B, l + B, dy + B, B);
-    gv_ctl_outputs o = {GV_CTL_SIDE_DISC, B, B, 0, l, l + B, NULL, dy, dy + B, NULL};
-    gv_ctl_stack_loss_outputs(&s.ctl, &o);
-    gv_nn_zero_grad(D);
-    if ((st = gv_nn_backward(D->grad, NULL, D, ws, dy))) goto out;
-    for (size_t i = 0; i < D->nparam; ++i) D->param[i] -= (float)s.sp.lr_d * D->grad[i];
-    if (!isfinite(gv_nn_vec_norm(D->param, D->nparam)) || !isfinite(x[0])) {
-      status = "diverged";
-      gv_run_summary_int(rf, "diverged_step", t);
-      break;
-    }
-  }
-  gv_progress_done(&pr);
-  gv_run_summary_real(rf, "final_tv_sampled", gv_onestep_tv(g, pi));
-  gv_run_summary_real(rf, "final_tv_flow", gv_onestep_tv(g, pif));
-  gv_run_summary_real(rf, "final_tv_between", os_tv(pi, pif, n));
-  gv_run_summary_real(rf, "max_tv_between", max_between);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  rf = NULL;
-  if (st) st = gv_fail(err, st, "%s: error writing the run file", path);
-  else if (strcmp(status, "completed"))
-    st = gv_fail(err, GV_EDIVERGED, "%s: diverged (recorded in the run file)", path);
-out:
-  if (rf) gv_run_close(rf);
-  gv_nn_free(D);
-  gv_nn_ws_free(ws);
-  gsl_rng *rs[] = {rinit, re, rp};
-  for (int i = 0; i < 3; ++i)
-    if (rs[i]) gsl_rng_free(rs[i]);
-  void *bs[] = {x, F, y, pi, pif, Df, Ds, gy, xin, dy, ae, ap};
-  for (size_t i = 0; i < sizeof bs / sizeof bs[0]; ++i) free(bs[i]);
-  gv_ctl_stack_free(&s.ctl);
-  return st;
-}
-
-static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
-  gv_runread *rr;
-  gv_status st = gv_runread_open(&rr, path, err);
-  if (st) return st;
-  double a = NAN, b = NAN, c = NAN, d = NAN;
-  gv_runread_summary_real(rr, "final_tv_sampled", &a);
-  gv_runread_summary_real(rr, "final_tv_flow", &b);
-  gv_runread_summary_real(rr, "final_tv_between", &c);
-  gv_runread_summary_real(rr, "max_tv_between", &d);
-  if (out) {
-    fprintf(out, "%s: onestep_sampled\n", path);
-    fprintf(out, "  %-40s %.4f / %.4f\n", "final TV(pi, pi_E): sampled / flow", a, b);
-    fprintf(out, "  %-40s %.4f (max over the run %.4f)\n", "TV(sampled pi, flow pi)", c, d);
-  }
-  gv_runread_close(rr);
-  return GV_OK;
-}
-
-static const gv_column os_table[] = {{"final_tv_sampled", "TV sampled"},
-                                     {"final_tv_flow", "TV flow"},
-                                     {"max_tv_between", "max TV between"},
-                                     {NULL, NULL}};
-
-const gv_experiment gv_exp_onestep_sampled = {
-    {"onestep_sampled", "one-step GAIL from samples (bandit, MLP D, softmax policy) next to "
-     "its closed-form flow", "Luo et al. 2024 (C-GAIL), arXiv 2402.16349; docs/gail.md", NULL,
-     0},
-    os_check,
-    os_run,
-    os_analyze,
-    NULL,
-    &os_game_component,
-    os_table,
-};

@@ -6,7 +6,9 @@
 
 #include <stdio.h>
 
+#include "agents/demo.h"
 #include "agents/gail.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
 #include "controllers/ctl.h"
@@ -50,6 +52,57 @@ typedef struct gail_setup {
  * controller when `controllers` is absent, agent.absorbing true) and fills
  * s.  Writes every default into the tree. */
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err);
+
+/* What a gail or dac run holds besides its learner (experiments/drive.h). */
+struct gv_drive;
+typedef struct gail_base {
+  gail_setup s;
+  gv_demos demos;
+  gv_env_task *task;
+  long u;                   /* iterations so far */
+  double t_dist;            /* seconds computing state distances */
+} gail_base;
+
+/* The series rows both runs start with, and their indices in gv_drive.id. */
+#define GAIL_SERIES                                                                            \
+  "train_return", "normalised_return", "train_length", "episodes", "wd_states", "swd_states",  \
+      "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr"
+enum { G_TR, G_NR, G_TL, G_EPS, G_WD, G_SWD, G_DE, G_DP, G_DL, G_CL, G_RM, G_DLR, G_FIRST };
+
+/* gv_gail_setup and the driver's plan (name, flushes, evaluations with the
+ * normalised return); with build, the demonstrations and the task too. */
+gv_status gv_gail_plan(gail_base *b, struct gv_drive *d, gv_node *root, const char *file,
+                       int dac, int build, gv_err *err);
+/* /summary: env, demos, expert_return, random_return. */
+void gv_gail_start_summary(const gail_base *b, struct gv_drive *d);
+/* train_return, normalised_return, train_length (when episodes ended), episodes. */
+void gv_gail_log_episodes(struct gv_drive *d, long episodes, double ret, double len);
+void gv_gail_base_free(gail_base *b);
+
+/* The run of both: a learner with a discriminator (experiments/gail.c). */
+#define DAC_DISTANCE_STATES 2000 /* states per distance evaluation (DAC: the most recent) */
+typedef struct imit_disc imit_disc;
+typedef struct imit_state {
+  gail_base b;
+  gv_learner L;
+  const imit_disc *disc;    /* how D couples to the learner */
+  gv_gail *gail;            /* D (owned unless dac holds it) */
+  struct gv_dac *dac;       /* on TD3 */
+  float *states;            /* DAC_DISTANCE_STATES recent states (on TD3) */
+  const char *rows[G_FIRST + 2 + GV_LEARNER_MAX_STATS]; /* series: GAIL_SERIES, disc_steps,
+                                                           the learner's */
+  int first;                /* index of the learner's first statistic */
+  double t_env, t_upd, t_disc; /* seconds stepping envs, updating, in D (on TD3) */
+} imit_state;
+
+/* The driver's methods of both (experiments/drive.h); setup with dac 0
+ * (GAIL on PPO) or 1 (DAC on TD3). */
+gv_status gv_imit_setup(imit_state *g, struct gv_drive *d, gv_node *root, const char *file,
+                        int dac, int build, gv_err *err);
+gv_status gv_imit_start(void *g, struct gv_drive *d, gv_err *err);
+gv_status gv_imit_iterate(void *g, struct gv_drive *d, long until, gv_err *err);
+gv_status gv_imit_finish(void *g, struct gv_drive *d, const char *status, gv_err *err);
+void gv_imit_teardown(void *g);
 
 /* `governor analyze` of a gail or dac run file. */
 gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);

@@ -3,13 +3,13 @@
  * the sample-quality metrics and loss curves, snapshot samples, and report
  * the final metrics (docs/mlpgan.md, docs/hdf5-schema.md). */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/mlpgan.h"
 
@@ -84,16 +84,6 @@ static gv_status cfg_build(mlpgan_cfg *c, gv_node *root, const char *file, gv_er
   return st;
 }
 
-static gv_status mlpgan_check(gv_node *root, const char *file, gv_err *err) {
-  mlpgan_cfg c;
-  gv_status st = cfg_build(&c, root, file, err);
-  if (st == GV_OK) gv_ctl_stack_free(&c.ctl);
-  return st;
-}
-
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
-
 /* The fixed evaluation sets: latents, a reference sample of the mixture, and
  * the workspaces to push them through. */
 typedef struct evalset {
@@ -135,8 +125,8 @@ static gv_status eval_init(evalset *e, const gv_mlpgan *g, long n, long nsnap, u
 
 /* Series ids, in the order of docs/hdf5-schema.md. */
 enum { S_MODES, S_HQ, S_KL, S_SWD, S_DLOSS, S_GLOSS, S_CLOSS, S_DREAL, S_DFAKE, S_COUNT };
-static const char *const series_names[S_COUNT] = {
-    "modes", "hq", "kl", "swd", "d_loss", "g_loss", "ctl_loss", "d_real", "d_fake"};
+static const char *const series_names[S_COUNT + 1] = {
+    "modes", "hq", "kl", "swd", "d_loss", "g_loss", "ctl_loss", "d_real", "d_fake", NULL};
 
 /* Metrics at step k; the loss means are those since the last log (NAN at 0). */
 static void log_metrics(gv_runfile *rf, const int *id, gv_mlpgan *g, evalset *e,
@@ -165,114 +155,113 @@ static void snapshot(gv_runfile *rf, gv_mlpgan *g, evalset *e, long n, long k) {
   gv_run_array_f32(rf, name, e->x, 2, d, k);
 }
 
-static gv_status mlpgan_run_tree(gv_node *root, const char *file, const char *path,
-                                 int progress, gv_err *err) {
+typedef struct mlpgan_game {
   mlpgan_cfg c;
-  gv_status st = cfg_build(&c, root, file, err);
-  if (st != GV_OK) return st;
   gv_mlpgan g;
-  if ((st = gv_mlpgan_init(&g, &c.game, &c.train, &c.ctl, (uint64_t)c.common.seed, err)) !=
-      GV_OK) {
-    gv_ctl_stack_free(&c.ctl);
-    return st;
-  }
+  int built;                /* g initialised */
   evalset e;
-  if ((st = eval_init(&e, &g, c.run.eval_samples, c.run.snapshot_samples,
-                      (uint64_t)c.common.seed, err)) != GV_OK) {
-    eval_free(&e);
-    gv_mlpgan_deinit(&g);
-    gv_ctl_stack_free(&c.ctl);
-    return st;
-  }
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"mlpgan", c.common.name, yaml, (uint64_t)c.common.seed,
-                      c.run.flush_every};
-  gv_runfile *rf;
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st != GV_OK) {
-    eval_free(&e);
-    gv_mlpgan_deinit(&g);
-    gv_ctl_stack_free(&c.ctl);
-    return st;
-  }
-  size_t dk[2] = {g.mix.k, 2}, dr[2] = {(size_t)c.run.eval_samples, 2};
-  gv_run_array(rf, "modes", g.mix.mu, 2, dk, -1);
-  gv_run_array_f32(rf, "real", e.ref, 2, dr, -1);
-  gv_run_summary_real(rf, "mode_std", g.mix.std);
-
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  int id[S_COUNT];
-  for (int s = 0; s < S_COUNT; ++s) id[s] = gv_run_series(rf, series_names[s]);
-  double lsum[3] = {0, 0, 0};
-  long lcount = 0;
+  double lsum[3];           /* loss sums since the last logged point */
+  long lcount;
+  long next_snap;           /* index of the next snapshot (step j * steps / nsnap) */
   gv_gan_metrics m;
-  log_metrics(rf, id, &g, &e, &c.run, 0, lsum, 0, &m);
-  const long steps = c.train.steps, nsnap = c.run.snapshots;
-  long next_snap = 1; /* index of the next snapshot (step j * steps / nsnap) */
-  if (nsnap) snapshot(rf, &g, &e, c.run.snapshot_samples, 0);
+} mlpgan_game;
 
-  gv_progress pr;
-  gv_progress_init(&pr, c.common.name, "steps", steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  long k;
-  double t0 = gv_now();
-  for (k = 1; k <= steps; ++k) {
-    gv_mlpgan_losses l;
-    gv_status ss = gv_mlpgan_step(&g, &l);
-    if (ss == GV_OK && (fabs(l.d) > c.run.bound || fabs(l.g) > c.run.bound ||
-                        fabs(l.ctl) > c.run.bound))
-      ss = GV_EDIVERGED;
-    if (ss != GV_OK) {
-      status = ss == GV_EDIVERGED ? "diverged" : "failed";
-      gv_run_log(rf, 0, "%s at step %ld: d_loss %g, g_loss %g, ctl_loss %g (bound %g)",
-                 status, k, l.d, l.g, l.ctl, c.run.bound);
-      gv_run_summary_int(rf, "diverged_step", k);
-      /* the losses that blew up are the last point of their curves */
-      gv_run_append(rf, id[S_DLOSS], k, l.d);
-      gv_run_append(rf, id[S_GLOSS], k, l.g);
-      gv_run_append(rf, id[S_CLOSS], k, l.ctl);
-      break;
-    }
-    lsum[0] += l.d, lsum[1] += l.g, lsum[2] += l.ctl, lcount++;
-    if (k % c.run.every == 0 || k == steps) {
-      log_metrics(rf, id, &g, &e, &c.run, k, lsum, lcount, &m);
-      lsum[0] = lsum[1] = lsum[2] = 0.0, lcount = 0;
-    }
-    while (nsnap && next_snap <= nsnap && k >= next_snap * steps / nsnap) {
-      snapshot(rf, &g, &e, c.run.snapshot_samples, k);
-      next_snap++;
-    }
-    if (interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", k, (int)interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, k) != GV_OK) {
-      status = "failed";
-      break;
-    }
-    if ((k & 63) == 0) gv_progress_update(&pr, k, "modes", m.modes);
-  }
-  gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  gv_run_summary_int(rf, "steps_done", k > steps ? steps : k);
-  gv_run_summary_real(rf, "seconds", gv_now() - t0);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  eval_free(&e);
-  gv_mlpgan_deinit(&g);
-  gv_ctl_stack_free(&c.ctl);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  return gv_exp_outcome(status, path, k, NULL, err);
+static gv_status mg_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                          gv_err *err) {
+  mlpgan_game *G = vg;
+  mlpgan_cfg *c = &G->c;
+  gv_status st = cfg_build(c, root, file, err);
+  if (st) return st;
+  d->common = c->common;
+  d->series = series_names;
+  d->flush_every = c->run.flush_every;
+  d->steps = c->train.steps;
+  d->metric = "modes";
+  if (!build) return GV_OK;
+  if ((st = gv_mlpgan_init(&G->g, &c->game, &c->train, &c->ctl, (uint64_t)c->common.seed, err)))
+    return st;
+  G->built = 1;
+  return eval_init(&G->e, &G->g, c->run.eval_samples, c->run.snapshot_samples,
+                   (uint64_t)c->common.seed, err);
 }
+
+static gv_status mg_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  mlpgan_game *G = vg;
+  gv_runfile *rf = d->rf;
+  size_t dk[2] = {G->g.mix.k, 2}, dr[2] = {(size_t)G->c.run.eval_samples, 2};
+  gv_run_array(rf, "modes", G->g.mix.mu, 2, dk, -1);
+  gv_run_array_f32(rf, "real", G->e.ref, 2, dr, -1);
+  gv_run_summary_real(rf, "mode_std", G->g.mix.std);
+  log_metrics(rf, d->id, &G->g, &G->e, &G->c.run, 0, G->lsum, 0, &G->m);
+  G->next_snap = 1;
+  if (G->c.run.snapshots) snapshot(rf, &G->g, &G->e, G->c.run.snapshot_samples, 0);
+  d->shown = G->m.modes;
+  return GV_OK;
+}
+
+/* One alternating step: D (with its controllers), then G. */
+static gv_status mg_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  mlpgan_game *G = vg;
+  const mlpgan_run *run = &G->c.run;
+  gv_runfile *rf = d->rf;
+  const long k = ++d->step;
+  gv_mlpgan_losses l;
+  gv_status ss = gv_mlpgan_step(&G->g, &l);
+  if (ss == GV_OK && (fabs(l.d) > run->bound || fabs(l.g) > run->bound ||
+                      fabs(l.ctl) > run->bound))
+    ss = GV_EDIVERGED;
+  if (ss != GV_OK) {
+    /* the losses that blew up are the last point of their curves */
+    gv_run_append(rf, d->id[S_DLOSS], k, l.d);
+    gv_run_append(rf, d->id[S_GLOSS], k, l.g);
+    gv_run_append(rf, d->id[S_CLOSS], k, l.ctl);
+    return gv_fail(err, ss == GV_EDIVERGED ? ss : GV_EFAILED,
+                   "d_loss %g, g_loss %g, ctl_loss %g (bound %g)", l.d, l.g, l.ctl, run->bound);
+  }
+  G->lsum[0] += l.d, G->lsum[1] += l.g, G->lsum[2] += l.ctl, G->lcount++;
+  return GV_OK;
+}
+
+/* The sample-quality metrics every run.every steps and at the end, the
+ * snapshots at their steps. */
+static gv_status mg_evaluate(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  mlpgan_game *G = vg;
+  const mlpgan_run *run = &G->c.run;
+  const long k = d->step, steps = d->steps, nsnap = run->snapshots;
+  if (k % run->every == 0 || k == steps) {
+    log_metrics(d->rf, d->id, &G->g, &G->e, run, k, G->lsum, G->lcount, &G->m);
+    G->lsum[0] = G->lsum[1] = G->lsum[2] = 0.0, G->lcount = 0;
+    d->shown = G->m.modes;
+  }
+  while (nsnap && G->next_snap <= nsnap && k >= G->next_snap * steps / nsnap) {
+    snapshot(d->rf, &G->g, &G->e, run->snapshot_samples, k);
+    G->next_snap++;
+  }
+  return GV_OK;
+}
+
+static gv_status mg_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)vg, (void)status, (void)err;
+  gv_run_summary_int(d->rf, "steps_done", d->step);
+  gv_run_summary_real(d->rf, "seconds", gv_now() - d->t_start);
+  return GV_OK;
+}
+
+static void mg_teardown(void *vg) {
+  mlpgan_game *G = vg;
+  eval_free(&G->e);
+  if (G->built) gv_mlpgan_deinit(&G->g);
+  gv_ctl_stack_free(&G->c.ctl);
+}
+
+static const gv_exp_game mlpgan_game_table = {
+    .kind = "mlpgan", .size = sizeof(mlpgan_game), .setup = mg_setup, .start = mg_start,
+    .iterate = mg_iterate, .evaluate = mg_evaluate, .finish = mg_finish, .teardown = mg_teardown};
+
+GV_EXP_DRIVEN(mlpgan_exp, mlpgan_game_table)
 
 /* ------------------------------------------------------------ analysis */
 
@@ -327,8 +316,8 @@ const gv_experiment gv_exp_mlpgan = {
     {"mlpgan", "MLP GAN on a 2-D Gaussian mixture (ring of 8, grid of 25) under controllers",
      "Metz et al. 2017 (arXiv 1611.02163); Mescheder et al. 2018 (arXiv 1801.04406)",
      NULL, 0},
-    mlpgan_check,
-    mlpgan_run_tree,
+    mlpgan_exp_check,
+    mlpgan_exp_run,
     mlpgan_analyze,
     NULL,
     &gv_game_mlpgan,

@@ -7,7 +7,6 @@
  * is it and how far is its policy from the expert (total variation, KL).
  * Theory: docs/theory/onestep-gail.md. */
 #include <math.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +17,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/closed_form.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/onestep.h"
 #include "gan/scheme.h"
@@ -79,21 +79,11 @@ static gv_status sim_build(os_sim *s, gv_node *root, const char *file, gv_err *e
   return gv_cfsim_build(&s->cf, root, file, &s->game.vf, "ode", (uint64_t)s->common.seed, err);
 }
 
-static gv_status os_check(gv_node *root, const char *file, gv_err *err) {
-  os_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st == GV_OK) sim_free(&s);
-  return st;
-}
-
 static double dist(const double *x, const double *y, size_t n) {
   double s = 0.0;
   for (size_t i = 0; i < n; ++i) s += (x[i] - y[i]) * (x[i] - y[i]);
   return sqrt(s);
 }
-
-static volatile sig_atomic_t interrupted;
-static void on_signal(int sig) { interrupted = sig; }
 
 /* Series ids: distance, kl, tv, then pi_a and D_a. */
 typedef struct os_series {
@@ -114,92 +104,87 @@ static void log_state(gv_runfile *rf, const os_series *id, const gv_onestep *g, 
   }
 }
 
-static gv_status os_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                             gv_err *err) {
+typedef struct os_game {
   os_sim s;
-  gv_status st = sim_build(&s, root, file, err);
-  if (st != GV_OK) return st;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"onestep", s.common.name, yaml, (uint64_t)s.common.seed,
-                      s.run.flush_every};
-  gv_runfile *rf;
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st != GV_OK) {
-    sim_free(&s);
-    return st;
-  }
-  const gv_onestep *g = &s.game;
-  size_t n = gv_onestep_dim(g), one = n;
-  gv_run_array(rf, "xstar", g->xstar, 1, &one, -1);
-  size_t na = g->na;
-  gv_run_array(rf, "expert", g->p.expert, 1, &na, -1);
-
   os_series id;
-  char name[32];
-  id.dist = gv_run_series(rf, "distance");
-  id.kl = gv_run_series(rf, "kl");
-  id.tv = gv_run_series(rf, "tv");
-  for (size_t a = 0; a < g->na; ++a) {
-    snprintf(name, sizeof name, "pi_%zu", a);
-    id.pi[a] = gv_run_series(rf, name);
-    snprintf(name, sizeof name, "D_%zu", a);
-    id.D[a] = gv_run_series(rf, name);
-  }
-
-  interrupted = 0;
-  struct sigaction sa = {0}, old_int, old_term;
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-
-  gsl_rng *srng = gv_rng_alloc((uint64_t)s.common.seed, "start", 0);
   double x[NMAX];
-  gv_onestep_start(g, srng, x);
-  gsl_rng_free(srng);
-  gv_run_array(rf, "x0", x, 1, &one, -1);
-  log_state(rf, &id, g, 0, x);
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", s.cf.scheme.p.steps);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  long k;
-  double d = dist(x, g->xstar, n);
-  for (k = 1; k <= s.cf.scheme.p.steps; ++k) {
-    gv_status ss = s.cf.stype->step(&s.cf.scheme, x, s.cf.rng);
-    d = dist(x, g->xstar, n);
-    int blew = ss != GV_OK || !(d <= s.run.bound);
-    if (!blew && (k % s.run.every == 0 || k == s.cf.scheme.p.steps)) log_state(rf, &id, g, k, x);
-    if (blew) {
-      gv_run_append(rf, id.dist, k, d);
-      status = "diverged";
-      gv_run_log(rf, 0, "diverged at step %ld: |x - x*| = %g (the state left the domain or "
-                 "passed bound %g)", k, d, s.run.bound);
-      gv_run_summary_int(rf, "diverged_step", k);
-      break;
-    }
-    if (interrupted) {
-      status = "interrupted";
-      gv_run_log(rf, 0, "interrupted at step %ld by signal %d", k, (int)interrupted);
-      break;
-    }
-    if (gv_run_tick(rf, k) != GV_OK) {
-      status = "failed";
-      break;
-    }
-    if ((k & 1023) == 0) gv_progress_update(&pr, k, "|x-x*|", d);
-  }
-  gv_progress_done(&pr);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  gv_run_array(rf, "x_final", x, 1, &one, -1);
-  gv_run_summary_int(rf, "steps_done", k > s.cf.scheme.p.steps ? s.cf.scheme.p.steps : k);
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  sim_free(&s);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  return gv_exp_outcome(status, path, k, NULL, err);
+} os_game;
+
+static const char *const os_series_rows[] = {"distance", "kl", "tv", NULL};
+
+static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                          gv_err *err) {
+  (void)build;
+  os_game *g = vg;
+  gv_status st = sim_build(&g->s, root, file, err);
+  if (st) return st;
+  gv_cfsim_plan(d, &g->s.common, &g->s.cf, os_series_rows, g->s.run.flush_every);
+  return GV_OK;
 }
+
+static gv_status os_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  os_game *g = vg;
+  const gv_onestep *game = &g->s.game;
+  gv_runfile *rf = d->rf;
+  size_t one = gv_onestep_dim(game), na = game->na;
+  gv_run_array(rf, "xstar", game->xstar, 1, &one, -1);
+  gv_run_array(rf, "expert", game->p.expert, 1, &na, -1);
+  g->id.dist = d->id[0];
+  g->id.kl = d->id[1];
+  g->id.tv = d->id[2];
+  char name[32];
+  for (size_t a = 0; a < na; ++a) {
+    snprintf(name, sizeof name, "pi_%zu", a);
+    g->id.pi[a] = gv_run_series(rf, name);
+    snprintf(name, sizeof name, "D_%zu", a);
+    g->id.D[a] = gv_run_series(rf, name);
+  }
+  gsl_rng *srng = gv_rng_alloc((uint64_t)g->s.common.seed, "start", 0);
+  gv_onestep_start(game, srng, g->x);
+  gsl_rng_free(srng);
+  gv_run_array(rf, "x0", g->x, 1, &one, -1);
+  log_state(rf, &g->id, game, 0, g->x);
+  return GV_OK;
+}
+
+static gv_status os_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  os_game *g = vg;
+  os_sim *s = &g->s;
+  const gv_onestep *game = &s->game;
+  const size_t n = gv_onestep_dim(game);
+  double *x = g->x, dd = NAN;
+  for (long k = d->step + 1; k <= until; ++k) {
+    gv_status ss = s->cf.stype->step(&s->cf.scheme, x, s->cf.rng);
+    dd = dist(x, game->xstar, n);
+    d->step = k;
+    d->shown = dd;
+    if (ss != GV_OK || !(dd <= s->run.bound)) {
+      gv_run_append(d->rf, g->id.dist, k, dd);
+      return gv_fail(err, GV_EDIVERGED, "|x - x*| = %g (the state left the domain or passed "
+                     "bound %g)", dd, s->run.bound);
+    }
+    if (k % s->run.every == 0 || k == d->steps) log_state(d->rf, &g->id, game, k, x);
+  }
+  return GV_OK;
+}
+
+static gv_status os_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  os_game *g = vg;
+  size_t one = gv_onestep_dim(&g->s.game);
+  gv_run_array(d->rf, "x_final", g->x, 1, &one, -1);
+  gv_run_summary_int(d->rf, "steps_done", d->step);
+  return GV_OK;
+}
+
+static void os_teardown(void *vg) { sim_free(&((os_game *)vg)->s); }
+
+static const gv_exp_game os_game_table = {
+    .kind = "onestep", .size = sizeof(os_game), .setup = os_setup, .start = os_start,
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
+
+GV_EXP_DRIVEN(os_exp, os_game_table)
 
 /* ------------------------------------------------------------ equilibria */
 
@@ -214,11 +199,28 @@ static void ctl_field(void *vp, const double *x, double *y) {
   gv_vf_controlled(c->g, c->ctl, x, y);
 }
 
-static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
+/* The solver's variables are w = x - x* + 1: GSL's finite-difference step is
+ * relative to |w_j|, and a D logit that converged to 1e-10 would get a step
+ * below the rounding of sigmoid's 1/2 (a zero column, a "singular" start). */
+static void from_w(const field_ctx *c, const double *w, double *x) {
+  for (size_t i = 0; i < c->g->n; ++i) x[i] = w[i] - 1.0 + c->g->xstar[i];
+}
+
+/* The controlled field, plus -u (u.(x - x*)) along each conserved direction
+ * u: u.F = 0 everywhere, so the roots are the field's with u.x = u.x*, one
+ * per equilibrium instead of a line of them (a regular root for Newton). */
+static int gsl_field(const gsl_vector *w, void *params, gsl_vector *f) {
   const field_ctx *c = params;
   size_t n = c->g->n;
-  double y[NMAX];
-  ctl_field(params, x->data, y);
+  double y[NMAX], x[NMAX] = {0};
+  from_w(c, w->data, x);
+  ctl_field(params, x, y);
+  for (size_t r = 0; r < c->g->nconserved; ++r) {
+    const double *u = c->g->conserved + r * n;
+    double d = 0.0;
+    for (size_t i = 0; i < n; ++i) d += u[i] * (x[i] - c->g->xstar[i]);
+    for (size_t i = 0; i < n; ++i) y[i] -= u[i] * d;
+  }
   for (size_t i = 0; i < n; ++i) {
     if (!isfinite(y[i])) return GSL_EBADFUNC; /* off the domain */
     gsl_vector_set(f, i, y[i]);
@@ -229,7 +231,9 @@ static int gsl_field(const gsl_vector *x, void *params, gsl_vector *f) {
 typedef struct os_eq {
   double x[NMAX];           /* the equilibrium (n) */
   double residual;          /* |F(x)| */
-  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there (n) */
+  double re[NMAX], im[NMAX];/* eigenvalues of dF/dx there, the conserved
+                             * direction left out (neig) */
+  size_t neig;
   double max_re;
   double tv, kl;            /* policy's distance to the expert */
 } os_eq;
@@ -244,14 +248,14 @@ static int find_root(const field_ctx *c, const double *x0, os_eq *eq) {
   gsl_vector *v = gsl_vector_alloc(n);
   int ok = 0;
   if (!sv || !v) goto done;
-  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i]);
+  for (size_t i = 0; i < n; ++i) gsl_vector_set(v, i, x0[i] - c->g->xstar[i] + 1.0);
   if (gsl_multiroot_fsolver_set(sv, &f, v) != GSL_SUCCESS) goto done;
   for (int it = 0; it < 1000; ++it) {
     if (gsl_multiroot_fsolver_iterate(sv) != GSL_SUCCESS) break;
     if (gsl_multiroot_test_residual(sv->f, 1e-13) == GSL_SUCCESS) break;
   }
   double F[NMAX], r2 = 0.0;
-  for (size_t i = 0; i < n; ++i) eq->x[i] = gsl_vector_get(sv->x, i);
+  from_w(c, sv->x->data, eq->x);
   ctl_field((void *)c, eq->x, F);
   for (size_t i = 0; i < n; ++i) r2 += F[i] * F[i];
   eq->residual = sqrt(r2);
@@ -275,9 +279,10 @@ static void describe_eq(const field_ctx *c, const gv_onestep *g, os_eq *eq) {
   if (c->ctl->n == 0) g->vf.jacobian(g, eq->x, J);
   else gv_fd_jacobian(ctl_field, (void *)c, n, eq->x, 1e-6, J);
   eq->max_re = NAN;
-  if (gv_eig(J, n, eq->re, eq->im) == GV_OK) {
+  eq->neig = n - c->g->nconserved;
+  if (gv_eig_reduced(J, n, c->g->conserved, c->g->nconserved, eq->re, eq->im, NULL) == GV_OK) {
     eq->max_re = -INFINITY;
-    for (size_t i = 0; i < n; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
+    for (size_t i = 0; i < eq->neig; ++i) eq->max_re = fmax(eq->max_re, eq->re[i]);
   }
   gv_onestep_policy(g, eq->x, pi);
   eq->tv = gv_onestep_tv(g, pi);
@@ -336,16 +341,9 @@ static void print_eigs(FILE *out, const char *label, const double *re, const dou
 
 static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open_rw(&rr, path, err);
+  gv_node *root;
+  gv_status st = gv_cfsim_reopen(path, &rr, &root, err);
   if (st != GV_OK) return st;
-  char *yaml = gv_runread_config(rr);
-  gv_node *root = NULL;
-  if (!yaml || (st = gv_cfg_parse_string(yaml, path, &root, err)) != GV_OK) {
-    free(yaml);
-    gv_runread_close(rr);
-    return yaml ? st : gv_fail(err, GV_EINVAL, "%s: no /config", path);
-  }
-  free(yaml);
   os_sim s;
   if ((st = sim_build(&s, root, path, err)) != GV_OK) {
     gv_node_free(root);
@@ -468,7 +466,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   free(dd);
   gv_runread_set_summary_real(rr, "pred_residual", p.residual);
   gv_runread_set_summary_real(rr, "xstar_is_equilibrium", xstar_eq);
-  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, n);
+  set_eigs(rr, "pred_jac", p.jac_re, p.jac_im, p.neig);
   gv_runread_set_summary_str(rr, "predicted_verdict", gv_verdict_name(p.verdict));
   gv_runread_set_summary_real(rr, "equilibria_found", (double)neq);
   for (size_t e = 0; e < neq; ++e) {
@@ -491,7 +489,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   if (reached < EQ_MAX) {
     const os_eq *q = &eqs[reached];
     gv_runread_set_summary_real(rr, "reached_residual", q->residual);
-    set_eigs(rr, "reached_jac", q->re, q->im, n);
+    set_eigs(rr, "reached_jac", q->re, q->im, q->neig);
     gv_runread_set_summary_real(rr, "reached_tv", q->tv);
     gv_runread_set_summary_real(rr, "reached_kl", q->kl);
     gv_runread_set_summary_real(rr, "reached_distance_to_xstar", dist(q->x, g->xstar, n));
@@ -527,7 +525,12 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
     snprintf(buf, sizeof buf, "%.3g (%s)", p.residual,
              xstar_eq ? "an equilibrium" : "NOT an equilibrium");
     fprintf(out, "  %-30s %s\n", "desired state |F(x*)|", buf);
-    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, n);
+    print_eigs(out, "Jacobian eigenvalues at x*", p.jac_re, p.jac_im, p.neig);
+    if (p.nconserved)
+      fprintf(out, "  %-30s %s\n", "", p.nconserved == g->vf.nconserved
+              ? "(left out: the zero eigenvalue along u = (1, .., 1, 0, .., 0) / sqrt(n),\n"
+                "                                  the shift of all policy coordinates, which "
+                "moves no probability)" : "(all: the controllers move u.x)");
     if (xstar_eq) fprintf(out, "  %-30s %s\n", "predicted at x*", gv_verdict_name(p.verdict));
     fprintf(out, "  equilibria found: %zu\n", neq);
     for (size_t e = 0; e < neq; ++e) {
@@ -542,7 +545,8 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
       double D[GV_ONESTEP_MAXN];
       gv_onestep_disc(g, eqs[reached].x, D);
       print_vec(out, "reached: D", D, na);
-      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im, n);
+      print_eigs(out, "reached: Jacobian eigenvalues", eqs[reached].re, eqs[reached].im,
+                 eqs[reached].neig);
       fprintf(out, "  %-30s %-26s %s\n", "reached: verdict (pred, meas)",
               gv_verdict_name(pr.verdict), gv_verdict_name(m.verdict));
       fprintf(out, "  %-30s %-26.6g %.6g\n", "rate (log distance per step)", pr.rate, m.rate);
@@ -577,8 +581,8 @@ static const gv_column onestep_table[] = {{"predicted_verdict", "predicted"},
 const gv_experiment gv_exp_onestep = {
     {"onestep", "one-step GAIL (Luo et al. 2024): a discrete-action policy against a tabular "
                 "discriminator", "REFERENCES sec. 7; docs/theory/onestep-gail.md", NULL, 0},
-    os_check,
-    os_run_tree,
+    os_exp_check,
+    os_exp_run,
     os_analyze,
     NULL,
     &gv_game_onestep,

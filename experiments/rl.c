@@ -16,19 +16,20 @@
 #include <hdf5.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "agents/demo.h"
+#include "agents/learner.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "envs/vec.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 
 /* ----------------------------------------------------------------- config */
@@ -37,19 +38,17 @@ typedef struct rl_game {
   int env;                  /* index into gv_env_types */
 } rl_game;
 
-/* The env names, from envs' registry (filled before main, so `governor
- * list` shows them too). */
-static const char *env_choices[32];
+const char *gv_exp_env_choices[32];
 
 __attribute__((constructor)) static void fill_env_choices(void) {
   size_t n = 0;
   for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
-    env_choices[n++] = (*t)->name;
-  env_choices[n] = NULL;
+    gv_exp_env_choices[n++] = (*t)->name;
+  gv_exp_env_choices[n] = NULL;
 }
 
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(rl_game, env, NULL, env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(rl_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_END,
 };
 
@@ -86,18 +85,15 @@ static const char *const sections[] = {"game", "agent", "run", "plot", NULL};
 typedef struct rl_setup {
   gv_common common;
   rl_game game;
-  const gv_component *agent; /* &gv_agent_ppo or &gv_agent_td3 */
-  gv_ppo_params ppo;        /* agent.kind ppo */
-  gv_td3_params td3;        /* agent.kind td3 */
+  const gv_component *agent; /* agent.kind */
+  const gv_learner_type *learner; /* its learner */
+  union {
+    gv_ppo_params ppo;
+    gv_td3_params td3;
+  } ag;                     /* its parameters */
   rl_run run;
   const gv_env_type *env;
 } rl_setup;
-
-/* Line of key in map, else of the section (defaults have no line). */
-static int line_or(const gv_node *map, const char *key, int section_line) {
-  const int l = gv_map_key_line(map, key);
-  return l > 0 ? l : section_line > 0 ? section_line : 1;
-}
 
 static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_err *err) {
   memset(s, 0, sizeof *s);
@@ -108,202 +104,123 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   const gv_component *c;
   if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
   s->env = gv_env_types[s->game.env];
-  union {
-    gv_ppo_params ppo;
-    gv_td3_params td3;
-  } ag;
-  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &ag, err)))
+  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &s->ag,
+                             err)))
     return st;
-  if (s->agent == &gv_agent_td3) s->td3 = ag.td3;
-  else s->ppo = ag.ppo;
+  s->learner = gv_learner_find(s->agent);
   gv_node *m;
   if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
-  if (s->agent == &gv_agent_td3) return GV_OK; /* no constraint across sections */
-  /* the constraints between sections, reported at the offending key */
-  gv_cfg_ctx actx = {file, "agent"};
-  gv_node *agent = gv_map_get(root, "agent");
-  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
-  char where[512];
-  if (s->ppo.rollout % s->run.envs) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
-                   s->ppo.rollout, s->run.envs);
-  }
-  if (s->ppo.rollout % s->ppo.minibatches) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
-                 "minibatches");
-    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
-                   s->ppo.rollout, s->ppo.minibatches);
-  }
-  if (s->run.steps < s->ppo.rollout) {
-    gv_cfg_where(where, sizeof where, &rctx, line_or(m, "steps", rline), "steps");
-    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
-                   where, s->run.steps, s->ppo.rollout);
-  }
-  return GV_OK;
-}
-
-static gv_status rl_check(gv_node *root, const char *file, gv_err *err) {
-  rl_setup s;
-  return setup_build(&s, root, file, err);
+  if (!s->learner->check) return GV_OK;
+  return s->learner->check(&s->ag, root, file, s->run.envs, s->run.steps, err);
 }
 
 /* -------------------------------------------------------------------- run */
 
-static gv_status rl_run_tree(gv_node *root, const char *file, const char *path, int progress,
-                             gv_err *err) {
+/* A learner (agents/learner.h) on the env's rewards. */
+typedef struct rl_state {
   rl_setup s;
-  gv_status st = setup_build(&s, root, file, err);
+  gv_learner L;
+  const char *rows[GV_LEARNER_MAX_STATS + 4]; /* the series: the shared three, the learner's */
+  int first;                /* index of the learner's first statistic in rows */
+  gv_env_task *task;
+  long u, nan_at;           /* iterations; GV_TEST_NAN_AT_UPDATE */
+  double t_roll, t_upd;     /* seconds in rollouts (env steps) and updates */
+} rl_state;
+
+enum { R_TR, R_TL, R_EPS };
+static const char *const rl_first[] = {"train_return", "train_length", "episodes", NULL};
+
+static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
+                              gv_err *err) {
+  rl_state *g = vg;
+  rl_setup *s = &g->s;
+  gv_status st = setup_build(s, root, file, err);
   if (st) return st;
+  const void *params = &s->ag;
+  g->L.type = s->learner;
+  g->first = gv_learner_rows(g->L.type, rl_first, g->rows);
+  d->common = s->common;
+  d->series = g->rows;
+  d->flush_every = s->run.flush_every;
+  d->steps = g->L.type->end(params, s->run.steps);
+  d->metric = "return";
+  if (!build) return GV_OK;
   /* we thread ourselves (env copies, the update's second thread); OpenBLAS
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
-  const uint64_t seed = (uint64_t)s.common.seed;
-  const int is_td3 = s.agent == &gv_agent_td3;
-  const long updates = is_td3 ? 0 : s.run.steps / s.ppo.rollout;
-  gv_env_task *task = NULL;
-  gv_ppo *ppo = NULL;
-  gv_td3 *td3 = NULL;
-  gv_policy *best = NULL;
-  gv_runfile *rf = NULL;
-  gv_exp_evals ev = {0};
-  if ((st = gv_env_task_alloc(&task, s.env->name, NULL, err))) return st;
-  if ((st = is_td3 ? gv_td3_alloc(&td3, &s.td3, task, (int)s.run.envs, (int)s.run.threads, seed,
-                                  err)
-                   : gv_ppo_alloc(&ppo, &s.ppo, task, (int)s.run.envs, (int)s.run.threads, seed,
-                                  updates, err))) {
-    gv_env_task_free(task);
+  if ((st = gv_env_task_alloc(&g->task, s->env->name, NULL, err)) ||
+      (st = g->L.type->alloc(&g->L, params, g->task, (int)s->run.envs, (int)s->run.threads,
+                             (uint64_t)s->common.seed, s->run.steps, err)))
     return st;
-  }
-  gv_policy *pi = is_td3 ? gv_td3_policy(td3) : gv_ppo_policy(ppo);
-  if ((st = gv_policy_alloc(&best, &pi->actor->spec, pi->env, pi->act_low, pi->act_high, 0, err)))
-    goto out;
-  best->kind = pi->kind;
-  char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {"rl", s.common.name, yaml, seed, s.run.flush_every};
-  st = gv_run_create(&rf, path, &info, err);
-  free(yaml);
-  if (st) goto out;
-  gv_run_summary_str(rf, "env", s.env->name);
-  gv_run_summary_str(rf, "agent", s.agent->name);
-
-  static const char *const names[] = {
-      "train_return", "train_length", "episodes", "policy_loss", "value_loss", "approx_kl",
-      "clip_fraction", "entropy", "explained_variance", "learning_rate", "grad_norm",
-      "log_std_mean", "steps_per_second"};
-  enum { TR, TL, EPS, PL, VL, KL, CF, ENT, EV, LR, GN, LS, SPS, NSER };
-  /* TD3 (docs/td3.md): the first three as PPO's (and the evaluations), then these */
-  static const char *const td3_names[] = {
-      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
-      "updates", "updates_per_second", "steps_per_second"};
-  enum { C1, C2, AL, Q1, Q2, YM, UPD, UPS, TSPS, NTD3 };
-  int id[NSER], tid[NTD3];
-  for (int i = 0; i < PL; ++i) id[i] = gv_run_series(rf, names[i]);
-  if ((st = gv_exp_evals_init(&ev, rf, s.run.eval_every, s.run.eval_episodes,
-                              (int)s.run.threads, seed, NAN, NAN, err)))
-    goto out;
-  for (int i = PL; i < NSER; ++i) id[i] = is_td3 ? -1 : gv_run_series(rf, names[i]);
-  for (int i = 0; i < NTD3; ++i) tid[i] = is_td3 ? gv_run_series(rf, td3_names[i]) : -1;
-
-  gv_exp_signals_catch();
-
-  gv_progress pr;
-  gv_progress_init(&pr, s.common.name, "steps", is_td3 ? s.run.steps : updates * s.ppo.rollout);
-  pr.enabled &= progress;
-  const char *status = "completed";
-  double shown = NAN;
-  double t_start = gv_now(), t_roll = 0, t_upd = 0;
-  long u;
-  /* tests: poison a parameter after this many updates (divergence path;
-   * for TD3, iterations of log_every env steps) */
-  const long nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
-  for (u = 0; is_td3 ? gv_td3_steps(td3) < s.run.steps : u < updates; ++u) {
-    if (u == nan_at) pi->actor->param[0] = NAN;
-    gv_ppo_stats ps;
-    gv_td3_stats ts;
-    double t0 = gv_now();
-    gv_status is = is_td3 ? gv_td3_iterate(td3, &ts, err) : gv_ppo_iterate(ppo, &ps, err);
-    double dt = gv_now() - t0;
-    const long step = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
-    if (is_td3) { /* the series below read ps: the shared ones come from ts */
-      memset(&ps, 0, sizeof ps);
-      ps.episodes = ts.episodes;
-      ps.ep_return = ts.ep_return;
-      ps.ep_length = ts.ep_length;
-      ps.t_rollout = ts.t_env;
-      ps.t_update = ts.t_update;
-    }
-    t_roll += ps.t_rollout;
-    t_upd += ps.t_update;
-    if (gv_exp_iter_failed(rf, is, step, &status, err)) break;
-    if (ps.episodes) {
-      gv_run_append(rf, id[TR], step, ps.ep_return);
-      gv_run_append(rf, id[TL], step, ps.ep_length);
-      shown = ps.ep_return;
-    }
-    gv_run_append(rf, id[EPS], step, (double)ps.episodes);
-    if (is_td3) {
-      gv_run_append(rf, tid[C1], step, ts.q1_loss);
-      gv_run_append(rf, tid[C2], step, ts.q2_loss);
-      if (ts.actor_updates) gv_run_append(rf, tid[AL], step, ts.actor_loss);
-      gv_run_append(rf, tid[Q1], step, ts.q1_mean);
-      gv_run_append(rf, tid[Q2], step, ts.q2_mean);
-      gv_run_append(rf, tid[YM], step, ts.target_mean);
-      gv_run_append(rf, tid[UPD], step, (double)gv_td3_updates(td3));
-      if (ts.updates && ts.t_update > 0)
-        gv_run_append(rf, tid[UPS], step, ts.updates / ts.t_update);
-      const long chunk = (s.td3.log_every + s.run.envs - 1) / s.run.envs * s.run.envs;
-      gv_run_append(rf, tid[TSPS], step, (double)chunk / dt);
-    } else {
-    gv_run_append(rf, id[PL], step, ps.pg_loss);
-    gv_run_append(rf, id[VL], step, ps.v_loss);
-    gv_run_append(rf, id[KL], step, ps.approx_kl);
-    gv_run_append(rf, id[CF], step, ps.clip_frac);
-    gv_run_append(rf, id[ENT], step, ps.entropy);
-    gv_run_append(rf, id[EV], step, ps.explained_var);
-    gv_run_append(rf, id[LR], step, ps.lr);
-    gv_run_append(rf, id[GN], step, ps.grad_norm);
-    double ls = 0;
-    for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
-    gv_run_append(rf, id[LS], step, ls / pi->act_dim);
-    gv_run_append(rf, id[SPS], step, (double)s.ppo.rollout / dt);
-    }
-    const int last = is_td3 ? step >= s.run.steps : u + 1 == updates;
-    if (gv_exp_point_end(&ev, rf, step, last, pi, best, task, &status, err)) break;
-    gv_progress_update(&pr, step, "return", shown);
-  }
-  gv_progress_done(&pr);
-  gv_exp_signals_restore();
-  const double wall = gv_now() - t_start;
-  const long steps = is_td3 ? gv_td3_steps(td3) : gv_ppo_steps(ppo);
-  gv_run_summary_int(rf, "steps_done", steps);
-  if (is_td3) {
-    gv_run_summary_int(rf, "updates_done", gv_td3_updates(td3));
-    gv_run_summary_real(rf, "updates_per_second", t_upd > 0 ? gv_td3_updates(td3) / t_upd : NAN);
-  }
-  gv_run_summary_real(rf, "wall_seconds", wall);
-  gv_run_summary_real(rf, "rollout_seconds", t_roll);
-  gv_run_summary_real(rf, "update_seconds", t_upd);
-  /* training throughput: env steps over rollout + update time (evaluation excluded) */
-  gv_run_summary_real(rf, "steps_per_second", steps / (t_roll + t_upd > 0 ? t_roll + t_upd : 1));
-  gv_exp_evals_summary(&ev, rf);
-  char hash[32];
-  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
-  gv_run_summary_str(rf, "policy_hash", hash);
-  st = gv_exp_finish_policy_run(rf, status, path, steps, pi, ev.best_step >= 0 ? best : NULL,
-                                err);
-  rf = NULL;
-out:
-  if (rf) gv_run_close(rf);
-  gv_exp_evals_free(&ev);
-  gv_policy_free(best);
-  gv_ppo_free(ppo);
-  gv_td3_free(td3);
-  gv_env_task_free(task);
-  return st;
+  d->pi = g->L.type->policy(&g->L);
+  d->task = g->task;
+  d->eval_every = s->run.eval_every;
+  d->eval_episodes = s->run.eval_episodes;
+  d->eval_threads = (int)s->run.threads;
+  /* tests: poison a parameter after this many iterations (divergence path) */
+  g->nan_at = getenv("GV_TEST_NAN_AT_UPDATE") ? atol(getenv("GV_TEST_NAN_AT_UPDATE")) : -1;
+  return GV_OK;
 }
+
+static gv_status rl_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  const rl_state *g = vg;
+  gv_run_summary_str(d->rf, "env", g->s.env->name);
+  gv_run_summary_str(d->rf, "agent", g->s.agent->name);
+  return GV_OK;
+}
+
+static gv_status rl_iterate(void *vg, gv_drive *d, long until, gv_err *err) {
+  (void)until;
+  rl_state *g = vg;
+  if (g->u++ == g->nan_at) d->pi->actor->param[0] = NAN;
+  gv_learner_out o;
+  const gv_status st = g->L.type->iterate(&g->L, &o, err);
+  d->step = g->L.type->steps(&g->L);
+  g->t_roll += o.t_env;
+  g->t_upd += o.t_update;
+  if (st) return st;
+  if (o.episodes) {
+    gv_run_append(d->rf, d->id[R_TR], d->step, o.ep_return);
+    gv_run_append(d->rf, d->id[R_TL], d->step, o.ep_length);
+    d->shown = o.ep_return;
+  }
+  gv_run_append(d->rf, d->id[R_EPS], d->step, (double)o.episodes);
+  gv_drive_points(d, g->first, o.stat, g->L.type->nstats);
+  return GV_OK;
+}
+
+static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
+  (void)status, (void)err;
+  const rl_state *g = vg;
+  gv_runfile *rf = d->rf;
+  gv_run_summary_int(rf, "steps_done", d->step);
+  if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
+  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, "rollout_seconds", g->t_roll);
+  gv_run_summary_real(rf, "update_seconds", g->t_upd);
+  /* training throughput: env steps over rollout + update time (evaluation excluded) */
+  const double busy = g->t_roll + g->t_upd;
+  gv_run_summary_real(rf, "steps_per_second", d->step / (busy > 0 ? busy : 1));
+  char hash[32];
+  snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(d->pi));
+  gv_run_summary_str(rf, "policy_hash", hash);
+  return GV_OK;
+}
+
+static void rl_teardown(void *vg) {
+  rl_state *g = vg;
+  gv_learner_free(&g->L);
+  gv_env_task_free(g->task);
+}
+
+static const gv_exp_game rl_game_table = {
+    .kind = "rl", .size = sizeof(rl_state), .setup = rl_setup_run, .start = rl_start,
+    .iterate = rl_iterate, .finish = rl_finish, .teardown = rl_teardown};
+
+GV_EXP_DRIVEN(rl_exp, rl_game_table)
 
 /* --------------------------------------------------------------- analyze */
 
@@ -375,8 +292,8 @@ const gv_experiment gv_exp_rl = {
     {"rl", "reinforcement learning on a MuJoCo task (PPO or TD3); saves the policy in /policy",
      "Schulman et al. 2017, arXiv 1707.06347; Fujimoto et al. 2018, arXiv 1802.09477; CleanRL",
      NULL, 0},
-    rl_check,
-    rl_run_tree,
+    rl_exp_check,
+    rl_exp_run,
     rl_analyze,
     NULL,
     &rl_game_component,

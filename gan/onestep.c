@@ -4,7 +4,7 @@
  *
  * Every quantity is assembled from three pieces so that the field, its
  * analytic Jacobian and the controller capabilities share one code path:
- *   - the policy map pi(y) and its derivative Pi = dpi/dy (n x (n-1));
+ *   - the policy map pi(y) and its derivative Pi = dpi/dy (n x n);
  *   - the discriminator map D(z) with r(D(z)) and dr/dz computed in a form
  *     that stays finite for large logits;
  *   - the policy's ascent direction as a linear map of the per-action
@@ -32,32 +32,31 @@ static double sigmoid(double t) {
 static double softplus(double t) { return t > 0.0 ? t + log1p(exp(-t)) : log1p(exp(t)); }
 
 void gv_onestep_policy(const gv_onestep *g, const double *x, double *pi) {
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
+  double s = 0.0;
   if (g->p.policy == GV_OS_POLICY_SOFTMAX) {
-    double mx = 0.0; /* the fixed last logit */
-    for (size_t b = 0; b < m; ++b) mx = fmax(mx, x[b]);
-    double s = exp(-mx);
-    pi[m] = s;
-    for (size_t b = 0; b < m; ++b) s += pi[b] = exp(x[b] - mx);
+    double mx = x[0];
+    for (size_t b = 1; b < n; ++b) mx = fmax(mx, x[b]);
+    for (size_t b = 0; b < n; ++b) s += pi[b] = exp(x[b] - mx);
     for (size_t a = 0; a < n; ++a) pi[a] /= s;
   } else {
-    double s = 0.0;
-    for (size_t b = 0; b < m; ++b) s += pi[b] = x[b];
-    pi[m] = 1.0 - s;
+    /* onto the plane sum = 1 along (1, ..., 1): the identity on the simplex */
+    for (size_t b = 0; b < n; ++b) s += x[b];
+    for (size_t b = 0; b < n; ++b) pi[b] = x[b] + (1.0 - s) / (double)n;
   }
 }
 
-/* Pi[a * m + b] = dpi_a / dy_b. */
+/* Pi[a * n + b] = dpi_a / dy_b. */
 static void policy_jac(const gv_onestep *g, const double *pi, double *Pi) {
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   for (size_t a = 0; a < n; ++a)
-    for (size_t b = 0; b < m; ++b)
-      Pi[a * m + b] = g->p.policy == GV_OS_POLICY_SOFTMAX ? pi[a] * ((a == b) - pi[b])
-                                                          : (a == m ? -1.0 : (double)(a == b));
+    for (size_t b = 0; b < n; ++b)
+      Pi[a * n + b] = g->p.policy == GV_OS_POLICY_SOFTMAX ? pi[a] * ((a == b) - pi[b])
+                                                          : (a == b) - 1.0 / (double)n;
 }
 
 void gv_onestep_disc(const gv_onestep *g, const double *x, double *D) {
-  const double *z = x + g->na - 1;
+  const double *z = x + g->na;
   for (size_t a = 0; a < g->na; ++a) D[a] = g->p.disc == GV_OS_DISC_PROB ? z[a] : sigmoid(z[a]);
 }
 
@@ -97,11 +96,11 @@ static int in_domain(const gv_onestep *g, const double *pi, const double *D) {
 
 /* The policy's ascent direction for per-action advantages gadv (n). */
 static void policy_map(const gv_onestep *g, const double *pi, const double *gadv, double *v) {
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   double mean = 0.0;
   for (size_t a = 0; a < n; ++a)
     mean += (g->p.policy == GV_OS_POLICY_SOFTMAX ? pi[a] : 1.0 / (double)n) * gadv[a];
-  for (size_t b = 0; b < m; ++b)
+  for (size_t b = 0; b < n; ++b)
     v[b] = g->p.policy == GV_OS_POLICY_SOFTMAX ? pi[b] * (gadv[b] - mean) : gadv[b] - mean;
 }
 
@@ -109,35 +108,35 @@ static void policy_map(const gv_onestep *g, const double *pi, const double *gadv
 
 void gv_onestep_field(const void *self, const double *x, double *v) {
   const gv_onestep *g = self;
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   double pi[GV_ONESTEP_MAXN] = {0}, D[GV_ONESTEP_MAXN] = {0}, gadv[GV_ONESTEP_MAXN] = {0};
   gv_onestep_policy(g, x, pi);
-  const double *z = x + m, *e = g->p.expert;
+  const double *z = x + n, *e = g->p.expert;
   for (size_t a = 0; a < n; ++a) {
     double Dz, r, rz;
     disc_terms(g, z[a], &D[a], &Dz, &r, &rz);
     gadv[a] = r - (g->p.lambda != 0.0 ? g->p.lambda * log(pi[a]) : 0.0);
   }
   if (!in_domain(g, pi, D)) {
-    for (size_t i = 0; i < 2 * n - 1; ++i) v[i] = NAN;
+    for (size_t i = 0; i < 2 * n; ++i) v[i] = NAN;
     return;
   }
   policy_map(g, pi, gadv, v);
   for (size_t a = 0; a < n; ++a)
-    v[m + a] = g->p.disc == GV_OS_DISC_PROB ? e[a] / D[a] - pi[a] / (1.0 - D[a])
+    v[n + a] = g->p.disc == GV_OS_DISC_PROB ? e[a] / D[a] - pi[a] / (1.0 - D[a])
                                             : e[a] * (1.0 - D[a]) - pi[a] * D[a];
 }
 
 void gv_onestep_jacobian(const void *self, const double *x, double *J) {
   const gv_onestep *g = self;
-  size_t n = g->na, m = n - 1, N = 2 * n - 1;
+  size_t n = g->na, N = 2 * n;
   double pi[GV_ONESTEP_MAXN], D[GV_ONESTEP_MAXN], Dz[GV_ONESTEP_MAXN], rz[GV_ONESTEP_MAXN];
   double gadv[GV_ONESTEP_MAXN], Pi[GV_ONESTEP_MAXN * GV_ONESTEP_MAXN];
   /* dg[a * N + j] = d gadv_a / dx_j */
   double dg[GV_ONESTEP_MAXN * 2 * GV_ONESTEP_MAXN];
   gv_onestep_policy(g, x, pi);
   policy_jac(g, pi, Pi);
-  const double *z = x + m, *e = g->p.expert;
+  const double *z = x + n, *e = g->p.expert;
   double lam = g->p.lambda;
   for (size_t a = 0; a < n; ++a) {
     double r;
@@ -150,18 +149,18 @@ void gv_onestep_jacobian(const void *self, const double *x, double *J) {
   }
   for (size_t a = 0; a < n; ++a)
     for (size_t j = 0; j < N; ++j)
-      dg[a * N + j] = j < m ? -lam * Pi[a * m + j] / pi[a] : (j - m == a ? rz[a] : 0.0);
+      dg[a * N + j] = j < n ? -lam * Pi[a * n + j] / pi[a] : (j - n == a ? rz[a] : 0.0);
 
   /* policy rows */
-  for (size_t b = 0; b < m; ++b)
+  for (size_t b = 0; b < n; ++b)
     for (size_t j = 0; j < N; ++j) {
       double mean = 0.0, dmean = 0.0;
       if (g->p.policy == GV_OS_POLICY_SOFTMAX) {
         for (size_t a = 0; a < n; ++a) {
           mean += pi[a] * gadv[a];
-          dmean += pi[a] * dg[a * N + j] + (j < m ? Pi[a * m + j] * gadv[a] : 0.0);
+          dmean += pi[a] * dg[a * N + j] + (j < n ? Pi[a * n + j] * gadv[a] : 0.0);
         }
-        double dpi_b = j < m ? Pi[b * m + j] : 0.0;
+        double dpi_b = j < n ? Pi[b * n + j] : 0.0;
         J[b * N + j] = dpi_b * (gadv[b] - mean) + pi[b] * (dg[b * N + j] - dmean);
       } else {
         for (size_t a = 0; a < n; ++a) dmean += dg[a * N + j] / (double)n;
@@ -170,14 +169,14 @@ void gv_onestep_jacobian(const void *self, const double *x, double *J) {
     }
   /* discriminator rows: D(a) depends on its own coordinate and on pi(a) */
   for (size_t a = 0; a < n; ++a) {
-    double *row = J + (m + a) * N;
+    double *row = J + (n + a) * N;
     for (size_t j = 0; j < N; ++j) row[j] = 0.0;
     if (g->p.disc == GV_OS_DISC_PROB) {
-      for (size_t b = 0; b < m; ++b) row[b] = -Pi[a * m + b] / (1.0 - D[a]);
-      row[m + a] = -e[a] / (D[a] * D[a]) - pi[a] / ((1.0 - D[a]) * (1.0 - D[a]));
+      for (size_t b = 0; b < n; ++b) row[b] = -Pi[a * n + b] / (1.0 - D[a]);
+      row[n + a] = -e[a] / (D[a] * D[a]) - pi[a] / ((1.0 - D[a]) * (1.0 - D[a]));
     } else {
-      for (size_t b = 0; b < m; ++b) row[b] = -D[a] * Pi[a * m + b];
-      row[m + a] = -(e[a] + pi[a]) * Dz[a];
+      for (size_t b = 0; b < n; ++b) row[b] = -D[a] * Pi[a * n + b];
+      row[n + a] = -(e[a] + pi[a]) * Dz[a];
     }
   }
 }
@@ -191,53 +190,56 @@ void gv_onestep_jacobian(const void *self, const double *x, double *J) {
 static void onestep_penalty_output(const void *self, double target, int on, const double *x,
                                    double *gr) {
   const gv_onestep *g = self;
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   double pi[GV_ONESTEP_MAXN], Pi[GV_ONESTEP_MAXN * GV_ONESTEP_MAXN];
   gv_onestep_policy(g, x, pi);
   policy_jac(g, pi, Pi);
   double we = on == GV_CTL_ON_POLICY ? 0.0 : (on == GV_CTL_ON_BOTH ? 0.5 : 1.0);
   double wp = on == GV_CTL_ON_EXPERT ? 0.0 : (on == GV_CTL_ON_BOTH ? 0.5 : 1.0);
-  for (size_t b = 0; b < m; ++b) gr[b] = 0.0;
+  for (size_t b = 0; b < n; ++b) gr[b] = 0.0;
   for (size_t a = 0; a < n; ++a) {
     double D, Dz, r, rz;
-    disc_terms(g, x[m + a], &D, &Dz, &r, &rz);
+    disc_terms(g, x[n + a], &D, &Dz, &r, &rz);
     double err = D - target, w = we * g->p.expert[a] + wp * pi[a];
-    gr[m + a] = w * err * Dz;
-    for (size_t b = 0; b < m; ++b) gr[b] += 0.5 * wp * Pi[a * m + b] * err * err;
+    gr[n + a] = w * err * Dz;
+    for (size_t b = 0; b < n; ++b) gr[b] += 0.5 * wp * Pi[a * n + b] * err * err;
   }
 }
 
 /* The entropy bonus's share of the field: the policy map of -lambda log pi. */
 static void onestep_field_gen_reg(const void *self, const double *x, double *v) {
   const gv_onestep *g = self;
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   double pi[GV_ONESTEP_MAXN] = {0}, gadv[GV_ONESTEP_MAXN] = {0};
   gv_onestep_policy(g, x, pi);
   for (size_t a = 0; a < n; ++a) gadv[a] = g->p.lambda != 0.0 ? -g->p.lambda * log(pi[a]) : 0.0;
   policy_map(g, pi, gadv, v);
-  for (size_t a = 0; a < n; ++a) v[m + a] = 0.0;
+  for (size_t a = 0; a < n; ++a) v[n + a] = 0.0;
 }
 
 /* Ascent on -KL(pi || pi_E) = -sum_a pi_a log(pi_a / pi_E(a)): advantage
  * -log(pi_a / pi_E(a)) (the +1 of the derivative is a constant). */
 static void onestep_field_gen_div(const void *self, const double *x, double *v) {
   const gv_onestep *g = self;
-  size_t n = g->na, m = n - 1;
+  size_t n = g->na;
   double pi[GV_ONESTEP_MAXN] = {0}, gadv[GV_ONESTEP_MAXN] = {0};
   gv_onestep_policy(g, x, pi);
   for (size_t a = 0; a < n; ++a) gadv[a] = -log(pi[a] / g->p.expert[a]);
   policy_map(g, pi, gadv, v);
-  for (size_t a = 0; a < n; ++a) v[m + a] = 0.0;
+  for (size_t a = 0; a < n; ++a) v[n + a] = 0.0;
 }
 
 /* ----------------------------------------------------------- utilities */
 
 void gv_onestep_state(const gv_onestep *g, const double *pi, const double *D, double *x) {
-  size_t n = g->na, m = n - 1;
-  for (size_t b = 0; b < m; ++b)
-    x[b] = g->p.policy == GV_OS_POLICY_SOFTMAX ? log(pi[b] / pi[m]) : pi[b];
+  size_t n = g->na;
+  double mean = 0.0; /* softmax: the gauge sum_b y_b = 0 */
+  if (g->p.policy == GV_OS_POLICY_SOFTMAX)
+    for (size_t b = 0; b < n; ++b) mean += log(pi[b]) / (double)n;
+  for (size_t b = 0; b < n; ++b)
+    x[b] = g->p.policy == GV_OS_POLICY_SOFTMAX ? log(pi[b]) - mean : pi[b];
   for (size_t a = 0; a < n; ++a)
-    x[m + a] = g->p.disc == GV_OS_DISC_PROB ? D[a] : log(D[a]) - log1p(-D[a]);
+    x[n + a] = g->p.disc == GV_OS_DISC_PROB ? D[a] : log(D[a]) - log1p(-D[a]);
 }
 
 double gv_onestep_kl(const gv_onestep *g, const double *pi) {
@@ -286,17 +288,20 @@ gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err
   g->p = *p;
   g->na = (size_t)p->n;
   for (size_t a = 0; a < g->na; ++a) g->p.expert[a] = p->expert[a] / s;
-  double half[GV_ONESTEP_MAXN];
+  double half[GV_ONESTEP_MAXN] = {0};
   for (size_t a = 0; a < g->na; ++a) half[a] = 0.5;
   gv_onestep_state(g, g->p.expert, half, g->xstar);
+  for (size_t a = 0; a < g->na; ++a) g->shift[a] = 1.0 / sqrt((double)g->na);
 
   gv_vfgame *vf = &g->vf;
   vf->name = "onestep";
-  vf->n = 2 * g->na - 1;
+  vf->n = 2 * g->na;
   vf->gen0 = 0;
-  vf->ngen = g->na - 1;
-  vf->disc0 = g->na - 1;
+  vf->ngen = g->na;
+  vf->disc0 = g->na;
   vf->ndisc = g->na;
+  vf->conserved = g->shift;  /* the stability analysis works on its complement */
+  vf->nconserved = 1;
   vf->xstar = g->xstar;
   vf->self = g;
   vf->field = gv_onestep_field;
@@ -326,7 +331,7 @@ static const gv_param onestep_specs[] = {
     GV_PARAM_ENUM(gv_onestep_params, disc, "prob", disc_names,
                   "discriminator held as probabilities D(a) or logits f(a), D = sigmoid(f)"),
     GV_PARAM_ENUM(gv_onestep_params, policy, "softmax", policy_names,
-                  "policy as softmax logits (last fixed at 0) or on the simplex (projected)"),
+                  "policy as n softmax logits or on the simplex (projected gradient)"),
     GV_PARAM_ENUM(gv_onestep_params, start, "uniform", start_names,
                   "initial policy: uniform, expert, or random (Dirichlet(1), seeded)"),
     GV_PARAM_REALX(gv_onestep_params, d0, "0.5", 0.0, 1.0, GV_P_LO_OPEN | GV_P_HI_OPEN,

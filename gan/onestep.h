@@ -9,18 +9,27 @@
  *   policy         L_pi = E_pi[r(D)] + lambda H(pi), with r one of
  *                  -log(1 - D) (Ho & Ermon's), log D - log(1 - D), log D.
  *
- * State x (2n - 1 components), generator first:
- *   x[0 .. n-2]     policy: softmax logits y with the last logit fixed at 0
- *                   (pi = softmax(y, 0)), or the first n-1 probabilities on
- *                   the simplex (pi_n = 1 - sum); the n-th coordinate is
- *                   dropped in both because it is a conserved direction (the
- *                   softmax's shift invariance, the simplex's sum) and would
- *                   add a zero eigenvalue that says nothing about stability;
- *   x[n-1 .. 2n-2]  discriminator: probabilities D(a), or logits f(a) with
- *                   D = sigmoid(f).
- * The field is plain gradient ascent in these coordinates: for the simplex,
- * the Euclidean gradient projected on {sum = 0}.  Desired state x*: pi = pi_E,
- * D = 1/2 (f = 0).  It is an equilibrium iff lambda = 0 or pi_E is uniform. */
+ * State x (2n components), generator first:
+ *   x[0 .. n-1]    policy: all n softmax logits y (pi = softmax(y), what a
+ *                  policy network's output layer holds), or the n
+ *                  probabilities on the simplex (pi = x moved along (1, ..., 1)
+ *                  onto sum = 1, i.e. the orthogonal projection onto the
+ *                  simplex's plane);
+ *   x[n .. 2n-1]   discriminator: probabilities D(a), or logits f(a) with
+ *                  D = sigmoid(f).
+ * The field is plain gradient ascent in these coordinates (Euclidean metric
+ * on all n policy coordinates, so relabelling the actions permutes the
+ * field): softmax v_b = pi_b (g_b - E_pi g), simplex v_b = g_b - mean g.
+ * Both sum to zero over b, and neither depends on the policy coordinates'
+ * component along u = (1, ..., 1, 0, ..., 0) / sqrt(n) (the softmax's shift,
+ * the projection's normal): u.x is conserved and the Jacobian has u as a
+ * left and right null vector, a zero eigenvalue that is a symmetry of the
+ * parameterisation, not a property of the game.  The game publishes u as its
+ * conserved direction (gv_vfgame.conserved) and the stability analysis
+ * works on the complement, u.x fixed (gan/stability.h).  States are built in
+ * the gauge u.x = 0 (softmax: zero-sum logits) and u.x = 1/sqrt(n) (simplex:
+ * sum 1).  Desired state x*: pi = pi_E, D = 1/2 (f = 0).  It is an
+ * equilibrium iff lambda = 0 or pi_E is uniform. */
 #ifndef GV_GAN_ONESTEP_H
 #define GV_GAN_ONESTEP_H
 
@@ -28,7 +37,7 @@
 #include "core/config.h"
 #include "core/registry.h"
 
-/* 2 n - 1 <= GV_STAB_MAXN (16), so the stability analysis takes every n. */
+/* 2 n <= GV_STAB_MAXN (16), so the stability analysis takes every n. */
 #define GV_ONESTEP_MAXN 8
 
 typedef enum { GV_OS_REWARD_GAIL, GV_OS_REWARD_LOGIT, GV_OS_REWARD_LOGD } gv_os_reward;
@@ -50,7 +59,8 @@ typedef struct gv_onestep_params {
 typedef struct gv_onestep {
   gv_onestep_params p;
   size_t na;                /* n */
-  double xstar[2 * GV_ONESTEP_MAXN]; /* desired state (2n - 1) */
+  double xstar[2 * GV_ONESTEP_MAXN]; /* desired state (2n) */
+  double shift[2 * GV_ONESTEP_MAXN]; /* the conserved direction u (2n), unit length */
   gv_vfgame vf;             /* controller-facing view, self = this: do not copy
                              * a gv_onestep after init */
 } gv_onestep;
@@ -67,13 +77,14 @@ gv_status gv_onestep_load(gv_node *map, const gv_cfg_ctx *ctx, gv_onestep_params
 /* Validates p (n in 2..GV_ONESTEP_MAXN, expert positive) and builds the game. */
 gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err);
 
-/* State dimension 2n - 1. */
-static inline size_t gv_onestep_dim(const gv_onestep *g) { return 2 * g->na - 1; }
+/* State dimension 2n. */
+static inline size_t gv_onestep_dim(const gv_onestep *g) { return 2 * g->na; }
 
 /* The policy pi (n) and discriminator probabilities D (n) of state x. */
 void gv_onestep_policy(const gv_onestep *g, const double *x, double *pi);
 void gv_onestep_disc(const gv_onestep *g, const double *x, double *D);
-/* The state of (pi, D) (pi in the open simplex, D in (0, 1)). */
+/* The state of (pi, D) (pi in the open simplex, D in (0, 1)), in the gauge
+ * above (softmax logits sum to 0). */
 void gv_onestep_state(const gv_onestep *g, const double *pi, const double *D, double *x);
 
 /* KL(pi || pi_E) and the total variation (1/2) sum |pi - pi_E|. */

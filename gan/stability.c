@@ -101,6 +101,75 @@ gv_status gv_eig(const double *A, size_t n, double *re, double *im) {
   return st;
 }
 
+/* Q (n x (n - k), row-major: Q[i * (n - k) + c]): an orthonormal basis of
+ * the complement of the rows of U, by modified Gram-Schmidt (twice) over the
+ * unit vectors e_0, e_1, ...; the spectrum of Q^T A Q does not depend on
+ * which basis.  Returns the number of columns found (n - k unless U is not
+ * orthonormal). */
+static size_t complement_basis(const double *U, size_t n, size_t k, double *Q) {
+  size_t m = n - k, c = 0;
+  double v[GV_STAB_MAXN];
+  for (size_t e = 0; e < n && c < m; ++e) {
+    for (size_t i = 0; i < n; ++i) v[i] = i == e;
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t r = 0; r < k; ++r) {
+        double d = 0.0;
+        for (size_t i = 0; i < n; ++i) d += U[r * n + i] * v[i];
+        for (size_t i = 0; i < n; ++i) v[i] -= d * U[r * n + i];
+      }
+      for (size_t q = 0; q < c; ++q) {
+        double d = 0.0;
+        for (size_t i = 0; i < n; ++i) d += Q[i * m + q] * v[i];
+        for (size_t i = 0; i < n; ++i) v[i] -= d * Q[i * m + q];
+      }
+    }
+    double nv = 0.0;
+    for (size_t i = 0; i < n; ++i) nv += v[i] * v[i];
+    nv = sqrt(nv);
+    if (nv < 1e-6) continue;   /* e lies (numerically) in the span so far */
+    for (size_t i = 0; i < n; ++i) Q[i * m + c] = v[i] / nv;
+    ++c;
+  }
+  return c;
+}
+
+gv_status gv_eig_reduced(const double *A, size_t n, const double *U, size_t k, double *re,
+                         double *im, double *mu) {
+  if (k == 0) return gv_eig(A, n, re, im);
+  if (!A || !U || k >= n || n > GV_STAB_MAXN) return GV_EINVAL;
+  double scale = 0.0;
+  for (size_t i = 0; i < n * n; ++i) scale = fmax(scale, fabs(A[i]));
+  for (size_t r = 0; r < k; ++r) { /* u^T A = mu u^T ? */
+    const double *u = U + r * n;
+    double w[GV_STAB_MAXN], m = 0.0, dev = 0.0;
+    for (size_t j = 0; j < n; ++j) {
+      w[j] = 0.0;
+      for (size_t i = 0; i < n; ++i) w[j] += u[i] * A[i * n + j];
+      m += w[j] * u[j];
+    }
+    for (size_t j = 0; j < n; ++j) dev = fmax(dev, fabs(w[j] - m * u[j]));
+    if (mu) mu[r] = m;
+    if (!(dev <= 1e-6 * fmax(scale, 1e-300))) return GV_EINVAL;
+  }
+  size_t m = n - k;
+  double Q[GV_STAB_MAXN * GV_STAB_MAXN], AQ[GV_STAB_MAXN * GV_STAB_MAXN];
+  double R[GV_STAB_MAXN * GV_STAB_MAXN];
+  if (complement_basis(U, n, k, Q) != m) return GV_EINVAL;
+  for (size_t i = 0; i < n; ++i)
+    for (size_t c = 0; c < m; ++c) {
+      double t = 0.0;
+      for (size_t j = 0; j < n; ++j) t += A[i * n + j] * Q[j * m + c];
+      AQ[i * m + c] = t;
+    }
+  for (size_t r = 0; r < m; ++r)
+    for (size_t c = 0; c < m; ++c) {
+      double t = 0.0;
+      for (size_t i = 0; i < n; ++i) t += Q[i * m + r] * AQ[i * m + c];
+      R[r * m + c] = t;
+    }
+  return gv_eig(R, m, re, im);
+}
+
 /* --------------------------------------------------------------- Jacobian */
 
 void gv_fd_jacobian(void (*F)(void *ctx, const double *x, double *y), void *ctx, size_t n,
@@ -371,6 +440,21 @@ static int one_sided_agree(ctl_field_ctx *c, size_t n, const double *x, const do
   return 1;
 }
 
+/* Eigenvalues of A (n x n) on the complement of the k conserved directions
+ * U; when A does not conserve them (a controller's drift or update moves
+ * u.x), all n eigenvalues and *k = 0. */
+static gv_status spectrum(const double *A, size_t n, const double *U, size_t *k, double *re,
+                          double *im) {
+  if (*k > 0) {
+    gv_status st = gv_eig_reduced(A, n, U, *k, re, im, NULL);
+    if (st != GV_EINVAL) return st;
+    for (size_t i = 0; i < n * n; ++i)
+      if (!isfinite(A[i])) return st;
+    *k = 0;
+  }
+  return gv_eig(A, n, re, im);
+}
+
 gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
   if (!s || !p || !s->type || !s->game)
     return gv_fail(err, GV_EINVAL, "gv_predict: NULL scheme, game or prediction");
@@ -391,6 +475,7 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
 
   memset(p, 0, sizeof *p);
   p->n = n;
+  size_t k = g->conserved ? g->nconserved : 0;
   memcpy(p->eq, g->xstar, n * sizeof *p->eq);
   p->spectral_radius = NAN;
   p->noise_scale = 0.0;
@@ -422,7 +507,12 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
     ctl_field_ctx c = {g, ctl};
     smooth = one_sided_agree(&c, n, p->eq, J);
   }
-  gv_status st = gv_eig(J, n, p->jac_re, p->jac_im);
+  /* The conserved directions' zero eigenvalues are left out: the state
+   * never moves along them (gv_vfgame.conserved). */
+  size_t kj = k;
+  gv_status st = spectrum(J, n, g->conserved, &kj, p->jac_re, p->jac_im);
+  p->nconserved = kj;
+  p->neig = n - kj;
   if (st != GV_OK && smooth)
     return gv_fail(err, st, "gv_predict: eigenvalues of the %zu x %zu Jacobian of '%s' "
                    "failed (non-finite entries or no convergence)", n, n,
@@ -438,24 +528,36 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
   if (!t->continuous) {
     double M[GV_STAB_MAXN * GV_STAB_MAXN];
     gv_scheme_map_jacobian(s, p->eq, M);
-    st = gv_eig(M, n, p->map_re, p->map_im);
+    size_t km = kj;
+    st = spectrum(M, n, g->conserved, &km, p->map_re, p->map_im);
+    if (st == GV_OK && km != kj) { /* the map moves u.x: everything in full */
+      kj = 0;
+      st = gv_eig(J, n, p->jac_re, p->jac_im);
+    }
     if (st != GV_OK)
       return gv_fail(err, st, "gv_predict: eigenvalues of the update map of '%s' failed",
                      t->info.name ? t->info.name : "?");
     p->discrete = 1;
-  } else if (t->stochastic) {
+  }
+  p->nconserved = kj;
+  p->neig = n - kj;
+  const size_t ne = p->neig;
+  if (kj < k)
+    gv_fail(err, GV_OK, "stability: the controlled dynamics of '%s' move the conserved "
+            "direction(s) of the state: all %zu eigenvalues kept", g->name ? g->name : "?", n);
+  if (t->continuous && t->stochastic) {
     /* A continuous-flagged SDE scheme still steps by Euler-Maruyama, whose
      * deterministic map I + h J has eigenvalues 1 + h l. */
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < ne; ++i) {
       p->map_re[i] = 1.0 + h * p->jac_re[i];
       p->map_im[i] = h * p->jac_im[i];
     }
-    eig_sort(p->map_re, p->map_im, n);
+    eig_sort(p->map_re, p->map_im, ne);
     p->discrete = 1;
   }
   if (p->discrete) {
     double rho = 0.0;
-    for (size_t i = 0; i < n; ++i) rho = fmax(rho, hypot(p->map_re[i], p->map_im[i]));
+    for (size_t i = 0; i < ne; ++i) rho = fmax(rho, hypot(p->map_re[i], p->map_im[i]));
     p->spectral_radius = rho;
   }
 
@@ -491,7 +593,7 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
   if (p->stochastic) {
     p->noise_scale = sqrt(s2);
     if (noise_ok && p->discrete)
-      p->lyapunov = gv_lyapunov_scalar_noise(p->map_re, p->map_im, n, p->noise_scale);
+      p->lyapunov = gv_lyapunov_scalar_noise(p->map_re, p->map_im, ne, p->noise_scale);
     else if (noise_ok)
       gv_fail(err, GV_OK, "stability: multiplicative noise on a continuous scheme '%s': "
               "no Lyapunov exponent predicted", t->info.name ? t->info.name : "?");
@@ -515,7 +617,7 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
       p->verdict = GV_VERDICT_OSCILLATES;
   } else {
     double mre = -INFINITY;
-    for (size_t i = 0; i < n; ++i) mre = fmax(mre, p->jac_re[i]);
+    for (size_t i = 0; i < ne; ++i) mre = fmax(mre, p->jac_re[i]);
     p->rate = mre * h;
     if (p->rate < -GV_PRED_RE_TOL)
       p->verdict = GV_VERDICT_CONVERGES;

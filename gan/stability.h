@@ -24,6 +24,17 @@ const char *gv_verdict_name(gv_verdict v);   /* "converges", ... */
  * decreasing modulus, ties by decreasing imaginary part. */
 gv_status gv_eig(const double *A, size_t n, double *re, double *im);
 
+/* Eigenvalues of A (n x n, row-major) on the orthogonal complement of k
+ * orthonormal directions U (k x n, rows): those of Q^T A Q, Q an orthonormal
+ * basis of the complement (n - k values, sorted as gv_eig).  When every row
+ * u is a left eigenvector of A (u^T A = mu u^T; a conserved direction of a
+ * flow gives mu = 0, of its update map mu = 1), the complement is invariant
+ * and A's spectrum is this one plus the mu's.  Returns GV_EINVAL, without
+ * eigenvalues, when a row is not a left eigenvector (within 1e-6 of A's
+ * scale); *mu (k values, may be NULL) gets u^T A u.  k = 0 is gv_eig. */
+gv_status gv_eig_reduced(const double *A, size_t n, const double *U, size_t k, double *re,
+                         double *im, double *mu);
+
 /* Central finite-difference Jacobian of F: R^n -> R^n at x with step eps:
  * J[i*n + j] = (F_i(x + eps e_j) - F_i(x - eps e_j)) / (2 eps). */
 void gv_fd_jacobian(void (*F)(void *ctx, const double *x, double *y), void *ctx, size_t n,
@@ -36,12 +47,18 @@ double gv_lyapunov_scalar_noise(const double *mu_re, const double *mu_im, size_t
 
 typedef struct gv_prediction {
   size_t n;
+  /* Eigenvalues below: n minus the game's conserved directions
+   * (gv_vfgame.conserved), whose zero eigenvalues (1 for the map) are left
+   * out: the spectrum on their complement, where the state moves.  When a
+   * controller breaks a conserved direction, all n (and a note in err). */
+  size_t neig;
+  size_t nconserved;              /* directions left out: n - neig */
   double eq[GV_STAB_MAXN];        /* equilibrium analysed (the game's xstar) */
   double residual;                /* |F(eq)|: 0 when eq is an equilibrium */
   double jac_re[GV_STAB_MAXN], jac_im[GV_STAB_MAXN]; /* eig of dF/dx at eq */
   int discrete;                   /* 1: map eigenvalues below are meaningful */
   double map_re[GV_STAB_MAXN], map_im[GV_STAB_MAXN]; /* eig of the update map */
-  double spectral_radius;         /* max |map eigenvalue| (discrete) */
+  double spectral_radius;         /* max |map eigenvalue| (discrete), over the neig */
   int stochastic;
   double noise_scale;             /* s of the linearised multiplicative noise per step */
   double lyapunov;                /* predicted top exponent per step (stochastic) */

@@ -6,7 +6,8 @@ docs/results.md.
 
 Reads the /summary attributes `governor analyze` writes (run it first) and the
 /series/eval_normalised_return curves.  Runs are grouped by env (/summary env)
-and by name without its -seedN suffix.  Columns: mean +- population std over
+and by sweep point (root attribute `group`; for older files the name without
+its -seedN part: plots/runfile.py).  Columns: mean +- population std over
 seeds of the final normalised return (last deterministic evaluation), the mean
 over the last quarter of the evaluations, the oscillation range (max - min over
 the last quarter) and std, the env steps to reach 95% of the run's best, the
@@ -20,31 +21,20 @@ env steps, as "env / gradient".
                  policy rows (/summary tail_d_expert, tail_d_policy)
 """
 
-import re
+import os
 import sys
 
-import h5py
 import numpy as np
 
-
-def s(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def seedless(name):
-    """The name without its -seedN part, wherever the seed axis stands."""
-    return re.sub(r"-seed=?\d+(?=-|$)", "", name, count=1)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runfile  # noqa: E402
 
 
 def load(path):
-    with h5py.File(path, "r") as f:
-        summ = dict(f["summary"].attrs) if "summary" in f else {}
-        name = s(f.attrs.get("name", path))
-        ser = None
-        if "series/eval_normalised_return" in f:
-            g = f["series/eval_normalised_return"]
-            ser = (g["step"][:], g["value"][:])
-        return name, summ, ser
+    """(name, group, /summary attributes, eval return (step, value) or None)."""
+    r = runfile.load(path)
+    ser = r.series.get("eval_normalised_return")
+    return r.name, r.group, r.summary, ser
 
 
 def ms(vals, fmt):
@@ -72,8 +62,12 @@ def main(argv):
         i += 1
     groups, order = {}, []
     for p in files:
-        name, summ, ser = load(p)
-        key = (s(summ.get("env", "?")), seedless(name))
+        try:
+            name, group, summ, ser = load(p)
+        except runfile.BadInput as exc:
+            sys.stderr.write("gail_table: %s\n" % exc)
+            return 2
+        key = (runfile.as_str(summ.get("env", "?")), group)
         if key not in groups:
             groups[key] = []
             order.append(key)

@@ -3,35 +3,23 @@
 
     /usr/bin/python3 plots/gan_table.py runs/mlpgan-compare/*.h5
 
-Files whose run names differ only by a -seedN suffix form one row: mean +- std
-over seeds of the final metrics (/summary final_*, written by `governor
-analyze`, which `governor run` and `governor sweep` call), and how many runs
-completed.  Columns: modes covered (of the mixture's K), share of high-quality
-samples, KL(mode histogram || uniform), sliced Wasserstein-1 distance to the
-data (docs/mlpgan.md).  Exit 2 on bad input.
+Runs of one sweep point over seeds form one row (their root attribute `group`;
+for older files the name without its -seedN part, wherever it stands:
+plots/runfile.py): mean +- population std over the completed seeds of the
+final metrics (/summary final_*, written by `governor analyze`, which
+`governor run` and `governor sweep` call), and how many runs completed.
+Columns: modes covered (of the mixture's K), share of high-quality samples,
+KL(mode histogram || uniform), sliced Wasserstein-1 distance to the data
+(docs/mlpgan.md).  Exit 2 on bad input.
 """
 
+import os
 import sys
 
-try:
-    import numpy as np
-    import h5py
-except ImportError as exc:
-    sys.stderr.write("gan_table: %s (run with /usr/bin/python3)\n" % exc)
-    sys.exit(2)
+import numpy as np
 
-
-def text(v):
-    if isinstance(v, (bytes, np.bytes_)):
-        return bytes(v).decode()
-    return str(v)
-
-
-def seedless(name):
-    i = name.rfind("-seed")
-    digits = name[i + 6:] if name[i + 5:i + 6] == "=" else name[i + 5:]
-    return name[:i] if i > 0 and digits.isdigit() else name
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import runfile  # noqa: E402
 
 COLS = (("final_modes", "modes", "%.2f"), ("final_hq", "high quality", "%.3f"),
         ("final_kl", "KL to uniform", "%.3f"), ("final_swd", "sliced W1", "%.3f"))
@@ -41,32 +29,21 @@ def main(paths):
     if not paths:
         sys.stderr.write(__doc__)
         return 2
-    rows, order = {}, []
-    for p in paths:
-        try:
-            with h5py.File(p, "r") as f:
-                name = seedless(text(f.attrs.get("name", p)))
-                status = text(f.attrs.get("status", "?"))
-                summ = f["summary"].attrs if "summary" in f else {}
-                vals = {k: float(summ[k]) if k in summ else np.nan for k, _, _ in COLS}
-        except OSError as exc:
-            sys.stderr.write("gan_table: %s: %s\n" % (p, exc))
-            return 2
-        if name not in rows:
-            rows[name] = []
-            order.append(name)
-        rows[name].append((status, vals))
+    try:
+        runs = runfile.load_all(paths)
+    except runfile.BadInput as exc:
+        sys.stderr.write("gan_table: %s\n" % exc)
+        return 2
     print("| variant | completed | " + " | ".join(c[1] for c in COLS) + " |")
     print("|---|---|" + "---|" * len(COLS))
-    for name in order:
-        runs = rows[name]
-        done = sum(1 for s, _ in runs if s == "completed")
+    for name, members in runfile.group_runs(runs):
+        done = [r for r in members if r.status == "completed"]
         cells = []
         for key, _, fmt in COLS:
-            v = np.array([r[key] for s, r in runs if s == "completed"], dtype=float)
+            v = np.array([r.number(key) if r.number(key) is not None else np.nan for r in done])
             v = v[np.isfinite(v)]
             cells.append("-" if v.size == 0 else (fmt + " +- " + fmt) % (v.mean(), v.std()))
-        print("| %s | %d/%d | %s |" % (name, done, len(runs), " | ".join(cells)))
+        print("| %s | %d/%d | %s |" % (name, len(done), len(members), " | ".join(cells)))
     return 0
 
 

@@ -470,7 +470,7 @@ static void test_hooks(void **state) {
    * 7 + gamma min Q'(s_a, a_0) */
   add_absorbing(rb, D, A, mid, 0.0, 3);
   hook_ctx c = {td3, rb, Dn, A, 0, 0, 0, 0, 0, 0, 0, GV_OK};
-  gv_td3_hooks h = {&c, pre_hook, reward_hook};
+  gv_td3_hooks h = {&c, pre_hook, reward_hook, NULL};
   gv_td3_set_hooks(td3, &h);
   gv_td3_nets n = gv_td3_get_nets(td3);
   /* the critics see s_a normalised: (0 - .5) / sqrt(4 + eps), indicator 1 */

@@ -253,20 +253,31 @@ static void test_agents_config_errors(void **state) {
   assert_int_equal(gv_cli_main(3, argv), 2);
 }
 
+/* `governor run` of config text (as NAME.yaml, run file NAME.h5 into out)
+ * with the test hook var set to value; the exit code. */
+static int run_with_hook(const char *name, const char *text, const char *var,
+                         const char *value, char *out, size_t size) {
+  char cfg[128];
+  snprintf(cfg, sizeof cfg, "%s/%s.yaml", tmpdir, name);
+  snprintf(out, size, "%s/%s.h5", tmpdir, name);
+  FILE *f = fopen(cfg, "w");
+  fputs(text, f);
+  fclose(f);
+  setenv(var, value, 1);
+  char *argv[] = {"governor", "run", cfg, "--out", out, "--overwrite"}; /* runs again */
+  const int rc = gv_cli_main(6, argv);
+  unsetenv(var);
+  return rc;
+}
+
 /* A run that blows up is recorded as diverged, exit 1, never a crash. */
 static void test_agents_diverged(void **state) {
   (void)state;
-  char cfg[128], out[128];
-  snprintf(cfg, sizeof cfg, "%s/nan.yaml", tmpdir);
-  snprintf(out, sizeof out, "%s/nan.h5", tmpdir);
-  FILE *f = fopen(cfg, "w");
-  fputs("game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 512, minibatches: 8, "
-        "epochs: 2}\nrun: {steps: 4096, envs: 4, eval_episodes: 1}\n", f);
-  fclose(f);
-  setenv("GV_TEST_NAN_AT_UPDATE", "2", 1);
-  char *argv[] = {"governor", "run", cfg, "--out", out};
-  const int rc = gv_cli_main(5, argv);
-  unsetenv("GV_TEST_NAN_AT_UPDATE");
+  char out[128];
+  const int rc = run_with_hook(
+      "nan", "game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 512, minibatches: 8, "
+      "epochs: 2}\nrun: {steps: 4096, envs: 4, eval_episodes: 1}\n", "GV_TEST_NAN_AT_UPDATE",
+      "2", out, sizeof out);
   assert_int_equal(rc, 1);
   gv_runread *rr;
   gv_err err;
@@ -288,6 +299,31 @@ static void test_agents_diverged(void **state) {
   gv_runread_close(rr);
 }
 
+/* The end of a run writes its payload (/policy) before the status: when the
+ * save fails, the file says failed, not completed, and has no policy. */
+static void test_agents_payload_before_status(void **state) {
+  (void)state;
+  char out[128];
+  const char *text = "game: {kind: rl, env: hopper}\nagent: {kind: ppo, rollout: 512, "
+                     "minibatches: 8, epochs: 1}\nrun: {steps: 1024, envs: 4, eval_episodes: 1}\n";
+  const int rc = run_with_hook("payload", text, "GV_TEST_FAIL_PAYLOAD", "1", out, sizeof out);
+  assert_int_not_equal(rc, 0);
+  gv_runread *rr;
+  gv_err err;
+  assert_int_equal(gv_runread_open(&rr, out, &err), 0);
+  char *st = gv_runread_attr(rr, "status");
+  assert_string_equal(st, "failed");
+  free(st);
+  gv_runread_close(rr);
+  gv_policy *pi = NULL;
+  assert_int_not_equal(gv_policy_load_file(&pi, out, "policy", &err), GV_OK);
+  gv_policy_free(pi);
+  /* without the failure the same run completes with its policy */
+  assert_int_equal(run_with_hook("payload", text, "GV_TEST_UNUSED", "", out, sizeof out), 0);
+  assert_int_equal(gv_policy_load_file(&pi, out, "policy", &err), GV_OK);
+  gv_policy_free(pi);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_agents_config_errors),
@@ -295,6 +331,7 @@ int main(void) {
       cmocka_unit_test(test_agents_learns_pendulum),
       cmocka_unit_test(test_agents_demo_roundtrip),
       cmocka_unit_test(test_agents_diverged),
+      cmocka_unit_test(test_agents_payload_before_status),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

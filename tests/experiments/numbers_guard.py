@@ -57,12 +57,12 @@ HASHES = {
     "dirac-bmc-code": "48e0a7d6b74aed26",
     "dirac-replicas": "23438ea50e1a0af7",
     "mlpgan": "978e6455f8271880",
-    "onestep": "56adc7e69e6c4a07",
-    "onestep_sampled": "38acba896bb2f2d2",
+    "onestep": "7513d37d612f5de0",
+    "onestep_sampled": "eaa4a008c81c7fbd",
     "rl-ppo": "86c9330c94cc792c",
-    "rl-td3": "95101e2d1939e0a9",
-    "gail": "1c895cbf02177c43",
-    "dac": "1007f61e56e745c5",
+    "rl-td3": "72f7f349cc855e0e",
+    "gail": "9850bccec51476bb",
+    "dac": "6f131ecd0c4a5468",
 }
 # END HASHES
 

@@ -18,49 +18,21 @@
 #include "gan/onestep.h"
 #include "gan/stability.h"
 #include "tests/controllers/ctl_test_util.h"
+#include "tests/gan/onestep_test_util.h"
 
-#define N3 5 /* state dimension for 3 actions */
+#define N3 6 /* state dimension for 3 actions */
+#define E3 5 /* eigenvalues kept for 3 actions: the shift direction left out */
 
 static const double expert3[3] = {0.6, 0.3, 0.1};
 
-static void make(gv_onestep *g, int reward, int disc, int policy, double lambda,
-                 const double *expert, long n) {
-  gv_onestep_params p;
-  gv_params_defaults(gv_game_onestep.params, &p);
-  p.n = n;
-  p.lambda = lambda;
-  p.reward = reward;
-  p.disc = disc;
-  p.policy = policy;
-  for (long a = 0; a < n; ++a) p.expert[a] = expert[a];
-  gv_err err;
-  gv_status st = gv_onestep_init(g, &p, &err);
-  if (st != GV_OK) fail_msg("init: %s", err.msg);
-}
-
-static double norm(const double *v, size_t n) {
-  double s = 0.0;
-  for (size_t i = 0; i < n; ++i) s += v[i] * v[i];
-  return sqrt(s);
-}
-
-typedef struct fctx {
-  const gv_vfgame *g;
-  const gv_ctl_stack *s;
-} fctx;
-
-static void controlled(void *vp, const double *x, double *y) {
-  const fctx *c = vp;
-  gv_vf_controlled(c->g, c->s, x, y);
-}
-
-/* Eigenvalues of the controlled field's Jacobian at x (central differences). */
+/* Eigenvalues of the os_controlled field's Jacobian at x (central differences),
+ * on the complement of the conserved shift direction (E3 of them for n = 3). */
 static void ctl_eigs(const gv_vfgame *g, const gv_ctl_stack *s, const double *x, double *re,
                      double *im) {
   double J[GV_STAB_MAXN * GV_STAB_MAXN];
-  fctx c = {g, s};
-  gv_fd_jacobian(controlled, &c, g->n, x, 1e-6, J);
-  assert_int_equal(gv_eig(J, g->n, re, im), GV_OK);
+  os_fctx c = {g, s};
+  gv_fd_jacobian(os_controlled, &c, g->n, x, 1e-6, J);
+  assert_int_equal(gv_eig_reduced(J, g->n, g->conserved, g->nconserved, re, im, NULL), GV_OK);
 }
 
 static double max_re(const double *re, size_t n) {
@@ -79,25 +51,25 @@ static void test_residual(void **state) {
       for (int p = 0; p < 2; ++p) {
         gv_onestep g;
         double v[N3];
-        make(&g, r, d, p, 0.0, expert3, 3);
+        os_make(&g, r, d, p, 0.0, expert3, 3);
         gv_onestep_field(&g, g.xstar, v);
-        assert_true(norm(v, N3) < 1e-14);
-        make(&g, r, d, p, 0.1, expert3, 3);
+        assert_true(os_norm(v, N3) < 1e-14);
+        os_make(&g, r, d, p, 0.1, expert3, 3);
         gv_onestep_field(&g, g.xstar, v);
-        assert_true(norm(v, N3) > 1e-3);
+        assert_true(os_norm(v, N3) > 1e-3);
         /* the discriminator's flow is still zero there: only the policy moves */
-        for (int a = 0; a < 3; ++a) assert_true(fabs(v[2 + a]) < 1e-14);
-        make(&g, r, d, p, 0.1, uniform, 3);
+        for (int a = 0; a < 3; ++a) assert_true(fabs(v[3 + a]) < 1e-14);
+        os_make(&g, r, d, p, 0.1, uniform, 3);
         gv_onestep_field(&g, g.xstar, v);
-        assert_true(norm(v, N3) < 1e-14);
+        assert_true(os_norm(v, N3) < 1e-14);
       }
   /* softmax, lambda 0.1: v_b = -lambda pi_b (log pi_b + H(pi_E)) */
   gv_onestep g;
-  make(&g, GV_OS_REWARD_GAIL, GV_OS_DISC_PROB, GV_OS_POLICY_SOFTMAX, 0.1, expert3, 3);
+  os_make(&g, GV_OS_REWARD_GAIL, GV_OS_DISC_PROB, GV_OS_POLICY_SOFTMAX, 0.1, expert3, 3);
   double v[N3], H = 0.0;
   for (int a = 0; a < 3; ++a) H -= expert3[a] * log(expert3[a]);
   gv_onestep_field(&g, g.xstar, v);
-  for (int b = 0; b < 2; ++b)
+  for (int b = 0; b < 3; ++b) /* every action, the third too */
     assert_near(v[b], -0.1 * expert3[b] * (log(expert3[b]) + H), 1e-15);
 }
 
@@ -113,23 +85,35 @@ static void test_jacobian_fd(void **state) {
         for (int li = 0; li < 2; ++li)
           for (int four = 0; four < 2; ++four) {
             gv_onestep g;
-            make(&g, r, d, p, li ? 0.3 : 0.0, four ? e4 : expert3, four ? 4 : 3);
+            os_make(&g, r, d, p, li ? 0.3 : 0.0, four ? e4 : expert3, four ? 4 : 3);
             size_t n = gv_onestep_dim(&g), na = g.na;
             for (int t = 0; t < 5; ++t) {
               double pi[4], D[4], alpha[4] = {1, 1, 1, 1}, x[8], J[64], Jfd[64];
+              /* off the gauge: a shifted point has the same field */
+              double shift = gsl_rng_uniform(rng) - 0.5;
               gsl_ran_dirichlet(rng, na, alpha, pi);
               for (size_t a = 0; a < na; ++a) {
                 pi[a] = 0.8 * pi[a] + 0.2 / (double)na; /* away from the faces */
                 D[a] = 0.15 + 0.7 * gsl_rng_uniform(rng);
               }
               gv_onestep_state(&g, pi, D, x);
+              for (size_t a = 0; a < na && p == GV_OS_POLICY_SOFTMAX; ++a) x[a] += shift;
               gv_onestep_jacobian(&g, x, J);
-              fctx c = {&g.vf, NULL};
-              gv_fd_jacobian(controlled, &c, n, x, 1e-6, Jfd);
+              os_fctx c = {&g.vf, NULL};
+              gv_fd_jacobian(os_controlled, &c, n, x, 1e-6, Jfd);
               for (size_t i = 0; i < n * n; ++i)
                 if (!(fabs(J[i] - Jfd[i]) <= 1e-6 * (1.0 + fabs(J[i]))))
                   fail_msg("reward %d disc %d policy %d lambda %d n %zu: J[%zu] = %.12g, FD %.12g",
                            r, d, p, li, na, i, J[i], Jfd[i]);
+              /* u = (1, .., 1, 0, .., 0) / sqrt(n) is a right and a left null vector */
+              for (size_t i = 0; i < n; ++i) {
+                double ju = 0.0, uj = 0.0;
+                for (size_t j = 0; j < n; ++j) {
+                  ju += J[i * n + j] * g.shift[j];
+                  uj += g.shift[j] * J[j * n + i];
+                }
+                assert_true(fabs(ju) < 1e-12 && fabs(uj) < 1e-12);
+              }
             }
           }
   gsl_rng_free(rng);
@@ -153,11 +137,11 @@ static void test_tempered_equilibrium_and_flow(void **state) {
   for (int d = 0; d < 2; ++d)
     for (int p = 0; p < 2; ++p) {
       gv_onestep g;
-      make(&g, GV_OS_REWARD_LOGIT, d, p, lam, expert3, 3);
+      os_make(&g, GV_OS_REWARD_LOGIT, d, p, lam, expert3, 3);
       double xe[N3], v[N3];
       gv_onestep_state(&g, pi, D, xe);
       gv_onestep_field(&g, xe, v);
-      assert_true(norm(v, N3) < 1e-13);
+      assert_true(os_norm(v, N3) < 1e-13);
       gv_scheme sc;
       gv_scheme_params sp = {0.1, 6000, 1, 1, 1e-12, 1e-10}; /* t = 600 */
       gv_err err;
@@ -176,8 +160,8 @@ static void test_tempered_equilibrium_and_flow(void **state) {
         for (long k = 0; k < sp.steps; ++k) assert_int_equal(sc.type->step(&sc, x, NULL), GV_OK);
         double dx[N3];
         for (int i = 0; i < N3; ++i) dx[i] = x[i] - xe[i];
-        if (!(norm(dx, N3) < 1e-6))
-          fail_msg("disc %d policy %d start %d: |x - x_eq| = %g", d, p, t, norm(dx, N3));
+        if (!(os_norm(dx, N3) < 1e-6))
+          fail_msg("disc %d policy %d start %d: |x - x_eq| = %g", d, p, t, os_norm(dx, N3));
       }
       gv_scheme_deinit(&sc);
     }
@@ -194,24 +178,24 @@ static void test_oscillation_claim(void **state) {
   for (int d = 0; d < 2; ++d)
     for (int p = 0; p < 2; ++p) {
       gv_onestep g;
-      make(&g, GV_OS_REWARD_GAIL, d, p, 0.0, expert3, 3);
+      os_make(&g, GV_OS_REWARD_GAIL, d, p, 0.0, expert3, 3);
       double J[N3 * N3], re[N3], im[N3];
       gv_onestep_jacobian(&g, g.xstar, J);
-      assert_int_equal(gv_eig(J, N3, re, im), GV_OK);
-      assert_true(max_re(re, N3) < 0.0);
+      assert_int_equal(gv_eig_reduced(J, N3, g.shift, 1, re, im, NULL), GV_OK);
+      assert_true(max_re(re, E3) < 0.0);
       /* the slowest complex pair */
       double slow_re = -INFINITY, slow_im = 0.0, maxim = 0.0;
-      for (int i = 0; i < N3; ++i) {
+      for (int i = 0; i < E3; ++i) {
         maxim = fmax(maxim, fabs(im[i]));
         if (fabs(im[i]) > 1e-9 && re[i] > slow_re) slow_re = re[i], slow_im = fabs(im[i]);
       }
       if (d == GV_OS_DISC_PROB && p == GV_OS_POLICY_SOFTMAX) {
         assert_true(maxim < 1e-9);                  /* real: no oscillation */
-        assert_near(max_re(re, N3), -0.0227849, 1e-6);
+        assert_near(max_re(re, E3), -0.0722426, 1e-6);
       } else if (d == GV_OS_DISC_LOGIT && p == GV_OS_POLICY_SOFTMAX) {
         assert_true(slow_re < 0.0 && slow_re > -0.05); /* slow */
-        assert_near(slow_re, -0.0262788, 1e-6);
-        assert_near(slow_im, 0.0210097, 1e-6);
+        assert_near(slow_re, -0.0282273, 1e-6);
+        assert_near(slow_im, 0.0515459, 1e-6);
       } else {
         /* simplex: damping ratio -Re / |l| of the slowest pair below 0.35 */
         assert_true(slow_re < 0.0);
@@ -240,7 +224,7 @@ static void test_entcomp_gain_range(void **state) {
       for (int p = 0; p < 2; ++p)
         for (size_t i = 0; i < 4; ++i) {
           gv_onestep g;
-          make(&g, r, d, p, 0.2, expert3, 3);
+          os_make(&g, r, d, p, 0.2, expert3, 3);
           gv_ctl_stack s;
           snprintf(yaml, sizeof yaml, "[{kind: entcomp, k: %g}]", ks[i]);
           load(&s, yaml);
@@ -248,11 +232,11 @@ static void test_entcomp_gain_range(void **state) {
           assert_int_equal(gv_ctl_stack_check(&s, &g.vf, "ode", GV_HOOK_DRIFT, &err), GV_OK);
           double F[N3], re[N3], im[N3];
           gv_vf_controlled(&g.vf, &s, g.xstar, F);
-          assert_true(norm(F, N3) < 1e-14);
+          assert_true(os_norm(F, N3) < 1e-14);
           ctl_eigs(&g.vf, &s, g.xstar, re, im);
-          if (!(max_re(re, N3) < -1e-4))
+          if (!(max_re(re, E3) < -1e-4))
             fail_msg("reward %d disc %d policy %d k %g: max Re %g", r, d, p, ks[i],
-                     max_re(re, N3));
+                     max_re(re, E3));
           gv_ctl_stack_free(&s);
         }
   /* the boundary */
@@ -260,14 +244,14 @@ static void test_entcomp_gain_range(void **state) {
                                                     {GV_OS_REWARD_LOGIT, -1.0}};
   for (int i = 0; i < 2; ++i) {
     gv_onestep g;
-    make(&g, b[i].reward, GV_OS_DISC_PROB, GV_OS_POLICY_SOFTMAX, 0.2, expert3, 3);
+    os_make(&g, b[i].reward, GV_OS_DISC_PROB, GV_OS_POLICY_SOFTMAX, 0.2, expert3, 3);
     double re[N3], im[N3];
     for (int side = -1; side <= 1; ++side) {
       gv_ctl_stack s;
       snprintf(yaml, sizeof yaml, "[{kind: entcomp, k: %.17g}]", b[i].kstar + 0.05 * side);
       load(&s, yaml);
       ctl_eigs(&g.vf, &s, g.xstar, re, im);
-      double m = max_re(re, N3);
+      double m = max_re(re, E3);
       if (side < 0) assert_true(m > 1e-4);
       if (side == 0) assert_true(fabs(m) < 1e-7);
       if (side > 0) assert_true(m < -1e-4);
@@ -282,7 +266,7 @@ static void test_cgail_drift(void **state) {
   (void)state;
   for (int d = 0; d < 2; ++d) {
     gv_onestep g;
-    make(&g, GV_OS_REWARD_GAIL, d, GV_OS_POLICY_SOFTMAX, 0.1, expert3, 3);
+    os_make(&g, GV_OS_REWARD_GAIL, d, GV_OS_POLICY_SOFTMAX, 0.1, expert3, 3);
     gv_ctl_stack s;
     load(&s, "[{kind: cgail, k: 2.0, on: both}]");
     gv_err err;
@@ -292,12 +276,12 @@ static void test_cgail_drift(void **state) {
     gv_onestep_field(&g, g.xstar, v);
     for (int i = 0; i < N3; ++i) assert_near(F[i], v[i], 1e-15);
     gv_onestep_jacobian(&g, g.xstar, J);
-    fctx c = {&g.vf, &s};
-    gv_fd_jacobian(controlled, &c, N3, g.xstar, 1e-6, Jc);
+    os_fctx c = {&g.vf, &s};
+    gv_fd_jacobian(os_controlled, &c, N3, g.xstar, 1e-6, Jc);
     for (int i = 0; i < N3; ++i)
       for (int j = 0; j < N3; ++j) {
         double want = J[i * N3 + j];
-        if (i == j && i >= 2) want -= 2.0 * expert3[i - 2] / (d == GV_OS_DISC_PROB ? 1.0 : 16.0);
+        if (i == j && i >= 3) want -= 2.0 * expert3[i - 3] / (d == GV_OS_DISC_PROB ? 1.0 : 16.0);
         assert_near(Jc[i * N3 + j], want, 1e-7);
       }
     gv_ctl_stack_free(&s);
@@ -308,7 +292,7 @@ static void test_cgail_drift(void **state) {
 static void test_hooks(void **state) {
   (void)state;
   gv_onestep g;
-  make(&g, GV_OS_REWARD_GAIL, GV_OS_DISC_LOGIT, GV_OS_POLICY_SOFTMAX, 0.0, expert3, 3);
+  os_make(&g, GV_OS_REWARD_GAIL, GV_OS_DISC_LOGIT, GV_OS_POLICY_SOFTMAX, 0.0, expert3, 3);
   const char *none[] = {"[{kind: r1}]", "[{kind: r2}]", "[{kind: wgan_gp}]",
                         "[{kind: instance_noise}]"};
   for (size_t i = 0; i < 4; ++i) {
@@ -329,9 +313,9 @@ static void test_hooks(void **state) {
     assert_int_equal(gv_ctl_stack_check(&s, &g.vf, "ode", GV_HOOK_DRIFT, &err), GV_OK);
     double F[N3], re[N3], im[N3];
     gv_vf_controlled(&g.vf, &s, g.xstar, F);
-    assert_true(norm(F, N3) < 1e-12);
+    assert_true(os_norm(F, N3) < 1e-12);
     ctl_eigs(&g.vf, &s, g.xstar, re, im);
-    assert_true(max_re(re, N3) < 0.0);
+    assert_true(max_re(re, E3) < 0.0);
     gv_ctl_stack_free(&s);
   }
 }

@@ -1,0 +1,181 @@
+/* PPO and TD3 behind one learner type table (agents/learner.h). */
+#include "agents/learner.h"
+
+#include <math.h>
+
+#include "agents/ppo.h"
+#include "agents/td3.h"
+#include "core/progress.h"
+#include "core/runfile.h"
+
+/* -------------------------------------------------------------------- PPO */
+
+static double log_std_mean(const gv_policy *pi) {
+  double ls = 0;
+  for (int j = 0; j < pi->act_dim; ++j) ls += pi->log_std[j];
+  return ls / pi->act_dim;
+}
+
+/* name, value from s (gv_ppo_stats), pi, the chunk l->chunk and dt */
+#define PPO_STATS(X)                                                                           \
+  X(policy_loss, s.pg_loss)                                                                    \
+  X(value_loss, s.v_loss)                                                                      \
+  X(approx_kl, s.approx_kl)                                                                    \
+  X(clip_fraction, s.clip_frac)                                                                \
+  X(entropy, s.entropy)                                                                        \
+  X(explained_variance, s.explained_var)                                                       \
+  X(learning_rate, s.lr)                                                                       \
+  X(grad_norm, s.grad_norm)                                                                    \
+  X(log_std_mean, log_std_mean(pi))                                                            \
+  X(steps_per_second, (double)l->chunk / dt)
+
+#define STAT_NAME(name, expr) #name,
+#define STAT_VALUE(name, expr) out->stat[i++] = (expr);
+
+static const char *const ppo_stats[] = {PPO_STATS(STAT_NAME) NULL};
+
+static gv_status ppo_alloc(gv_learner *l, const void *params, const gv_env_task *task, int envs,
+                           int threads, uint64_t seed, long steps, gv_err *err) {
+  const gv_ppo_params *p = params;
+  l->chunk = p->rollout;
+  return gv_ppo_alloc((gv_ppo **)&l->agent, p, task, envs, threads, seed, steps / p->rollout,
+                      err);
+}
+
+static void ppo_free(gv_learner *l) { gv_ppo_free(l->agent); }
+
+static gv_status ppo_iterate(gv_learner *l, gv_learner_out *out, gv_err *err) {
+  gv_ppo_stats s;
+  const double t0 = gv_now();
+  const gv_status st = gv_ppo_iterate(l->agent, &s, err);
+  const double dt = gv_now() - t0;
+  const gv_policy *pi = gv_ppo_policy(l->agent);
+  *out = (gv_learner_out){s.episodes, s.ep_return, s.ep_length, s.t_rollout, s.t_update, {0}};
+  int i = 0;
+  PPO_STATS(STAT_VALUE)
+  return st;
+}
+
+static gv_policy *ppo_policy(const gv_learner *l) { return gv_ppo_policy(l->agent); }
+static long ppo_steps(const gv_learner *l) { return gv_ppo_steps(l->agent); }
+
+/* Line of key in map, else of the section (defaults have no line). */
+static int line_or(const gv_node *map, const char *key, int section_line) {
+  const int l = gv_map_key_line(map, key);
+  return l > 0 ? l : section_line > 0 ? section_line : 1;
+}
+
+static gv_status ppo_check(const void *params, const gv_node *root, const char *file, long envs,
+                           long steps, gv_err *err) {
+  const gv_ppo_params *p = params;
+  gv_cfg_ctx actx = {file, "agent"}, rctx = {file, "run"};
+  const gv_node *agent = gv_map_get(root, "agent"), *run = gv_map_get(root, "run");
+  const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
+  char where[512];
+  if (p->rollout % envs) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
+                   p->rollout, envs);
+  }
+  if (p->rollout % p->minibatches) {
+    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
+                 "minibatches");
+    return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
+                   p->rollout, p->minibatches);
+  }
+  if (steps < p->rollout) {
+    gv_cfg_where(where, sizeof where, &rctx, line_or(run, "steps", rline), "steps");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
+                   where, steps, p->rollout);
+  }
+  return GV_OK;
+}
+
+static long ppo_end(const void *params, long steps) {
+  const long r = ((const gv_ppo_params *)params)->rollout;
+  return steps / r * r;
+}
+
+const gv_learner_type gv_learner_ppo = {
+    &gv_agent_ppo, ppo_stats,  sizeof ppo_stats / sizeof *ppo_stats - 1, ppo_alloc, ppo_free,
+    ppo_iterate,   ppo_policy, ppo_steps, ppo_check, ppo_end, NULL};
+
+/* -------------------------------------------------------------------- TD3 */
+
+/* name, value from s (gv_td3_stats), the agent td3, l->chunk and dt */
+#define TD3_STATS(X)                                                                           \
+  X(critic1_loss, s.q1_loss)                                                                   \
+  X(critic2_loss, s.q2_loss)                                                                   \
+  X(actor_loss, s.actor_updates ? s.actor_loss : NAN)                                          \
+  X(q1_mean, s.q1_mean)                                                                        \
+  X(q2_mean, s.q2_mean)                                                                        \
+  X(target_mean, s.target_mean)                                                                \
+  X(updates, (double)gv_td3_updates(td3))                                                      \
+  X(updates_per_second, s.updates && s.t_update > 0 ? s.updates / s.t_update : NAN)            \
+  X(steps_per_second, (double)l->chunk / dt)
+
+static const char *const td3_stats[] = {TD3_STATS(STAT_NAME) NULL};
+
+static gv_status td3_alloc(gv_learner *l, const void *params, const gv_env_task *task, int envs,
+                           int threads, uint64_t seed, long steps, gv_err *err) {
+  (void)steps;
+  const gv_td3_params *p = params;
+  l->chunk = (p->log_every + envs - 1) / envs * envs;
+  return gv_td3_alloc((gv_td3 **)&l->agent, p, task, envs, threads, seed, err);
+}
+
+static void td3_free(gv_learner *l) { gv_td3_free(l->agent); }
+
+static gv_status td3_iterate(gv_learner *l, gv_learner_out *out, gv_err *err) {
+  gv_td3 *td3 = l->agent;
+  gv_td3_stats s;
+  const double t0 = gv_now();
+  const gv_status st = gv_td3_iterate(td3, &s, err);
+  const double dt = gv_now() - t0;
+  *out = (gv_learner_out){s.episodes, s.ep_return, s.ep_length, s.t_env, s.t_update, {0}};
+  int i = 0;
+  TD3_STATS(STAT_VALUE)
+  return st;
+}
+
+static gv_policy *td3_policy(const gv_learner *l) { return gv_td3_policy(l->agent); }
+static long td3_steps(const gv_learner *l) { return gv_td3_steps(l->agent); }
+
+static long td3_end(const void *params, long steps) {
+  (void)params;
+  return steps;
+}
+
+static void td3_summary(const gv_learner *l, gv_runfile *rf, double t_update) {
+  const long upd = gv_td3_updates(l->agent);
+  gv_run_summary_int(rf, "updates_done", upd);
+  gv_run_summary_real(rf, "updates_per_second", t_update > 0 ? upd / t_update : NAN);
+}
+
+const gv_learner_type gv_learner_td3 = {
+    &gv_agent_td3, td3_stats,  sizeof td3_stats / sizeof *td3_stats - 1, td3_alloc, td3_free,
+    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary};
+
+/* ------------------------------------------------------------------ table */
+
+static const gv_learner_type *const learners[] = {&gv_learner_ppo, &gv_learner_td3, NULL};
+
+const gv_learner_type *gv_learner_find(const gv_component *c) {
+  for (const gv_learner_type *const *t = learners; *t; ++t)
+    if ((*t)->agent == c) return *t;
+  return NULL;
+}
+
+void gv_learner_free(gv_learner *l) {
+  if (l->type && l->agent) l->type->free(l);
+  l->agent = NULL;
+}
+
+int gv_learner_rows(const gv_learner_type *t, const char *const *first, const char **rows) {
+  int n = 0;
+  while (first[n]) rows[n] = first[n], n++;
+  const int k = n;
+  for (int i = 0; t->stats[i] && i < GV_LEARNER_MAX_STATS; ++i) rows[n++] = t->stats[i];
+  rows[n] = NULL;
+  return k;
+}

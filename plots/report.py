@@ -1,0 +1,525 @@
+#!/usr/bin/python3
+"""A study's report from its run files: Markdown tables, PNG figures and one
+self-contained HTML page (docs/report.md).
+
+    /usr/bin/python3 plots/report.py RUN.h5... --out DIR [--baseline ARM]
+        [--metric final|tail] [--threshold 0.95] [--reps N] [--seed S]
+        [--noise FROZEN.h5...] [--title TEXT]
+    (or: governor report RUN.h5... --out DIR ...)
+
+Runs are grouped by task (the run's environment: /summary `env`, else the
+`game.env` axis) and arm (the run's group with the task removed).  Scores
+are normalised returns, (R - R_random) / (R_expert - R_random), of the
+deterministic evaluations: `final` the last evaluation, `tail` the mean of
+the last quarter of them.  What counts (docs/report.md):
+
+- completed runs: their score;
+- diverged runs: the score of their last evaluation before they diverged
+  (0, the random policy's level, if none): divergence is an outcome of the
+  method, not missing data;
+- failed, interrupted and still-running runs: not scored; counted and listed.
+
+Statistics (plots/rlstats.py): interquartile mean with stratified-bootstrap
+95% intervals per task and over tasks, probability of improvement of each
+arm over the baseline, paired per-seed differences where both arms share
+seeds, performance profiles, steps to `threshold` of the expert's level
+(environment steps and gradient steps; median with an interval, runs that
+never got there counted as never), and the oscillation range of the last
+quarter of the evaluation curve next to the evaluation-noise floor measured
+on frozen policies (--noise: run files whose evaluations all score one
+frozen policy).
+
+Exit 0 on success, 2 on bad input.
+"""
+
+import argparse
+import base64
+import hashlib
+import html
+import math
+import os
+import re
+import sys
+import warnings
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import rlstats  # noqa: E402
+import runfile  # noqa: E402
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+except ImportError as exc:
+    sys.stderr.write("report: %s (run with /usr/bin/python3)\n" % exc)
+    sys.exit(2)
+
+SCORED = ("completed", "diverged")
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+           "#F0E442"]
+
+
+# ------------------------------------------------------------------ runs
+
+
+def task_of(run):
+    env = runfile.as_str(run.summary.get("env"))
+    if env:
+        return env
+    for k, v in run.axes.items():
+        if k.endswith("env"):
+            return v
+    m = re.search(r"env:\s*([A-Za-z0-9_]+)", run.config or "")
+    return m.group(1) if m else "(task)"
+
+
+def arm_of(run, task):
+    g = run.group or run.name
+    g = re.sub(r"(^|[-_])(game\.)?env=?" + re.escape(task) + r"(?=$|[-_])", "", g)
+    g = re.sub(r"(^|[-_])" + re.escape(task) + r"(?=$|[-_])", "", g)
+    return g.strip("-_") or "(arm)"
+
+
+class Scored:
+    """One run's numbers for the report."""
+
+    def __init__(self, run, metric, threshold):
+        self.run = run
+        self.task = task_of(run)
+        self.arm = arm_of(run, self.task)
+        self.seed = run.seed
+        self.status = run.status
+        ev = run.series.get("eval_normalised_return")
+        self.steps = ev.step if ev is not None else np.empty(0)
+        self.curve = ev.value if ev is not None else np.empty(0)
+        if self.status == "diverged" and self.curve.size:
+            ok = np.isfinite(self.curve)
+            self.steps, self.curve = self.steps[ok], self.curve[ok]
+        self.score = None
+        if self.status in SCORED:
+            if self.curve.size == 0:
+                self.score = 0.0 if self.status == "diverged" else None
+            elif metric == "tail":
+                q = max(1, self.curve.size // 4)
+                self.score = float(np.mean(self.curve[-q:]))
+            else:
+                self.score = float(self.curve[-1])
+        up = run.series.get("updates")
+        self.reach_env = rlstats.first_reach(self.steps, self.curve, threshold)
+        self.reach_grad = float("inf")
+        if math.isfinite(self.reach_env):
+            self.reach_grad = (float(np.interp(self.reach_env, up.step, up.value))
+                               if up is not None and up.step.size else self.reach_env)
+        q = max(2, self.curve.size // 4)
+        self.osc = rlstats.oscillation_range(self.curve[-q:]) if self.curve.size >= 2 else \
+            float("nan")
+        self.osc_points = min(q, self.curve.size)
+        cfg = run.config or ""
+        self.config_hash = hashlib.sha256(cfg.encode()).hexdigest()[:12]
+
+
+def strip_common_prefix(scored):
+    """Arms of one sweep share its name: `cmp-gail`, `cmp-cgail` -> `gail`,
+    `cgail` (cut at a '-' so that no arm is left empty)."""
+    names = sorted({s.arm for s in scored})
+    if len(names) < 2:
+        return
+    pre = os.path.commonprefix(names)
+    cut = pre.rfind("-") + 1
+    if cut <= 0 or any(len(n) <= cut for n in names):
+        return
+    for s in scored:
+        s.arm = s.arm[cut:]
+
+
+def by(items, *keys):
+    out = {}
+    for it in items:
+        out.setdefault(tuple(getattr(it, k) for k in keys), []).append(it)
+    return out
+
+
+# ------------------------------------------------------------------ formatting
+
+
+def fmt(x, nd=2):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return "never"
+    if abs(x) >= 1e4:
+        return "%.3gM" % (x / 1e6) if abs(x) >= 1e5 else "%.0fk" % (x / 1e3)
+    return "%.*f" % (nd, x)
+
+
+def fmt_ci(t, nd=2):
+    p, lo, hi = t
+    return "%s [%s, %s]" % (fmt(p, nd), fmt(lo, nd), fmt(hi, nd))
+
+
+def md_table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def html_table(head, rows):
+    h = "".join("<th>%s</th>" % html.escape(str(c)) for c in head)
+    b = "".join("<tr>%s</tr>" % "".join("<td>%s</td>" % html.escape(str(c)) for c in r)
+                for r in rows)
+    return "<table><thead><tr>%s</tr></thead><tbody>%s</tbody></table>" % (h, b)
+
+
+# ------------------------------------------------------------------ figures
+
+
+def band(curves, steps_grid, reps, seed):
+    """Mean and 95% bootstrap band over runs of curves interpolated on a grid."""
+    m = np.array([np.interp(steps_grid, s, v, left=np.nan, right=np.nan) for s, v in curves])
+    # a grid point no run reached stays NaN (not drawn)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _band(m, reps, seed)
+
+
+def _band(m, reps, seed):
+    mean = np.nanmean(m, axis=0)
+    rng = np.random.default_rng(seed)
+    n = m.shape[0]
+    if n < 2:
+        return mean, mean, mean
+    idx = rng.integers(0, n, size=(min(reps, 2000), n))
+    boot = np.nanmean(m[idx], axis=1)
+    return mean, np.nanpercentile(boot, 2.5, axis=0), np.nanpercentile(boot, 97.5, axis=0)
+
+
+def fig_curves(scored, tasks, arms, colour, reps, seed, path):
+    fig, axes = plt.subplots(2, len(tasks), figsize=(4.6 * len(tasks), 7.2), squeeze=False)
+    for j, task in enumerate(tasks):
+        for row, xkey in enumerate(("env", "grad")):
+            ax = axes[row][j]
+            for arm in arms:
+                runs = [s for s in scored if s.task == task and s.arm == arm and s.curve.size
+                        and s.status in SCORED]
+                if not runs:
+                    continue
+                curves, apart = [], 0
+                for s in runs:
+                    x = s.steps
+                    if xkey == "grad":
+                        up = s.run.series.get("updates")
+                        if up is None or not up.step.size:
+                            continue
+                        x = np.interp(s.steps, up.step, up.value)
+                    if s.status == "diverged":
+                        # drawn apart, up to its divergence, never in the band
+                        ax.plot(x, s.curve, color=colour[arm], lw=0.8, ls="--", alpha=0.8)
+                        ax.plot(x[-1:], s.curve[-1:], "x", color=colour[arm], ms=7)
+                        apart += 1
+                        continue
+                    curves.append((x, s.curve))
+                if not curves:
+                    continue
+                lo_x = min(c[0][0] for c in curves)
+                hi_x = max(c[0][-1] for c in curves)
+                grid = np.linspace(lo_x, hi_x, 120)
+                mean, lo, hi = band(curves, grid, reps, seed)
+                label = "%s (n=%d)" % (arm, len(curves))
+                if apart:
+                    label += " + %d diverged (x)" % apart
+                ax.plot(grid, mean, color=colour[arm], lw=1.8, label=label)
+                ax.fill_between(grid, lo, hi, color=colour[arm], alpha=0.18, lw=0)
+            ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
+            ax.ticklabel_format(style="sci", axis="x", scilimits=(0, 0))
+            ax.set_xlabel("environment steps" if xkey == "env" else "gradient steps")
+            ax.set_ylabel("normalised return")
+            ax.set_title("%s: against %s" % (task, "env steps" if xkey == "env" else
+                                              "gradient steps"), fontsize=10)
+            ax.grid(alpha=0.3)
+            if row == 0:
+                ax.legend(fontsize=8, loc="lower right")
+    fig.suptitle("Mean normalised return with 95% bootstrap band over seeds", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def fig_profiles(scored, tasks, arms, colour, reps, seed, path):
+    taus = np.linspace(-0.1, 1.2, 66)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for arm in arms:
+        per = [[s.score for s in scored if s.task == t and s.arm == arm and s.score is not None]
+               for t in tasks]
+        if any(len(p) == 0 for p in per):
+            continue
+        p, lo, hi = rlstats.performance_profile(per, taus, reps=reps, seed=seed)
+        ax.plot(taus, p, color=colour[arm], lw=1.8, label=arm)
+        ax.fill_between(taus, lo, hi, color=colour[arm], alpha=0.18, lw=0)
+    ax.set_xlabel("normalised return tau")
+    ax.set_ylabel("fraction of runs with score > tau")
+    ax.set_title("Performance profiles over %d task(s), 95%% bands" % len(tasks), fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def fig_forest(rows, xlabel, title, path, ref=None):
+    """rows: [(label, (p, lo, hi))]"""
+    fig, ax = plt.subplots(figsize=(6.4, 0.45 * len(rows) + 1.4))
+    for i, (label, (p, lo, hi)) in enumerate(rows):
+        y = len(rows) - 1 - i
+        ax.plot([lo, hi], [y, y], color="#0072B2", lw=2.2)
+        ax.plot([p], [y], "o", color="#0072B2")
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r[0] for r in rows][::-1], fontsize=8)
+    if ref is not None:
+        ax.axvline(ref, color="0.4", ls=":", lw=1)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ the report
+
+
+def build(args):
+    try:
+        runs = runfile.load_all(args.runs)
+        noise = runfile.load_all(args.noise) if args.noise else []
+    except runfile.BadInput as exc:
+        sys.stderr.write("report: %s\n" % exc)
+        return 2
+    scored = [Scored(r, args.metric, args.threshold) for r in runs]
+    strip_common_prefix(scored)
+    tasks = sorted({s.task for s in scored})
+    arms = []
+    for s in scored:
+        if s.arm not in arms:
+            arms.append(s.arm)
+    if args.baseline and args.baseline not in arms:
+        sys.stderr.write("report: --baseline %s: no such arm (arms: %s)\n"
+                         % (args.baseline, ", ".join(arms)))
+        return 2
+    base = args.baseline or arms[0]
+    colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
+    os.makedirs(args.out, exist_ok=True)
+    R, S = args.reps, args.seed
+    md, body = [], []
+
+    def section(title, text_md, text_html):
+        md.append("## %s\n\n%s\n" % (title, text_md))
+        body.append("<h2>%s</h2>%s" % (html.escape(title), text_html))
+
+    # what was run and what counts
+    cnt_head = ["task", "arm", "runs", "completed", "diverged", "failed", "interrupted",
+                "running", "scored"]
+    cnt_rows = []
+    for t in tasks:
+        for a in arms:
+            g = [s for s in scored if s.task == t and s.arm == a]
+            if not g:
+                continue
+            st = [s.status for s in g]
+            cnt_rows.append([t, a, len(g)] + [st.count(k) for k in
+                                              ("completed", "diverged", "failed", "interrupted",
+                                               "running")] +
+                            [sum(s.score is not None for s in g)])
+    note = ("Diverged runs score their last evaluation before divergence (0 if none); "
+            "failed, interrupted and running runs are not scored. Metric: %s normalised "
+            "return; %d bootstrap replicates, seed %d." % (args.metric, R, S))
+    section("Runs", md_table(cnt_head, cnt_rows) + "\n\n" + note,
+            html_table(cnt_head, cnt_rows) + "<p>%s</p>" % html.escape(note))
+
+    # IQM per task and arm, and over tasks
+    iqm_head = ["task"] + arms
+    iqm_rows, forest = [], []
+    for t in tasks:
+        row = [t]
+        for a in arms:
+            sc = [s.score for s in scored if s.task == t and s.arm == a and s.score is not None]
+            if sc:
+                ci = rlstats.interval([sc], "iqm", reps=R, seed=S)
+                row.append("%s (n=%d)" % (fmt_ci(ci), len(sc)))
+            else:
+                row.append("n/a")
+        iqm_rows.append(row)
+    agg = ["all tasks"]
+    for a in arms:
+        per = [[s.score for s in scored if s.task == t and s.arm == a and s.score is not None]
+               for t in tasks]
+        if all(per):
+            ci = rlstats.interval(per, "iqm", reps=R, seed=S)
+            agg.append(fmt_ci(ci))
+            forest.append((a, ci))
+        else:
+            agg.append("n/a (a task has no scored run)")
+    iqm_rows.append(agg)
+    fig_forest(forest, "IQM of normalised return", "IQM over tasks, 95% stratified bootstrap",
+               os.path.join(args.out, "iqm.png"))
+    section("Interquartile mean of normalised return, 95% intervals",
+            md_table(iqm_head, iqm_rows) + "\n\n![IQM](iqm.png)",
+            html_table(iqm_head, iqm_rows) + img(args.out, "iqm.png"))
+
+    # probability of improvement and paired differences
+    pi_head = ["arm", "task", "P(arm > %s)" % base, "paired mean difference (seeds)"]
+    pi_rows, pi_forest = [], []
+    for a in arms:
+        if a == base:
+            continue
+
+        for t in tasks + ["all tasks"]:
+            tt = tasks if t == "all tasks" else [t]
+            xs = [[s.score for s in scored if s.task == u and s.arm == a and s.score is not None]
+                  for u in tt]
+            ys = [[s.score for s in scored if s.task == u and s.arm == base and
+                   s.score is not None] for u in tt]
+            if not all(xs) or not all(ys):
+                pi_rows.append([a, t, "n/a", "n/a"])
+                continue
+            p = rlstats.prob_improvement(xs, ys, reps=R, seed=S)
+            pairs_x, pairs_y = [], []
+            for u in tt:
+                xa = {s.seed: s.score for s in scored if s.task == u and s.arm == a and
+                      s.score is not None}
+                yb = {s.seed: s.score for s in scored if s.task == u and s.arm == base and
+                      s.score is not None}
+                common = sorted(set(xa) & set(yb))
+                if common:
+                    pairs_x.append([xa[k] for k in common])
+                    pairs_y.append([yb[k] for k in common])
+            pd_txt = "no shared seeds"
+            if pairs_x:
+                d = rlstats.paired_difference(pairs_x, pairs_y, reps=R, seed=S)
+                pd_txt = "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x))
+            pi_rows.append([a, t, fmt_ci(p), pd_txt])
+            if t == "all tasks":
+                pi_forest.append((a, p))
+    if pi_forest:
+        fig_forest(pi_forest, "probability of improvement over %s" % base,
+                   "P(arm > %s), 95%% stratified bootstrap" % base,
+                   os.path.join(args.out, "improvement.png"), ref=0.5)
+    section("Against the baseline (%s)" % base,
+            md_table(pi_head, pi_rows) + ("\n\n![improvement](improvement.png)" if pi_forest
+                                          else ""),
+            html_table(pi_head, pi_rows) + (img(args.out, "improvement.png") if pi_forest
+                                            else ""))
+
+    # steps to threshold
+    st_head = ["task", "arm", "reached", "median env steps", "median gradient steps"]
+    st_rows = []
+    for t in tasks:
+        for a in arms:
+            g = [s for s in scored if s.task == t and s.arm == a and s.status in SCORED]
+            if not g:
+                continue
+            e = rlstats.median_interval([[s.reach_env for s in g]], reps=R, seed=S)
+            q = rlstats.median_interval([[s.reach_grad for s in g]], reps=R, seed=S)
+            st_rows.append([t, a, "%d of %d" % (sum(math.isfinite(s.reach_env) for s in g),
+                                                len(g)), fmt_ci(e), fmt_ci(q)])
+    section("Steps to %g of the expert's level" % args.threshold,
+            md_table(st_head, st_rows) + "\n\nMedians with 95% bootstrap intervals; 'never' "
+            "where half the runs or more never got there.",
+            html_table(st_head, st_rows))
+
+    # oscillation against the noise floor
+    floors = {}
+    for r in noise:
+        ev = r.series.get("eval_normalised_return")
+        if ev is not None and ev.value.size >= 2:
+            floors.setdefault(task_of(r), []).extend(list(ev.value[np.isfinite(ev.value)]))
+    os_head = ["task", "arm", "oscillation range, last quarter (median over runs)",
+               "noise floor: median [95th pct] of the range of as many frozen evaluations"]
+    os_rows = []
+    for t in tasks:
+        for a in arms:
+            g = [s for s in scored if s.task == t and s.arm == a and np.isfinite(s.osc)]
+            if not g:
+                continue
+            k = int(np.median([s.osc_points for s in g]))
+            fl = "not measured"
+            if t in floors:
+                m, p95 = rlstats.noise_floor(floors[t], k, reps=R, seed=S)
+                fl = "%s [%s] (k=%d, %d evaluations)" % (fmt(m), fmt(p95), k, len(floors[t]))
+            os_rows.append([t, a, fmt(float(np.median([s.osc for s in g]))), fl])
+    section("Oscillation", md_table(os_head, os_rows) + "\n\nAn oscillation range inside the "
+            "noise floor is what evaluating one fixed policy would give.",
+            html_table(os_head, os_rows))
+
+    # figures
+    fig_curves(scored, tasks, arms, colour, R, S, os.path.join(args.out, "curves.png"))
+    fig_profiles(scored, tasks, arms, colour, R, S, os.path.join(args.out, "profiles.png"))
+    section("Curves and profiles", "![curves](curves.png)\n\n![profiles](profiles.png)",
+            img(args.out, "curves.png") + img(args.out, "profiles.png"))
+
+    # provenance
+    prov_head = ["run", "task", "arm", "seed", "status", "score", "config sha256", "commit"]
+    prov_rows = [[os.path.basename(s.run.path), s.task, s.arm, s.seed, s.status,
+                  fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?"]
+                 for s in scored]
+    cmd = "/usr/bin/python3 plots/report.py " + " ".join(sys.argv[1:])
+    section("How this was made", "```sh\n%s\n```\n\n%s" % (cmd, md_table(prov_head, prov_rows)),
+            "<pre>%s</pre>%s" % (html.escape(cmd), html_table(prov_head, prov_rows)))
+
+    title = args.title or "governor report: %s" % ", ".join(arms)
+    with open(os.path.join(args.out, "report.md"), "w") as f:
+        f.write("# %s\n\n%s" % (title, "\n".join(md)))
+    with open(os.path.join(args.out, "report.html"), "w") as f:
+        f.write(PAGE % {"title": html.escape(title), "body": "\n".join(body)})
+    print("wrote %s/report.md, report.html, iqm.png, curves.png, profiles.png" % args.out)
+    return 0
+
+
+def img(out, name):
+    with open(os.path.join(out, name), "rb") as f:
+        data = base64.b64encode(f.read()).decode()
+    return '<p><img alt="%s" src="data:image/png;base64,%s"></p>' % (html.escape(name), data)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>%(title)s</title>
+<style>
+body { font-family: sans-serif; max-width: 1200px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }
+th { background: #eef; }
+img { max-width: 100%%; }
+pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }
+</style></head>
+<body><h1>%(title)s</h1>
+%(body)s
+</body></html>
+"""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--baseline", default=None)
+    ap.add_argument("--metric", choices=("final", "tail"), default="final")
+    ap.add_argument("--threshold", type=float, default=0.95)
+    ap.add_argument("--reps", type=int, default=rlstats.REPS)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--noise", nargs="*", default=[])
+    ap.add_argument("--title", default=None)
+    try:
+        args = ap.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
+    if args.reps < 100 or not math.isfinite(args.threshold):
+        sys.stderr.write("report: --reps must be >= 100 and --threshold finite\n")
+        return 2
+    return build(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+#!/usr/bin/python3
+"""Loads governor run files (HDF5, docs/hdf5-schema.md) into numpy-friendly
+structures, and into one tidy pandas DataFrame when pandas is installed.
+
+    import runfile                       # with plots/ on sys.path
+    run = runfile.load("runs/compare/compare-r1.h5")
+    run.attrs, run.config, run.series["distance"].step, run.arrays, run.summary
+    run.group, run.seed, run.axes, run.diverged, run.has_policy
+    runs = runfile.load_all(paths)
+    for group, members in runfile.group_runs(runs): ...
+    table = runfile.frame(runs)          # DataFrame, or a dict of numpy columns
+
+Every plot script in plots/ reads run files through this module.
+
+Grouping.  A sweep records, per run, the root attributes `group` (the run name
+without its seed part) and `axes` (`key=value` pairs joined by `;`, keys as
+dotted config paths, e.g. `controllers.0.rho1=0.001;scheme.h=0.1`); a plain run
+has group = its name and axes = "".  Files written before those attributes
+existed are grouped by their name: a `-seedN` (or `-seed=N`) part anywhere in
+the name is the seed axis, removed from the group; `-KEY=VALUE` parts are axes
+(keyed by the last part of the config path only).  The older glued form
+(`rho10.001`) cannot be split into key and value: such a name is its own group
+with no axes.  The seed is the root attribute `seed` (the master seed).
+
+Runs marked diverged (root attribute `status` = "diverged") carry
+`diverged_step` (/summary `diverged_step`, else their last logged step).
+
+    /usr/bin/python3 plots/runfile.py RUN.h5...   # prints what it loaded
+"""
+
+import collections
+import os
+import re
+import sys
+
+import numpy as np
+
+try:
+    import h5py
+except ImportError as exc:  # the wrong interpreter is the usual cause
+    sys.stderr.write("runfile: %s (run with /usr/bin/python3, Debian's python3-h5py)\n" % exc)
+    sys.exit(2)
+
+
+class BadInput(Exception):
+    """A path that is not a readable governor run file."""
+
+
+Series = collections.namedtuple("Series", "step value")
+
+
+def as_str(value):
+    """An HDF5 string (attribute or scalar dataset) as str: h5py gives str,
+    bytes, np.bytes_ or a 1-element array of either depending on the writer."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            return " ".join(as_str(v) for v in value.ravel())
+        value = value.ravel()[0]
+    if isinstance(value, (bytes, np.bytes_)):
+        return bytes(value).decode("utf-8", errors="replace").rstrip("\x00")
+    return str(value)
+
+
+def as_float(value):
+    """A numeric attribute as float, None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return float(np.asarray(value).ravel()[0])
+    except (TypeError, ValueError, IndexError):
+        try:
+            return float(as_str(value))
+        except (TypeError, ValueError):
+            return None
+
+
+# ------------------------------------------------------------------ names
+
+_SEED = re.compile(r"-seed=?(\d+)(?=-|$)")
+# an axis part: -KEY=VALUE up to the next -KEY= part or the end; VALUE may hold
+# dashes (1e-3, -0.5) but a dash followed by KEY= starts the next axis
+_AXIS = re.compile(r"-([A-Za-z_][\w.]*)=(.*?)(?=-[A-Za-z_][\w.]*=|$)")
+
+
+def parse_axes(text):
+    """`a.b=1;c=x` -> {"a.b": "1", "c": "x"} (insertion order kept)."""
+    out = {}
+    for part in (text or "").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        key, sep, val = part.partition("=")
+        if not sep:
+            raise BadInput("axes %r: part %r is not key=value" % (text, part))
+        out[key.strip()] = val.strip()
+    return out
+
+
+def parse_name(name):
+    """(group, seed or None, axes) from a run name, for files without the
+    `group` / `axes` attributes.  Accepts the seed part anywhere in the name
+    (`x-seed3`, `x-seed3-envhopper`, `x-seed=3-env=hopper`)."""
+    seed = None
+    m = _SEED.search(name)
+    if m:
+        seed = int(m.group(1))
+        name = name[:m.start()] + name[m.end():]
+    axes = {}
+    for m in _AXIS.finditer(name):
+        axes[m.group(1)] = m.group(2)
+    return name, seed, axes
+
+
+def short_key(key):
+    """Last part of a dotted config path (`controllers.0.rho1` -> `rho1`)."""
+    return key.rsplit(".", 1)[-1]
+
+
+# ------------------------------------------------------------------ a run
+
+
+class Run:
+    """Everything in one run file, read eagerly; the HDF5 file is closed at once.
+
+    attrs      root attributes (values as h5py gives them; `text(key)` for str)
+    name, kind, status, seed, group, axes (dict key -> str), config (str or None)
+    series     {NAME: Series(step float64 (n), value float64 (n))}
+    arrays     {NAME: numpy array}
+    summary    {NAME: value} (/summary attributes)
+    log        list of str (/log)
+    has_policy whether /policy exists (RL, GAIL and DAC runs)
+    diverged, diverged_step
+    """
+
+    def __init__(self, path):
+        self.path = path
+        if not os.path.exists(path):
+            raise BadInput("%s: no such file" % path)
+        if not os.path.isfile(path):
+            raise BadInput("%s: not a file" % path)
+        try:
+            f = h5py.File(path, "r")
+        except OSError as exc:
+            raise BadInput("%s: not an HDF5 file (%s)" % (path, exc))
+        with f:
+            if "version" not in f.attrs:
+                raise BadInput("%s: not a governor run file (no root attribute 'version')"
+                               % path)
+            self.attrs = {k: f.attrs[k] for k in f.attrs.keys()}
+            self.config = None
+            if "config" in f and isinstance(f["config"], h5py.Dataset):
+                self.config = as_str(f["config"][()])
+            self.summary = {}
+            if "summary" in f and isinstance(f["summary"], h5py.Group):
+                self.summary = {k: f["summary"].attrs[k] for k in f["summary"].attrs.keys()}
+            self.series = {}
+            if "series" in f and isinstance(f["series"], h5py.Group):
+                for name, g in f["series"].items():
+                    if isinstance(g, h5py.Group) and "step" in g and "value" in g:
+                        step = np.asarray(g["step"][()], dtype=np.float64).ravel()
+                        val = np.asarray(g["value"][()], dtype=np.float64).ravel()
+                        n = min(step.size, val.size)
+                        self.series[name] = Series(step[:n], val[:n])
+            self.arrays = {}
+            if "arrays" in f and isinstance(f["arrays"], h5py.Group):
+                for name, d in f["arrays"].items():
+                    if isinstance(d, h5py.Dataset):
+                        self.arrays[name] = d[()]
+            self.log = []
+            if "log" in f and isinstance(f["log"], h5py.Dataset):
+                self.log = [as_str(v) for v in np.atleast_1d(f["log"][()])]
+            self.has_policy = "policy" in f
+        self.kind = self.text("kind") or ""
+        self.status = self.text("status") or ""
+        self.name = self.text("name") or os.path.splitext(os.path.basename(path))[0]
+        seed = as_float(self.attrs.get("seed"))
+        g_name, s_name, ax_name = parse_name(self.name)
+        self.seed = int(seed) if seed is not None else s_name
+        if self.text("group"):
+            self.group = self.text("group")
+            self.axes = parse_axes(self.text("axes"))
+            self.axes.pop("seed", None)
+        else:
+            self.group, self.axes = g_name, ax_name
+        self.diverged = self.status == "diverged"
+        self.diverged_step = None
+        if self.diverged:
+            d = as_float(self.summary.get("diverged_step"))
+            if d is None:
+                last = [s.step[-1] for s in self.series.values() if s.step.size]
+                d = max(last) if last else None
+            self.diverged_step = d
+
+    def text(self, key):
+        """Root attribute as str, None when absent."""
+        return as_str(self.attrs.get(key))
+
+    def attr(self, key):
+        """Root attribute, else /summary attribute, else None."""
+        if key in self.attrs:
+            return self.attrs[key]
+        return self.summary.get(key)
+
+    def number(self, key):
+        """Root or /summary attribute as float, None when absent."""
+        return as_float(self.attr(key))
+
+    def __repr__(self):
+        return "Run(%r, kind=%r, group=%r, seed=%r, status=%r)" % (
+            self.path, self.kind, self.group, self.seed, self.status)
+
+
+def load(path):
+    return Run(path)
+
+
+def load_all(paths):
+    return [Run(p) for p in paths]
+
+
+def group_runs(runs, key=None):
+    """[(group, [runs])] in first-seen order.  key(run) -> hashable overrides
+    the group (e.g. (env, group))."""
+    key = key or (lambda r: r.group)
+    groups, order = {}, []
+    for r in runs:
+        k = key(r)
+        if k not in groups:
+            groups[k] = []
+            order.append(k)
+        groups[k].append(r)
+    return [(k, groups[k]) for k in order]
+
+
+# ------------------------------------------------------------------ tidy table
+
+
+def have_pandas():
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def columns(runs, series=None):
+    """The tidy table as numpy columns: run, group, seed, status, one column
+    per axis key (every run's keys; "" where a run has none), series, step,
+    value.  series: names to keep (default all)."""
+    runs = list(runs)
+    axis_keys = []
+    for r in runs:
+        for k in r.axes:
+            if k not in axis_keys:
+                axis_keys.append(k)
+    parts = collections.OrderedDict((c, []) for c in
+                                    ["run", "group", "seed", "status"] + axis_keys +
+                                    ["series", "step", "value"])
+    for r in runs:
+        for name, s in r.series.items():
+            if series is not None and name not in series:
+                continue
+            n = s.step.size
+            parts["run"].append(np.full(n, r.name, dtype=object))
+            parts["group"].append(np.full(n, r.group, dtype=object))
+            parts["seed"].append(np.full(n, -1 if r.seed is None else r.seed, dtype=np.int64))
+            parts["status"].append(np.full(n, r.status, dtype=object))
+            for k in axis_keys:
+                parts[k].append(np.full(n, r.axes.get(k, ""), dtype=object))
+            parts["series"].append(np.full(n, name, dtype=object))
+            parts["step"].append(s.step.astype(np.int64))
+            parts["value"].append(s.value)
+    empty = {"seed": np.int64, "step": np.int64, "value": np.float64}
+    return collections.OrderedDict(
+        (c, np.concatenate(v) if v else np.empty(0, dtype=empty.get(c, object)))
+        for c, v in parts.items())
+
+
+def frame(runs, series=None, backend="auto"):
+    """One tidy table of every series of runs: a pandas DataFrame when pandas
+    is installed (backend "auto" or "pandas"), else (or with backend "numpy")
+    the dict of numpy columns of `columns`."""
+    cols = columns(runs, series)
+    if backend == "numpy" or (backend == "auto" and not have_pandas()):
+        return cols
+    import pandas as pd  # ImportError with backend "pandas" and no pandas
+    return pd.DataFrame(cols)
+
+
+def main(argv):
+    if not argv:
+        sys.stderr.write(__doc__)
+        return 2
+    try:
+        runs = load_all(argv)
+    except BadInput as exc:
+        sys.stderr.write("runfile: %s\n" % exc)
+        return 2
+    for r in runs:
+        print("%s: kind %s, status %s, group %s, seed %s, axes %s%s" % (
+            r.path, r.kind, r.status, r.group, r.seed,
+            ";".join("%s=%s" % kv for kv in r.axes.items()) or "-",
+            ", diverged at step %g" % r.diverged_step if r.diverged else ""))
+        print("  series: %s" % " ".join(sorted(r.series)))
+        if r.arrays:
+            print("  arrays: %s" % " ".join(sorted(r.arrays)))
+        if r.has_policy:
+            print("  /policy present")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""plots/report.py on synthetic run files whose numbers are known.
+
+Two tasks x two arms x four seeds of GAIL-like runs (eval_normalised_return
+and updates series, the group/axes/seed/status attributes sweeps write),
+plus a diverged run, a failed run and a frozen-policy noise file.  Checks:
+the counts table counts every run as what it is; the per-task IQM and its
+interval are the ones plots/rlstats.py gives on the hand-listed scores; the
+diverged run scores its last finite evaluation; the probability of
+improvement of the better arm is 1; steps to 0.95 are read at the first
+crossing; the page is self-contained (no external reference) and, where
+Debian's chromium is installed, renders headless to a non-blank screenshot
+with no console error.
+
+    /usr/bin/python3 tests/experiments/test_report.py
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+sys.path.insert(0, os.path.join(ROOT, "plots"))
+import rlstats  # noqa: E402
+
+REPORT = os.path.join(ROOT, "plots", "report.py")
+STR = h5py.string_dtype("utf-8")
+
+# final normalised returns per (task, arm), seeds 0..3
+SCORES = {
+    ("hopper", "gail"): [0.30, 0.50, 0.55, 0.90],
+    ("hopper", "cgail"): [0.95, 0.97, 0.99, 1.00],
+    ("halfcheetah", "gail"): [0.80, 0.85, 0.90, 0.20],
+    ("halfcheetah", "cgail"): [0.91, 0.93, 0.96, 0.98],
+}
+
+
+def write_run(path, task, arm, seed, final, status="completed", curve=None):
+    steps = np.arange(1, 11, dtype=np.float64) * 1e4
+    if curve is None:
+        curve = np.linspace(0.0, final, 10)
+    with h5py.File(path, "w") as f:
+        f.attrs["version"] = "0.1.0"
+        f.attrs.create("kind", "gail", dtype=STR)
+        f.attrs.create("name", "cmp-env=%s-%s-seed=%d" % (task, arm, seed), dtype=STR)
+        f.attrs.create("group", "cmp-env=%s-%s" % (task, arm), dtype=STR)
+        f.attrs.create("axes", "game.env=%s" % task, dtype=STR)
+        f.attrs.create("status", status, dtype=STR)
+        f.attrs.create("git_commit", "abc123", dtype=STR)
+        f.attrs["seed"] = np.uint64(seed)
+        f.create_dataset("config", data="game: {kind: gail, env: %s}\nseed: %d\n" % (task, seed),
+                         dtype=STR)
+        s = f.create_group("summary")
+        s.attrs.create("env", task, dtype=STR)
+        g = f.create_group("series/eval_normalised_return")
+        g["step"] = steps
+        g["value"] = np.asarray(curve, dtype=np.float64)
+        u = f.create_group("series/updates")
+        u["step"] = steps
+        u["value"] = steps * 2.0
+
+
+class Report(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gv-report-")
+        cls.paths = []
+        for (task, arm), vals in SCORES.items():
+            for seed, v in enumerate(vals):
+                p = os.path.join(cls.tmp, "%s-%s-%d.h5" % (task, arm, seed))
+                write_run(p, task, arm, seed, v)
+                cls.paths.append(p)
+        # seed 4 of hopper/gail diverged after reaching 0.6: scores 0.6
+        p = os.path.join(cls.tmp, "hopper-gail-4.h5")
+        curve = [0.1, 0.3, 0.6] + [np.nan] * 7
+        write_run(p, "hopper", "gail", 4, 0.0, status="diverged", curve=curve)
+        cls.paths.append(p)
+        # seed 5 of hopper/gail failed: counted, not scored
+        p = os.path.join(cls.tmp, "hopper-gail-5.h5")
+        write_run(p, "hopper", "gail", 5, 0.9, status="failed")
+        cls.paths.append(p)
+        # frozen-policy evaluations for the noise floor
+        cls.noise = os.path.join(cls.tmp, "noise-hopper.h5")
+        write_run(cls.noise, "hopper", "frozen", 0, 0.0,
+                  curve=[0.50, 0.52, 0.48, 0.51, 0.49, 0.50, 0.53, 0.47, 0.50, 0.50])
+        cls.out = os.path.join(cls.tmp, "out")
+        cls.reps = 2000
+        r = subprocess.run([sys.executable, REPORT] + cls.paths +
+                           ["--out", cls.out, "--baseline", "gail", "--reps", str(cls.reps),
+                            "--noise", cls.noise], capture_output=True, text=True)
+        cls.rc, cls.err = r.returncode, r.stderr
+        if r.returncode:
+            raise AssertionError("report.py exit %d: %s" % (r.returncode, r.stderr[-3000:]))
+        with open(os.path.join(cls.out, "report.md")) as f:
+            cls.md = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def row(self, section, *cells):
+        """The first table row of the section whose title starts with
+        `section` that starts with cells."""
+        parts = [p for p in self.md.split("\n## ") if p.startswith(section)]
+        self.assertTrue(parts, "no section %r" % section)
+        for line in parts[0].splitlines():
+            parts = [c.strip() for c in line.strip("|").split("|")]
+            if parts[:len(cells)] == list(cells):
+                return parts
+        self.fail("no row starting %r in report.md" % (cells,))
+
+    def test_exit(self):
+        self.assertEqual(self.rc, 0, self.err)
+
+    def test_counts(self):
+        # task, arm, runs, completed, diverged, failed, interrupted, running, scored
+        self.assertEqual(self.row("Runs", "hopper", "gail")[2:9], ["6", "4", "1", "1", "0", "0", "5"])
+        self.assertEqual(self.row("Runs", "halfcheetah", "cgail")[2:9],
+                         ["4", "4", "0", "0", "0", "0", "4"])
+
+    def test_iqm_per_task(self):
+        # hopper/gail scores: the four finals and the diverged run's 0.6
+        sc = SCORES[("hopper", "gail")] + [0.6]
+        p, lo, hi = rlstats.interval([sc], "iqm", reps=self.reps, seed=0)
+        self.assertAlmostEqual(rlstats.iqm(sc), np.mean([0.5, 0.55, 0.6]))
+        cell = self.row("Interquartile", "hopper")[1 + ["gail", "cgail"].index("gail")]
+        self.assertEqual(cell, "%.2f [%.2f, %.2f] (n=5)" % (p, lo, hi))
+
+    def test_improvement(self):
+        # cgail beats gail on every pair of halfcheetah runs? 0.91 > 0.90: yes
+        cells = self.row("Against", "cgail", "halfcheetah")
+        self.assertTrue(cells[2].startswith("1.00 [1.00, 1.00]"), cells)
+        # paired differences: seeds 0..3 shared on halfcheetah
+        d = np.mean(np.array(SCORES[("halfcheetah", "cgail")]) -
+                    np.array(SCORES[("halfcheetah", "gail")]))
+        self.assertTrue(cells[3].startswith("%.2f" % d), cells)
+        self.assertIn("(4 pairs)", cells[3])
+
+    def test_steps_to_threshold(self):
+        # cgail on hopper: linspace(0, final, 10) first reaches 0.95 at the last
+        # point (step 1e5) for finals >= 0.95 (0.95 reaches at exactly 1e5 too)
+        cells = self.row("Steps", "hopper", "cgail")
+        self.assertEqual(cells[2], "4 of 4")
+        self.assertTrue(cells[3].startswith("0.1M [0.1M, 0.1M]"), cells)
+        self.assertTrue(cells[4].startswith("0.2M"), cells)  # gradient steps = 2 x env
+        self.assertEqual(self.row("Steps", "hopper", "gail")[2], "0 of 5")
+
+    def test_noise_floor(self):
+        self.assertIn("(k=2, 10 evaluations)", self.row("Oscillation", "hopper", "cgail")[3])
+        self.assertEqual(self.row("Oscillation", "halfcheetah", "gail")[3], "not measured")
+
+    def test_self_contained(self):
+        with open(os.path.join(self.out, "report.html")) as f:
+            page = f.read()
+        self.assertIn("data:image/png;base64,", page)
+        self.assertNotIn("http://", page)
+        self.assertNotIn("https://", page)
+
+    def test_bad_baseline(self):
+        r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", self.out,
+                            "--baseline", "nope"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no such arm", r.stderr)
+
+    def test_not_a_run(self):
+        bad = os.path.join(self.tmp, "bad.h5")
+        with open(bad, "w") as f:
+            f.write("hello")
+        r = subprocess.run([sys.executable, REPORT, bad, "--out", self.out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+
+    def test_browser(self):
+        chrome = shutil.which("chromium")
+        if not chrome:
+            self.skipTest("chromium not installed (scripts/bootstrap --test installs it)")
+        shot = os.path.join(self.tmp, "shot.png")
+        page = "file://" + os.path.join(self.out, "report.html")
+        prof = tempfile.mkdtemp(prefix="gv-chrome-")
+        r = subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--disable-quic", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update",
+                            "--disable-sync", "--user-data-dir=" + prof,
+                            "--enable-logging=stderr", "--v=0",
+                            "--window-size=1200,1600", "--screenshot=" + shot, page],
+                           capture_output=True, text=True, timeout=120)
+        shutil.rmtree(prof, ignore_errors=True)
+        self.assertTrue(os.path.exists(shot), r.stderr[-2000:])
+        console = [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+        self.assertEqual(console, [], "\n".join(console))
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.image as mpimg
+        px = mpimg.imread(shot)
+        self.assertGreater(float(np.std(px[..., :3])), 0.05)  # not blank
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=1)
