@@ -5,28 +5,8 @@
 # Usage: hostile_test.sh PATH/TO/governor.  The promises are listed in
 # docs/reliability-input.md.
 set -u
-GV="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-T=$(mktemp -d /tmp/gv-hostile-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-PY=/usr/bin/python3
-pass=0
-failn=0
-ok() { pass=$((pass + 1)); }
-bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
-
-# expect CODE NEEDLE -- command...: exit code and a substring of the output
-expect() {
-  code=$1; needle=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" -ne "$code" ]; then
-    bad "$* -> exit $got, expected $code: $(head -c 600 "$T/err")"; return
-  fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" "$T/err" "$T/out"; then
-    bad "$* -> output lacks '$needle': $(head -c 600 "$T/err")"; return
-  fi
-  ok
-}
+testname=hostile
+. "$(dirname "$0")/testlib.sh"
 
 # given NAME 'YAML' CODE NEEDLE COMMAND...: writes $T/NAME.yaml (printf
 # escapes), runs `governor COMMAND... $T/NAME.yaml` and expects CODE and
@@ -351,5 +331,4 @@ for p in paths:
     assert len(b) <= 203 and "~" in p, p
 PY
 
-echo "hostile: $pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+testlib_end
