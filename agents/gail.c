@@ -178,8 +178,12 @@ void gv_gail_free(gv_gail *g) {
 }
 
 gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err) {
+  return gv_gail_check_controllers_for(ctl, "gail", err);
+}
+
+gv_status gv_gail_check_controllers_for(gv_ctl_stack *ctl, const char *game, gv_err *err) {
   if (!ctl) return GV_OK;
-  gv_status st = gv_ctl_stack_check_neural(ctl, "gail", err);
+  gv_status st = gv_ctl_stack_check_neural(ctl, game, err);
   if (st) return st;
   /* a term on the generator's loss has nowhere to go: PPO learns from D's
    * reward, not through D's logits.  Probe each loss_outputs hook with
@@ -200,10 +204,10 @@ gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err) {
     free(copy);
     if (v != 0.0 || dr[0] != 0.0f || df[0] != 0.0f)
       return gv_fail(err, GV_ENOHOOK,
-                     "controller '%s' has no hook for game 'gail' with these parameters (it "
-                     "acts on the generator's loss through D's logits; GAIL's generator is "
-                     "PPO on D's reward: use the discriminator side, e.g. side: disc)",
-                     t->info.name);
+                     "controller '%s' has no hook for game '%s' with these parameters (it "
+                     "acts on the generator's loss through D's logits; the generator learns "
+                     "from D's reward: use the discriminator side, e.g. side: disc)",
+                     t->info.name, game);
   }
   return GV_OK;
 }

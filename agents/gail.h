@@ -130,6 +130,8 @@ void gv_gail_free(gv_gail *g);
 /* GV_ENOHOOK naming controller and game "gail" when a controller has no
  * loss- or parameter-level hook, or acts on the generator's loss. */
 gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err);
+/* The same, naming `game` (gail, dac, onestep_sampled) in its messages. */
+gv_status gv_gail_check_controllers_for(gv_ctl_stack *ctl, const char *game, gv_err *err);
 
 /* Normalised D inputs of n raw (obs, act) rows into x (n x in_dim). */
 void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *act, int n);

@@ -90,6 +90,8 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
     const char *kind = gv_map_str(item, "kind");
     if (!kind && gv_map_get(item, "kind")) {
       gv_cfg_where(where, sizeof where, &ictx, gv_map_key_line(item, "kind"), "kind");
+      if (err && gv_map_get(item, "kind")->kind == GV_NODE_SEQ) /* a sweep axis */
+        snprintf(err->axis, sizeof err->axis, "%.200s.kind", itempath);
       st = gv_fail(err, GV_ECONFIG,
                    "%s: expected one controller name (a list is a sweep axis: use `governor "
                    "sweep`)",

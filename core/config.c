@@ -3,6 +3,7 @@
 #include "core/config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -122,11 +123,13 @@ gv_node *gv_node_clone(const gv_node *n) {
   gv_node *c = node_new(n->kind, n->line);
   c->quoted = n->quoted;
   if (n->value) c->value = xstrdup(n->value);
-  for (size_t i = 0; i < n->n; ++i) {
-    if (n->kind == GV_NODE_MAP)
-      map_set_line(c, n->keys[i], gv_node_clone(n->items[i]), n->key_lines[i]);
-    else
-      gv_seq_push(c, gv_node_clone(n->items[i]));
+  for (size_t i = 0; i < n->n; ++i) { /* keys are unique already: no lookup */
+    if (n->kind == GV_NODE_MAP) {
+      grow(c);
+      c->keys[c->n] = xstrdup(n->keys[i]);
+      c->key_lines[c->n] = n->key_lines[i];
+    }
+    gv_seq_push(c, gv_node_clone(n->items[i]));
   }
   return c;
 }
@@ -145,9 +148,105 @@ static gv_status parse_error(parser *ps) {
                  ps->p.context ? " " : "", ps->p.context ? ps->p.context : "");
 }
 
+/* The keys of a mapping being parsed, as an open-addressing hash set of
+ * indices into its keys (so a mapping of n keys is checked for duplicates
+ * in O(n), not O(n^2)). */
+typedef struct keyset {
+  size_t *slot;             /* index + 1 into the map's keys; 0: empty */
+  size_t cap;               /* power of two */
+} keyset;
+
+static uint64_t key_hash(const char *k) {
+  uint64_t h = 1469598103934665603ull; /* FNV-1a */
+  for (; *k; ++k) h = (h ^ (unsigned char)*k) * 1099511628211ull;
+  return h;
+}
+
+/* Adds map->keys[i] to ks; 0 when an equal key is already there. */
+static int keyset_add(keyset *ks, const gv_node *map, size_t i) {
+  if (2 * (map->n + 1) > ks->cap) { /* keep the load at most 1/2 */
+    keyset big = {NULL, ks->cap ? 2 * ks->cap : 16};
+    big.slot = xrealloc(NULL, big.cap * sizeof *big.slot);
+    memset(big.slot, 0, big.cap * sizeof *big.slot);
+    for (size_t j = 0; j < ks->cap; ++j)
+      if (ks->slot[j]) {
+        size_t h = (size_t)key_hash(map->keys[ks->slot[j] - 1]) & (big.cap - 1);
+        while (big.slot[h]) h = (h + 1) & (big.cap - 1);
+        big.slot[h] = ks->slot[j];
+      }
+    free(ks->slot);
+    *ks = big;
+  }
+  size_t h = (size_t)key_hash(map->keys[i]) & (ks->cap - 1);
+  for (; ks->slot[h]; h = (h + 1) & (ks->cap - 1))
+    if (!strcmp(map->keys[ks->slot[h] - 1], map->keys[i])) return 0;
+  ks->slot[h] = i + 1;
+  return 1;
+}
+
+static gv_status parse_node(parser *ps, yaml_event_t *ev, int depth, gv_node **out);
+
+/* The items of a sequence or the pairs of a mapping, up to its end event. */
+static gv_status parse_items(parser *ps, gv_node *n, int depth) {
+  const int is_map = n->kind == GV_NODE_MAP;
+  keyset ks = {NULL, 0};
+  gv_status s = GV_OK;
+  for (;;) {
+    yaml_event_t e;
+    if (!yaml_parser_parse(&ps->p, &e)) {
+      s = parse_error(ps);
+      break;
+    }
+    if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
+      yaml_event_delete(&e);
+      break;
+    }
+    if (!is_map) {
+      gv_node *v = NULL;
+      s = parse_node(ps, &e, depth + 1, &v);
+      yaml_event_delete(&e);
+      if (s != GV_OK) break;
+      gv_seq_push(n, v);
+      continue;
+    }
+    int kline = (int)e.start_mark.line + 1;
+    if (e.type != YAML_SCALAR_EVENT) {
+      yaml_event_delete(&e);
+      s = gv_fail(ps->err, GV_ECONFIG, "%s:%d: keys must be plain scalars", ps->name, kline);
+      break;
+    }
+    char *key = xrealloc(NULL, e.data.scalar.length + 1);
+    memcpy(key, e.data.scalar.value, e.data.scalar.length);
+    key[e.data.scalar.length] = 0;
+    yaml_event_delete(&e);
+    grow(n);
+    n->keys[n->n] = key;
+    n->key_lines[n->n] = kline;
+    n->items[n->n] = NULL;
+    if (!keyset_add(&ks, n, n->n)) {
+      s = gv_fail(ps->err, GV_ECONFIG, "%s:%d: %s: duplicate key", ps->name, kline, key);
+      free(key);
+      break;
+    }
+    n->n++; /* the value is NULL until parsed: gv_node_free copes */
+    yaml_event_t ve;
+    if (!yaml_parser_parse(&ps->p, &ve)) {
+      s = parse_error(ps);
+      break;
+    }
+    s = parse_node(ps, &ve, depth + 1, &n->items[n->n - 1]);
+    yaml_event_delete(&ve);
+    if (s != GV_OK) break;
+  }
+  free(ks.slot);
+  return s;
+}
+
 /* Parses the node whose first event is ev (already taken); on success *out
- * holds it.  Anchors and aliases are refused: configs are plain data. */
-static gv_status parse_node(parser *ps, yaml_event_t *ev, gv_node **out) {
+ * holds it.  Anchors and aliases are refused: configs are plain data.
+ * Nesting deeper than GV_CFG_MAX_DEPTH is refused (every walk of the tree
+ * is recursive). */
+static gv_status parse_node(parser *ps, yaml_event_t *ev, int depth, gv_node **out) {
   int line = (int)ev->start_mark.line + 1;
   switch (ev->type) {
   case YAML_SCALAR_EVENT: {
@@ -162,62 +261,16 @@ static gv_status parse_node(parser *ps, yaml_event_t *ev, gv_node **out) {
   }
   case YAML_SEQUENCE_START_EVENT:
   case YAML_MAPPING_START_EVENT: {
-    int is_map = ev->type == YAML_MAPPING_START_EVENT;
-    gv_node *n = node_new(is_map ? GV_NODE_MAP : GV_NODE_SEQ, line);
-    for (;;) {
-      yaml_event_t e;
-      if (!yaml_parser_parse(&ps->p, &e)) {
-        gv_node_free(n);
-        return parse_error(ps);
-      }
-      if (e.type == YAML_SEQUENCE_END_EVENT || e.type == YAML_MAPPING_END_EVENT) {
-        yaml_event_delete(&e);
-        break;
-      }
-      if (is_map) {
-        if (e.type != YAML_SCALAR_EVENT) {
-          int l = (int)e.start_mark.line + 1;
-          yaml_event_delete(&e);
-          gv_node_free(n);
-          return gv_fail(ps->err, GV_ECONFIG, "%s:%d: keys must be plain scalars", ps->name, l);
-        }
-        char *key = xrealloc(NULL, e.data.scalar.length + 1);
-        memcpy(key, e.data.scalar.value, e.data.scalar.length);
-        key[e.data.scalar.length] = 0;
-        int kline = (int)e.start_mark.line + 1;
-        yaml_event_delete(&e);
-        if (map_index(n, key) >= 0) {
-          gv_fail(ps->err, GV_ECONFIG, "%s:%d: %s: duplicate key", ps->name, kline, key);
-          free(key);
-          gv_node_free(n);
-          return GV_ECONFIG;
-        }
-        yaml_event_t ve;
-        if (!yaml_parser_parse(&ps->p, &ve)) {
-          free(key);
-          gv_node_free(n);
-          return parse_error(ps);
-        }
-        gv_node *v = NULL;
-        gv_status s = parse_node(ps, &ve, &v);
-        yaml_event_delete(&ve);
-        if (s != GV_OK) {
-          free(key);
-          gv_node_free(n);
-          return s;
-        }
-        map_set_line(n, key, v, kline);
-        free(key);
-      } else {
-        gv_node *v = NULL;
-        gv_status s = parse_node(ps, &e, &v);
-        yaml_event_delete(&e);
-        if (s != GV_OK) {
-          gv_node_free(n);
-          return s;
-        }
-        gv_seq_push(n, v);
-      }
+    if (depth >= GV_CFG_MAX_DEPTH)
+      return gv_fail(ps->err, GV_ECONFIG,
+                     "%s:%d: nested too deeply (allowed: at most %d levels of lists and "
+                     "mappings)", ps->name, line, GV_CFG_MAX_DEPTH);
+    gv_node *n = node_new(ev->type == YAML_MAPPING_START_EVENT ? GV_NODE_MAP : GV_NODE_SEQ,
+                          line);
+    gv_status s = parse_items(ps, n, depth);
+    if (s != GV_OK) {
+      gv_node_free(n);
+      return s;
     }
     *out = n;
     return GV_OK;
@@ -251,7 +304,7 @@ static gv_status parse_all(parser *ps, gv_node **root) {
         return gv_fail(ps->err, GV_ECONFIG, "%s:%d: only one YAML document is allowed",
                        ps->name, l);
       }
-      gv_status s = parse_node(ps, &e, &doc);
+      gv_status s = parse_node(ps, &e, 0, &doc);
       yaml_event_delete(&e);
       if (s != GV_OK) return s;
       continue;
@@ -286,6 +339,47 @@ gv_status gv_cfg_parse_file(const char *path, gv_node **root, gv_err *err) {
   return s;
 }
 
+gv_status gv_cfg_load(const char *path, gv_node **root, gv_err *err) {
+  gv_status s = gv_cfg_parse_file(path, root, err);
+  if (s != GV_OK) return s;
+  if ((*root)->kind != GV_NODE_MAP) {
+    s = gv_fail(err, GV_ECONFIG, "%s:%d: the config must be a mapping of sections (game: ..., "
+                "scheme: ...), not a %s", path, (*root)->line ? (*root)->line : 1,
+                (*root)->kind == GV_NODE_SEQ ? "list" : "single value");
+    gv_node_free(*root);
+    *root = NULL;
+  }
+  return s;
+}
+
+gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const gv_node *map,
+                        const char *key) {
+  if (st == GV_OK || st == GV_ENOMEM || !err) return st;
+  const char *file = ctx && ctx->file ? ctx->file : "<config>";
+  const size_t fl = strlen(file);
+  if (!strncmp(err->msg, file, fl) && err->msg[fl] == ':') return st; /* located already */
+  int line = map ? gv_map_key_line(map, key) : 0;
+  if (!line && map) line = map->line;
+  char where[512], msg[GV_ERR_MAX];
+  gv_cfg_where(where, sizeof where, ctx, line ? line : 1, key);
+  snprintf(msg, sizeof msg, "%s", err->msg);
+  return gv_fail(err, st, "%s: %s", where, msg);
+}
+
+void gv_cfg_safe_name(const char *text, char *buf, size_t size) {
+  if (!size) return;
+  size_t o = 0;
+  for (const char *p = text ? text : ""; *p && o + 1 < size; ++p) {
+    const unsigned char c = (unsigned char)*p;
+    const int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9') || c >= 0x80 || strchr("._+=,-", c);
+    buf[o] = keep && !(o == 0 && c == '.') ? (char)c : '_';
+    o++;
+  }
+  if (o == 0 && size > 1) buf[o++] = '_';
+  buf[o] = 0;
+}
+
 /* ------------------------------------------------------ paths, --set */
 
 static int is_index(const char *s, size_t *idx) {
@@ -316,6 +410,16 @@ gv_node *gv_cfg_lookup(const gv_node *root, const char *path) {
   return (gv_node *)n;
 }
 
+/* Nodes made by --set take the line of where they land in the file, so a
+ * message about them points at the section they changed. */
+static void set_lines(gv_node *n, int line) {
+  n->line = line;
+  for (size_t i = 0; i < n->n; ++i) {
+    if (n->key_lines) n->key_lines[i] = line;
+    set_lines(n->items[i], line);
+  }
+}
+
 gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
   const char *eq = strchr(assignment, '=');
   if (!eq || eq == assignment)
@@ -337,10 +441,18 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
     value = gv_node_new_scalar("");
   }
 
+  size_t keys = 1;
+  for (const char *c = path; *c; ++c) keys += *c == '.';
+  if (keys > GV_CFG_MAX_DEPTH) {
+    gv_node_free(value);
+    return gv_fail(err, GV_EINVAL, "--set %.100s...: nested too deeply (allowed: at most %d keys)",
+                   path, GV_CFG_MAX_DEPTH);
+  }
   gv_node *n = root;
   char *save = NULL;
   char *tok = strtok_r(path, ".", &save);
   while (tok) {
+    set_lines(value, n->line);
     char *next = strtok_r(NULL, ".", &save);
     size_t idx;
     if (n->kind == GV_NODE_SEQ) {
@@ -363,6 +475,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
       gv_node *c = gv_map_get(n, tok);
       if (!c) {
         c = gv_node_new_map();
+        c->line = n->line;
         gv_map_set(n, tok, c);
       }
       n = c;

@@ -33,6 +33,11 @@ struct gv_node {
 gv_status gv_cfg_parse_file(const char *path, gv_node **root, gv_err *err);
 gv_status gv_cfg_parse_string(const char *text, const char *name, gv_node **root,
                               gv_err *err);
+/* A config file: parsed, and its top level must be a mapping (GV_ECONFIG
+ * with file:line otherwise). */
+gv_status gv_cfg_load(const char *path, gv_node **root, gv_err *err);
+/* Lists and mappings nest at most this deep (deeper is GV_ECONFIG). */
+#define GV_CFG_MAX_DEPTH 64
 void gv_node_free(gv_node *n);
 gv_node *gv_node_clone(const gv_node *n);
 
@@ -64,6 +69,12 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err);
 /* Deep merge: keys of `over` replace those of `base` (maps merge recursively,
  * everything else is replaced).  `over` is not modified. */
 void gv_cfg_merge(gv_node *base, const gv_node *over);
+
+/* Config text made safe as one path component: every ASCII byte outside
+ * [A-Za-z0-9._+=,-] becomes '_', and so does a leading '.', so the result
+ * never holds a '/' or a control character, is never "." or "..", and is
+ * never empty.  Bytes >= 0x80 (UTF-8: "rho-α") are kept. */
+void gv_cfg_safe_name(const char *text, char *buf, size_t size);
 
 /* YAML text of the tree (block style); caller frees. */
 char *gv_cfg_emit(const gv_node *root);
@@ -140,6 +151,13 @@ const char *gv_param_enum_name(const gv_param *p, int value);
 gv_status gv_parse_real(const char *s, double *out);
 gv_status gv_parse_int(const char *s, long *out);
 gv_status gv_parse_bool(const char *s, int *out);
+
+/* An error from a layer that knows no config (a scheme's step size, a
+ * controller that does not fit the game) found while checking `key` of
+ * `map`: unless err already starts with the file name, it is prefixed with
+ * "file:line: path.key: " (the key's line, else the map's).  Returns st. */
+gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const gv_node *map,
+                        const char *key);
 
 /* Formats "file:line: path.key: " into buf. */
 void gv_cfg_where(char *buf, size_t size, const gv_cfg_ctx *ctx, int line, const char *key);

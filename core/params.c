@@ -102,6 +102,8 @@ static void bounds_text(const gv_param *p, char *buf, size_t size) {
 }
 
 static int in_bounds(const gv_param *p, double v) {
+  if (isinf(v) && (p->lo == 0 && p->hi == 0 ? 1 : isinf(v > 0 ? p->hi : p->lo)))
+    return 0; /* an infinite bound is open, as bounds_text writes it */
   if (p->lo == 0 && p->hi == 0) return 1; /* no bounds declared */
   if (p->flags & GV_P_LO_OPEN ? !(v > p->lo) : !(v >= p->lo)) return 0;
   if (p->flags & GV_P_HI_OPEN ? !(v < p->hi) : !(v <= p->hi)) return 0;

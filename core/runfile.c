@@ -82,6 +82,16 @@ static hid_t open_or_create_group(hid_t loc, const char *name) {
   return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
+/* The grouping labels of the next run files (gv_run_set_labels). */
+static char *run_group, *run_axes;
+
+void gv_run_set_labels(const char *group, const char *axes) {
+  free(run_group);
+  free(run_axes);
+  run_group = group ? strdup(group) : NULL;
+  run_axes = axes ? strdup(axes) : NULL;
+}
+
 gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
                         gv_err *err) {
   quiet_hdf5();
@@ -120,6 +130,8 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   set_attr_str(f, "status", "running");
   set_attr_str(f, "kind", info->kind ? info->kind : "");
   set_attr_str(f, "name", info->name ? info->name : "");
+  set_attr_str(f, "group", run_group ? run_group : info->name ? info->name : "");
+  set_attr_str(f, "axes", run_axes ? run_axes : "");
 
   hid_t t = vlen_str_type(), sp = H5Screate(H5S_SCALAR);
   hid_t d = H5Dcreate2(f, "config", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);

@@ -2,7 +2,8 @@
  *
  *   /                 attributes: version, git_commit, start_utc, host, seed,
  *                     status (running | completed | diverged | failed | interrupted),
- *                     kind (the game), name
+ *                     kind (the game), name, group and axes (see
+ *                     gv_run_set_labels)
  *   /config           the resolved YAML text (a run file alone reproduces the run)
  *   /series/NAME/step int64 (n), /series/NAME/value float64 (n): scalar curves,
  *                     buffered in memory and appended + flushed every
@@ -38,6 +39,12 @@ typedef struct gv_run_info {
  * /config, and flushes.  Parent directories are created. */
 gv_status gv_run_create(gv_runfile **rf, const char *path, const gv_run_info *info,
                         gv_err *err);
+/* The root attributes `group` and `axes` of the run files this process
+ * creates from now on (NULL: group = the run's name, axes = "").  A sweep
+ * sets them per point: group is the run name without its seed part, axes
+ * the point's `key=value` pairs joined by ';' (dotted config paths in grid
+ * order, values as written). */
+void gv_run_set_labels(const char *group, const char *axes);
 /* Flushes buffered series and closes; rf may be NULL. */
 gv_status gv_run_close(gv_runfile *rf);
 

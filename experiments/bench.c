@@ -368,8 +368,15 @@ int gv_bench_main(int argc, char **argv) {
   const char *what = "dirac";
   double seconds = 1.0;
   for (int i = 0; i < argc; ++i) {
-    if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-    else what = argv[i];
+    if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+      if (gv_parse_real(argv[++i], &seconds) != GV_OK || !(seconds > 0 && seconds <= 3600)) {
+        fprintf(stderr, "governor: bench: --seconds '%s' (allowed: numbers in (0, 3600])\n",
+                argv[i]);
+        return 2;
+      }
+    } else {
+      what = argv[i];
+    }
   }
   if (!strcmp(what, "dirac")) return bench_dirac(seconds);
   if (!strcmp(what, "env")) return gv_rl_bench_env(seconds);

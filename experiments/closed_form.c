@@ -27,7 +27,9 @@ gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_
   /* gv_scheme_init checks the stack against the game and the scheme */
   if ((st = gv_scheme_init(&s->scheme, s->stype, &sp, g, &s->ctl, err)) != GV_OK) {
     gv_ctl_stack_free(&s->ctl);
-    return st;
+    /* a controller that does not fit the game or scheme, or a scheme setting */
+    const int ctl_err = st == GV_ENOHOOK;
+    return gv_cfg_locate(st, err, &cctx, root, ctl_err ? "controllers" : "scheme");
   }
   s->rng = gv_rng_alloc(seed, "scheme", 0);
   return GV_OK;

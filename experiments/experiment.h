@@ -127,19 +127,59 @@ void gv_mean_std(const double *x, long n, double *mean, double *sd);
 
 /* ------------------------------------------------------------- sweeps */
 
+/* A sweep's grid: the product of each variant's axes, never materialised.
+ * Point names read `<name>[-<variant>]-<key>=<value>...` (key: the axis'
+ * last key, its dotted path when two axes share it); files go to
+ * <folder>/<safe name>.h5 where the folder is runs/<name>, or `out` when it
+ * names a folder, or the folder of `out` when it names a file (x.h5).  A
+ * config without variants and lists is one plain run, with the path `run`
+ * gives it (`out`, or runs/<safe name>.h5).  Every path component made from
+ * config text goes through gv_cfg_safe_name; a name longer than
+ * GV_SWEEP_NAME_MAX bytes is cut and ends in a hash of all of it. */
+#define GV_SWEEP_MAX_POINTS 1048576 /* runs in one sweep */
+#define GV_SWEEP_MAX_AXES 16        /* lists per variant */
+#define GV_SWEEP_NAME_MAX 200       /* bytes of a run file's name */
+/* check-every-point below this many points in `check` and --dry-run */
+#define GV_SWEEP_CHECK_EVERY 4096
+
+typedef struct gv_sweep gv_sweep;
+
 typedef struct gv_sweep_point {
-  gv_node *tree;            /* resolved config of this run */
-  char name[GV_STR_MAX];
-  char path[GV_STR_MAX + 64];
+  gv_node *tree;            /* resolved, checked config (NULL: labels only) */
+  char name[GV_STR_MAX];    /* run name */
+  char path[2 * GV_STR_MAX + 8]; /* run file */
+  char *group;              /* the name without its seed part */
+  char *axes;               /* key=value;... in grid order ("" when none) */
 } gv_sweep_point;
 
-/* Expands `variants:` and every list where a scalar is expected into the grid
- * of runs; each point is checked.  Output files go to runs/<name>/<point>.h5,
- * or to <out>/<point>.h5 when `out` names a directory; an `out` ending in
- * .h5 is kept as it is by a single run and puts a grid's files beside it. */
-gv_status gv_sweep_expand(const gv_node *root, const char *file, gv_sweep_point **points,
-                          size_t *n, gv_err *err);
-void gv_sweep_free(gv_sweep_point *points, size_t n);
+enum { GV_SWEEP_CHECK_NONE, GV_SWEEP_CHECK_AXES, GV_SWEEP_CHECK_ALL, GV_SWEEP_CHECK_AUTO };
+
+/* Finds the variants and axes of root, counts the grid (at most
+ * GV_SWEEP_MAX_POINTS), and refuses two points with one output file, all
+ * with GV_ECONFIG and file:line.  check: GV_SWEEP_CHECK_ALL checks every
+ * point's config, GV_SWEEP_CHECK_AXES each variant's first point and every
+ * value of every axis (the other axes at their first value),
+ * GV_SWEEP_CHECK_AUTO the first up to GV_SWEEP_CHECK_EVERY points and the
+ * second past that. */
+gv_status gv_sweep_open(const gv_node *root, const char *file, int check, gv_sweep **sw,
+                        gv_err *err);
+size_t gv_sweep_count(const gv_sweep *sw);
+/* Point i's name, path, group and axes, without its tree (the path of a
+ * single plain run is known only from gv_sweep_point_at). */
+void gv_sweep_label(const gv_sweep *sw, size_t i, gv_sweep_point *pt);
+/* Point i with its resolved and checked tree.  pt starts zeroed; it is
+ * reused by later calls and released by gv_sweep_point_clear. */
+gv_status gv_sweep_point_at(const gv_sweep *sw, size_t i, gv_sweep_point *pt, gv_err *err);
+void gv_sweep_point_clear(gv_sweep_point *pt);
+void gv_sweep_close(gv_sweep *sw);
+
+/* The kinds of `governor plot` and of a config's `plot:` list (NULL-ended). */
+extern const char *const gv_plot_kinds[];
+/* A config's `plot:`, when present, is a list of known plot kinds. */
+gv_status gv_exp_check_plot(const gv_node *root, const char *file, gv_err *err);
+
+/* 1 when paths a and b both exist and are the same file (device and inode). */
+int gv_exp_same_file(const char *a, const char *b);
 
 /* The run/sweep drivers behind the CLI (experiments/cli.c). */
 int gv_cli_main(int argc, char **argv);

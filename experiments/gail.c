@@ -116,6 +116,40 @@ static double h5_attr(hid_t f, const char *name) {
   return v;
 }
 
+/* What a run would refuse about its demonstrations, refused by the check:
+ * sizes of another task, more trajectories than the file holds, a subsample
+ * step longer than an episode used (which can leave no transition). */
+static gv_status check_demo_use(const gail_setup *s, const gv_node *gm, const gv_cfg_ctx *gctx,
+                                int gline, gv_err *err) {
+  gv_demos d;
+  memset(&d, 0, sizeof d);
+  char where[512];
+  gv_status st = gv_demos_load(&d, s->demos, err);
+  if (st == GV_OK && (d.obs_dim != s->env->obs_dim || d.act_dim != s->env->act_dim)) {
+    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "demos", gline), "demos");
+    st = gv_fail(err, GV_ECONFIG, "%s: '%s' has observations and actions of sizes %d + %d, "
+                 "env %s has %d + %d", where, s->demos, d.obs_dim, d.act_dim, s->env->name,
+                 s->env->obs_dim, s->env->act_dim);
+  } else if (st == GV_OK && s->game.trajectories > d.episodes) {
+    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "trajectories", gline), "trajectories");
+    st = gv_fail(err, GV_ECONFIG, "%s: %ld is more than the %ld episodes in '%s' (allowed: "
+                 "integers in [1, %ld])", where, s->game.trajectories, d.episodes, s->demos,
+                 d.episodes);
+  } else if (st == GV_OK) {
+    long shortest = -1;
+    for (long e = 0; e < s->game.trajectories; ++e)
+      if (shortest < 0 || d.episode_length[e] < shortest) shortest = (long)d.episode_length[e];
+    if (s->game.subsample > shortest) {
+      gv_cfg_where(where, sizeof where, gctx, line_or(gm, "subsample", gline), "subsample");
+      st = gv_fail(err, GV_ECONFIG, "%s: %ld is longer than the shortest episode used (%ld "
+                   "steps in '%s'; allowed: integers in [1, %ld])", where, s->game.subsample,
+                   shortest, s->demos, shortest);
+    }
+  }
+  gv_demos_free(&d);
+  return st;
+}
+
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err) {
   memset(s, 0, sizeof *s);
   if (dac) {
@@ -229,6 +263,7 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
     return gv_fail(err, GV_ECONFIG, "%s: '%s' lacks the eval_return_mean and "
                    "random_return_mean attributes the normalised return needs", where,
                    s->demos);
+  if ((st = check_demo_use(s, gm, &gctx, gline, err))) return st;
 
   gv_node *ctl = gv_map_get(root, "controllers");
   if (!ctl) {
@@ -238,7 +273,8 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   gail_controller_defaults(ctl);
   gv_cfg_ctx cctx = {file, ""};
   if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err))) return st;
-  st = gv_gail_check_controllers(&s->ctl, err);
+  st = gv_gail_check_controllers_for(&s->ctl, dac ? "dac" : "gail", err);
+  st = gv_cfg_locate(st, err, &cctx, root, "controllers");
   if (st) gv_ctl_stack_free(&s->ctl);
   return st;
 }

@@ -71,7 +71,8 @@ static gv_status sim_build(os_sim *s, gv_node *root, const char *file, gv_err *e
   gv_cfg_ctx gctx = {file, "game"};
   gv_onestep_params gp;
   if ((st = gv_onestep_load(m, &gctx, &gp, err)) != GV_OK) return st;
-  if ((st = gv_onestep_init(&s->game, &gp, err)) != GV_OK) return st;
+  st = gv_cfg_locate(gv_onestep_init(&s->game, &gp, err), err, &gctx, root, "game");
+  if (st != GV_OK) return st;
   if ((st = gv_exp_section(root, file, "run", &m, err)) != GV_OK) return st;
   gv_cfg_ctx rctx = {file, "run"};
   if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err)) != GV_OK) return st;

@@ -61,11 +61,15 @@ static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   gv_onestep_params gp;
   if ((st = gv_onestep_load(m, &gctx, &gp, err))) return st;
   char where[512];
-  gv_cfg_where(where, sizeof where, &gctx, gv_map_key_line(root, "game"), "game");
+  const char *bad_key = gp.disc != GV_OS_DISC_LOGIT ? "disc" : "policy";
+  const int bad_line = gv_map_key_line(m, bad_key);
+  gv_cfg_where(where, sizeof where, &gctx, bad_line ? bad_line : gv_map_key_line(root, "game"),
+               bad_key);
   if (gp.disc != GV_OS_DISC_LOGIT || gp.policy != GV_OS_POLICY_SOFTMAX)
     return gv_fail(err, GV_ECONFIG, "%s: onestep_sampled learns a logit D and softmax "
-                   "policy: needs disc: logit, policy: softmax", where);
-  if ((st = gv_onestep_init(&o->game, &gp, err))) return st;
+                   "policy (allowed: disc: logit, policy: softmax)", where);
+  if ((st = gv_cfg_locate(gv_onestep_init(&o->game, &gp, err), err, &gctx, root, "game")))
+    return st;
   if ((st = gv_exp_section(root, file, "sampled", &m, err))) return st;
   gv_cfg_ctx sctx = {file, "sampled"};
   if ((st = gv_params_load(gv_os_sampled_param_table, m, NULL, &sctx, &o->sp, err))) return st;
@@ -80,9 +84,9 @@ static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   gv_cfg_ctx cctx = {file, ""};
   if ((st = gv_ctl_stack_load(&o->ctl, ctl, &cctx, (uint64_t)d->common.seed, err))) return st;
   /* a controller must act on both: the flow (drift) and the sampled D (loss level) */
-  if ((st = gv_ctl_stack_check(&o->ctl, &o->game.vf, "euler", GV_HOOK_DRIFT, err)) ||
-      (st = gv_gail_check_controllers(&o->ctl, err)))
-    return st;
+  if (!(st = gv_ctl_stack_check(&o->ctl, &o->game.vf, "euler", GV_HOOK_DRIFT, err)))
+    st = gv_gail_check_controllers_for(&o->ctl, "onestep_sampled", err);
+  if ((st = gv_cfg_locate(st, err, &cctx, root, "controllers"))) return st;
   d->series = os_series;
   d->flush_every = o->run.flush_every;
   d->steps = o->sp.steps;

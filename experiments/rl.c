@@ -14,6 +14,7 @@
  * (agents/policy.h); /summary with the final and best evaluation. */
 #include <cblas.h>
 #include <hdf5.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,14 +328,18 @@ int gv_rl_record_main(int argc, char **argv) {
       return usage_err(m);
     }
     if (target) {
+      const long hi = target == &seed ? 4294967295L : 1000000L; /* int episode counts */
+      errno = 0;
       *target = strtol(argv[++i], &end, 10);
-      if (*end || *target < 0) {
+      if (*end || end == argv[i] || errno || *target < 0 || *target > hi) {
         char m[300];
-        snprintf(m, sizeof m, "record: %s expects a non-negative integer", argv[i - 1]);
+        snprintf(m, sizeof m, "record: %s expects an integer in [0, %ld]", argv[i - 1], hi);
         return usage_err(m);
       }
     }
   }
+  if (in && out && gv_exp_same_file(in, out))
+    return usage_err("record: --out is the input file itself");
   if (!in || !out)
     return usage_err("usage: governor record RUN.h5 --episodes N --out FILE.h5 [--seed S] "
                      "[--group policy|policy_best] [--random-episodes R] [--eval-episodes E]");
@@ -375,6 +380,7 @@ int gv_rl_export_main(int argc, char **argv) {
     else return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
   }
   if (!in || !out) return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
+  if (gv_exp_same_file(in, out)) return usage_err("export: --out is the input file itself");
   gv_err err = {{0}, {0}};
   gv_policy *pi = NULL;
   gv_status st = gv_policy_load_file(&pi, in, group, &err);

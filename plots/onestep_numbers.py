@@ -32,7 +32,7 @@ rows = []
 def run(config, sets, steps=None, name="r"):
     """Runs config with the overrides; returns the run file's /summary."""
     path = os.path.join(TMP, name + ".h5")
-    cmd = [GOV, "run", config, "--out", path]
+    cmd = [GOV, "run", config, "--out", path, "--overwrite"]  # one scratch file, rerun
     if steps is not None:
         sets = list(sets) + ["scheme.steps=%d" % steps, "run.starts=0"]
     for s in sets:

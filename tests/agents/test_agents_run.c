@@ -264,8 +264,8 @@ static int run_with_hook(const char *name, const char *text, const char *var,
   fputs(text, f);
   fclose(f);
   setenv(var, value, 1);
-  char *argv[] = {"governor", "run", cfg, "--out", out};
-  const int rc = gv_cli_main(5, argv);
+  char *argv[] = {"governor", "run", cfg, "--out", out, "--overwrite"}; /* runs again */
+  const int rc = gv_cli_main(6, argv);
   unsetenv(var);
   return rc;
 }

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 
@@ -138,12 +140,119 @@ static void test_file_errors(void **state) {
   gv_node_free(root);
 }
 
+
+/* Hostile input: the top level of a config file must be a mapping. */
+static void test_top_level_not_a_mapping(void **state) {
+  (void)state;
+  static const char *const texts[] = {"hello\n", "[1, 2]\n", "- a\n- b\n", "42\n"};
+  char path[] = "/tmp/gv-test-config-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  for (size_t i = 0; i < sizeof texts / sizeof *texts; ++i) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(texts[i], f);
+    fclose(f);
+    gv_err err = {{0}, {0}};
+    gv_node *root = (gv_node *)&err; /* must be reset */
+    assert_int_equal(gv_cfg_load(path, &root, &err), GV_ECONFIG);
+    assert_null(root);
+    char want[64];
+    snprintf(want, sizeof want, "%s:1: the config must be a mapping", path);
+    assert_non_null(strstr(err.msg, want));
+  }
+  remove(path);
+}
+
+/* Nesting past GV_CFG_MAX_DEPTH is an error, not a stack overflow, however
+ * deep (40,000 levels here) and through --set as well. */
+static void test_deep_nesting(void **state) {
+  (void)state;
+  const size_t deep = 40000;
+  char *text = malloc(2 * deep + 16);
+  assert_non_null(text);
+  for (int closed = 0; closed < 2; ++closed) {
+    size_t o = (size_t)sprintf(text, "a: ");
+    for (size_t i = 0; i < deep; ++i) text[o++] = '[';
+    for (size_t i = 0; closed && i < deep; ++i) text[o++] = ']';
+    text[o] = 0;
+    gv_err err = {{0}, {0}};
+    gv_node *root = NULL;
+    assert_int_equal(gv_cfg_parse_string(text, "deep.yaml", &root, &err), GV_ECONFIG);
+    assert_non_null(strstr(err.msg, "deep.yaml:1: nested too deeply"));
+    gv_node *r2 = NULL;
+    assert_int_equal(gv_cfg_parse_string("a: 1\n", "t", &r2, &err), GV_OK);
+    text[1] = '=';
+    assert_int_equal(gv_cfg_set(r2, text, &err), GV_EINVAL);
+    assert_non_null(strstr(err.msg, "nested too deeply"));
+    gv_node_free(r2);
+  }
+  /* the limit itself is fine */
+  size_t o = 0;
+  for (int i = 0; i < GV_CFG_MAX_DEPTH; ++i) text[o++] = '[';
+  for (int i = 0; i < GV_CFG_MAX_DEPTH; ++i) text[o++] = ']';
+  text[o] = 0;
+  gv_err err;
+  gv_node *root = NULL;
+  assert_int_equal(gv_cfg_parse_string(text, "ok", &root, &err), GV_OK);
+  gv_node_free(root);
+  free(text);
+}
+
+/* A mapping of 200,000 keys parses (and is cloned) in linear time, and a
+ * duplicate among them is still found, with its line. */
+static void test_many_keys(void **state) {
+  (void)state;
+  const int n = 200000;
+  char *text = malloc((size_t)n * 24 + 32);
+  assert_non_null(text);
+  size_t o = 0;
+  for (int i = 0; i < n; ++i) o += (size_t)sprintf(text + o, "k%d: %d\n", i, i);
+  gv_err err;
+  gv_node *root = NULL;
+  assert_int_equal(gv_cfg_parse_string(text, "big.yaml", &root, &err), GV_OK);
+  assert_int_equal(root->n, (size_t)n);
+  gv_node *c = gv_node_clone(root);
+  assert_string_equal(gv_map_str(c, "k199999"), "199999");
+  gv_node_free(c);
+  gv_node_free(root);
+  sprintf(text + o, "k123456: again\n");
+  assert_int_equal(gv_cfg_parse_string(text, "big.yaml", &root, &err), GV_ECONFIG);
+  assert_non_null(strstr(err.msg, "big.yaml:200001: k123456: duplicate key"));
+  free(text);
+}
+
+/* Config text made into a path component never escapes its folder. */
+static void test_safe_name(void **state) {
+  (void)state;
+  static const char *const cases[][2] = {
+      {"../../x", "_._.._x"}, {"x/../../../../elsewhere/y", "x_.._.._.._.._elsewhere_y"},
+      {"..", "_."},           {".", "_"},
+      {"", "_"},              {"rho1=0.001,seed=2", "rho1=0.001,seed=2"},
+      {"a b\t\"c\"", "a_b__c_"}, {"-x.h5", "-x.h5"},
+      {"\xce\xb1\n/\x7f", "\xce\xb1___"}, /* UTF-8 kept, control bytes not */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; ++i) {
+    char buf[64];
+    gv_cfg_safe_name(cases[i][0], buf, sizeof buf);
+    assert_string_equal(buf, cases[i][1]);
+  }
+  char small[4];
+  gv_cfg_safe_name("abcdef", small, sizeof small);
+  assert_string_equal(small, "abc");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_values_and_defaults),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_set_and_merge),
       cmocka_unit_test(test_file_errors),
+      cmocka_unit_test(test_top_level_not_a_mapping),
+      cmocka_unit_test(test_deep_nesting),
+      cmocka_unit_test(test_many_keys),
+      cmocka_unit_test(test_safe_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

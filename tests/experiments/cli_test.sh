@@ -1,26 +1,8 @@
 #!/bin/sh
 # governor's command line, end to end.  Usage: cli_test.sh PATH/TO/governor
 set -u
-GV="$1"
-T=$(mktemp -d /tmp/gv-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-PY=/usr/bin/python3
-pass=0
-failn=0
-ok() { pass=$((pass + 1)); }
-bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
-
-# expect CODE NEEDLE -- command...: exit code and a substring of stderr
-expect() {
-  code=$1; needle=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" -ne "$code" ]; then bad "$* -> exit $got, expected $code: $(cat "$T/err")"; return; fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" "$T/err" "$T/out"; then
-    bad "$* -> output lacks '$needle': $(cat "$T/err")"; return
-  fi
-  ok
-}
+testname=cli
+. "$(dirname "$0")/testlib.sh"
 
 cat >"$T/good.yaml" <<'Y'
 game: {kind: dirac, loss: standard}
@@ -185,7 +167,7 @@ variants:
 Y
 sed -i "s#OUTDIR#$T/sw#" "$T/sw.yaml"
 expect 0 "" -- "$GV" sweep "$T/sw.yaml" --jobs 2
-for f in sw-a sw-b-gamma0.3 sw-b-gamma1.0; do
+for f in sw-a sw-b-gamma=0.3 sw-b-gamma=1.0; do
   [ -f "$T/sw/$f.h5" ] && ok || bad "sweep did not write $f.h5"
 done
 
@@ -205,5 +187,4 @@ for f in configs/*/*.yaml; do
   expect 0 "ok (" -- "$GV" check "$f"
 done
 
-echo "$pass passed, $failn failed"
-[ "$failn" -eq 0 ]
+testlib_end
