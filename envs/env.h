@@ -8,8 +8,8 @@
  *                by every copy and every thread;
  *   gv_env       one copy's episode state: its own mjData, step counter, the
  *                last observation and reward terms, warning counters.
- * The facts each task follows are in /work/shared/REFERENCES.md section 6;
- * every deliberate difference from Gymnasium is listed in docs/envs.md. */
+ * The definitions each task follows are summarised in docs/envs.md, which
+ * also lists every deliberate difference from Gymnasium. */
 #ifndef GV_ENVS_ENV_H
 #define GV_ENVS_ENV_H
 

@@ -1,6 +1,6 @@
 /* The six MuJoCo tasks, Gymnasium v5 semantics.
  *
- * Source of every constant: /work/shared/REFERENCES.md section 6 (Gymnasium
+ * Source of every constant: Gymnasium's v5 task definitions (Gymnasium
  * MuJoCo v5: Hopper, Walker2d, HalfCheetah, Ant, Reacher, InvertedPendulum).
  * Each task is one const method table; the file exports only the tables.
  * Differences from Gymnasium are listed in docs/envs.md. */

@@ -1,5 +1,5 @@
-/* Tests of the MuJoCo tasks against the facts in REFERENCES.md section 6
- * (Gymnasium v5 semantics).  Every expected value below is written from
+/* Tests of the MuJoCo tasks against Gymnasium v5's definitions (docs/envs.md).
+ * Every expected value below is written from
  * those facts, independently of envs/tasks.c: the tables and formulas here
  * are the check, not a copy of the implementation. */
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "env_test_util.h"
 
-/* ---- the facts table (REFERENCES section 6) ------------------------------ */
+/* ---- the facts table (Gymnasium v5) -------------------------------------- */
 
 typedef struct {
   const char *name;
@@ -237,7 +237,7 @@ static void test_dimensions(void **state) {
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-/* Health by the v5 rules, written from REFERENCES section 6. */
+/* Health by the v5 rules, written from Gymnasium v5's definitions. */
 static int expected_healthy(const char *name, const mjModel *m, const mjData *d) {
   const double *q = d->qpos, *v = d->qvel;
   if (strcmp(name, "hopper") == 0) {

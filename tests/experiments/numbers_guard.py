@@ -59,10 +59,10 @@ HASHES = {
     "mlpgan": "978e6455f8271880",
     "onestep": "56adc7e69e6c4a07",
     "onestep_sampled": "38acba896bb2f2d2",
-    "rl-ppo": "86c9330c94cc792c",
-    "rl-td3": "95101e2d1939e0a9",
-    "gail": "1c895cbf02177c43",
-    "dac": "1007f61e56e745c5",
+    "rl-ppo": "3293fdc1b8df8129",
+    "rl-td3": "f4deb3cde09a5a21",
+    "gail": "8bf27e18d5f7818d",
+    "dac": "9f3f684539f1ca7f",
 }
 # END HASHES
 
