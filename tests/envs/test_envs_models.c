@@ -2,9 +2,9 @@
  *
  * The reference table below holds what MuJoCo 2.2.2 compiles from
  * Gymnasium's own MJCF files (hopper_v5.xml, walker2d_v5.xml,
- * half_cheetah.xml, inverted_pendulum.xml): per body its mass and principal
- * inertia, per geom its friction, contact margin and solimp, per limited
- * joint its limit solimp and solref.  The values were read from the compiled
+ * half_cheetah.xml, inverted_pendulum.xml, ant.xml, reacher.xml): per
+ * body its mass and principal inertia, per geom its friction, contact
+ * margin and solimp, per limited joint its limit solimp and solref.  The values were read from the compiled
  * mjModel, not from envs/assets, so a hand-written asset that drifts from the
  * standard model (a sphere for a capsule, a default left in place of an
  * explicit value) fails here even when the task still runs.  Body frames may
@@ -48,6 +48,15 @@ static const body_row bodies[] = {
     {"halfcheetah", "fthigh", 1.438075314, {0.01373964335, 0.01373964335, 0.001464466778}},
     {"halfcheetah", "fshin", 1.20083682, {0.008222108619, 0.008222108619, 0.001213468452}},
     {"halfcheetah", "ffoot", 0.8845188285, {0.003529109456, 0.003529109456, 0.0008788040167}},
+    {"ant", "torso", 0.3272492347, {0.008181230869, 0.008181230869, 0.008181230869}},
+    {"ant", "front_left_leg", 0.03915775373, {0.0005679660832, 0.0005679660832, 0.0001184418981}},
+    {"ant", "aux_1", 0.03915775373, {0.0005679660832, 0.0005679660832, 0.0001184418981}},
+    {"ant", "front_left_foot", 0.06759220453, {0.00267479066, 0.00267479066, 0.0002094321406}},
+    {"ant", "back_right_foot", 0.06759220453, {0.00267479066, 0.00267479066, 0.0002094321406}},
+    {"reacher", "body0", 0.03560471674, {3.917566039e-05, 3.917566039e-05, 1.738347935e-06}},
+    {"reacher", "body1", 0.03560471674, {3.917566039e-05, 3.917566039e-05, 1.738347935e-06}},
+    {"reacher", "fingertip", 0.004188790205, {1.675516082e-07, 1.675516082e-07, 1.675516082e-07}},
+    {"reacher", "target", 0.003053628059, {9.893754912e-08, 9.893754912e-08, 9.893754912e-08}},
 };
 
 /* MuJoCo's defaults, for rows that keep them: solimp 0.9 0.95 0.001. */
@@ -74,6 +83,12 @@ static const geom_row geoms[] = {
     {"halfcheetah", "head_geom", {0.4, 0.1, 0.1}, 0, {0, 0.8, 0.01}},
     {"halfcheetah", "bfoot_geom", {0.4, 0.1, 0.1}, 0, {0, 0.8, 0.01}},
     {"halfcheetah", "ffoot_geom", {0.4, 0.1, 0.1}, 0, {0, 0.8, 0.01}},
+    {"ant", "floor", {1, 0.5, 0.5}, 0.01, DEFAULT_SOLIMP},
+    {"ant", "torso_geom", {1, 0.5, 0.5}, 0.01, DEFAULT_SOLIMP},
+    {"ant", "left_ankle_geom", {1, 0.5, 0.5}, 0.01, DEFAULT_SOLIMP},
+    {"ant", "fourth_ankle_geom", {1, 0.5, 0.5}, 0.01, DEFAULT_SOLIMP},
+    {"reacher", "link0", {1, 0.1, 0.1}, 0, DEFAULT_SOLIMP},
+    {"reacher", "fingertip", {1, 0.1, 0.1}, 0, DEFAULT_SOLIMP},
 };
 
 static const joint_row joints[] = {
@@ -88,6 +103,9 @@ static const joint_row joints[] = {
     {"halfcheetah", "fthigh", {0, 0.8, 0.03}, {0.02, 1}},
     {"halfcheetah", "fshin", {0, 0.8, 0.03}, {0.02, 1}},
     {"halfcheetah", "ffoot", {0, 0.8, 0.03}, {0.02, 1}},
+    {"ant", "hip_1", DEFAULT_SOLIMP, {0.02, 1}},
+    {"ant", "ankle_4", DEFAULT_SOLIMP, {0.02, 1}},
+    {"reacher", "joint1", DEFAULT_SOLIMP, {0.02, 1}},
 };
 
 /* Relative tolerance: the table has 10 significant digits. */
@@ -97,8 +115,9 @@ static void assert_close(const char *what, const char *task, const char *name, d
     fail_msg("%s %s %s: compiled %.10g, Gymnasium %.10g", task, name, what, got, want);
 }
 
-/* The four models, loaded once for the whole group (freed in teardown). */
-static const char *const tasks[] = {"inverted_pendulum", "hopper", "walker2d", "halfcheetah"};
+/* The six models, loaded once for the whole group (freed in teardown). */
+static const char *const tasks[] = {"inverted_pendulum", "hopper", "walker2d",
+                                    "halfcheetah",       "ant",    "reacher"};
 enum { NTASKS = sizeof tasks / sizeof tasks[0] };
 static mjModel *models[NTASKS];
 
@@ -183,7 +202,8 @@ static void test_total_masses(void **state) {
     const char *task;
     double mass;
   } totals[] = {{"inverted_pendulum", 15.49056715}, {"hopper", 15.82001341},
-                {"walker2d", 23.67713663},          {"halfcheetah", 14}};
+                {"walker2d", 23.67713663},          {"halfcheetah", 14},
+                {"ant", 0.9108800827},              {"reacher", 0.07845185175}};
   for (size_t i = 0; i < sizeof totals / sizeof totals[0]; ++i) {
     const mjModel *m = model(totals[i].task);
     double s = 0;
