@@ -54,17 +54,54 @@ static void install_warning_handler(void) {
 }
 static pthread_once_t warning_once = PTHREAD_ONCE_INIT;
 
+/* ---- options ------------------------------------------------------------- */
+
+const gv_param gv_env_param_table[] = {
+    GV_PARAM_BOOL(gv_env_options, include_cfrc_ext_in_observation, "true",
+                  "ant: append the 78 clipped contact forces to the observation (105; "
+                  "false: 27), as Gymnasium v5's option of that name"),
+    GV_PARAM_END,
+};
+
+void gv_env_options_defaults(gv_env_options *opts) {
+  gv_params_defaults(gv_env_param_table, opts);
+}
+
+gv_status gv_env_options_check(const gv_env_type *type, const gv_env_options *opts,
+                               gv_err *err) {
+  if (!opts->include_cfrc_ext_in_observation && type->cfrc_bodies == 0)
+    return gv_fail(err, GV_EINVAL,
+                   "include_cfrc_ext_in_observation: %s has no contact forces in its "
+                   "observation (only ant has; allowed: true)",
+                   type->name);
+  return GV_OK;
+}
+
 gv_status gv_env_task_alloc(gv_env_task **task, const char *name, const char *asset_dir,
                             gv_err *err) {
+  return gv_env_task_alloc_opts(task, name, NULL, asset_dir, err);
+}
+
+gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
+                                 const gv_env_options *opts, const char *asset_dir,
+                                 gv_err *err) {
   *task = NULL;
   const gv_env_type *ty;
   gv_status s = gv_env_type_find(&ty, name, err);
   if (s) return s;
+  gv_env_options o;
+  if (opts) o = *opts;
+  else gv_env_options_defaults(&o);
+  if ((s = gv_env_options_check(ty, &o, err))) return s;
   pthread_once(&warning_once, install_warning_handler);
 
   gv_env_task *t = calloc(1, sizeof *t);
   if (!t) return gv_fail(err, GV_ENOMEM, "%s: out of memory", name);
-  t->type = ty;
+  t->opts = o;
+  t->variant = *ty;
+  if (ty->cfrc_bodies && !o.include_cfrc_ext_in_observation)
+    t->variant.obs_dim -= 6 * ty->cfrc_bodies;
+  t->type = &t->variant;
   int n = snprintf(t->path, sizeof t->path, "%s/%s", asset_dir ? asset_dir : gv_env_asset_dir(),
                    ty->model_file);
   if (n < 0 || (size_t)n >= sizeof t->path) {
@@ -127,6 +164,19 @@ void gv_env_free(gv_env *env) {
   free(env);
 }
 
+/* The observation: the type's hook, then (when the type has them and the
+ * options keep them) the clipped contact forces of bodies 1..cfrc_bodies,
+ * as Gymnasium's ant appends cfrc_ext[1:] clipped to +-1. */
+static void observe(double *obs, const gv_env_task *task, const mjData *d) {
+  const gv_env_type *ty = task->type;
+  ty->observe(obs, task->model, d);
+  if (!ty->cfrc_bodies || !task->opts.include_cfrc_ext_in_observation) return;
+  const int n = 6 * ty->cfrc_bodies;
+  double *out = obs + ty->obs_dim - n;
+  const double *f = d->cfrc_ext + 6; /* skip the world body */
+  for (int i = 0; i < n; ++i) out[i] = f[i] < -1.0 ? -1.0 : f[i] > 1.0 ? 1.0 : f[i];
+}
+
 gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err) {
   const gv_env_type *ty = env->task->type;
   const mjModel *m = env->task->model;
@@ -134,7 +184,7 @@ gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err) {
   mj_resetData(m, env->d);
   ty->reset(m, env->d, rng);
   mj_forward(m, env->d); /* Gymnasium's set_state: derived quantities for the obs */
-  ty->observe(env->obs, m, env->d);
+  observe(env->obs, env->task, env->d);
   if (obs && obs != env->obs) memcpy(obs, env->obs, (size_t)ty->obs_dim * sizeof *obs);
   env->rng = rng;
   env->t = 0;
@@ -186,7 +236,7 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
   double *scratch = env->obs + ty->obs_dim;
   int unstable = new_warnings > 0 || !all_finite(d->qpos, m->nq) || !all_finite(d->qvel, m->nv);
   if (!unstable) {
-    ty->observe(scratch, m, d);
+    observe(scratch, env->task, d);
     unstable = !all_finite(scratch, ty->obs_dim);
   }
   double r = 0;
@@ -220,9 +270,7 @@ int gv_env_healthy(const gv_env *env) {
   return env->task->type->healthy(env->task->model, env->d);
 }
 
-void gv_env_observe(double *obs, const gv_env *env) {
-  env->task->type->observe(obs, env->task->model, env->d);
-}
+void gv_env_observe(double *obs, const gv_env *env) { observe(obs, env->task, env->d); }
 
 /* ---- throughput ---------------------------------------------------------- */
 

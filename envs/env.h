@@ -8,14 +8,15 @@
  *                by every copy and every thread;
  *   gv_env       one copy's episode state: its own mjData, step counter, the
  *                last observation and reward terms, warning counters.
- * The facts each task follows are in /work/shared/REFERENCES.md section 6;
- * every deliberate difference from Gymnasium is listed in docs/envs.md. */
+ * The definitions each task follows are summarised in docs/envs.md, which
+ * also lists every deliberate difference from Gymnasium. */
 #ifndef GV_ENVS_ENV_H
 #define GV_ENVS_ENV_H
 
 #include <gsl/gsl_rng.h>
 #include <mujoco/mujoco.h>
 
+#include "core/config.h"
 #include "core/status.h"
 
 /* The additive parts of one step's reward, kept for inspection and tests:
@@ -46,11 +47,15 @@ struct gv_env_type {
   double timestep;        /* expected model timestep, checked at load */
   int nq, nv, nu, nbody;  /* expected model sizes, checked at load */
   int needs_cfrc;         /* 1: call mj_rnePostConstraint after the step (cfrc_ext) */
+  int cfrc_bodies;        /* >0: obs_dim ends with clip(cfrc_ext, +-1) of bodies
+                             1..cfrc_bodies (6 each), appended by env.c after the
+                             observe hook unless the task's options leave it out */
   int needs_kinematics;   /* 1: refresh xpos after the step (reward reads body positions) */
 
   /* qpos, qvel := initial state + reset noise drawn from rng */
   void (*reset)(const mjModel *m, mjData *d, gsl_rng *rng);
-  /* obs (obs_dim) from the current state */
+  /* obs from the current state: obs_dim values, or obs_dim - 6 cfrc_bodies
+   * when the type has contact forces (env.c appends those) */
   void (*observe)(double *obs, const mjModel *m, const mjData *d);
   /* 1 if the state is healthy (episode continues), 0 if it terminates */
   int (*healthy)(const mjModel *m, const mjData *d);
@@ -71,17 +76,44 @@ gv_status gv_env_type_find(const gv_env_type **type, const char *name, gv_err *e
  * GV_ASSET_DIR (the source tree's envs/assets). */
 const char *gv_env_asset_dir(void);
 
+/* Per-task options, Gymnasium's constructor arguments that change what a
+ * task computes.  The defaults are v5's. */
+typedef struct gv_env_options {
+  int include_cfrc_ext_in_observation; /* ant: 1 appends the 78 clipped contact
+                                          forces to the observation (obs 105),
+                                          0 leaves them out (obs 27); the
+                                          contact cost is paid either way */
+} gv_env_options;
+
+/* The options as config keys (a game section's env parameters), with their
+ * defaults and help; gv_env_options_defaults fills the v5 defaults. */
+extern const gv_param gv_env_param_table[];
+void gv_env_options_defaults(gv_env_options *opts);
+
+/* GV_EINVAL naming the key when `opts` asks `type` for something it has not
+ * (contact forces left out of a task that has none). */
+gv_status gv_env_options_check(const gv_env_type *type, const gv_env_options *opts,
+                               gv_err *err);
+
 struct gv_env_task {
-  const gv_env_type *type; /* method table (static storage) */
+  const gv_env_type *type; /* method table: `variant`, the type as the options
+                              make it (obs_dim), hooks from static storage */
+  gv_env_type variant;     /* copy of the registered type with the options applied */
+  gv_env_options opts;     /* the options it was loaded with */
   mjModel *model;          /* loaded MJCF, immutable after load (owned) */
   double dt;               /* frame_skip * model timestep: seconds per env step */
   char path[512];          /* the MJCF file loaded */
 };
 
 /* Load the task's model from asset_dir (NULL: gv_env_asset_dir()) and check it
- * against the type's sizes and timestep.  mj_loadXML's message goes to err. */
+ * against the type's sizes and timestep.  mj_loadXML's message goes to err.
+ * gv_env_task_alloc uses the default options; _opts takes them (NULL:
+ * defaults) and checks them with gv_env_options_check. */
 gv_status gv_env_task_alloc(gv_env_task **task, const char *name, const char *asset_dir,
                             gv_err *err);
+gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
+                                 const gv_env_options *opts, const char *asset_dir,
+                                 gv_err *err);
 void gv_env_task_free(gv_env_task *task);
 
 struct gv_env {

@@ -1,6 +1,6 @@
 /* The six MuJoCo tasks, Gymnasium v5 semantics.
  *
- * Source of every constant: /work/shared/REFERENCES.md section 6 (Gymnasium
+ * Source of every constant: Gymnasium's v5 task definitions (Gymnasium
  * MuJoCo v5: Hopper, Walker2d, HalfCheetah, Ant, Reacher, InvertedPendulum).
  * Each task is one const method table; the file exports only the tables.
  * Differences from Gymnasium are listed in docs/envs.md. */
@@ -147,17 +147,18 @@ const gv_env_type gv_env_halfcheetah = {
 
 /* ---- Ant -----------------------------------------------------------------
  * obs 105 = qpos[2:] (13) + qvel (14) + clip(cfrc_ext of bodies 1..13, +-1)
- * (78); reward vx + 1 - 0.5 |a|^2 - 5e-4 |clipped cfrc_ext|^2; healthy iff
+ * (78), or 27 without the contact forces (include_cfrc_ext_in_observation
+ * false; the contact cost stays); reward vx + 1 - 0.5 |a|^2 - 5e-4 |clipped cfrc_ext|^2; healthy iff
  * qpos, qvel finite and 0.2 <= z <= 1.0.  cfrc_ext is filled by
  * mj_rnePostConstraint after the step (needs_cfrc). */
 
 enum { ANT_BODIES = 13 };
 
+/* qpos[2:], qvel; env.c appends the contact forces (cfrc_bodies) when the
+ * task's include_cfrc_ext_in_observation is on. */
 static void ant_observe(double *obs, const mjModel *m, const mjData *d) {
   for (int i = 2; i < m->nq; ++i) *obs++ = d->qpos[i];
   for (int i = 0; i < m->nv; ++i) *obs++ = d->qvel[i];
-  const double *f = d->cfrc_ext + 6; /* skip the world body */
-  for (int i = 0; i < 6 * ANT_BODIES; ++i) *obs++ = clip(f[i], -1.0, 1.0);
 }
 
 static int ant_healthy(const mjModel *m, const mjData *d) {
@@ -182,7 +183,7 @@ const gv_env_type gv_env_ant = {
     .model_file = "ant.xml",
     .obs_dim = 105, .act_dim = 8, .act_low = -1, .act_high = 1,
     .max_steps = 1000, .frame_skip = 5, .timestep = 0.01,
-    .nq = 15, .nv = 14, .nu = 8, .nbody = 14, .needs_cfrc = 1,
+    .nq = 15, .nv = 14, .nu = 8, .nbody = 14, .needs_cfrc = 1, .cfrc_bodies = ANT_BODIES,
     .reset = wide_reset, .observe = ant_observe,
     .healthy = ant_healthy, .reward = ant_reward,
 };

@@ -1,5 +1,5 @@
-/* Tests of the MuJoCo tasks against the facts in REFERENCES.md section 6
- * (Gymnasium v5 semantics).  Every expected value below is written from
+/* Tests of the MuJoCo tasks against Gymnasium v5's definitions (docs/envs.md).
+ * Every expected value below is written from
  * those facts, independently of envs/tasks.c: the tables and formulas here
  * are the check, not a copy of the implementation. */
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 #include "env_test_util.h"
 
-/* ---- the facts table (REFERENCES section 6) ------------------------------ */
+/* ---- the facts table (Gymnasium v5) -------------------------------------- */
 
 typedef struct {
   const char *name;
@@ -237,7 +237,7 @@ static void test_dimensions(void **state) {
 
 static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-/* Health by the v5 rules, written from REFERENCES section 6. */
+/* Health by the v5 rules, written from Gymnasium v5's definitions. */
 static int expected_healthy(const char *name, const mjModel *m, const mjData *d) {
   const double *q = d->qpos, *v = d->qvel;
   if (strcmp(name, "hopper") == 0) {
@@ -401,6 +401,82 @@ static void test_ant_contact_forces(void **state) {
   gsl_rng_free(rng);
   gv_env_free(e);
   gv_env_task_free(t);
+}
+
+/* include_cfrc_ext_in_observation: on (v5's default) the ant's observation
+ * is qpos[2:], qvel and the clipped cfrc_ext of bodies 1..13 (105); off it is
+ * the first 27 of those, and nothing else changes: the same seed and actions
+ * give the same states, rewards (the contact cost stays) and ends. */
+static void test_ant_cfrc_option(void **state) {
+  (void)state;
+  gv_env_options on, off;
+  gv_env_options_defaults(&on);
+  assert_int_equal(on.include_cfrc_ext_in_observation, 1);
+  off = on;
+  off.include_cfrc_ext_in_observation = 0;
+  gv_env_task *ton, *toff;
+  gv_env *eon, *eoff;
+  gv_err err;
+  assert_int_equal(gv_env_task_alloc_opts(&ton, "ant", &on, NULL, &err), GV_OK);
+  assert_int_equal(gv_env_task_alloc_opts(&toff, "ant", &off, NULL, &err), GV_OK);
+  assert_int_equal(ton->type->obs_dim, 105);
+  assert_int_equal(toff->type->obs_dim, 27);
+  assert_int_equal(gv_env_ant.obs_dim, 105); /* the registered type is untouched */
+  assert_int_equal(gv_env_alloc(&eon, ton, &err), GV_OK);
+  assert_int_equal(gv_env_alloc(&eoff, toff, &err), GV_OK);
+  gsl_rng *r1 = gv_rng_alloc(5, "test", 0), *r2 = gv_rng_alloc(5, "test", 0);
+  gsl_rng *ra = gv_rng_alloc(5, "act", 0);
+  double o1[105], o2[105], a[8], rw1, rw2;
+  int te1, tr1, te2, tr2, contact_steps = 0;
+  o2[27] = 12345; /* must stay: the short observation writes 27 values */
+  gv_env_reset(o1, eon, r1, NULL);
+  gv_env_reset(o2, eoff, r2, NULL);
+  for (int s = 0; s < 300; ++s) {
+    for (int k = 0; k < 27; ++k) assert_memory_equal(&o1[k], &o2[k], sizeof o1[k]);
+    ASSERT_NEAR(o2[27], 12345, 0);
+    /* the appended block, recomputed from mjData */
+    int nonzero = 0;
+    for (int k = 0; k < 78; ++k) {
+      double f = eon->d->cfrc_ext[6 + k];
+      f = f < -1 ? -1 : f > 1 ? 1 : f;
+      ASSERT_NEAR(o1[27 + k], f, 0);
+      nonzero += o1[27 + k] != 0;
+    }
+    contact_steps += nonzero > 0;
+    for (int j = 0; j < 8; ++j) a[j] = 2 * gsl_rng_uniform(ra) - 1;
+    gv_env_step(o1, &rw1, &te1, &tr1, eon, a, NULL);
+    gv_env_step(o2, &rw2, &te2, &tr2, eoff, a, NULL);
+    assert_memory_equal(&rw1, &rw2, sizeof rw1);
+    assert_int_equal(te1, te2);
+    assert_int_equal(tr1, tr2);
+    if (te1 || tr1) {
+      gv_env_reset(o1, eon, r1, NULL);
+      gv_env_reset(o2, eoff, r2, NULL);
+    }
+  }
+  if (contact_steps < 50) fail_msg("contact forces on only %d of 300 steps", contact_steps);
+  double o3[27];
+  gv_env_observe(o3, eoff);
+  assert_memory_equal(o3, o2, sizeof o3);
+
+  /* only the ant has the option to turn off */
+  memset(&err, 0, sizeof err);
+  gv_env_task *t = (gv_env_task *)1;
+  assert_int_equal(gv_env_task_alloc_opts(&t, "hopper", &off, NULL, &err), GV_EINVAL);
+  assert_null(t);
+  assert_non_null(strstr(err.msg, "include_cfrc_ext_in_observation"));
+  assert_non_null(strstr(err.msg, "allowed: true"));
+  assert_int_equal(gv_env_task_alloc_opts(&t, "hopper", &on, NULL, &err), GV_OK);
+  assert_int_equal(t->type->obs_dim, 11);
+  gv_env_task_free(t);
+
+  gsl_rng_free(r1);
+  gsl_rng_free(r2);
+  gsl_rng_free(ra);
+  gv_env_free(eon);
+  gv_env_free(eoff);
+  gv_env_task_free(ton);
+  gv_env_task_free(toff);
 }
 
 /* ---- termination exactly at the health boundaries ------------------------- */
@@ -879,6 +955,7 @@ int main(void) {
       cmocka_unit_test(test_assets_load),         cmocka_unit_test(test_asset_facts),
       cmocka_unit_test(test_load_errors),         cmocka_unit_test(test_dimensions),
       cmocka_unit_test(test_rewards_and_obs),     cmocka_unit_test(test_ant_contact_forces),
+      cmocka_unit_test(test_ant_cfrc_option),
       cmocka_unit_test(test_health_boundaries),   cmocka_unit_test(test_termination_by_step),
       cmocka_unit_test(test_reset_noise),         cmocka_unit_test(test_episode_lengths),
       cmocka_unit_test(test_determinism),         cmocka_unit_test(test_hopper_random_falls),

@@ -59,10 +59,10 @@ HASHES = {
     "mlpgan": "978e6455f8271880",
     "onestep": "7513d37d612f5de0",
     "onestep_sampled": "eaa4a008c81c7fbd",
-    "rl-ppo": "86c9330c94cc792c",
-    "rl-td3": "72f7f349cc855e0e",
-    "gail": "9850bccec51476bb",
-    "dac": "6f131ecd0c4a5468",
+    "rl-ppo": "3293fdc1b8df8129",
+    "rl-td3": "d78d2f9bc96f5a1a",
+    "gail": "d2f4e11e07fa019d",
+    "dac": "6bf8fc5112b9978b",
 }
 # END HASHES
 
