@@ -275,11 +275,11 @@ for cmd in check "sweep --dry-run"; do
 done
 for c in gail/hopper-gail dac/hopper-dac; do
   k=${c%%/*}
-  expect 2 "game.subsample: 1000000 is longer than the shortest episode used (1000 steps" -- \
+  expect 2 "game.subsample: 1000000 is longer than the shortest episode used (580 steps" -- \
     "$GV" check "configs/$c.yaml" --set game.subsample=1000000
   expect 2 "game.trajectories: 26 is more than the 25 episodes" -- \
     "$GV" check "configs/$c.yaml" --set game.trajectories=26
-  expect 2 "controllers: controller 'consensus' has no hook for game '$k'" -- \
+  expect 2 "controllers.0.kind: controller 'consensus' has no hook for game '$k'" -- \
     "$GV" check "configs/$c.yaml" --set "controllers=[{kind: consensus}]"
   expect 2 "game.demos: 'data/experts/hopper-demos.h5' holds demonstrations of 'hopper', not of game.env 'walker2d'" -- \
     "$GV" check "configs/$c.yaml" --set game.env=walker2d --set game.demos=data/experts/hopper-demos.h5
@@ -293,9 +293,9 @@ scheme:
 Y
 expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not both 0" -- "$GV" check "$T/sem.yaml"
 expect 2 "sem.yaml:3: scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
-given sem2 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' 2 "3: controllers: controller 'clip' acts after discrete updates" check
+given sem2 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' 2 "4: controllers.0.kind: controller 'clip' acts after discrete updates" check
 printf 'game: {kind: onestep}\ncontrollers: [{kind: r1}]\n' >"$T/sem3.yaml"
-expect 2 "sem3.yaml:2: controllers: controller 'r1' has no hook for game 'onestep'" -- "$GV" run "$T/sem3.yaml" --out "$T/sem3.h5"
+expect 2 "sem3.yaml:2: controllers.0.kind: controller 'r1' has no hook for game 'onestep'" -- "$GV" run "$T/sem3.yaml" --out "$T/sem3.h5"
 given sem4 'game: {kind: onestep_sampled, policy: sigmoid}\n' 2 "1: game.policy: unknown value 'sigmoid'" check
 given sem5 'game: {kind: onestep_sampled, disc: prob}\n' 2 "1: game.disc: onestep_sampled learns a logit D" check
 # every scalar of one config per game kind, set to hostile values
