@@ -1,5 +1,5 @@
 /* Discriminator-actor-critic, DAC (Kostrikov, Agrawal, Dwibedi, Levine &
- * Tompson 2019, arXiv 1809.02925; REFERENCES.md section 5): GAIL's
+ * Tompson 2019, arXiv 1809.02925; settings in docs/dac.md): GAIL's
  * discriminator (agents/gail.h) giving the rewards of a TD3 learner
  * (agents/td3.h) that replays its whole past, with absorbing states.
  *

@@ -1,6 +1,6 @@
 /* GAIL: a discriminator on (s, a) trained against demonstrations, whose
  * output replaces the env's reward of a PPO learner (Ho & Ermon 2016, arXiv
- * 1606.03476, Algorithm 1; conventions of REFERENCES.md section 5).
+ * 1606.03476, Algorithm 1; conventions in docs/gail.md).
  *
  * Discriminator: an MLP on the concatenation x = (s, a), normalised with the
  * demonstration statistics (mean, std floored at `std_floor`, the result
@@ -16,7 +16,7 @@
  * expert rows (uniform with replacement from the subsampled demonstrations)
  * and B policy rows (uniform with replacement from the rollout), then the
  * rollout's rewards from the updated D.  Adam lr 1e-3 halved every 1e5
- * gradient steps (C-GAIL's setting, REFERENCES section 4).
+ * gradient steps (C-GAIL's setting: Luo et al. 2024, arXiv 2402.16349).
  *
  * Controllers act at loss level through controllers/ctl.h, in the order
  * gan/mlpgan.c uses (docs/gail.md): instance noise on every input D sees,

@@ -1,7 +1,7 @@
 /* Proximal policy optimisation with a Gaussian policy (Schulman et al. 2017,
  * arXiv 1707.06347, eq. 7 for the clipped surrogate; GAE from Schulman et al.
  * 2016, arXiv 1506.02438, eq. 16), with the defaults and the details of
- * CleanRL's ppo_continuous_action (REFERENCES.md section 5): separate 64-64
+ * CleanRL's ppo_continuous_action (listed in docs/ppo.md): separate 64-64
  * tanh actor and critic, orthogonal init, state-independent log-std, 2048
  * steps per rollout, 32 minibatches, 10 epochs, Adam 3e-4 eps 1e-5 annealed
  * linearly, clip 0.2 on the ratio and on the value, per-minibatch advantage
@@ -73,7 +73,7 @@ extern const gv_component gv_agent_ppo;   /* for the agent registry */
  *   otherwise the next value is val[i + K], or last_val[k] after the last step.
  * Either end cuts the lambda chain (the next row belongs to a new episode).
  *   delta_t = r_t + gamma V_next - V_t,  A_t = delta_t + gamma lambda c_t A_{t+1}
- * Accumulated in float, as the brief allows; ret = adv + val. */
+ * Accumulated in float (as CleanRL's float32 tensors do); ret = adv + val. */
 void gv_ppo_gae(float *adv, float *ret, const float *rew, const float *val,
                 const uint8_t *term, const uint8_t *trunc, const float *boot,
                 const float *last_val, int T, int K, double gamma, double lambda);

@@ -1,7 +1,7 @@
 /* Twin delayed deep deterministic policy gradient, TD3 (Fujimoto, van Hoof &
  * Meger 2018, arXiv 1802.09477, Algorithm 1), with the defaults of the
- * authors' reference code and CleanRL's td3_continuous_action (REFERENCES.md
- * section 5): a 256-256 ReLU deterministic actor with a tanh head scaled to
+ * authors' reference code and CleanRL's td3_continuous_action (listed in
+ * docs/td3.md): a 256-256 ReLU deterministic actor with a tanh head scaled to
  * the action bounds, twin 256-256 ReLU critics Q(s, a) on the concatenated
  * input, Adam 3e-4, gamma 0.99, Polyak targets with tau 0.005, target policy
  * smoothing noise 0.2 clipped at 0.5 (both in units of the half action
@@ -88,8 +88,8 @@ typedef enum { GV_TD3_SCHEDULE_STEP, GV_TD3_SCHEDULE_EPISODE } gv_td3_schedule;
 extern const gv_param gv_td3_param_table[];
 extern const gv_component gv_agent_td3;   /* for the agent registry */
 
-/* Absorbing states (Kostrikov et al. 2019, DAC, section 4.2; REFERENCES.md
- * section 5), with `absorbing: true`: the buffer and the critics see every
+/* Absorbing states (Kostrikov et al. 2019, DAC, arXiv 1809.02925, section
+ * 4.2; docs/dac.md), with `absorbing: true`: the buffer and the critics see every
  * observation with one more column, the absorbing indicator (0 on the env's
  * states).  An episode that terminates points its last transition at the
  * absorbing state s_a (zeros, indicator 1) and adds (s_a, a_0) -> s_a with

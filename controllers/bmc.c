@@ -9,13 +9,14 @@
  * below allow beta >= 0 and any rho1 >= 0 so that the regime outside the
  * theorems (the paper's own rho1 <= 0.1) can be explored.
  *
- * "bmc_update", the authors' public Dirac code (REFERENCES section 3): after
+ * "bmc_update", the authors' public Dirac-GAN code (docs/theory/dirac.md,
+ * sec. 3.8; it differs from the paper's SDE): after
  * each discrete iteration, from the pre-step values X = x_pre - xstar and one
  * pair b1, b2 ~ N(0, 1) per call,
  *   x_i += rho1 X_i b1 - rho2 X_i |X_i|^beta b2
  * (elementwise |X_i|, no sqrt(dt)).
  *
- * Neural games (REFERENCES section 3).  Only D's optimum is known (D = 0
+ * Neural games (the paper's neural-GAN form).  Only D's optimum is known (D = 0
  * on the support), so "bmc" acts on D's outputs: the control
  *   u_D = rho1 D(x) dB1 + rho2 (D(x)^2 + D(G(z))^2) D(x) dB2
  * is the derivative in D(x) of the extra discriminator loss

@@ -1,6 +1,6 @@
 /* C-GAIL's regulariser (Luo et al. 2024, arXiv 2402.16349), in the working
- * reading of REFERENCES section 4 (the paper's exact formula was not
- * retrieved): the discriminator's output is pulled toward its equilibrium
+ * reading recorded in docs/theory/cgail.md (the paper's exact formula was not
+ * available to us): the discriminator's output is pulled toward its equilibrium
  * value, (k/2) E[(sigmoid(D) - target)^2] added to the discriminator's loss,
  * with D the logit, target 1/2 by default, on expert (real) samples, policy
  * (generated) samples, or both (one mean over the union).
@@ -79,7 +79,7 @@ static gv_status cgail_check(const void *par, const gv_vfgame *g, gv_err *err) {
 
 const gv_ctl_type gv_ctl_cgail = {
     .info = {"cgail", "C-GAIL: (k/2) E[(sigmoid(D) - 1/2)^2] pulls D to its equilibrium",
-             "Luo et al. 2024 (arXiv 2402.16349); REFERENCES sec. 4 working reading",
+             "Luo et al. 2024 (arXiv 2402.16349); our working reading, docs/theory/cgail.md",
              cgail_specs, sizeof(cgail_params)},
     .vf_check = cgail_check,
     .vf_drift = cgail_drift,

@@ -5,12 +5,13 @@
  * the WGAN Dirac-GAN this turns the harmonic oscillator into
  * theta'' + lambda theta' + theta = c, eigenvalues
  * (-lambda +- sqrt(lambda^2 - 4)) / 2, stable for every lambda > 0
- * (derivation in REFERENCES section 2; Xu's own equations and gains were not
- * retrieved, so the default gain is ours).
+ * (derived from the Dirac-GAN equations in docs/theory/dirac.md, sec. 3.6;
+ * Xu's own equations and gains were not available to us, so the default gain
+ * is ours).
  *
  * Neural games: a squared-L2 penalty on D's outputs, (lambda/2) E[D(x)^2],
  * added to the discriminator's loss and evaluated on a buffer of past real
- * and generated samples (REFERENCES section 2).  The buffer is the game's:
+ * and generated samples (Xu et al.'s form for neural GANs).  The buffer is the game's:
  * this controller asks for `buffer` past samples of each kind and `sample`
  * of them per step (gv_ctl_type.loss_history).  Until the buffer holds
  * anything (the first step) the current batch stands in for it.  D(x) is the

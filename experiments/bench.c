@@ -138,7 +138,8 @@ static int bench_dirac(double seconds) {
 }
 
 /* The MLP engine's training step against bare sgemm (nn/bench.h); the
- * PyTorch comparison of the issue's bars is scripts/bench_nn.py, which runs
+ * PyTorch comparison behind the speed bars of docs/benchmarks.md is
+ * scripts/bench_nn.py, which runs
  * this and reads its "nn_..." lines. */
 static int bench_nn(double seconds) {
   printf("## governor bench nn\n\n");

@@ -153,7 +153,7 @@ static gv_status check_demo_use(const gail_setup *s, const gv_node *gm, const gv
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err) {
   memset(s, 0, sizeof *s);
   if (dac) {
-    /* DAC's defaults (agents/dac.h, REFERENCES.md section 5): a logit
+    /* DAC's defaults (agents/dac.h, docs/dac.md): a logit
      * reward, one D step of 256 + 256 rows per TD3 update, one env copy,
      * Gulrajani's penalty on interpolates; an explicit `controllers: []`
      * turns the penalty off */

@@ -580,7 +580,7 @@ static const gv_column onestep_table[] = {{"predicted_verdict", "predicted"},
 
 const gv_experiment gv_exp_onestep = {
     {"onestep", "one-step GAIL (Luo et al. 2024): a discrete-action policy against a tabular "
-                "discriminator", "REFERENCES sec. 7; docs/theory/onestep-gail.md", NULL, 0},
+                "discriminator", "docs/theory/onestep-gail.md", NULL, 0},
     os_exp_check,
     os_exp_run,
     os_analyze,

@@ -1,4 +1,4 @@
-/* One-step GAIL (REFERENCES section 7; Luo et al. 2024, arXiv 2402.16349;
+/* One-step GAIL (the simplified setting of Luo et al. 2024, arXiv 2402.16349;
  * equations and their derivation in docs/theory/onestep-gail.md).  See
  * gan/onestep.h for the state layout and sign conventions.
  *
@@ -341,10 +341,11 @@ static const gv_param onestep_specs[] = {
 const gv_component gv_game_onestep = {
     "onestep",
     "one-step GAIL: n actions, expert pi_E, discriminator D(a), policy with entropy bonus",
-    "Luo et al. 2024 (arXiv 2402.16349); REFERENCES sec. 7; docs/theory/onestep-gail.md",
+    "Luo et al. 2024 (arXiv 2402.16349); docs/theory/onestep-gail.md",
     onestep_specs, sizeof(gv_onestep_params)};
 
-/* Default expert: the issue's [0.6, 0.3, 0.1] for n = 3, else 2^-a normalised. */
+/* Default expert: [0.6, 0.3, 0.1] for n = 3 (unequal, so that the entropy
+ * bonus moves the policy off it), else 2^-a normalised. */
 static void default_expert(long n, double *e) {
   if (n == 3) {
     e[0] = 0.6, e[1] = 0.3, e[2] = 0.1;

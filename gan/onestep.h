@@ -1,4 +1,4 @@
-/* One-step GAIL as a closed-form game (REFERENCES section 7; the setting of
+/* One-step GAIL as a closed-form game (the simplified setting of
  * Luo et al. 2024, arXiv 2402.16349; derivations in docs/theory/onestep-gail.md).
  *
  * One decision per episode over n discrete actions, so the occupancy measure

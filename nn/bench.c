@@ -19,8 +19,8 @@
 
 #define ROUNDS 9  /* odd: the median is one of the rounds */
 
-/* The reference shapes of the issue's speed bars; `key` names the
- * machine-readable lines (nn_<key>_steps_per_s ...). */
+/* The reference shapes of the speed bars in docs/benchmarks.md; `key` names
+ * the machine-readable lines (nn_<key>_steps_per_s ...). */
 static const struct bench_case {
   const char *key;
   const char *label;

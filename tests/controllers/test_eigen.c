@@ -1,5 +1,6 @@
 /* Jacobian eigenvalues of the controlled Dirac-GAN at its equilibrium
- * (REFERENCES section 1 table; CLC: section 2), and the drifts and update
+ * (Mescheder et al. 2018's table and CLC: docs/theory/dirac.md, sections 3
+ * and 5), and the drifts and update
  * hooks of each controller at points away from it. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* The Brownian motion controller (Luo et al. 2023, arXiv 2306.10468) in both
  * forms: the paper's SDE ("bmc", sde scheme) and the authors' public update
- * rule ("bmc_update", after each alternating-GD iteration).  REFERENCES
- * section 3 gives the facts checked here. */
+ * rule ("bmc_update", after each alternating-GD iteration), as described in
+ * docs/theory/dirac.md, sections 3.7 and 3.8. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* MLP GANs on 2-D mixtures: the mixture and metrics, the game losses'
- * gradients, the quality bar of the issue on the ring of 8, the direction of
+ * gradients, the quality bar of docs/mlpgan.md on the ring of 8, the direction of
  * the comparison table (WGAN without control against CLC), determinism,
  * divergence as data, and consensus rejected by name. */
 #include <setjmp.h>
@@ -132,7 +132,7 @@ static double summary(const char *path, const char *key) {
   return v;
 }
 
-/* The issue's bar, with the documented setting (docs/mlpgan.md): the
+/* The quality bar, with the documented setting (docs/mlpgan.md): the
  * non-saturating loss with CLC lambda 0.1, 3000 steps, Adam 1e-3 decayed
  * linearly, seed 0 covers at least 7 of 8 modes with at least 70% of the
  * samples within 3 std of a mode. */

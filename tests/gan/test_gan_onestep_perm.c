@@ -243,7 +243,7 @@ static void test_relabel_n4(void **state) {
   check_relabelling(e, 4, perms, 2);
 }
 
-/* The issue's three orders of (0.5, 0.3, 0.2), probability D, softmax,
+/* Three orders of the same expert (0.5, 0.3, 0.2), probability D, softmax,
  * -log(1 - D), lambda 0: one slowest eigenvalue at x*, -0.1247607 (the
  * former n - 1 logits gave -0.0403, -0.0616, -0.0488). */
 static void test_three_orders_one_rate(void **state) {

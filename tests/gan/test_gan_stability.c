@@ -1,6 +1,6 @@
 /* Tests of gan/stability.c: eigenvalues, finite-difference Jacobians, the
  * scalar-noise Lyapunov exponent, the measurement rules, agreement, and the
- * predictions on the Dirac-GAN (REFERENCES.md sections 1 and 3). */
+ * predictions on the Dirac-GAN (docs/theory/dirac.md, sections 3 to 6). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,7 +208,8 @@ static void test_lyap_small_noise_series(void **state) {
 
 static void test_lyap_monte_carlo(void **state) {
   (void)state;
-  /* The brief's case: mu = exp(0.1 i), s = 0.1; expected about
+  /* A map eigenvalue on the unit circle, mu = exp(0.1 i), with noise
+   * s = 0.1; expected about
    * 0.01 (1/2 - cos^2 0.1) = -0.0049. */
   double mre = cos(0.1), mim = sin(0.1), s = 0.1;
   double got = gv_lyapunov_scalar_noise(&mre, &mim, 1, s);

@@ -1,5 +1,5 @@
-/* Update schemes on the Dirac-GAN: map eigenvalues against REFERENCES
- * section 1, and the simulated verdicts (spiral out, bounded oscillation,
+/* Update schemes on the Dirac-GAN: map eigenvalues against Mescheder et al.
+ * 2018's closed forms (docs/theory/dirac.md, section 6), and the simulated verdicts (spiral out, bounded oscillation,
  * convergence at the predicted rate, the step-size bound). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,7 +150,8 @@ static void check_rate(int loss, const char *ctl, double rho_ref) {
   free(t.norm);
 }
 
-/* Spectral radii |1 + h l| from the REFERENCES eigenvalues l. */
+/* Spectral radii |1 + h l| from the closed-form eigenvalues l
+ * (docs/theory/dirac.md, section 6). */
 static double rad(double re, double im) { return hypot(1.0 + 0.2 * re, 0.2 * im); }
 
 static void test_controlled_rates(void **state) {
