@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Recomputes every number quoted in docs/theory/dirac.md with numpy and
-compares it with the value quoted there (REFERENCES section 1 and the
-derivations of the note).  Exit 0 when all match, 1 otherwise.
+compares it with the value quoted there (Mescheder et al.'s closed forms, arXiv
+1801.04406, evaluated at the note's settings, and the note's own derivations).  Exit 0 when all match, 1 otherwise.
 
     /usr/bin/python3 plots/dirac_numbers.py [--simulate]
 
@@ -56,7 +56,7 @@ def lyap_scalar(mu, s):
 
 
 def main():
-    # --- REFERENCES section 1
+    # --- Mescheder et al. 2018 closed forms (docs/theory/dirac.md, section 6)
     check("bare standard GAN eigenvalues", eig(bare()), [0.5j, -0.5j])
     check("bare WGAN eigenvalues", eig(bare(1.0)), [1j, -1j])
     M = np.eye(2) + 0.2 * np.array(bare())
@@ -136,7 +136,7 @@ def main():
 
 
 def simulate():
-    """The public BMC Dirac update (REFERENCES section 3), WGAN, lr 0.1, beta 1,
+    """The public BMC Dirac update (docs/theory/dirac.md, sec. 3.8), WGAN, lr 0.1, beta 1,
     rho2 0.01, start (1, 1); converged = |theta|, |psi| < 1e-3 from then on."""
     h, rho2, beta = 0.1, 0.01, 1.0
     for rho1, n in ((0.1, 20000), (0.01, 100000)):

@@ -12,9 +12,9 @@ seeds of the final normalised return (last deterministic evaluation), the mean
 over the last quarter of the evaluations, the oscillation range (max - min over
 the last quarter) and std, the env steps to reach 95% of the run's best, the
 state Wasserstein distances (last-quarter means); then the first env step at
-which the seed-mean curve reaches --bar (the issue's 0.8 bar).  DAC runs
-(/summary updates_to_95) add the gradient steps to 95% of the best after the
-env steps, as "env / gradient".
+which the seed-mean curve reaches --bar (default 0.8, governor's bar for GAIL
+on hopper within 2M env steps).  DAC runs (/summary updates_to_95) add the
+gradient steps to 95% of the best after the env steps, as "env / gradient".
 
     --per-seed   a second table: per run, final / last-quarter mean / best
                  normalised return and the last-quarter mean D on expert and
