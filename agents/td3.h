@@ -88,8 +88,8 @@ typedef enum { GV_TD3_SCHEDULE_STEP, GV_TD3_SCHEDULE_EPISODE } gv_td3_schedule;
 extern const gv_param gv_td3_param_table[];
 extern const gv_component gv_agent_td3;   /* for the agent registry */
 
-/* Absorbing states (Kostrikov et al. 2019, DAC, arXiv 1809.02925, section
- * 4.2; docs/dac.md), with `absorbing: true`: the buffer and the critics see every
+/* Absorbing states (Kostrikov et al. 2019, DAC, arXiv 1809.02925, sec. 4.2;
+ * docs/td3.md), with `absorbing: true`: the buffer and the critics see every
  * observation with one more column, the absorbing indicator (0 on the env's
  * states).  An episode that terminates points its last transition at the
  * absorbing state s_a (zeros, indicator 1) and adds (s_a, a_0) -> s_a with

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Recomputes every number quoted in docs/theory/dirac.md with numpy and
 compares it with the value quoted there (Mescheder et al.'s closed forms, arXiv
-1801.04406, evaluated at the note's settings, and the note's own derivations).  Exit 0 when all match, 1 otherwise.
+1801.04406, evaluated at the note's settings, and the note's own derivations).
+Exit 0 when all match, 1 otherwise.
 
     /usr/bin/python3 plots/dirac_numbers.py [--simulate]
 

@@ -1,6 +1,7 @@
 /* Update schemes on the Dirac-GAN: map eigenvalues against Mescheder et al.
- * 2018's closed forms (docs/theory/dirac.md, section 6), and the simulated verdicts (spiral out, bounded oscillation,
- * convergence at the predicted rate, the step-size bound). */
+ * 2018's closed forms (docs/theory/dirac.md, section 6), and the simulated
+ * verdicts (spiral out, bounded oscillation, convergence at the predicted
+ * rate, the step-size bound). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
