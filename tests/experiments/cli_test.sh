@@ -2,25 +2,7 @@
 # governor's command line, end to end.  Usage: cli_test.sh PATH/TO/governor
 set -u
 GV="$1"
-T=$(mktemp -d /tmp/gv-cli-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-PY=/usr/bin/python3
-pass=0
-failn=0
-ok() { pass=$((pass + 1)); }
-bad() { failn=$((failn + 1)); echo "FAIL: $*"; }
-
-# expect CODE NEEDLE -- command...: exit code and a substring of stderr
-expect() {
-  code=$1; needle=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" -ne "$code" ]; then bad "$* -> exit $got, expected $code: $(cat "$T/err")"; return; fi
-  if [ -n "$needle" ] && ! grep -qF -- "$needle" "$T/err" "$T/out"; then
-    bad "$* -> output lacks '$needle': $(cat "$T/err")"; return
-  fi
-  ok
-}
+. tests/experiments/testlib.sh
 
 cat >"$T/good.yaml" <<'Y'
 game: {kind: dirac, loss: standard}

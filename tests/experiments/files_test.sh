@@ -1,0 +1,100 @@
+#!/bin/sh
+# Hostile files and faults (docs/reliability.md): foreign or damaged run,
+# policy and demonstration files are rejected with exit 2 and a message
+# naming what is wrong, never a crash, and a rejected file is never written.
+# Usage: files_test.sh PATH/TO/governor (run from the project root).
+set -u
+GV="$1"
+. tests/experiments/testlib.sh
+MK="$PY tests/experiments/hostile_h5.py"
+
+sum() { cksum <"$1"; }
+# hostile KIND:MESSAGE SRC: sets kind and msg, copies SRC to $T/KIND.h5 damaged
+hostile() {
+  kind=${1%%:*}; msg=${1#*:}
+  $MK "$kind" "$2" "$T/$kind.h5" || { bad "hostile_h5.py $kind"; return 1; }
+}
+
+# --- run files (item 3, item 4): analyze rejects, and writes nothing -------
+cat >"$T/d.yaml" <<'Y'
+game: {kind: dirac, loss: standard}
+scheme: {kind: simgd, h: 0.2, steps: 200}
+controllers: [{kind: r1, gamma: 0.3}]
+run: {flush_every: 10}
+Y
+"$GV" run "$T/d.yaml" --out "$T/run.h5" >/dev/null 2>&1 || bad "the base dirac run failed"
+expect 0 "" -- "$GV" analyze "$T/run.h5"
+for k in run_kind_array:"attribute kind: expected a scalar string, found a float array of 4096" \
+         run_status_ints:"attribute status: expected a scalar string" \
+         run_name_strings:"attribute name: expected a scalar string" \
+         run_status_unknown:"status: 'exploded' (allowed: running, completed" \
+         run_kind_unknown:"no analysis for run kind 'widget'" \
+         run_config_ints:"/config: expected a scalar string" \
+         run_summary_array:"attribute steps_done: expected a scalar string or number" \
+         run_summary_compound:"attribute x: expected a scalar string or number" \
+         run_series_2d:"expected numbers of rank 1" \
+         run_series_strings:"expected numbers of rank 1, found a string array" \
+         run_replicas_mismatch:"replica_iters_to_converge holds 2000000 values, replica_lyapunov 2" \
+         run_replicas_2d:"replica_lyapunov"; do
+  hostile "$k" "$T/run.h5" || continue
+  before=$(sum "$T/$kind.h5")
+  expect 2 "$msg" -- "$GV" analyze "$T/$kind.h5"
+  [ "$(sum "$T/$kind.h5")" = "$before" ] && ok || bad "analyze wrote into the rejected $kind.h5"
+done
+# a damaged (truncated) run file: rejected, left as it was
+head -c 3000 "$T/run.h5" >"$T/cut.h5"
+before=$(sum "$T/cut.h5")
+expect 2 "" -- "$GV" analyze "$T/cut.h5"
+[ "$(sum "$T/cut.h5")" = "$before" ] && ok || bad "analyze wrote into a truncated file"
+# a foreign HDF5 file (no governor attributes)
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'w')['x']=[1,2]" "$T/foreign.h5"
+expect 2 "not a governor run file" -- "$GV" analyze "$T/foreign.h5"
+
+# --- policy files (item 3: agents/policy.c) --------------------------------
+P=data/experts/hopper-policy.h5
+expect 0 "" -- "$GV" export "$P" --out "$T/p-ok.h5"
+for k in policy_act_low_array:"attribute act_low: expected a scalar number, found a float array of 4096" \
+         policy_obs_count_string:"attribute obs_count: expected a scalar number, found a string" \
+         policy_format_array:"is not a policy group" \
+         policy_obs_mean_short:"obs_mean: 2 numbers, expected 11" \
+         policy_sizes_huge:"param holds 5123 numbers" \
+         policy_var_nan:"obs_var not finite"; do
+  hostile "$k" "$P" || continue
+  expect 2 "$msg" -- "$GV" export "$T/$kind.h5" --out "$T/x.h5"
+  expect 2 "$msg" -- "$GV" record "$T/$kind.h5" --episodes 1 --out "$T/x.h5"
+done
+
+# --- demonstration files (item 5) -------------------------------------------
+D=data/experts/hopper-demos.h5
+gail_cfg() {
+  printf 'game: {kind: %s, env: hopper, demos: "%s", trajectories: %s}\n' "$1" "$2" "$3"
+  printf 'run: {steps: 2048, envs: 1, threads: 1, eval_every: 0, eval_episodes: 1}\n'
+}
+for k in demo_length_huge:"episode 0: start 0, length 1000000000" \
+         demo_start_negative:"episode 1: start -5" \
+         demo_env_array:"attribute env: expected a scalar string, found a float array of 4096" \
+         demo_env_other:"holds demonstrations of 'walker2d', not of game.env 'hopper'" \
+         demo_obs_1d:"/obs: expected numbers of rank 2" \
+         demo_obs_nan:"not finite" \
+         demo_actions_short:"/actions: shape" \
+         demo_terminated_flag:"terminated 7" \
+         demo_actions_outside:"outside hopper's bounds" \
+         demo_obs_strings:"/obs: expected numbers of rank 2, found a string"; do
+  hostile "$k" "$D" || continue
+  gail_cfg gail "$T/$kind.h5" 4 >"$T/$kind.yaml"
+  expect 2 "$msg" -- "$GV" check "$T/$kind.yaml"
+  expect 2 "$msg" -- "$GV" run "$T/$kind.yaml" --out "$T/$kind-run.h5"
+  gail_cfg dac "$T/$kind.h5" 4 >"$T/$kind-dac.yaml"
+  expect 2 "$msg" -- "$GV" check "$T/$kind-dac.yaml"
+done
+# more trajectories than the file holds: an error with the numbers, not a clamp
+gail_cfg gail "$D" 26 >"$T/traj.yaml"
+expect 2 "trajectories: 26 trajectories, but '$D' holds 25 episodes (allowed: 1 to 25)" -- \
+  "$GV" check "$T/traj.yaml"
+gail_cfg dac "$D" 26 >"$T/traj-dac.yaml"
+expect 2 "holds 25 episodes" -- "$GV" run "$T/traj-dac.yaml" --out "$T/traj.h5"
+gail_cfg gail "$D" 25 >"$T/traj25.yaml"
+expect 0 "" -- "$GV" check "$T/traj25.yaml"
+
+echo "files_test: $pass passed, $failn failed"
+[ "$failn" -eq 0 ]
