@@ -185,10 +185,14 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
   snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
   if (!st) {
     hid_t f = -1;
-    H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
-    H5E_END_TRY;
+    const size_t bytes = S * (4 * (size_t)(D + A) + 10) + (size_t)N * (4 * (size_t)D + 24);
+    if (gv_h5_room(path, 0, bytes) == GV_OK) {
+      H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+      H5E_END_TRY;
+    }
     if (f < 0) {
-      st = gv_fail(err, GV_EIO, "record: can not create %s", path);
+      st = gv_fail(err, GV_EIO, "record: can not create %s (or no room: disk full or file "
+                   "size limit)", path);
     } else {
       char ver[512];
       gv_env_version_string(ver, sizeof ver, task);
@@ -231,7 +235,10 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
                 put_num(f, "eval_episodes", H5T_STD_I64LE, H5T_NATIVE_INT64, &e64) ||
                 put_str(f, "governor_version", GV_VERSION) ||
                 put_str(f, "git_commit", GV_GIT_COMMIT);
-      if (H5Fclose(f) < 0) bad = 1;
+      if (H5Fclose(f) < 0) {
+        gv_h5_write_failed();
+        bad = 1;
+      }
       if (bad) st = gv_fail(err, GV_EIO, "record: error writing %s", path);
     }
   }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/h5.h"
 #include "nn/io.h"
@@ -369,24 +370,42 @@ gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name
   return GV_OK;
 }
 
+/* The bytes a saved policy takes, for gv_h5_room. */
+static size_t policy_bytes(const gv_policy *pi) {
+  return pi ? 4 * pi->actor->nparam + 24 * (size_t)(pi->obs_dim + pi->act_dim) + 16384 : 0;
+}
+
+/* Closes a file written into; a failed close is a failed write. */
+static gv_status close_written(hid_t f, gv_status st, const char *path, gv_err *err) {
+  if (H5Fclose(f) >= 0) return st;
+  gv_h5_write_failed();
+  return st ? st : gv_fail(err, GV_EIO, "%s: can not close (disk full?)", path);
+}
+
 gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err) {
+  if (gv_h5_room(path, 0, policy_bytes(pi)))
+    return gv_fail(err, GV_EIO, "%s: no room to write the policy (disk full or file size "
+                   "limit)", path);
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
   H5E_END_TRY;
   if (f < 0) return gv_fail(err, GV_EIO, "%s: can not create", path);
   gv_status st = gv_policy_save(f, "policy", pi, err);
-  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
-  return st;
+  return close_written(f, st, path, err);
 }
 
 gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_policy *best,
                              gv_err *err) {
+  struct stat sb;
+  const double end = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
+  if (gv_h5_room(path, end, policy_bytes(last) + policy_bytes(best)))
+    return gv_fail(err, GV_EIO, "%s: no room to save the policy (disk full or file size "
+                   "limit)", path);
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); }
   H5E_END_TRY;
   if (f < 0) return gv_fail(err, GV_EIO, "%s: can not reopen to save the policy", path);
   gv_status st = gv_policy_save(f, "policy", last, err);
   if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
-  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
-  return st;
+  return close_written(f, st, path, err);
 }

@@ -1,10 +1,14 @@
 /* Checked HDF5 attribute and dataset helpers (core/h5.h). */
 #include "core/h5.h"
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 /* No dataset read by governor is larger than this in memory: a hostile file
  * can declare a petabyte of fill values in a few bytes. */
@@ -389,4 +393,34 @@ gv_status gv_h5_read_dset(hid_t loc, const char *name, hid_t mtype, size_t elem,
   }
   close_obj(d, &s);
   return st;
+}
+
+/* ---------------------------------------------------------------- disk full */
+
+gv_status gv_h5_room(const char *path, double end, size_t bytes) {
+  signal(SIGXFSZ, SIG_IGN);
+  const double need = (double)bytes + (double)GV_H5_HEADROOM;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      end + need > (double)rl.rlim_cur)
+    return GV_EIO;
+  struct statvfs vs;
+  if (path && statvfs(path, &vs) == 0 && (double)vs.f_bavail * (double)vs.f_frsize < need)
+    return GV_EIO;
+  return GV_OK;
+}
+
+static volatile sig_atomic_t write_failed;
+
+static void skip_hdf5_cleanup(void) {
+  if (!write_failed) return;
+  fflush(NULL);
+  _exit(1);
+}
+
+void gv_h5_write_failed(void) {
+  /* registered after HDF5's own exit handler (the library is initialised by
+   * then), so it runs first */
+  if (!write_failed) atexit(skip_hdf5_cleanup);
+  write_failed = 1;
 }

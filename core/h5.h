@@ -63,4 +63,18 @@ gv_status gv_h5_read_dset(hid_t loc, const char *name, hid_t mtype, size_t elem,
 gv_status gv_h5_dset_shape(hid_t loc, const char *name, int rank_min, int rank_max, int *rank,
                            size_t dims[4], gv_err *err);
 
+/* Disk full.  HDF5 does not survive a failed write: the file is left
+ * half-written, H5Fclose fails, and the library's exit-time cleanup closes
+ * it again and crashes.  So writers ask first: GV_OK when the file system of
+ * path and RLIMIT_FSIZE leave room for a file growing from `end` bytes by
+ * `bytes` (plus GV_H5_HEADROOM for metadata), else GV_EIO and nothing may
+ * be written.  SIGXFSZ is ignored from the first call on, so a write past
+ * RLIMIT_FSIZE fails with EFBIG instead of killing the process. */
+#define GV_H5_HEADROOM (64 << 10)
+gv_status gv_h5_room(const char *path, double end, size_t bytes);
+/* Called when a write failed anyway (another process filled the disk in
+ * between): the process then skips HDF5's exit-time cleanup (flushing stdio
+ * and exiting with status 1) instead of crashing in it. */
+void gv_h5_write_failed(void);
+
 #endif

@@ -7,11 +7,13 @@
 #include "core/h5.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +37,47 @@ struct gv_runfile {
   size_t nlog;
   hsize_t log_written;
   hid_t dlog;
+  char path[4096];          /* for gv_h5_room */
+  int lock_fd;              /* holds the writer's lock (lock_output) */
+  int broken;               /* a write failed or would not fit: no HDF5 write again */
 };
+
+/* Disk full (core/h5.h, gv_h5_room): before each burst of writes (a flush,
+ * an array, a summary, a status) the run file checks that the disk and
+ * RLIMIT_FSIZE leave room for more than the burst can add; when they do not,
+ * it is marked broken, the burst is not started and every later write is
+ * refused (GV_EIO), so the file stays as the last good flush left it and
+ * closes cleanly.  A write that fails anyway marks it broken too. */
+
+static void mark_broken(gv_runfile *rf) {
+  rf->broken = 1;
+  gv_h5_write_failed();
+}
+
+static gv_status reserve(gv_runfile *rf, size_t bytes) {
+  if (rf->broken) return GV_EIO;
+  haddr_t eoa = 0;
+  if (H5Fget_eoa(rf->file, &eoa) < 0) eoa = 0;
+  if (gv_h5_room(rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
+  rf->broken = 1;
+  return GV_EIO;
+}
+
+/* The bytes a flush may add: every buffered point, a new chunk per dataset
+ * and the object headers of new series. */
+static size_t pending_bytes(const gv_runfile *rf) {
+  size_t b = 0;
+  for (size_t i = 0; i < rf->ns; ++i)
+    b += 16 * rf->s[i].n + 2 * 8192 + (rf->s[i].dstep < 0 ? 8192 : 0);
+  for (size_t i = 0; i < rf->nlog; ++i) b += 64 + 2 * strlen(rf->log[i]);
+  return b;
+}
+
+static gv_status wrote(gv_runfile *rf, herr_t r) {
+  if (r >= 0) return GV_OK;
+  mark_broken(rf);
+  return GV_EIO;
+}
 
 static int mkdirs_for(const char *path) {
   char buf[4096];
@@ -62,6 +104,26 @@ static hid_t open_or_create_group(hid_t loc, const char *name) {
   return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
+/* One writer per run file.  HDF5's own lock (flock) stays off so that
+ * readers can watch a live file, so the writer takes an open-file-description
+ * lock (fcntl F_OFD_SETLK) on the path before truncating it: it does not
+ * conflict with readers' flock, is not dropped when another descriptor of
+ * the file is closed, and goes with the process.  A second writer of the
+ * same path is refused before it touches the file. */
+static gv_status lock_output(const char *path, int *fd, gv_err *err) {
+  *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (*fd < 0) return gv_fail(err, GV_EIO, "%s: cannot create: %s", path, strerror(errno));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(*fd, F_OFD_SETLK, &fl) == 0) return GV_OK;
+  const int e = errno;
+  close(*fd);
+  *fd = -1;
+  if (e == EAGAIN || e == EACCES)
+    return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
+                   "one writer per output; choose another --out)", path);
+  return gv_fail(err, GV_EIO, "%s: cannot lock: %s", path, strerror(e));
+}
+
 gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
                         gv_err *err) {
   gv_h5_quiet();
@@ -69,19 +131,30 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   if (mkdirs_for(path) != 0)
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
-  /* No file lock: a user may open a running run's file (h5py, `governor
+  int lock_fd = -1;
+  gv_status ls = lock_output(path, &lock_fd, err);
+  if (ls) return ls;
+  /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
+  if (f < 0) {
+    close(lock_fd);
+    return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
+  }
   gv_runfile *rf = calloc(1, sizeof *rf);
   if (!rf) {
     H5Fclose(f);
+    close(lock_fd);
     return gv_fail(err, GV_ENOMEM, "run file");
   }
   rf->file = f;
+  rf->lock_fd = lock_fd;
+  snprintf(rf->path, sizeof rf->path, "%s", path);
+  /* past RLIMIT_FSIZE a write fails with EFBIG (handled) instead of killing */
+  signal(SIGXFSZ, SIG_IGN);
   rf->flush_every = info->flush_every > 0 ? info->flush_every : 1000;
   rf->dlog = -1;
 
@@ -163,6 +236,7 @@ static herr_t append(hid_t d, hid_t memtype, hsize_t at, hsize_t n, const void *
 
 gv_status gv_run_flush(gv_runfile *rf) {
   if (!rf) return GV_OK;
+  if (reserve(rf, pending_bytes(rf))) return GV_EIO;
   herr_t bad = 0;
   hid_t gs = H5Gopen2(rf->file, "series", H5P_DEFAULT);
   for (size_t i = 0; i < rf->ns; ++i) {
@@ -192,7 +266,7 @@ gv_status gv_run_flush(gv_runfile *rf) {
     H5Tclose(t);
   }
   if (H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) bad = -1;
-  return bad < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, bad);
 }
 
 gv_status gv_run_tick(gv_runfile *rf, int64_t step) {
@@ -212,8 +286,13 @@ gv_status gv_run_close(gv_runfile *rf) {
   }
   if (rf->dlog >= 0) H5Dclose(rf->dlog);
   free(rf->s);
+  for (size_t i = 0; i < rf->nlog; ++i) free(rf->log[i]);
   free(rf->log);
-  if (H5Fclose(rf->file) < 0) st = GV_EIO;
+  if (H5Fclose(rf->file) < 0) {
+    mark_broken(rf);
+    st = GV_EIO;
+  }
+  close(rf->lock_fd);
   free(rf);
   return st;
 }
@@ -222,7 +301,9 @@ static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, co
                              int rank, const size_t *dims, int64_t step) {
   if (rank < 1 || rank > 4) return GV_EINVAL;
   hsize_t hd[4];
-  for (int i = 0; i < rank; ++i) hd[i] = dims[i];
+  size_t bytes = 8;
+  for (int i = 0; i < rank; ++i) bytes *= (hd[i] = dims[i]);
+  if (reserve(rf, bytes + 8192)) return GV_EIO;
   hid_t g = open_or_create_group(rf->file, "arrays");
   if (H5Lexists(g, name, H5P_DEFAULT) > 0) H5Ldelete(g, name, H5P_DEFAULT);
   hid_t sp = H5Screate_simple(rank, hd, NULL);
@@ -234,7 +315,7 @@ static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, co
   H5Sclose(sp);
   H5Gclose(g);
   if (H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) r = -1;
-  return r < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, r);
 }
 
 gv_status gv_run_array(gv_runfile *rf, const char *name, const double *data, int rank,
@@ -248,6 +329,7 @@ gv_status gv_run_array_f32(gv_runfile *rf, const char *name, const float *data, 
 }
 
 gv_status gv_run_checkpoint(gv_runfile *rf, const char *name, const void *data, size_t size) {
+  if (reserve(rf, size + 8192)) return GV_EIO;
   hid_t g = open_or_create_group(rf->file, "checkpoint");
   if (H5Lexists(g, name, H5P_DEFAULT) > 0) H5Ldelete(g, name, H5P_DEFAULT);
   hsize_t n = size;
@@ -257,7 +339,7 @@ gv_status gv_run_checkpoint(gv_runfile *rf, const char *name, const void *data, 
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   H5Gclose(g);
-  return r < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, r);
 }
 
 static gv_status summary_attr(hid_t file, const char *key, hid_t type, const void *v,
@@ -268,21 +350,30 @@ static gv_status summary_attr(hid_t file, const char *key, hid_t type, const voi
   return r < 0 ? GV_EIO : GV_OK;
 }
 
+static gv_status run_summary(gv_runfile *rf, const char *key, hid_t type, const void *v,
+                             const char *str) {
+  if (reserve(rf, 4096 + (str ? strlen(str) : 0))) return GV_EIO;
+  return wrote(rf, summary_attr(rf->file, key, type, v, str) ? -1 : 0);
+}
+
 gv_status gv_run_summary_real(gv_runfile *rf, const char *key, double value) {
-  return summary_attr(rf->file, key, H5T_NATIVE_DOUBLE, &value, NULL);
+  return run_summary(rf, key, H5T_NATIVE_DOUBLE, &value, NULL);
 }
 gv_status gv_run_summary_int(gv_runfile *rf, const char *key, int64_t value) {
-  return summary_attr(rf->file, key, H5T_NATIVE_INT64, &value, NULL);
+  return run_summary(rf, key, H5T_NATIVE_INT64, &value, NULL);
 }
 gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value) {
-  return summary_attr(rf->file, key, 0, NULL, value);
+  return run_summary(rf, key, 0, NULL, value);
 }
+
+gv_status gv_run_reserve(gv_runfile *rf, size_t bytes) { return reserve(rf, bytes); }
 
 long long gv_run_h5(gv_runfile *rf) { return (long long)rf->file; }
 
 gv_status gv_run_set_status(gv_runfile *rf, const char *status) {
-  if (set_attr_str(rf->file, "status", status) < 0) return GV_EIO;
-  return H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0 ? GV_EIO : GV_OK;
+  if (reserve(rf, 4096)) return GV_EIO;
+  if (set_attr_str(rf->file, "status", status) < 0) return wrote(rf, -1);
+  return wrote(rf, H5Fflush(rf->file, H5F_SCOPE_GLOBAL));
 }
 
 void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...) {

@@ -68,6 +68,10 @@ gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value)
 /* The HDF5 file id, for components that write their own groups (nn/io.h
  * saves a policy into /policy); call gv_run_flush after writing. */
 long long gv_run_h5(gv_runfile *rf);
+/* Before writing about `bytes` through gv_run_h5: GV_EIO (and no write may
+ * follow) when the disk or RLIMIT_FSIZE has no room for them (disk full:
+ * see core/runfile.c). */
+gv_status gv_run_reserve(gv_runfile *rf, size_t bytes);
 
 /* Root attribute status, written and flushed at once. */
 gv_status gv_run_set_status(gv_runfile *rf, const char *status);

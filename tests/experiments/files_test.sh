@@ -96,5 +96,83 @@ expect 2 "holds 25 episodes" -- "$GV" run "$T/traj-dac.yaml" --out "$T/traj.h5"
 gail_cfg gail "$D" 25 >"$T/traj25.yaml"
 expect 0 "" -- "$GV" check "$T/traj25.yaml"
 
+# --- one writer per output (item 11) ----------------------------------------
+# A long run is started, stopped once its file exists; a second run of the
+# same --out is refused with exit 2 before touching the file, a reader still
+# reads the live file, and the first run ends as interrupted (SIGTERM).
+"$GV" run "$T/d.yaml" --set scheme.steps=100000000 --set run.flush_every=1000 \
+  --out "$T/live.h5" >/dev/null 2>&1 &
+first=$!
+i=0
+until $PY -c "import h5py,sys; h5py.File(sys.argv[1],'r')['series']['distance']" "$T/live.h5" \
+    2>/dev/null || [ $i -ge 600 ]; do i=$((i + 1)); sleep 0.1; done
+kill -STOP $first
+before=$(sum "$T/live.h5")
+expect 2 "another governor process is writing this file" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
+[ "$(sum "$T/live.h5")" = "$before" ] && ok || bad "the refused second writer touched the live file"
+$PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='running'" "$T/live.h5" \
+  && ok || bad "h5py cannot read the live, locked file"
+expect 0 "" -- "$GV" analyze "$T/live.h5"
+kill -TERM $first
+kill -CONT $first
+wait $first
+[ $? -eq 1 ] && ok || bad "the first writer did not end as interrupted (exit 1)"
+expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
+
+# --- disk full (item 7): RLIMIT_FSIZE makes writes fail with EFBIG --------
+# Every kind, the limit hit at the first flush (40 KiB) and part way (160 and
+# 400 KiB): a clean exit 1 (0 if the run fit), never a signal, and the file
+# readable with its status and the series of its last good flush.
+SHORT_RL="--set run.eval_every=500 --set run.eval_episodes=1 --set run.threads=1"
+readable() {
+  $PY - "$1" <<'P'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert f.attrs["status"] in ("running", "completed", "failed"), f.attrs["status"]
+    for k in f.get("series", {}):
+        n = len(f["series"][k]["step"][...])
+        assert len(f["series"][k]["value"][...]) >= n - 1
+P
+}
+disk_full() { # NAME LIMIT_KIB governor-args...
+  name=$1; lim=$2; shift 2
+  rm -f "$T/full.h5"
+  ( trap '' XFSZ; ulimit -f "$lim"; "$GV" "$@" --out "$T/full.h5" >"$T/out" 2>"$T/err" )
+  got=$?
+  case $got in
+    0) [ "$lim" -gt 40 ] && ok || bad "disk full $name at $lim KiB: exit 0" ;;
+    1) grep -q "writ\|room" "$T/err" && ok || bad "disk full $name: no message: $(cat "$T/err")" ;;
+    *) bad "disk full $name at $lim KiB: exit $got: $(head -c 400 "$T/err")"; return ;;
+  esac
+  readable "$T/full.h5" && ok || bad "disk full $name at $lim KiB: the file is unreadable"
+}
+for lim in 40 160 400; do
+  disk_full dirac $lim run configs/dirac/r1.yaml --set scheme.steps=20000 --set run.flush_every=100
+  disk_full mlpgan $lim run configs/mlpgan/ring-clc.yaml --set train.steps=600 --set run.every=10
+  disk_full onestep $lim run configs/onestep/cgail.yaml --set scheme.steps=20000 --set run.flush_every=100
+  disk_full rl $lim run configs/experts/hopper.yaml --set run.steps=4096 --set run.envs=2 \
+    --set run.flush_every=512 $SHORT_RL
+  disk_full gail $lim run configs/gail/hopper-cgail.yaml --set run.steps=4096 --set run.envs=2 \
+    --set run.flush_every=512 $SHORT_RL
+  disk_full dac $lim run configs/dac/hopper-cgail.yaml --set run.steps=1500 \
+    --set agent.learning_starts=1000 --set run.flush_every=100 $SHORT_RL
+done
+# the same on a real full disk, a 200 KiB tmpfs, where mounting is permitted
+mkdir -p "$T/tiny"
+if mount -t tmpfs -o size=200k tmpfs "$T/tiny" 2>/dev/null; then
+  for a in "configs/mlpgan/ring-clc.yaml --set train.steps=600 --set run.every=10" \
+           "configs/dirac/r1.yaml --set scheme.steps=40000 --set run.flush_every=100"; do
+    # shellcheck disable=SC2086
+    "$GV" run $a --out "$T/tiny/full.h5" >"$T/out" 2>"$T/err"
+    got=$?
+    [ "$got" -eq 1 ] && ok || bad "tmpfs full: $a -> exit $got: $(head -c 400 "$T/err")"
+    readable "$T/tiny/full.h5" && ok || bad "tmpfs full: $a: the file is unreadable"
+    rm -f "$T/tiny/full.h5"
+  done
+  umount "$T/tiny"
+else
+  echo "files_test: SKIP the 200 KiB tmpfs disk-full check (mount not permitted here)"
+fi
+
 echo "files_test: $pass passed, $failn failed"
 [ "$failn" -eq 0 ]
