@@ -80,6 +80,9 @@ struct gv_env_task {
 
 /* Load the task's model from asset_dir (NULL: gv_env_asset_dir()) and check it
  * against the type's sizes and timestep.  mj_loadXML's message goes to err. */
+/* MuJoCo warnings (any text warning, every thread) since the process began. */
+long gv_env_mujoco_warnings(void);
+
 gv_status gv_env_task_alloc(gv_env_task **task, const char *name, const char *asset_dir,
                             gv_err *err);
 void gv_env_task_free(gv_env_task *task);
@@ -95,6 +98,7 @@ struct gv_env {
   int unstable;            /* 1 if the last step went numerically unstable */
   long n_unstable;         /* warning counter: unstable steps since alloc */
   long n_mjwarn;           /* MuJoCo BADQPOS/BADQVEL/BADQACC warnings since alloc */
+  char mj_error[256];      /* the last MuJoCo error in reset or step ("" when none) */
   gv_env_terms terms;      /* reward terms of the last step */
   double *obs;             /* last observation returned (obs_dim) */
 };

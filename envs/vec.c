@@ -229,6 +229,10 @@ gv_status gv_env_vec_step(double *obs, double *reward, int *terminated, int *tru
   v->out_trunc = truncated;
   v->in_act = actions;
   dispatch(v);
+  for (int k = 0; k < v->n_envs; ++k)
+    if (v->envs[k]->mj_error[0])
+      return gv_fail(err, GV_EFAILED, "%s vector env: copy %d: MuJoCo error: %s", ty->name, k,
+                     v->envs[k]->mj_error);
   return GV_OK;
 }
 

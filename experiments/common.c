@@ -136,6 +136,8 @@ gv_status gv_exp_outcome(const char *status, const char *path, long step, const 
 gv_status gv_exp_finish_policy_run(gv_runfile *rf, const char *status, const char *path,
                                    long step, const gv_policy *last, const gv_policy *best,
                                    gv_err *err) {
+  const long mjw = gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
+  if (mjw) gv_run_summary_int(rf, "mujoco_warnings", mjw);
   gv_run_set_status(rf, status);
   if (gv_run_close(rf) != GV_OK)
     return gv_fail(err, GV_EIO, "%s: error writing the run file", path);

@@ -119,6 +119,23 @@ wait $first
 [ $? -eq 1 ] && ok || bad "the first writer did not end as interrupted (exit 1)"
 expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
 
+# --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,
+# not "Press Enter to exit" read from stdin (a pipe that never closes would
+# hang the test if it were)
+if ldd "$GV" 2>/dev/null | grep -q libasan; then
+  echo "files_test: SKIP the MuJoCo out-of-memory check (AddressSanitizer cannot run under ulimit -v)"
+else
+  mkfifo "$T/stdin"
+  ( exec 3<>"$T/stdin"; ulimit -v 2097152
+    "$GV" run configs/experts/hopper.yaml --set run.envs=4096 --set run.threads=1 \
+      --set run.steps=8192 --set agent.rollout=8192 --out "$T/mj.h5" <&3 >"$T/out" 2>"$T/err"
+    echo $? >"$T/code" )
+  [ "$(cat "$T/code")" = 1 ] && ok || bad "MuJoCo out of memory: exit $(cat "$T/code")"
+  grep -q "out of memory for an environment copy: MuJoCo: Could not allocate memory" "$T/err" \
+    && ok || bad "MuJoCo out of memory: $(head -c 400 "$T/err")"
+  grep -q "Press Enter" "$T/err" "$T/out" && bad "MuJoCo's own error handler ran" || ok
+fi
+
 # --- disk full (item 7): RLIMIT_FSIZE makes writes fail with EFBIG --------
 # Every kind, the limit hit at the first flush (40 KiB) and part way (160 and
 # 400 KiB): a clean exit 1 (0 if the run fit), never a signal, and the file
