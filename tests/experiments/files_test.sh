@@ -41,6 +41,10 @@ for k in run_kind_array:"attribute kind: expected a scalar string, found a float
   expect 2 "$msg" -- "$GV" analyze "$T/$kind.h5"
   [ "$(sum "$T/$kind.h5")" = "$before" ] && ok || bad "analyze wrote into the rejected $kind.h5"
 done
+# the one-step analysis: x_final of shape (n, 0) is not the final point
+"$GV" run configs/onestep/cgail.yaml --set scheme.steps=50 --out "$T/os.h5" >/dev/null 2>&1 \
+  || bad "the base onestep run failed"
+hostile run_xfinal_empty:x "$T/os.h5" && expect 0 "" -- "$GV" analyze "$T/run_xfinal_empty.h5"
 # a damaged (truncated) run file: rejected, left as it was
 head -c 3000 "$T/run.h5" >"$T/cut.h5"
 before=$(sum "$T/cut.h5")
