@@ -498,10 +498,7 @@ static gv_status open_common(gv_runread **out, const char *path, unsigned flags,
   if (access(path, R_OK) != 0)
     return gv_fail(err, GV_EINVAL, "%s: cannot open: %s", path, strerror(errno));
   if (H5Fis_hdf5(path) <= 0) return gv_fail(err, GV_EINVAL, "%s: not an HDF5 file", path);
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1);
-  hid_t f = H5Fopen(path, flags, fapl);
-  H5Pclose(fapl);
+  hid_t f = H5Fopen(path, flags, H5P_DEFAULT);
   if (f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file (damaged?)", path);
   if (H5Aexists(f, "version") <= 0) {
     H5Fclose(f);
