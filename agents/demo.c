@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/h5.h"
 #include "core/rng.h"
@@ -186,11 +187,15 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
   if (!st) {
     hid_t f = -1;
     const size_t bytes = S * (4 * (size_t)(D + A) + 10) + (size_t)N * (4 * (size_t)D + 24);
-    if (gv_h5_room(path, 0, bytes) == GV_OK) {
+    int lock = -1;
+    if (gv_h5_room(path, 0, bytes) == GV_OK &&
+        (st = gv_h5_lock_output(path, &lock, err)) == GV_OK) {
       H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
       H5E_END_TRY;
     }
-    if (f < 0) {
+    if (st) {
+      /* another process writes path (the lock's message) */
+    } else if (f < 0) {
       st = gv_fail(err, GV_EIO, "record: can not create %s (or no room: disk full or file "
                    "size limit)", path);
     } else {
@@ -241,6 +246,7 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
       }
       if (bad) st = gv_fail(err, GV_EIO, "record: error writing %s", path);
     }
+    if (lock >= 0) close(lock);
   }
   if (!st && sum) {
     sum->return_mean = m;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/h5.h"
 #include "nn/io.h"
@@ -386,12 +387,16 @@ gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err
   if (gv_h5_room(path, 0, policy_bytes(pi)))
     return gv_fail(err, GV_EIO, "%s: no room to write the policy (disk full or file size "
                    "limit)", path);
+  int lock;
+  gv_status st = gv_h5_lock_output(path, &lock, err);
+  if (st) return st;
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
   H5E_END_TRY;
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not create", path);
-  gv_status st = gv_policy_save(f, "policy", pi, err);
-  return close_written(f, st, path, err);
+  if (f < 0) st = gv_fail(err, GV_EIO, "%s: can not create", path);
+  else st = close_written(f, gv_policy_save(f, "policy", pi, err), path, err);
+  close(lock);
+  return st;
 }
 
 gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_policy *best,

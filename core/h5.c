@@ -1,6 +1,8 @@
 /* Checked HDF5 attribute and dataset helpers (core/h5.h). */
 #include "core/h5.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -423,4 +425,20 @@ void gv_h5_write_failed(void) {
    * then), so it runs first */
   if (!write_failed) atexit(skip_hdf5_cleanup);
   write_failed = 1;
+}
+
+/* ---------------------------------------------------------------- locks */
+
+gv_status gv_h5_lock_output(const char *path, int *fd, gv_err *err) {
+  *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (*fd < 0) return gv_fail(err, GV_EIO, "%s: cannot create: %s", path, strerror(errno));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(*fd, F_OFD_SETLK, &fl) == 0) return GV_OK;
+  const int e = errno;
+  close(*fd);
+  *fd = -1;
+  if (e == EAGAIN || e == EACCES)
+    return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
+                   "one writer per output; choose another --out)", path);
+  return gv_fail(err, GV_EIO, "%s: cannot lock: %s", path, strerror(e));
 }

@@ -63,6 +63,15 @@ gv_status gv_h5_read_dset(hid_t loc, const char *name, hid_t mtype, size_t elem,
 gv_status gv_h5_dset_shape(hid_t loc, const char *name, int rank_min, int rank_max, int *rank,
                            size_t dims[4], gv_err *err);
 
+/* One writer per output.  HDF5's own lock (flock) is kept off by writers
+ * so that readers can watch a live file; instead a writer takes an
+ * open-file-description lock (fcntl F_OFD_SETLK) on the path before
+ * truncating it: it does not conflict with readers' flock, is not dropped
+ * when another descriptor of the file is closed, and goes with the process.
+ * A second writer of the same path gets GV_EINVAL (exit 2) before it
+ * touches the file.  *fd holds the lock until the caller closes it. */
+gv_status gv_h5_lock_output(const char *path, int *fd, gv_err *err);
+
 /* Disk full.  HDF5 does not survive a failed write: the file is left
  * half-written, H5Fclose fails, and the library's exit-time cleanup closes
  * it again and crashes.  So writers ask first: GV_OK when the file system of

@@ -7,7 +7,6 @@
 #include "core/h5.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,7 +37,7 @@ struct gv_runfile {
   hsize_t log_written;
   hid_t dlog;
   char path[4096];          /* for gv_h5_room */
-  int lock_fd;              /* holds the writer's lock (lock_output) */
+  int lock_fd;              /* holds the writer's lock (gv_h5_lock_output) */
   int broken;               /* a write failed or would not fit: no HDF5 write again */
 };
 
@@ -104,26 +103,6 @@ static hid_t open_or_create_group(hid_t loc, const char *name) {
   return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
-/* One writer per run file.  HDF5's own lock (flock) stays off so that
- * readers can watch a live file, so the writer takes an open-file-description
- * lock (fcntl F_OFD_SETLK) on the path before truncating it: it does not
- * conflict with readers' flock, is not dropped when another descriptor of
- * the file is closed, and goes with the process.  A second writer of the
- * same path is refused before it touches the file. */
-static gv_status lock_output(const char *path, int *fd, gv_err *err) {
-  *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (*fd < 0) return gv_fail(err, GV_EIO, "%s: cannot create: %s", path, strerror(errno));
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-  if (fcntl(*fd, F_OFD_SETLK, &fl) == 0) return GV_OK;
-  const int e = errno;
-  close(*fd);
-  *fd = -1;
-  if (e == EAGAIN || e == EACCES)
-    return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
-                   "one writer per output; choose another --out)", path);
-  return gv_fail(err, GV_EIO, "%s: cannot lock: %s", path, strerror(e));
-}
-
 gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
                         gv_err *err) {
   gv_h5_quiet();
@@ -132,7 +111,7 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
   int lock_fd = -1;
-  gv_status ls = lock_output(path, &lock_fd, err);
+  gv_status ls = gv_h5_lock_output(path, &lock_fd, err);
   if (ls) return ls;
   /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
