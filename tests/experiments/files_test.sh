@@ -34,6 +34,7 @@ for k in run_kind_array:"attribute kind: expected a scalar string, found a float
          run_summary_compound:"attribute x: expected a scalar string or number" \
          run_series_2d:"expected numbers of rank 1" \
          run_series_strings:"expected numbers of rank 1, found a string array" \
+         run_series_huge:"268435456 elements is too large (allowed: up to 1073741824 bytes)" \
          run_replicas_mismatch:"replica_iters_to_converge holds 2000000 values, replica_lyapunov 2" \
          run_replicas_2d:"replica_lyapunov"; do
   hostile "$k" "$T/run.h5" || continue
@@ -80,6 +81,7 @@ for k in demo_length_huge:"episode 0: start 0, length 1000000000" \
          demo_env_other:"holds demonstrations of 'walker2d', not of game.env 'hopper'" \
          demo_obs_1d:"/obs: expected numbers of rank 2" \
          demo_obs_nan:"not finite" \
+         demo_obs_huge:"/obs: 738197504 elements is too large" \
          demo_actions_short:"/actions: shape" \
          demo_terminated_flag:"terminated 7" \
          demo_actions_outside:"outside hopper's bounds" \

@@ -67,6 +67,12 @@ def run_series_strings(f):
     g["step"] = np.array([b"x"] * 4)
 
 
+def run_series_huge(f):           # 2 GiB declared in a few bytes (unwritten chunks)
+    g = f["series"][list(f["series"].keys())[0]]
+    del g["value"]
+    g.create_dataset("value", shape=(1 << 28,), dtype="f8", chunks=(1024,))
+
+
 def run_replicas_mismatch(f):     # issue 11 item 4: heap read past replica_lyapunov
     a = f.require_group("arrays")
     replace_dset(a, "replica_lyapunov", np.zeros(2))
@@ -134,6 +140,11 @@ def demo_env_other(f):
 
 def demo_obs_1d(f):
     replace_dset(f, "obs", np.zeros(10, dtype=np.float32))
+
+
+def demo_obs_huge(f):
+    del f["obs"]
+    f.create_dataset("obs", shape=(1 << 26, 11), dtype="f4", chunks=(1024, 11))
 
 
 def demo_obs_nan(f):
