@@ -403,6 +403,22 @@ static gv_status check_dset(hid_t loc, const char *name, int lo, int hi, int rea
   return st;
 }
 
+/* A series' steps are read at every open: a run appends them in order from
+ * 0, and the analyses subtract them (a hostile INT64_MIN overflowed). */
+static gv_status check_steps(hid_t s, const char *name, gv_err *err) {
+  int64_t *st = NULL;
+  int rank;
+  size_t dims[4];
+  gv_status r = gv_h5_read_dset(s, "step", H5T_NATIVE_INT64, sizeof *st, 1, 1, (void **)&st,
+                                &rank, dims, err);
+  for (size_t i = 0; !r && i < dims[0]; ++i)
+    if (st[i] < 0 || (i && st[i] < st[i - 1]))
+      r = gv_fail(err, GV_EINVAL, "/series/%s/step: %lld at point %zu (allowed: steps from 0, "
+                  "never decreasing)", name, (long long)st[i], i);
+  free(st);
+  return r;
+}
+
 static herr_t check_series(hid_t g, const char *name, const H5L_info_t *li, void *op) {
   walk *w = op;
   hid_t s = H5Gopen2(g, name, H5P_DEFAULT);
@@ -410,7 +426,7 @@ static herr_t check_series(hid_t g, const char *name, const H5L_info_t *li, void
     w->st = gv_fail(w->err, GV_EINVAL, "/series/%s: not a group", name);
     return 1;
   }
-  w->st = check_dset(s, "step", 1, 1, w->read_data, w->err);
+  w->st = check_steps(s, name, w->err);
   if (!w->st) w->st = check_dset(s, "value", 1, 1, w->read_data, w->err);
   H5Gclose(s);
   return w->st ? 1 : 0;

@@ -34,6 +34,7 @@ for k in run_kind_array:"attribute kind: expected a scalar string, found a float
          run_summary_compound:"attribute x: expected a scalar string or number" \
          run_series_2d:"expected numbers of rank 1" \
          run_series_strings:"expected numbers of rank 1, found a string array" \
+         run_steps_negative:"/series/distance/step: -9223372036854775808 at point 0 (allowed: steps from 0, never decreasing)" \
          run_series_huge:"268435456 elements is too large (allowed: up to 1073741824 bytes)" \
          run_replicas_mismatch:"replica_iters_to_converge holds 2000000 values, replica_lyapunov 2" \
          run_replicas_2d:"replica_lyapunov"; do

@@ -67,6 +67,14 @@ def run_series_strings(f):
     g["step"] = np.array([b"x"] * 4)
 
 
+def run_steps_negative(f):        # found by fuzz_runfile: INT64_MIN overflowed gv_measure
+    g = f["series"]["distance"]
+    s = g["step"][...]
+    s[0] = np.iinfo(np.int64).min
+    del g["step"]
+    g["step"] = s
+
+
 def run_series_huge(f):           # 2 GiB declared in a few bytes (unwritten chunks)
     g = f["series"][list(f["series"].keys())[0]]
     del g["value"]
