@@ -406,9 +406,18 @@ gv_status gv_h5_room(const char *path, double end, size_t bytes) {
   if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
       end + need > (double)rl.rlim_cur)
     return GV_EIO;
+  /* the file system of path, or of its folder when path does not exist yet */
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path ? path : ".");
   struct statvfs vs;
-  if (path && statvfs(path, &vs) == 0 && (double)vs.f_bavail * (double)vs.f_frsize < need)
-    return GV_EIO;
+  int known = statvfs(dir, &vs) == 0;
+  if (!known) {
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir] = 0;
+    else snprintf(dir, sizeof dir, ".");
+    known = statvfs(dir, &vs) == 0;
+  }
+  if (known && (double)vs.f_bavail * (double)vs.f_frsize < need) return GV_EIO;
   return GV_OK;
 }
 

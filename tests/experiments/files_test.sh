@@ -197,6 +197,11 @@ if mount -t tmpfs -o size=200k tmpfs "$T/tiny" 2>/dev/null; then
     readable "$T/tiny/full.h5" && ok || bad "tmpfs full: $a: the file is unreadable"
     rm -f "$T/tiny/full.h5"
   done
+  # export and record into a full disk: exit 1 with a message, no crash
+  dd if=/dev/zero of="$T/tiny/fill" bs=1k count=180 2>/dev/null
+  expect 1 "no room to write the policy" -- "$GV" export "$P" --out "$T/tiny/p.h5"
+  expect 1 "no room" -- "$GV" record data/experts/inverted_pendulum-policy.h5 --episodes 2 \
+    --out "$T/tiny/d.h5"
   umount "$T/tiny"
 else
   echo "files_test: SKIP the 200 KiB tmpfs disk-full check (mount not permitted here)"
