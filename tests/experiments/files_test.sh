@@ -128,6 +128,8 @@ kill -TERM $first
 kill -CONT $first
 wait $first
 [ $? -eq 1 ] && ok || bad "the first writer did not end as interrupted (exit 1)"
+$PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='interrupted'" \
+  "$T/live.h5" && ok || bad "the SIGTERM-ed run's file does not say interrupted"
 expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
 
 # --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,
