@@ -190,6 +190,7 @@ gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err) {
   const mjModel *m = env->task->model;
   if (!rng) return gv_fail(err, GV_EINVAL, "%s: reset needs a random stream", ty->name);
   int failed = 0;
+  env->mj_error[0] = 0; /* a reset that succeeds makes the copy usable again */
   GV_MJ_TRY
   mj_resetData(m, env->d);
   ty->reset(m, env->d, rng);
