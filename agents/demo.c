@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/h5.h"
 #include "core/rng.h"
 #include "envs/vec.h"
 
@@ -104,47 +106,16 @@ void gv_env_version_string(char *buf, size_t size, const gv_env_task *task) {
 /* ------------------------------------------------------------- HDF5 */
 
 static int put_str(hid_t obj, const char *name, const char *value) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = a < 0 || H5Awrite(a, t, &value) < 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(t);
-  return bad;
+  return gv_h5_put_str(obj, name, value) != GV_OK;
 }
 
 static int put_num(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = a < 0 || H5Awrite(a, mtype, v) < 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return bad;
+  return gv_h5_put_num(obj, name, ftype, mtype, 0, v) != GV_OK;
 }
 
-/* A dataset of rank 1 or 2, compressed (shuffle + deflate) when the filter
- * is there and the data is not tiny. */
 static int put_data(hid_t f, const char *name, hid_t ftype, hid_t mtype, hsize_t rows,
                     hsize_t cols, const void *data) {
-  hsize_t dims[2] = {rows, cols};
-  const int rank = cols ? 2 : 1;
-  hid_t sp = H5Screate_simple(rank, dims, NULL);
-  hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
-  if (rows >= 256 && H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
-    hsize_t chunk[2] = {rows < 4096 ? rows : 4096, cols};
-    H5Pset_chunk(pl, rank, chunk);
-    H5Pset_shuffle(pl);
-    H5Pset_deflate(pl, 4);
-  }
-  hid_t d = H5Dcreate2(f, name, ftype, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
-  int bad = d < 0 || (rows && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0);
-  if (d >= 0) H5Dclose(d);
-  H5Pclose(pl);
-  H5Sclose(sp);
-  return bad;
+  return gv_h5_put_dset(f, name, ftype, mtype, (size_t)rows, (size_t)cols, data) != GV_OK;
 }
 
 static void mean_std(const double *x, int n, double *mean, double *sd) {
@@ -215,10 +186,18 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
   snprintf(hash, sizeof hash, "fnv1a64:%016llx", (unsigned long long)gv_policy_hash(pi));
   if (!st) {
     hid_t f = -1;
-    H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
-    H5E_END_TRY;
-    if (f < 0) {
-      st = gv_fail(err, GV_EIO, "record: can not create %s", path);
+    const size_t bytes = S * (4 * (size_t)(D + A) + 10) + (size_t)N * (4 * (size_t)D + 24);
+    int lock = -1;
+    if (gv_h5_room(path, 0, bytes) == GV_OK &&
+        (st = gv_h5_lock_output(path, &lock, err)) == GV_OK) {
+      H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
+      H5E_END_TRY;
+    }
+    if (st) {
+      /* another process writes path (the lock's message) */
+    } else if (f < 0) {
+      st = gv_fail(err, GV_EIO, "record: can not create %s (or no room: disk full or file "
+                   "size limit)", path);
     } else {
       char ver[512];
       gv_env_version_string(ver, sizeof ver, task);
@@ -261,9 +240,13 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
                 put_num(f, "eval_episodes", H5T_STD_I64LE, H5T_NATIVE_INT64, &e64) ||
                 put_str(f, "governor_version", GV_VERSION) ||
                 put_str(f, "git_commit", GV_GIT_COMMIT);
-      if (H5Fclose(f) < 0) bad = 1;
+      if (H5Fclose(f) < 0) {
+        gv_h5_write_failed();
+        bad = 1;
+      }
       if (bad) st = gv_fail(err, GV_EIO, "record: error writing %s", path);
     }
+    if (lock >= 0) close(lock);
   }
   if (!st && sum) {
     sum->return_mean = m;
@@ -285,78 +268,137 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
 
 /* ------------------------------------------------------------ reading */
 
-static void *read_all(hid_t f, const char *name, hid_t mtype, size_t elem, hsize_t *dims,
-                      int *rank) {
-  hid_t d = -1;
-  H5E_BEGIN_TRY { d = H5Dopen2(f, name, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (d < 0) return NULL;
-  hid_t sp = H5Dget_space(d);
-  dims[0] = dims[1] = 0;
-  *rank = H5Sget_simple_extent_ndims(sp);
-  H5Sget_simple_extent_dims(sp, dims, NULL);
-  size_t n = (size_t)H5Sget_simple_extent_npoints(sp);
-  void *buf = malloc(elem * (n ? n : 1));
-  if (buf && n && H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-    free(buf);
-    buf = NULL;
+/* Dataset name as a new buffer of mtype: rank `rank`, rows rows (0: any,
+ * then set) and cols columns (rank 2; 0: any, then set). */
+static gv_status read_table(hid_t f, const char *name, hid_t mtype, size_t elem, int rank,
+                            long *rows, int *cols, void **buf, gv_err *err) {
+  int r;
+  size_t dims[4];
+  gv_status st = gv_h5_read_dset(f, name, mtype, elem, rank, rank, buf, &r, dims, err);
+  if (st) return st;
+  if (dims[0] > (size_t)INT64_MAX / 2 || (rank == 2 && (dims[1] < 1 || dims[1] > 4096)) ||
+      (*rows && dims[0] != (size_t)*rows) || (rank == 2 && *cols && dims[1] != (size_t)*cols))
+    st = gv_fail(err, GV_EINVAL, "/%s: shape %zu x %zu does not fit the file (%ld rows%s)", name,
+                 dims[0], rank == 2 ? dims[1] : (size_t)1, *rows,
+                 rank == 2 ? ", obs/actions widths 1 to 4096 and equal to obs'" : "");
+  if (st) {
+    free(*buf);
+    *buf = NULL;
+    return st;
   }
-  H5Sclose(sp);
-  H5Dclose(d);
-  return buf;
+  *rows = (long)dims[0];
+  if (rank == 2) *cols = (int)dims[1];
+  return GV_OK;
 }
 
-static void get_str(hid_t obj, const char *name, char *buf, size_t size) {
-  buf[0] = 0;
-  if (H5Aexists(obj, name) <= 0) return;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  char *s = NULL;
-  if (H5Aread(a, t, &s) >= 0 && s) {
-    snprintf(buf, size, "%s", s);
-    H5free_memory(s);
+static int finite_f(const float *x, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+static int finite_d(const double *x, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (!isfinite(x[i])) return 0;
+  return 1;
+}
+
+/* Everything GAIL and DAC rely on: the episodes tile the rows in order, each
+ * ends (and only its last step ends) by termination or truncation, flags are
+ * 0 or 1 and every number is finite. */
+static gv_status check_demos(const gv_demos *d, gv_err *err) {
+  const long S = d->steps, N = d->episodes;
+  if (S < 1 || N < 1)
+    return gv_fail(err, GV_EINVAL, "%ld steps in %ld episodes (allowed: at least one)", S, N);
+  int64_t row = 0;
+  for (long e = 0; e < N; ++e) {
+    const int64_t st = d->episode_start[e], len = d->episode_length[e];
+    if (st != row || len < 1 || len > S - row)
+      return gv_fail(err, GV_EINVAL, "episode %ld: start %lld, length %lld, but the episodes "
+                     "before it end at row %lld of %ld (episodes must tile obs's rows in "
+                     "order)", e, (long long)st, (long long)len, (long long)row, S);
+    for (int64_t t = st; t < st + len; ++t) {
+      const int last = t == st + len - 1;
+      if (d->terminated[t] > 1 || d->truncated[t] > 1 ||
+          (!last && (d->terminated[t] || d->truncated[t])) ||
+          (last && !d->terminated[t] && !d->truncated[t]))
+        return gv_fail(err, GV_EINVAL, "episode %ld, row %lld: terminated %d, truncated %d "
+                       "(allowed: 0 or 1, and one of them exactly at an episode's last step)",
+                       e, (long long)t, d->terminated[t], d->truncated[t]);
+    }
+    row += len;
   }
-  H5Tclose(t);
-  H5Aclose(a);
+  if (row != S)
+    return gv_fail(err, GV_EINVAL, "the episodes cover %lld rows of obs's %ld", (long long)row,
+                   S);
+  if (!finite_f(d->obs, (size_t)S * d->obs_dim) || !finite_f(d->actions, (size_t)S * d->act_dim) ||
+      !finite_d(d->rewards, (size_t)S) || !finite_f(d->final_obs, (size_t)N * d->obs_dim) ||
+      !finite_d(d->episode_return, (size_t)N))
+    return gv_fail(err, GV_EINVAL, "obs, actions, rewards, final_obs or episode_return holds "
+                   "a value that is not finite");
+  return GV_OK;
+}
+
+/* An optional scalar number (NAN when absent). */
+static gv_status get_opt_real(hid_t f, const char *name, double *v, gv_err *err) {
+  *v = NAN;
+  gv_status st = gv_h5_get_num(f, name, H5T_NATIVE_DOUBLE, 0, v, err);
+  return st == GV_ENOTFOUND ? GV_OK : st;
+}
+
+static gv_status load(gv_demos *d, hid_t f, gv_err *err) {
+  char fmt[64] = "";
+  gv_err why = {{0}, {0}};
+  gv_status st = gv_h5_get_strbuf(f, "format", fmt, sizeof fmt, &why);
+  if (st || strcmp(fmt, GV_DEMO_FORMAT))
+    return gv_fail(err, GV_EINVAL, "not a demonstration file (format '%s', expected '%s')%s%s",
+                   fmt, GV_DEMO_FORMAT, st ? ": " : "", st ? why.msg : "");
+  if ((st = gv_h5_get_strbuf(f, "env", d->env, sizeof d->env, err)) ||
+      (st = gv_h5_get_strbuf(f, "policy_hash", d->policy_hash, sizeof d->policy_hash, err)) ||
+      (st = get_opt_real(f, "eval_return_mean", &d->eval_return_mean, err)) ||
+      (st = get_opt_real(f, "random_return_mean", &d->random_return_mean, err)))
+    return st == GV_ENOTFOUND ? GV_EINVAL : st;
+  long S = 0, N = 0;
+  int D = 0, A = 0, one = 1;
+  const size_t F = sizeof(float), R = sizeof(double), I = sizeof(int64_t);
+  if ((st = read_table(f, "obs", H5T_NATIVE_FLOAT, F, 2, &S, &D, (void **)&d->obs, err)) ||
+      (st = read_table(f, "actions", H5T_NATIVE_FLOAT, F, 2, &S, &A, (void **)&d->actions,
+                       err)) ||
+      (st = read_table(f, "rewards", H5T_NATIVE_DOUBLE, R, 1, &S, &one, (void **)&d->rewards,
+                       err)) ||
+      (st = read_table(f, "terminated", H5T_NATIVE_UINT8, 1, 1, &S, &one,
+                       (void **)&d->terminated, err)) ||
+      (st = read_table(f, "truncated", H5T_NATIVE_UINT8, 1, 1, &S, &one, (void **)&d->truncated,
+                       err)) ||
+      (st = read_table(f, "final_obs", H5T_NATIVE_FLOAT, F, 2, &N, &D, (void **)&d->final_obs,
+                       err)) ||
+      (st = read_table(f, "episode_start", H5T_NATIVE_INT64, I, 1, &N, &one,
+                       (void **)&d->episode_start, err)) ||
+      (st = read_table(f, "episode_length", H5T_NATIVE_INT64, I, 1, &N, &one,
+                       (void **)&d->episode_length, err)) ||
+      (st = read_table(f, "episode_return", H5T_NATIVE_DOUBLE, R, 1, &N, &one,
+                       (void **)&d->episode_return, err)))
+    return st == GV_ENOTFOUND ? GV_EINVAL : st;
+  d->steps = S;
+  d->episodes = N;
+  d->obs_dim = D;
+  d->act_dim = A;
+  return check_demos(d, err);
 }
 
 gv_status gv_demos_load(gv_demos *d, const char *path, gv_err *err) {
   memset(d, 0, sizeof *d);
   hid_t f = -1;
+  gv_h5_quiet();
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
   H5E_END_TRY;
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not open (not an HDF5 file?)", path);
-  char fmt[64];
-  get_str(f, "format", fmt, sizeof fmt);
-  if (strcmp(fmt, GV_DEMO_FORMAT)) {
-    H5Fclose(f);
-    return gv_fail(err, GV_EINVAL, "%s: not a demonstration file (format '%s', expected '%s')",
-                   path, fmt, GV_DEMO_FORMAT);
-  }
-  get_str(f, "env", d->env, sizeof d->env);
-  get_str(f, "policy_hash", d->policy_hash, sizeof d->policy_hash);
-  hsize_t dims[2];
-  int rank;
-  d->obs = read_all(f, "obs", H5T_NATIVE_FLOAT, sizeof(float), dims, &rank);
-  d->steps = (long)dims[0];
-  d->obs_dim = (int)dims[1];
-  d->actions = read_all(f, "actions", H5T_NATIVE_FLOAT, sizeof(float), dims, &rank);
-  d->act_dim = (int)dims[1];
-  d->rewards = read_all(f, "rewards", H5T_NATIVE_DOUBLE, sizeof(double), dims, &rank);
-  d->terminated = read_all(f, "terminated", H5T_NATIVE_UINT8, 1, dims, &rank);
-  d->truncated = read_all(f, "truncated", H5T_NATIVE_UINT8, 1, dims, &rank);
-  d->final_obs = read_all(f, "final_obs", H5T_NATIVE_FLOAT, sizeof(float), dims, &rank);
-  d->episodes = (long)dims[0];
-  d->episode_start = read_all(f, "episode_start", H5T_NATIVE_INT64, 8, dims, &rank);
-  d->episode_length = read_all(f, "episode_length", H5T_NATIVE_INT64, 8, dims, &rank);
-  d->episode_return = read_all(f, "episode_return", H5T_NATIVE_DOUBLE, 8, dims, &rank);
+  if (f < 0) return gv_fail(err, GV_EINVAL, "%s: can not open (not an HDF5 file?)", path);
+  gv_err why = {{0}, {0}};
+  gv_status st = load(d, f, &why);
   H5Fclose(f);
-  if (!d->obs || !d->actions || !d->rewards || !d->terminated || !d->truncated ||
-      !d->final_obs || !d->episode_start || !d->episode_length || !d->episode_return) {
+  if (st) {
     gv_demos_free(d);
-    return gv_fail(err, GV_EIO, "%s: missing or unreadable datasets", path);
+    return gv_fail(err, st, "%s: %s", path, why.msg);
   }
   return GV_OK;
 }

@@ -84,8 +84,13 @@ typedef struct gv_demos {
   double *episode_return;   /* N */
   char env[64];             /* task name */
   char policy_hash[64];     /* "fnv1a64:..." */
+  double eval_return_mean;  /* the recording policy's score (NAN when absent) */
+  double random_return_mean;/* the random policy's (NAN when absent) */
 } gv_demos;
 
+/* Reads and validates the whole file: every dataset's type and shape
+ * against the others, the episodes tiling the rows in order, the flags, and
+ * the finiteness of every number; any defect is GV_EINVAL (exit 2) naming it. */
 gv_status gv_demos_load(gv_demos *d, const char *path, gv_err *err);
 void gv_demos_free(gv_demos *d);
 

@@ -267,7 +267,13 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
   const int D = g->obs_dim, A = g->act_dim, I = g->in_dim, Di = D + g->ind;
   const long B = p->batch;
   gv_status st = GV_OK;
-  const long ntraj = p->trajectories < d->episodes ? p->trajectories : d->episodes;
+  if (p->trajectories < 1 || p->trajectories > d->episodes) {
+    free(g);
+    return gv_fail(err, GV_EINVAL, "gail: %ld trajectories, the demonstrations hold %ld "
+                   "episodes (allowed: 1 to %ld)", (long)p->trajectories, d->episodes,
+                   d->episodes);
+  }
+  const long ntraj = p->trajectories;
 
   /* statistics over every transition of the trajectories used */
   g->mean = calloc((size_t)I, sizeof(float));

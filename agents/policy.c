@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/h5.h"
 #include "nn/io.h"
 
 /* ------------------------------------------------------------ running stats */
@@ -201,75 +204,55 @@ uint64_t gv_policy_hash(const gv_policy *pi) {
 /* -------------------------------------------------------------- HDF5 */
 
 static int put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v) {
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = a < 0 || H5Awrite(a, mtype, v) < 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return bad;
-}
-
-static int put_str(hid_t obj, const char *name, const char *value) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  int bad = put_attr(obj, name, t, t, &value);
-  H5Tclose(t);
-  return bad;
-}
-
-static int get_attr(hid_t obj, const char *name, hid_t mtype, void *v) {
-  if (H5Aexists(obj, name) <= 0) return 1;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  int bad = a < 0 || H5Aread(a, mtype, v) < 0;
-  if (a >= 0) H5Aclose(a);
-  return bad;
-}
-
-static int get_str(hid_t obj, const char *name, char *buf, size_t size) {
-  if (H5Aexists(obj, name) <= 0) return 1;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
-  int bad = 1;
-  if (ft >= 0 && H5Tis_variable_str(ft) > 0) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5Tget_cset(ft));
-    char *s = NULL;
-    if (H5Aread(a, t, &s) >= 0 && s) {
-      snprintf(buf, size, "%s", s);
-      H5free_memory(s);
-      bad = 0;
-    }
-    H5Tclose(t);
-  }
-  if (ft >= 0) H5Tclose(ft);
-  if (a >= 0) H5Aclose(a);
-  return bad;
+  return gv_h5_put_num(obj, name, ftype, mtype, 0, v) != GV_OK;
 }
 
 static int put_vec(hid_t g, const char *name, hid_t ftype, hid_t mtype, hsize_t n,
                    const void *data) {
-  hid_t sp = H5Screate_simple(1, &n, NULL);
-  hid_t d = H5Dcreate2(g, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = d < 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(sp);
-  return bad;
+  return gv_h5_put_dset(g, name, ftype, mtype, (size_t)n, 0, data) != GV_OK;
 }
 
-static int get_vec(hid_t g, const char *name, hid_t mtype, hsize_t n, void *data) {
-  hid_t d = -1;
-  H5E_BEGIN_TRY { d = H5Dopen2(g, name, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (d < 0) return 1;
-  hid_t sp = H5Dget_space(d);
-  int bad = H5Sget_simple_extent_npoints(sp) != (hssize_t)n ||
-            H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0;
-  H5Sclose(sp);
-  H5Dclose(d);
-  return bad;
+/* A dataset of exactly n numbers into data. */
+static gv_status get_vec(hid_t g, const char *name, hid_t mtype, size_t elem, size_t n,
+                         void *data, gv_err *err) {
+  void *buf;
+  int rank;
+  size_t dims[4];
+  gv_status st = gv_h5_read_dset(g, name, mtype, elem, 1, 1, &buf, &rank, dims, err);
+  if (st) return st;
+  if (dims[0] != n)
+    st = gv_fail(err, GV_EINVAL, "policy load: %s: %zu numbers, expected %zu", name, dims[0], n);
+  else memcpy(data, buf, n * elem);
+  free(buf);
+  return st;
+}
+
+static int all_finite(const double *x, int n, double lo) {
+  for (int i = 0; i < n; ++i)
+    if (!isfinite(x[i]) || x[i] < lo) return 0;
+  return 1;
+}
+
+/* The values of a loaded policy: everything act() uses is finite and in
+ * range, so a hostile file cannot make NaN actions or divide by zero. */
+static gv_status check_loaded(const gv_policy *pi, const char *name, gv_err *err) {
+  const int det = pi->kind == GV_POLICY_DETERMINISTIC;
+  for (int j = 0; !det && j < pi->act_dim; ++j)
+    if (!isfinite(pi->log_std[j]))
+      return gv_fail(err, GV_EINVAL, "policy load: %s/log_std: not finite", name);
+  for (size_t i = 0; i < pi->actor->nparam; ++i)
+    if (!isfinite(pi->actor->param[i]))
+      return gv_fail(err, GV_EINVAL, "policy load: %s/actor/param: not finite", name);
+  if (!all_finite(pi->obs_rms->mean, pi->obs_dim, -INFINITY) ||
+      !all_finite(pi->obs_rms->var, pi->obs_dim, 0.0))
+    return gv_fail(err, GV_EINVAL, "policy load: %s: obs_mean / obs_var not finite or a "
+                   "variance below 0", name);
+  if (!isfinite(pi->obs_rms->count) || pi->obs_rms->count < 0 || !isfinite(pi->obs_eps) ||
+      pi->obs_eps <= 0 || !(pi->clip_obs > 0) || (pi->norm_obs != 0 && pi->norm_obs != 1))
+    return gv_fail(err, GV_EINVAL, "policy load: %s: obs_count %g, obs_eps %g, clip_obs %g, "
+                   "norm_obs %d (allowed: count >= 0, eps > 0, clip > 0, norm 0 or 1)", name,
+                   pi->obs_rms->count, pi->obs_eps, pi->clip_obs, pi->norm_obs);
+  return GV_OK;
 }
 
 gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_err *err) {
@@ -294,9 +277,9 @@ gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_er
                       pi->obs_rms->mean) ||
               put_vec(g, "obs_var", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim,
                       pi->obs_rms->var) ||
-              put_str(g, "format", det ? GV_POLICY_FORMAT_DET : GV_POLICY_FORMAT) ||
-              put_str(g, "env", pi->env) ||
-              put_str(g, "hash", hash) ||
+              gv_h5_put_str(g, "format", det ? GV_POLICY_FORMAT_DET : GV_POLICY_FORMAT) ||
+              gv_h5_put_str(g, "env", pi->env) ||
+              gv_h5_put_str(g, "hash", hash) ||
               put_attr(g, "obs_count", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||
               put_attr(g, "obs_eps", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->obs_eps) ||
               put_attr(g, "clip_obs", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->clip_obs) ||
@@ -309,45 +292,65 @@ gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_er
   return st;
 }
 
+/* An optional scalar attribute: absent leaves *v as is. */
+static gv_status get_opt(hid_t g, const char *name, hid_t mtype, void *v, gv_err *err) {
+  gv_status st = gv_h5_get_num(g, name, mtype, 0, v, err);
+  return st == GV_ENOTFOUND ? GV_OK : st;
+}
+
 gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *err) {
   *out = NULL;
   hid_t g = -1;
+  gv_h5_quiet();
   H5E_BEGIN_TRY { g = H5Gopen2(loc, name, H5P_DEFAULT); }
   H5E_END_TRY;
   if (g < 0) return gv_fail(err, GV_ENOTFOUND, "policy load: no group %s", name);
   char fmt[64] = "", env[64] = "";
   gv_nn_spec spec;
-  gv_status st = GV_OK;
-  if (get_str(g, "format", fmt, sizeof fmt) ||
-      (strcmp(fmt, GV_POLICY_FORMAT) && strcmp(fmt, GV_POLICY_FORMAT_DET))) {
+  gv_err why = {{0}, {0}};
+  gv_status st = gv_h5_get_strbuf(g, "format", fmt, sizeof fmt, &why);
+  if (st || (strcmp(fmt, GV_POLICY_FORMAT) && strcmp(fmt, GV_POLICY_FORMAT_DET))) {
     st = gv_fail(err, GV_EINVAL, "policy load: %s is not a policy group (format '%s', "
-                 "expected '%s' or '%s')", name, fmt, GV_POLICY_FORMAT, GV_POLICY_FORMAT_DET);
+                 "expected '%s' or '%s')%s%s", name, fmt, GV_POLICY_FORMAT,
+                 GV_POLICY_FORMAT_DET, st ? ": " : "", st ? why.msg : "");
     goto done;
   }
   const int det = !strcmp(fmt, GV_POLICY_FORMAT_DET);
-  get_str(g, "env", env, sizeof env);
+  st = gv_h5_get_strbuf(g, "env", env, sizeof env, err);
+  if (st && st != GV_ENOTFOUND) goto done;
   if ((st = gv_nn_load_spec(&spec, g, "actor", err))) goto done;
+  /* optional: the bounds default to [-1, 1], the step count to unknown */
   double lo = -1, hi = 1;
-  get_attr(g, "act_low", H5T_NATIVE_DOUBLE, &lo);
-  get_attr(g, "act_high", H5T_NATIVE_DOUBLE, &hi);
+  int64_t steps = -1;
+  if ((st = get_opt(g, "act_low", H5T_NATIVE_DOUBLE, &lo, err)) ||
+      (st = get_opt(g, "act_high", H5T_NATIVE_DOUBLE, &hi, err)) ||
+      (st = get_opt(g, "steps", H5T_NATIVE_INT64, &steps, err)))
+    goto done;
+  if (!isfinite(lo) || !isfinite(hi) || !(lo < hi)) {
+    st = gv_fail(err, GV_EINVAL, "policy load: %s: act_low %g, act_high %g (allowed: finite, "
+                 "low < high)", name, lo, hi);
+    goto done;
+  }
   gv_policy *pi;
   if ((st = gv_policy_alloc(&pi, &spec, env, lo, hi, 0.0, err))) goto done;
   if (det) pi->kind = GV_POLICY_DETERMINISTIC;
-  int64_t steps = -1;
-  if ((st = gv_nn_load(pi->actor, g, "actor", err)) == GV_OK &&
-      ((!det && get_vec(g, "log_std", H5T_NATIVE_FLOAT, (hsize_t)pi->act_dim, pi->log_std)) ||
-       get_vec(g, "obs_mean", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->mean) ||
-       get_vec(g, "obs_var", H5T_NATIVE_DOUBLE, (hsize_t)pi->obs_dim, pi->obs_rms->var) ||
-       get_attr(g, "obs_count", H5T_NATIVE_DOUBLE, &pi->obs_rms->count) ||
-       get_attr(g, "obs_eps", H5T_NATIVE_DOUBLE, &pi->obs_eps) ||
-       get_attr(g, "clip_obs", H5T_NATIVE_DOUBLE, &pi->clip_obs) ||
-       get_attr(g, "norm_obs", H5T_NATIVE_INT, &pi->norm_obs)))
-    st = gv_fail(err, GV_EIO, "policy load: %s: missing or malformed log_std / obs statistics",
-                 name);
-  get_attr(g, "steps", H5T_NATIVE_INT64, &steps);
+  const size_t D = (size_t)pi->obs_dim, A = (size_t)pi->act_dim, F = sizeof(float),
+               R = sizeof(double);
+  if ((st = gv_nn_load(pi->actor, g, "actor", err)) ||
+      (!det && (st = get_vec(g, "log_std", H5T_NATIVE_FLOAT, F, A, pi->log_std, err))) ||
+      (st = get_vec(g, "obs_mean", H5T_NATIVE_DOUBLE, R, D, pi->obs_rms->mean, err)) ||
+      (st = get_vec(g, "obs_var", H5T_NATIVE_DOUBLE, R, D, pi->obs_rms->var, err)) ||
+      (st = gv_h5_get_num(g, "obs_count", H5T_NATIVE_DOUBLE, 0, &pi->obs_rms->count, err)) ||
+      (st = gv_h5_get_num(g, "obs_eps", H5T_NATIVE_DOUBLE, 0, &pi->obs_eps, err)) ||
+      (st = gv_h5_get_num(g, "clip_obs", H5T_NATIVE_DOUBLE, 0, &pi->clip_obs, err)) ||
+      (st = gv_h5_get_num(g, "norm_obs", H5T_NATIVE_INT, 0, &pi->norm_obs, err)) ||
+      (st = check_loaded(pi, name, err))) {
+    if (st == GV_ENOTFOUND) st = GV_EINVAL; /* a policy group lacking a part is malformed */
+    gv_policy_free(pi);
+    goto done;
+  }
   pi->steps = (long)steps;
-  if (st) gv_policy_free(pi);
-  else *out = pi;
+  *out = pi;
 done:
   H5Gclose(g);
   return st;
@@ -357,7 +360,7 @@ gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
   H5E_END_TRY;
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not open (not an HDF5 file?)", path);
+  if (f < 0) return gv_fail(err, GV_EINVAL, "%s: can not open (not an HDF5 file?)", path);
   gv_status st = gv_policy_load(pi, f, name, err);
   H5Fclose(f);
   if (st) {
@@ -368,24 +371,46 @@ gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name
   return GV_OK;
 }
 
+/* The bytes a saved policy takes, for gv_h5_room. */
+static size_t policy_bytes(const gv_policy *pi) {
+  return pi ? 4 * pi->actor->nparam + 24 * (size_t)(pi->obs_dim + pi->act_dim) + 16384 : 0;
+}
+
+/* Closes a file written into; a failed close is a failed write. */
+static gv_status close_written(hid_t f, gv_status st, const char *path, gv_err *err) {
+  if (H5Fclose(f) >= 0) return st;
+  gv_h5_write_failed();
+  return st ? st : gv_fail(err, GV_EIO, "%s: can not close (disk full?)", path);
+}
+
 gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err) {
+  if (gv_h5_room(path, 0, policy_bytes(pi)))
+    return gv_fail(err, GV_EIO, "%s: no room to write the policy (disk full or file size "
+                   "limit)", path);
+  int lock;
+  gv_status st = gv_h5_lock_output(path, &lock, err);
+  if (st) return st;
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT); }
   H5E_END_TRY;
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: can not create", path);
-  gv_status st = gv_policy_save(f, "policy", pi, err);
-  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
+  if (f < 0) st = gv_fail(err, GV_EIO, "%s: can not create", path);
+  else st = close_written(f, gv_policy_save(f, "policy", pi, err), path, err);
+  close(lock);
   return st;
 }
 
 gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_policy *best,
                              gv_err *err) {
+  struct stat sb;
+  const double end = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
+  if (gv_h5_room(path, end, policy_bytes(last) + policy_bytes(best)))
+    return gv_fail(err, GV_EIO, "%s: no room to save the policy (disk full or file size "
+                   "limit)", path);
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); }
   H5E_END_TRY;
   if (f < 0) return gv_fail(err, GV_EIO, "%s: can not reopen to save the policy", path);
   gv_status st = gv_policy_save(f, "policy", last, err);
   if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
-  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: can not close", path);
-  return st;
+  return close_written(f, st, path, err);
 }

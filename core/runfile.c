@@ -4,12 +4,15 @@
  * process killed between flushes leaves the file as the last flush wrote it. */
 #include "core/runfile.h"
 
+#include "core/h5.h"
+
 #include <errno.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,9 +36,47 @@ struct gv_runfile {
   size_t nlog;
   hsize_t log_written;
   hid_t dlog;
+  char path[4096];          /* for gv_h5_room */
+  int lock_fd;              /* holds the writer's lock (gv_h5_lock_output) */
+  int broken;               /* a write failed or would not fit: no HDF5 write again */
 };
 
-static void quiet_hdf5(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* Disk full (core/h5.h, gv_h5_room): before each burst of writes (a flush,
+ * an array, a summary, a status) the run file checks that the disk and
+ * RLIMIT_FSIZE leave room for more than the burst can add; when they do not,
+ * it is marked broken, the burst is not started and every later write is
+ * refused (GV_EIO), so the file stays as the last good flush left it and
+ * closes cleanly.  A write that fails anyway marks it broken too. */
+
+static void mark_broken(gv_runfile *rf) {
+  rf->broken = 1;
+  gv_h5_write_failed();
+}
+
+static gv_status reserve(gv_runfile *rf, size_t bytes) {
+  if (rf->broken) return GV_EIO;
+  haddr_t eoa = 0;
+  if (H5Fget_eoa(rf->file, &eoa) < 0) eoa = 0;
+  if (gv_h5_room(rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
+  rf->broken = 1;
+  return GV_EIO;
+}
+
+/* The bytes a flush may add: every buffered point, a new chunk per dataset
+ * and the object headers of new series. */
+static size_t pending_bytes(const gv_runfile *rf) {
+  size_t b = 0;
+  for (size_t i = 0; i < rf->ns; ++i)
+    b += 16 * rf->s[i].n + 2 * 8192 + (rf->s[i].dstep < 0 ? 8192 : 0);
+  for (size_t i = 0; i < rf->nlog; ++i) b += 64 + 2 * strlen(rf->log[i]);
+  return b;
+}
+
+static gv_status wrote(gv_runfile *rf, herr_t r) {
+  if (r >= 0) return GV_OK;
+  mark_broken(rf);
+  return GV_EIO;
+}
 
 static int mkdirs_for(const char *path) {
   char buf[4096];
@@ -49,32 +90,12 @@ static int mkdirs_for(const char *path) {
   return 0;
 }
 
-static hid_t vlen_str_type(void) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, H5T_VARIABLE);
-  H5Tset_cset(t, H5T_CSET_UTF8);
-  return t;
-}
-
 static herr_t set_attr_str(hid_t obj, const char *name, const char *value) {
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t t = vlen_str_type(), sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t r = a < 0 ? -1 : H5Awrite(a, t, &value);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(t);
-  return r;
+  return gv_h5_put_str(obj, name, value) ? -1 : 0;
 }
 
 static herr_t set_attr_num(hid_t obj, const char *name, hid_t type, const void *value) {
-  if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t r = a < 0 ? -1 : H5Awrite(a, type, value);
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  return r;
+  return gv_h5_put_num(obj, name, type, type, 0, value) ? -1 : 0;
 }
 
 static hid_t open_or_create_group(hid_t loc, const char *name) {
@@ -94,24 +115,35 @@ void gv_run_set_labels(const char *group, const char *axes) {
 
 gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
                         gv_err *err) {
-  quiet_hdf5();
+  gv_h5_quiet();
   *out = NULL;
   if (mkdirs_for(path) != 0)
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
-  /* No file lock: a user may open a running run's file (h5py, `governor
+  int lock_fd = -1;
+  gv_status ls = gv_h5_lock_output(path, &lock_fd, err);
+  if (ls) return ls;
+  /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
+  if (f < 0) {
+    close(lock_fd);
+    return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
+  }
   gv_runfile *rf = calloc(1, sizeof *rf);
   if (!rf) {
     H5Fclose(f);
+    close(lock_fd);
     return gv_fail(err, GV_ENOMEM, "run file");
   }
   rf->file = f;
+  rf->lock_fd = lock_fd;
+  snprintf(rf->path, sizeof rf->path, "%s", path);
+  /* past RLIMIT_FSIZE a write fails with EFBIG (handled) instead of killing */
+  signal(SIGXFSZ, SIG_IGN);
   rf->flush_every = info->flush_every > 0 ? info->flush_every : 1000;
   rf->dlog = -1;
 
@@ -133,20 +165,12 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   set_attr_str(f, "group", run_group ? run_group : info->name ? info->name : "");
   set_attr_str(f, "axes", run_axes ? run_axes : "");
 
-  hid_t t = vlen_str_type(), sp = H5Screate(H5S_SCALAR);
-  hid_t d = H5Dcreate2(f, "config", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  const char *cfg = info->config_yaml ? info->config_yaml : "";
-  if (d >= 0) {
-    H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &cfg);
-    H5Dclose(d);
-  }
-  H5Sclose(sp);
-  H5Tclose(t);
+  const int bad_config = gv_h5_put_str_dset(f, "config", info->config_yaml) != GV_OK;
   hid_t g;
   if ((g = open_or_create_group(f, "series")) >= 0) H5Gclose(g);
   if ((g = open_or_create_group(f, "arrays")) >= 0) H5Gclose(g);
   if ((g = open_or_create_group(f, "summary")) >= 0) H5Gclose(g);
-  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || d < 0) {
+  if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || bad_config) {
     gv_run_close(rf);
     return gv_fail(err, GV_EIO, "%s: cannot write run file", path);
   }
@@ -203,6 +227,7 @@ static herr_t append(hid_t d, hid_t memtype, hsize_t at, hsize_t n, const void *
 
 gv_status gv_run_flush(gv_runfile *rf) {
   if (!rf) return GV_OK;
+  if (reserve(rf, pending_bytes(rf))) return GV_EIO;
   herr_t bad = 0;
   hid_t gs = H5Gopen2(rf->file, "series", H5P_DEFAULT);
   for (size_t i = 0; i < rf->ns; ++i) {
@@ -223,7 +248,7 @@ gv_status gv_run_flush(gv_runfile *rf) {
   }
   H5Gclose(gs);
   if (rf->nlog) {
-    hid_t t = vlen_str_type();
+    hid_t t = gv_h5_str_type();
     if (rf->dlog < 0) rf->dlog = create_extendible(rf->file, "log", t, 64);
     if (rf->dlog >= 0) bad |= append(rf->dlog, t, rf->log_written, rf->nlog, rf->log);
     rf->log_written += rf->nlog;
@@ -232,7 +257,7 @@ gv_status gv_run_flush(gv_runfile *rf) {
     H5Tclose(t);
   }
   if (H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) bad = -1;
-  return bad < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, bad);
 }
 
 gv_status gv_run_tick(gv_runfile *rf, int64_t step) {
@@ -252,8 +277,13 @@ gv_status gv_run_close(gv_runfile *rf) {
   }
   if (rf->dlog >= 0) H5Dclose(rf->dlog);
   free(rf->s);
+  for (size_t i = 0; i < rf->nlog; ++i) free(rf->log[i]);
   free(rf->log);
-  if (H5Fclose(rf->file) < 0) st = GV_EIO;
+  if (H5Fclose(rf->file) < 0) {
+    mark_broken(rf);
+    st = GV_EIO;
+  }
+  close(rf->lock_fd);
   free(rf);
   return st;
 }
@@ -262,7 +292,9 @@ static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, co
                              int rank, const size_t *dims, int64_t step) {
   if (rank < 1 || rank > 4) return GV_EINVAL;
   hsize_t hd[4];
-  for (int i = 0; i < rank; ++i) hd[i] = dims[i];
+  size_t bytes = 8;
+  for (int i = 0; i < rank; ++i) bytes *= (hd[i] = dims[i]);
+  if (reserve(rf, bytes + 8192)) return GV_EIO;
   hid_t g = open_or_create_group(rf->file, "arrays");
   if (H5Lexists(g, name, H5P_DEFAULT) > 0) H5Ldelete(g, name, H5P_DEFAULT);
   hid_t sp = H5Screate_simple(rank, hd, NULL);
@@ -274,7 +306,7 @@ static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, co
   H5Sclose(sp);
   H5Gclose(g);
   if (H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) r = -1;
-  return r < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, r);
 }
 
 gv_status gv_run_array(gv_runfile *rf, const char *name, const double *data, int rank,
@@ -288,6 +320,7 @@ gv_status gv_run_array_f32(gv_runfile *rf, const char *name, const float *data, 
 }
 
 gv_status gv_run_checkpoint(gv_runfile *rf, const char *name, const void *data, size_t size) {
+  if (reserve(rf, size + 8192)) return GV_EIO;
   hid_t g = open_or_create_group(rf->file, "checkpoint");
   if (H5Lexists(g, name, H5P_DEFAULT) > 0) H5Ldelete(g, name, H5P_DEFAULT);
   hsize_t n = size;
@@ -297,7 +330,7 @@ gv_status gv_run_checkpoint(gv_runfile *rf, const char *name, const void *data, 
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   H5Gclose(g);
-  return r < 0 ? GV_EIO : GV_OK;
+  return wrote(rf, r);
 }
 
 static gv_status summary_attr(hid_t file, const char *key, hid_t type, const void *v,
@@ -308,21 +341,30 @@ static gv_status summary_attr(hid_t file, const char *key, hid_t type, const voi
   return r < 0 ? GV_EIO : GV_OK;
 }
 
+static gv_status run_summary(gv_runfile *rf, const char *key, hid_t type, const void *v,
+                             const char *str) {
+  if (reserve(rf, 4096 + (str ? strlen(str) : 0))) return GV_EIO;
+  return wrote(rf, summary_attr(rf->file, key, type, v, str) ? -1 : 0);
+}
+
 gv_status gv_run_summary_real(gv_runfile *rf, const char *key, double value) {
-  return summary_attr(rf->file, key, H5T_NATIVE_DOUBLE, &value, NULL);
+  return run_summary(rf, key, H5T_NATIVE_DOUBLE, &value, NULL);
 }
 gv_status gv_run_summary_int(gv_runfile *rf, const char *key, int64_t value) {
-  return summary_attr(rf->file, key, H5T_NATIVE_INT64, &value, NULL);
+  return run_summary(rf, key, H5T_NATIVE_INT64, &value, NULL);
 }
 gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value) {
-  return summary_attr(rf->file, key, 0, NULL, value);
+  return run_summary(rf, key, 0, NULL, value);
 }
+
+gv_status gv_run_reserve(gv_runfile *rf, size_t bytes) { return reserve(rf, bytes); }
 
 long long gv_run_h5(gv_runfile *rf) { return (long long)rf->file; }
 
 gv_status gv_run_set_status(gv_runfile *rf, const char *status) {
-  if (set_attr_str(rf->file, "status", status) < 0) return GV_EIO;
-  return H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0 ? GV_EIO : GV_OK;
+  if (reserve(rf, 4096)) return GV_EIO;
+  if (set_attr_str(rf->file, "status", status) < 0) return wrote(rf, -1);
+  return wrote(rf, H5Fflush(rf->file, H5F_SCOPE_GLOBAL));
 }
 
 void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...) {
@@ -344,19 +386,141 @@ struct gv_runread {
   int readonly;             /* summaries are not written (read-only or still running) */
 };
 
+/* The statuses a run file may hold (core/runfile.h). */
+static const char *const known_status[] = {"running", "completed", "diverged", "failed",
+                                           "interrupted"};
+
+typedef struct walk {
+  gv_err *err;
+  gv_status st;
+  int read_data;            /* read every dataset, not only its shape */
+} walk;
+
+static herr_t check_summary_attr(hid_t g, const char *name, const H5A_info_t *ai, void *op) {
+  walk *w = op;
+  w->st = gv_h5_check_scalar(g, name, w->err);
+  return w->st ? 1 : 0;
+}
+
+/* One numeric dataset of rank in [lo, hi] under loc: its shape, or all of it. */
+static gv_status check_dset(hid_t loc, const char *name, int lo, int hi, int read_data,
+                            gv_err *err) {
+  int rank;
+  size_t dims[4];
+  if (!read_data) return gv_h5_dset_shape(loc, name, lo, hi, &rank, dims, err);
+  void *buf = NULL;
+  gv_status st = gv_h5_read_dset(loc, name, H5T_NATIVE_DOUBLE, sizeof(double), lo, hi, &buf,
+                                 &rank, dims, err);
+  free(buf);
+  return st;
+}
+
+/* A series' steps are read at every open: a run appends them in order from
+ * 0, and the analyses subtract them (a hostile INT64_MIN overflowed). */
+static gv_status check_steps(hid_t s, const char *name, gv_err *err) {
+  int64_t *st = NULL;
+  int rank;
+  size_t dims[4];
+  gv_status r = gv_h5_read_dset(s, "step", H5T_NATIVE_INT64, sizeof *st, 1, 1, (void **)&st,
+                                &rank, dims, err);
+  for (size_t i = 0; !r && i < dims[0]; ++i)
+    if (st[i] < 0 || (i && st[i] < st[i - 1]))
+      r = gv_fail(err, GV_EINVAL, "/series/%s/step: %lld at point %zu (allowed: steps from 0, "
+                  "never decreasing)", name, (long long)st[i], i);
+  free(st);
+  return r;
+}
+
+static herr_t check_series(hid_t g, const char *name, const H5L_info_t *li, void *op) {
+  walk *w = op;
+  hid_t s = H5Gopen2(g, name, H5P_DEFAULT);
+  if (s < 0) {
+    w->st = gv_fail(w->err, GV_EINVAL, "/series/%s: not a group", name);
+    return 1;
+  }
+  w->st = check_steps(s, name, w->err);
+  if (!w->st) w->st = check_dset(s, "value", 1, 1, w->read_data, w->err);
+  H5Gclose(s);
+  return w->st ? 1 : 0;
+}
+
+static herr_t check_array(hid_t g, const char *name, const H5L_info_t *li, void *op) {
+  walk *w = op;
+  w->st = check_dset(g, name, 1, 4, w->read_data, w->err);
+  return w->st ? 1 : 0;
+}
+
+/* Group `name` of the root (absent is fine), walked by fn over its links or,
+ * with attrs, over its attributes. */
+static gv_status check_group(hid_t f, const char *name, H5L_iterate_t fn, H5A_operator2_t afn,
+                             walk *w) {
+  htri_t ex = H5Lexists(f, name, H5P_DEFAULT);
+  if (ex == 0) return GV_OK;
+  hid_t g = ex > 0 ? H5Gopen2(f, name, H5P_DEFAULT) : -1;
+  if (g < 0) return gv_fail(w->err, GV_EINVAL, "/%s: not a group", name);
+  w->st = GV_OK;
+  herr_t r = fn ? H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, fn, w)
+                : H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, afn, w);
+  H5Gclose(g);
+  if (!w->st && r < 0) w->st = gv_fail(w->err, GV_EINVAL, "/%s: unreadable", name);
+  return w->st;
+}
+
+/* Everything a reader of the run file reads is checked here, once, before
+ * any of it is used: root attributes, /config, every /summary attribute and
+ * the shape (read_data: also the content) of every series and array. */
+static gv_status validate(hid_t f, int read_data, gv_err *err) {
+  char *v = NULL;
+  gv_status st = gv_h5_get_str(f, "version", &v, err);
+  free(v);
+  if (st) return st;
+  const char *req[] = {"status", "kind", "name"};
+  for (size_t i = 0; i < sizeof req / sizeof *req; ++i) {
+    if ((st = gv_h5_get_str(f, req[i], &v, err))) return st;
+    int ok = 1;
+    if (i == 0) {
+      ok = 0;
+      for (size_t k = 0; k < sizeof known_status / sizeof *known_status; ++k)
+        ok |= !strcmp(v, known_status[k]);
+      if (!ok) gv_fail(err, GV_EINVAL, "/: attribute status: '%.64s' (allowed: running, "
+                       "completed, diverged, failed, interrupted)", v);
+    }
+    free(v);
+    if (!ok) return GV_EINVAL;
+  }
+  if (H5Aexists(f, "seed") > 0 && (st = gv_h5_check_scalar(f, "seed", err))) return st;
+  if (H5Lexists(f, "config", H5P_DEFAULT) > 0) {
+    if ((st = gv_h5_read_str_dset(f, "config", &v, err))) return st;
+    free(v);
+  }
+  walk w = {err, GV_OK, read_data};
+  if ((st = check_group(f, "summary", NULL, check_summary_attr, &w))) return st;
+  if ((st = check_group(f, "series", check_series, NULL, &w))) return st;
+  return check_group(f, "arrays", check_array, NULL, &w);
+}
+
 static gv_status open_common(gv_runread **out, const char *path, unsigned flags, gv_err *err) {
-  quiet_hdf5();
+  gv_h5_quiet();
   *out = NULL;
   if (access(path, R_OK) != 0)
     return gv_fail(err, GV_EINVAL, "%s: cannot open: %s", path, strerror(errno));
   if (H5Fis_hdf5(path) <= 0) return gv_fail(err, GV_EINVAL, "%s: not an HDF5 file", path);
   hid_t f = H5Fopen(path, flags, H5P_DEFAULT);
-  if (f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file", path);
+  if (f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file (damaged?)", path);
   if (H5Aexists(f, "version") <= 0) {
     H5Fclose(f);
     return gv_fail(err, GV_EINVAL, "%s: not a governor run file (no version attribute)", path);
   }
+  gv_err why = {{0}, {0}};
+  if (validate(f, flags != H5F_ACC_RDONLY, &why) != GV_OK) {
+    H5Fclose(f);
+    return gv_fail(err, GV_EINVAL, "%s: not a valid governor run file: %s", path, why.msg);
+  }
   gv_runread *rr = calloc(1, sizeof *rr);
+  if (!rr) {
+    H5Fclose(f);
+    return gv_fail(err, GV_ENOMEM, "%s: out of memory", path);
+  }
   rr->file = f;
   rr->readonly = flags == H5F_ACC_RDONLY;
   *out = rr;
@@ -369,7 +533,9 @@ gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err) {
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
   /* A run still being written (status running) has a writer that owns the
    * file: a second writer would corrupt it, so it is analysed read-only.  A
-   * killed run also stays "running" and is never modified. */
+   * killed run also stays "running" and is never modified.  A file opened
+   * for writing has every dataset read first (open_common), so a file HDF5
+   * can not read back is never written into. */
   gv_status s = open_common(rr, path, H5F_ACC_RDONLY, err);
   if (s != GV_OK) return s;
   char *status = gv_runread_attr(*rr, "status");
@@ -388,68 +554,25 @@ void gv_runread_close(gv_runread *rr) {
   free(rr);
 }
 
-static char *read_str_attr(hid_t obj, const char *name) {
-  if (H5Aexists(obj, name) <= 0) return NULL;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t ft = H5Aget_type(a);
-  char *out = NULL;
-  if (H5Tget_class(ft) == H5T_STRING) {
-    if (H5Tis_variable_str(ft) > 0) {
-      hid_t t = vlen_str_type();
-      char *v = NULL;
-      if (H5Aread(a, t, &v) >= 0 && v) {
-        out = strdup(v);
-        H5free_memory(v);
-      }
-      H5Tclose(t);
-    } else {
-      size_t n = H5Tget_size(ft);
-      hid_t t = H5Tcopy(H5T_C_S1);
-      H5Tset_size(t, n + 1);
-      out = calloc(n + 2, 1);
-      H5Aread(a, t, out);
-      H5Tclose(t);
-    }
-  } else {
-    double v = 0;
-    char buf[64];
-    H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-    snprintf(buf, sizeof buf, "%.17g", v);
-    out = strdup(buf);
-  }
-  H5Tclose(ft);
-  H5Aclose(a);
-  return out;
+char *gv_runread_attr(gv_runread *rr, const char *name) {
+  char *v = NULL;
+  gv_h5_get_text(rr->file, name, &v, NULL);
+  return v;
 }
 
-char *gv_runread_attr(gv_runread *rr, const char *name) { return read_str_attr(rr->file, name); }
-
 char *gv_runread_config(gv_runread *rr) {
-  if (H5Lexists(rr->file, "config", H5P_DEFAULT) <= 0) return NULL;
-  hid_t d = H5Dopen2(rr->file, "config", H5P_DEFAULT);
-  hid_t t = vlen_str_type();
-  char *v = NULL, *out = NULL;
-  if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0 && v) {
-    out = strdup(v);
-    H5free_memory(v);
-  }
-  H5Tclose(t);
-  H5Dclose(d);
-  return out;
+  char *v = NULL;
+  gv_h5_read_str_dset(rr->file, "config", &v, NULL);
+  return v;
 }
 
 static gv_status read_1d(hid_t loc, const char *name, hid_t memtype, size_t elsize, void **buf,
                          size_t *n) {
-  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return GV_ENOTFOUND;
-  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(d);
-  hssize_t np = H5Sget_simple_extent_npoints(sp);
-  *n = np > 0 ? (size_t)np : 0;
-  *buf = malloc((*n ? *n : 1) * elsize);
-  herr_t r = *n ? H5Dread(d, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, *buf) : 0;
-  H5Sclose(sp);
-  H5Dclose(d);
-  return r < 0 ? GV_EIO : GV_OK;
+  int rank;
+  size_t dims[4];
+  gv_status st = gv_h5_read_dset(loc, name, memtype, elsize, 1, 1, buf, &rank, dims, NULL);
+  *n = st ? 0 : dims[0];
+  return st;
 }
 
 gv_status gv_runread_series(gv_runread *rr, const char *name, int64_t **step, double **value,
@@ -473,6 +596,8 @@ gv_status gv_runread_series(gv_runread *rr, const char *name, int64_t **step, do
     *step = NULL;
     return s;
   }
+  /* a run killed inside a flush may hold one more step than values: the
+   * points present in both are the series */
   *n = n1 < n2 ? n1 : n2;
   return GV_OK;
 }
@@ -485,43 +610,26 @@ gv_status gv_runread_array(gv_runread *rr, const char *name, double **data, int 
   if (H5Lexists(rr->file, "arrays", H5P_DEFAULT) <= 0 ||
       H5Lexists(rr->file, p, H5P_DEFAULT) <= 0)
     return GV_ENOTFOUND;
-  hid_t d = H5Dopen2(rr->file, p, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(d);
-  hsize_t hd[4] = {0};
-  int r = H5Sget_simple_extent_ndims(sp);
-  if (r < 1 || r > 4) {
-    H5Sclose(sp);
-    H5Dclose(d);
-    return GV_EINVAL;
-  }
-  H5Sget_simple_extent_dims(sp, hd, NULL);
-  size_t total = 1;
-  for (int i = 0; i < r; ++i) total *= (dims[i] = hd[i]);
-  *rank = r;
-  *data = malloc((total ? total : 1) * sizeof **data);
-  herr_t e = total ? H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *data) : 0;
-  H5Sclose(sp);
-  H5Dclose(d);
-  return e < 0 ? GV_EIO : GV_OK;
+  return gv_h5_read_dset(rr->file, p, H5T_NATIVE_DOUBLE, sizeof **data, 1, 4, (void **)data,
+                         rank, dims, NULL);
 }
 
 char *gv_runread_summary_str(gv_runread *rr, const char *key) {
   if (H5Lexists(rr->file, "summary", H5P_DEFAULT) <= 0) return NULL;
   hid_t g = H5Gopen2(rr->file, "summary", H5P_DEFAULT);
-  char *v = read_str_attr(g, key);
-  H5Gclose(g);
+  char *v = NULL;
+  if (g >= 0) {
+    gv_h5_get_text(g, key, &v, NULL);
+    H5Gclose(g);
+  }
   return v;
 }
 
 gv_status gv_runread_summary_real(gv_runread *rr, const char *key, double *value) {
   if (H5Lexists(rr->file, "summary", H5P_DEFAULT) <= 0) return GV_ENOTFOUND;
   hid_t g = H5Gopen2(rr->file, "summary", H5P_DEFAULT);
-  gv_status s = GV_ENOTFOUND;
-  if (H5Aexists(g, key) > 0) {
-    hid_t a = H5Aopen(g, key, H5P_DEFAULT);
-    s = H5Aread(a, H5T_NATIVE_DOUBLE, value) < 0 ? GV_EIO : GV_OK;
-    H5Aclose(a);
-  }
+  if (g < 0) return GV_EINVAL;
+  gv_status s = gv_h5_get_num(g, key, H5T_NATIVE_DOUBLE, 0, value, NULL);
   H5Gclose(g);
   return s;
 }

@@ -36,7 +36,11 @@ typedef struct gv_run_info {
 } gv_run_info;
 
 /* Creates (truncates) path, writes root attributes with status "running" and
- * /config, and flushes.  Parent directories are created. */
+ * /config, and flushes.  Parent directories are created.  The file is
+ * locked for writing until gv_run_close (gv_h5_lock_output): a second
+ * writer of path gets GV_EINVAL before it touches it; readers are not
+ * locked out.  Every later write first checks for room (gv_h5_room): on a
+ * full disk the writes return GV_EIO and the file keeps its last flush. */
 gv_status gv_run_create(gv_runfile **rf, const char *path, const gv_run_info *info,
                         gv_err *err);
 /* The root attributes `group` and `axes` of the run files this process
@@ -75,6 +79,10 @@ gv_status gv_run_summary_str(gv_runfile *rf, const char *key, const char *value)
 /* The HDF5 file id, for components that write their own groups (nn/io.h
  * saves a policy into /policy); call gv_run_flush after writing. */
 long long gv_run_h5(gv_runfile *rf);
+/* Before writing about `bytes` through gv_run_h5: GV_EIO (and no write may
+ * follow) when the disk or RLIMIT_FSIZE has no room for them (disk full:
+ * see core/runfile.c). */
+gv_status gv_run_reserve(gv_runfile *rf, size_t bytes);
 
 /* Root attribute status, written and flushed at once. */
 gv_status gv_run_set_status(gv_runfile *rf, const char *status);
@@ -87,6 +95,10 @@ void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...)
 
 typedef struct gv_runread gv_runread;
 
+/* Validates the whole schema first (every root attribute, /config, /summary
+ * attribute, series and array, by class, rank and size; series steps from 0,
+ * never decreasing): a foreign or malformed file is GV_EINVAL naming what is
+ * wrong (docs/reliability.md). */
 gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err);
 /* Also opens the file for writing /summary (governor analyze), unless the
  * run's status is still "running" (being written, or killed): then it is

@@ -7,6 +7,8 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,14 +47,54 @@ const char *gv_env_asset_dir(void) {
   return dir && *dir ? dir : GV_ASSET_DIR;
 }
 
-/* MuJoCo's default warning handler appends to MUJOCO_LOG.TXT in the working
- * directory.  Warnings are counted per copy (gv_env.n_mjwarn), so the text
- * only goes to stderr; a handler the application installed first is kept. */
-static void mujoco_warning(const char *msg) { fprintf(stderr, "mujoco warning: %s\n", msg); }
-static void install_warning_handler(void) {
-  if (!mju_user_warning) mju_user_warning = mujoco_warning;
+/* MuJoCo's handlers.  Its default error handler prints "Press Enter to exit"
+ * and blocks on stdin (an allocation failure under a memory limit, a stack
+ * overflow in mj_step); its default warning handler appends to
+ * MUJOCO_LOG.TXT in the working directory.  governor's error handler turns
+ * an error into a governor error: inside gv_env_alloc, gv_env_reset and
+ * gv_env_step (the calls into MuJoCo a run makes) it jumps back to the
+ * caller, which returns a gv_status with MuJoCo's message; anywhere else it
+ * prints the message and exits with status 1.  Warnings are data: counted
+ * (gv_env_mujoco_warnings, written to a run's summary as mujoco_warnings
+ * when there were any) and echoed to stderr; the numerical-trouble ones are
+ * also counted per copy (gv_env.n_mjwarn).  Handlers the application
+ * installed first are kept. */
+static _Thread_local jmp_buf *catch_point;
+static _Thread_local char mj_msg[256];
+static atomic_long n_warnings;
+
+static void mujoco_error(const char *msg) {
+  snprintf(mj_msg, sizeof mj_msg, "%s", msg);
+  if (catch_point) longjmp(*catch_point, 1);
+  fprintf(stderr, "governor: MuJoCo error: %s\n", msg);
+  exit(1);
 }
-static pthread_once_t warning_once = PTHREAD_ONCE_INIT;
+static void mujoco_warning(const char *msg) {
+  atomic_fetch_add(&n_warnings, 1);
+  fprintf(stderr, "mujoco warning: %s\n", msg);
+}
+static void install_handlers(void) {
+  if (!mju_user_warning) mju_user_warning = mujoco_warning;
+  if (!mju_user_error) mju_user_error = mujoco_error;
+}
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+long gv_env_mujoco_warnings(void) { return atomic_load(&n_warnings); }
+
+/* Runs MuJoCo calls between GV_MJ_TRY and GV_MJ_CATCH; a MuJoCo error inside
+ * lands in the CATCH block with its message in mj_msg. */
+#define GV_MJ_TRY                                 \
+  {                                               \
+    jmp_buf jb_, *prev_ = catch_point;            \
+    if (setjmp(jb_) == 0) {                       \
+      catch_point = &jb_;
+#define GV_MJ_CATCH                               \
+      catch_point = prev_;                        \
+    } else {                                      \
+      catch_point = prev_;
+#define GV_MJ_END \
+    }             \
+  }
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -93,7 +135,7 @@ gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
   if (opts) o = *opts;
   else gv_env_options_defaults(&o);
   if ((s = gv_env_options_check(ty, &o, err))) return s;
-  pthread_once(&warning_once, install_warning_handler);
+  pthread_once(&handlers_once, install_handlers);
 
   gv_env_task *t = calloc(1, sizeof *t);
   if (!t) return gv_fail(err, GV_ENOMEM, "%s: out of memory", name);
@@ -142,13 +184,21 @@ gv_status gv_env_alloc(gv_env **env, const gv_env_task *task, gv_err *err) {
   *env = NULL;
   gv_env *e = calloc(1, sizeof *e);
   double *obs = calloc(2 * (size_t)task->type->obs_dim, sizeof *obs);
-  mjData *d = mj_makeData(task->model);
+  mjData *volatile d = NULL;
+  int failed = 0;
+  GV_MJ_TRY
+  d = mj_makeData(task->model);
+  GV_MJ_CATCH
+  d = NULL; /* what MuJoCo allocated before failing is lost */
+  failed = 1;
+  GV_MJ_END
+  const char *why = failed ? mj_msg : "";
   if (!e || !obs || !d) {
     free(e);
     free(obs);
     if (d) mj_deleteData(d);
-    return gv_fail(err, GV_ENOMEM, "%s: out of memory for an environment copy",
-                   task->type->name);
+    return gv_fail(err, GV_ENOMEM, "%s: out of memory for an environment copy%s%s",
+                   task->type->name, why[0] ? ": MuJoCo: " : "", why);
   }
   e->task = task;
   e->d = d;
@@ -177,13 +227,28 @@ static void observe(double *obs, const gv_env_task *task, const mjData *d) {
   for (int i = 0; i < n; ++i) out[i] = f[i] < -1.0 ? -1.0 : f[i] > 1.0 ? 1.0 : f[i];
 }
 
+/* After a MuJoCo error: the copy is unusable until reset (and reported by
+ * the vector env). */
+static gv_status mj_failed(gv_env *env, gv_err *err) {
+  env->done = 1;
+  snprintf(env->mj_error, sizeof env->mj_error, "%s", mj_msg);
+  return gv_fail(err, GV_EFAILED, "%s: MuJoCo error: %s", env->task->type->name, mj_msg);
+}
+
 gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err) {
   const gv_env_type *ty = env->task->type;
   const mjModel *m = env->task->model;
   if (!rng) return gv_fail(err, GV_EINVAL, "%s: reset needs a random stream", ty->name);
+  int failed = 0;
+  env->mj_error[0] = 0; /* a reset that succeeds makes the copy usable again */
+  GV_MJ_TRY
   mj_resetData(m, env->d);
   ty->reset(m, env->d, rng);
   mj_forward(m, env->d); /* Gymnasium's set_state: derived quantities for the obs */
+  GV_MJ_CATCH
+  failed = 1;
+  GV_MJ_END
+  if (failed) return mj_failed(env, err);
   observe(env->obs, env->task, env->d);
   if (obs && obs != env->obs) memcpy(obs, env->obs, (size_t)ty->obs_dim * sizeof *obs);
   env->rng = rng;
@@ -227,9 +292,15 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
   /* MuJoCo clamps ctrl to ctrlrange inside the actuator model; the control
    * cost sees the action as given, as in Gymnasium. */
   memcpy(d->ctrl, action, (size_t)ty->act_dim * sizeof *d->ctrl);
+  int failed = 0;
+  GV_MJ_TRY
   for (int k = 0; k < ty->frame_skip; ++k) mj_step(m, d);
   if (ty->needs_cfrc) mj_rnePostConstraint(m, d);
   if (ty->needs_kinematics) mj_kinematics(m, d);
+  GV_MJ_CATCH
+  failed = 1;
+  GV_MJ_END
+  if (failed) return mj_failed(env, err);
   env->t++;
 
   long new_warnings = bad_warnings(d) - warn_before;

@@ -116,6 +116,9 @@ gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
                                  gv_err *err);
 void gv_env_task_free(gv_env_task *task);
 
+/* MuJoCo warnings (any text warning, every thread) since the process began. */
+long gv_env_mujoco_warnings(void);
+
 struct gv_env {
   const gv_env_task *task; /* shared spec (not owned) */
   mjData *d;               /* MuJoCo state of this copy (owned) */
@@ -127,6 +130,7 @@ struct gv_env {
   int unstable;            /* 1 if the last step went numerically unstable */
   long n_unstable;         /* warning counter: unstable steps since alloc */
   long n_mjwarn;           /* MuJoCo BADQPOS/BADQVEL/BADQACC warnings since alloc */
+  char mj_error[256];      /* the last MuJoCo error in reset or step ("" when none) */
   gv_env_terms terms;      /* reward terms of the last step */
   double *obs;             /* last observation returned (obs_dim) */
 };

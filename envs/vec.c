@@ -59,11 +59,12 @@ static void run_copy(gv_env_vec *v, int k) {
     v->ep_return[k] = 0;
     return;
   }
-  double r;
-  int te, tr;
-  /* Cannot fail: the caller checked every action and the copies are never
-   * left in an ended episode. */
-  gv_env_step(obs, &r, &te, &tr, e, v->in_act + (size_t)k * ty->act_dim, NULL);
+  double r = 0;
+  int te = 0, tr = 0;
+  /* Fails only on a MuJoCo error (the caller checked every action and the
+   * copies are never left in an ended episode): e->mj_error is then set and
+   * gv_env_vec_step reports it. */
+  if (gv_env_step(obs, &r, &te, &tr, e, v->in_act + (size_t)k * ty->act_dim, NULL)) return;
   v->ep_return[k] += r;
   if (te || tr) {
     memcpy(v->final_obs + (size_t)k * ty->obs_dim, obs, (size_t)ty->obs_dim * sizeof *obs);
@@ -202,6 +203,15 @@ void gv_env_vec_free(gv_env_vec *v) {
   free(v);
 }
 
+/* A MuJoCo error in any copy during the last dispatch (envs/env.c). */
+static gv_status mj_errors(const gv_env_vec *v, gv_err *err) {
+  for (int k = 0; k < v->n_envs; ++k)
+    if (v->envs[k]->mj_error[0])
+      return gv_fail(err, GV_EFAILED, "%s vector env: copy %d: MuJoCo error: %s",
+                     v->task->type->name, k, v->envs[k]->mj_error);
+  return GV_OK;
+}
+
 gv_status gv_env_vec_reset(double *obs, gv_env_vec *v, gv_err *err) {
   v->op = OP_RESET;
   v->out_obs = obs;
@@ -210,7 +220,7 @@ gv_status gv_env_vec_reset(double *obs, gv_env_vec *v, gv_err *err) {
   v->in_act = NULL;
   dispatch(v);
   v->started = 1;
-  return GV_OK;
+  return mj_errors(v, err);
 }
 
 gv_status gv_env_vec_step(double *obs, double *reward, int *terminated, int *truncated,
@@ -229,7 +239,7 @@ gv_status gv_env_vec_step(double *obs, double *reward, int *terminated, int *tru
   v->out_trunc = truncated;
   v->in_act = actions;
   dispatch(v);
-  return GV_OK;
+  return mj_errors(v, err);
 }
 
 int gv_env_vec_size(const gv_env_vec *v) { return v->n_envs; }

@@ -315,11 +315,17 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
 
   /* replicas: the Lyapunov exponent estimated over seeds */
   double *ly = NULL, *it = NULL;
-  int rank;
-  size_t dims[4], nrep = 0, nconv = 0;
+  int rank, rank2;
+  size_t dims[4], dims2[4], nrep = 0, nconv = 0;
   double ly_mean = NAN, ly_std = NAN, it_median = NAN;
   if (gv_runread_array(rr, "replica_lyapunov", &ly, &rank, dims) == GV_OK &&
-      gv_runread_array(rr, "replica_iters_to_converge", &it, &rank, dims) == GV_OK) {
+      gv_runread_array(rr, "replica_iters_to_converge", &it, &rank2, dims2) == GV_OK) {
+    if (rank != 1 || rank2 != 1 || dims[0] != dims2[0]) {
+      st = gv_fail(err, GV_EINVAL, "%s: /arrays: replica_iters_to_converge holds %zu values, "
+                   "replica_lyapunov %zu (allowed: one value per replica each, rank 1)", path,
+                   dims2[0] * (rank2 > 1 ? dims2[1] : 1), dims[0] * (rank > 1 ? dims[1] : 1));
+      goto out;
+    }
     nrep = dims[0];
     double s1 = 0, s2 = 0;
     size_t nf = 0;
@@ -434,6 +440,7 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
             agree < 0 ? "n/a (no linear prediction)" : agree ? "agree" : "DISAGREE");
     if (perr.msg[0]) fprintf(out, "  note: %s\n", perr.msg);
   }
+out:
   free(ly);
   free(it);
   free(step);
@@ -441,7 +448,7 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
   sim_free(&s);
   gv_node_free(root);
   gv_runread_close(rr);
-  return GV_OK;
+  return st;
 }
 
 /* ---------------------------------------------------------------- scan */

@@ -10,6 +10,7 @@
 #include "agents/policy.h"
 #include "core/progress.h"
 #include "core/runfile.h"
+#include "envs/env.h"
 
 /* ------------------------------------------------------------- signals */
 
@@ -223,6 +224,8 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
   gv_status payload = GV_OK;
   if (d.pi) {
     gv_exp_evals_summary(&d.ev, rf);
+    const long mjw = gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
+    if (mjw) gv_run_summary_int(rf, "mujoco_warnings", mjw);
     if (strcmp(status, "diverged") && (payload = save_payload(&d, err))) {
       status = "failed";
       gv_run_log(rf, 0, "%s", err->msg);

@@ -103,19 +103,6 @@ static void gail_controller_defaults(gv_node *seq) {
   }
 }
 
-/* Reads a double root attribute of an HDF5 file (NAN when absent). */
-static double h5_attr(hid_t f, const char *name) {
-  double v = NAN;
-  if (H5Aexists(f, name) > 0) {
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-    if (a >= 0) {
-      if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
-      H5Aclose(a);
-    }
-  }
-  return v;
-}
-
 /* What a run would refuse about its demonstrations, refused by the check:
  * sizes of another task, more trajectories than the file holds, a subsample
  * step longer than an episode used (which can leave no transition). */
@@ -226,39 +213,34 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   if (access(s->demos, R_OK) != 0)
     return gv_fail(err, GV_ECONFIG, "%s: demonstration file '%s' not found (make it with "
                    "`governor record`, see data/experts/README.md)", where, s->demos);
-  hid_t f = -1;
-  H5E_BEGIN_TRY { f = H5Fopen(s->demos, H5F_ACC_RDONLY, H5P_DEFAULT); }
-  H5E_END_TRY;
-  if (f < 0)
-    return gv_fail(err, GV_ECONFIG, "%s: '%s' is not an HDF5 demonstration file", where,
-                   s->demos);
-  char env[64] = "";
-  if (H5Aexists(f, "env") > 0) {
-    hid_t a = H5Aopen(f, "env", H5P_DEFAULT), t = H5Aget_type(a);
-    if (H5Tis_variable_str(t) > 0) {
-      char *v = NULL;
-      hid_t mt = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mt, H5T_VARIABLE);
-      H5Tset_cset(mt, H5Tget_cset(t));
-      if (H5Aread(a, mt, &v) >= 0 && v) snprintf(env, sizeof env, "%s", v);
-      H5free_memory(v);
-      H5Tclose(mt);
-    } else {
-      size_t sz = H5Tget_size(t);
-      char *v = calloc(sz + 1, 1);
-      if (v && H5Aread(a, t, v) >= 0) snprintf(env, sizeof env, "%s", v);
-      free(v);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-  }
-  const double re = h5_attr(f, "eval_return_mean"), rr = h5_attr(f, "random_return_mean");
-  H5Fclose(f);
-  s->expert_return = re;
-  s->random_return = rr;
-  if (env[0] && strcmp(env, s->env->name))
+  /* the whole file is validated here, so `check` rejects what `run` would */
+  gv_demos demo;
+  gv_err why = {{0}, {0}};
+  if (gv_demos_load(&demo, s->demos, &why))
+    return gv_fail(err, GV_ECONFIG, "%s: %s", where, why.msg);
+  s->expert_return = demo.eval_return_mean;
+  s->random_return = demo.random_return_mean;
+  const int same_env = !strcmp(demo.env, s->env->name);
+  const int D = demo.obs_dim, A = demo.act_dim;
+  long outside = -1; /* the first action outside the env's bounds */
+  for (long i = 0; outside < 0 && i < demo.steps * A; ++i)
+    if (!(demo.actions[i] >= s->env->act_low && demo.actions[i] <= s->env->act_high))
+      outside = i / A;
+  char env[sizeof demo.env];
+  snprintf(env, sizeof env, "%s", demo.env);
+  gv_demos_free(&demo);
+  if (!same_env)
     return gv_fail(err, GV_ECONFIG, "%s: '%s' holds demonstrations of '%s', not of game.env "
                    "'%s'", where, s->demos, env, s->env->name);
+  if (D != s->env->obs_dim || A != s->env->act_dim)
+    return gv_fail(err, GV_ECONFIG, "%s: '%s' holds observations of %d and actions of %d "
+                   "numbers, env %s has %d and %d", where, s->demos, D, A, s->env->name,
+                   s->env->obs_dim, s->env->act_dim);
+  if (outside >= 0)
+    return gv_fail(err, GV_ECONFIG, "%s: '%s': the action of row %ld lies outside %s's bounds "
+                   "[%g, %g]", where, s->demos, outside, s->env->name, s->env->act_low,
+                   s->env->act_high);
+  const double re = s->expert_return, rr = s->random_return;
   if (!isfinite(re) || !isfinite(rr) || re == rr)
     return gv_fail(err, GV_ECONFIG, "%s: '%s' lacks the eval_return_mean and "
                    "random_return_mean attributes the normalised return needs", where,

@@ -367,7 +367,7 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   int rank;
   size_t dims[4];
   int have_final = gv_runread_array(rr, "x_final", &xf, &rank, dims) == GV_OK &&
-                   dims[0] == n;
+                   rank == 1 && dims[0] == n;
   if (have_final) {
     double pi[GV_ONESTEP_MAXN], D[GV_ONESTEP_MAXN];
     gv_onestep_policy(g, xf, pi);
