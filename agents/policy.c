@@ -372,7 +372,7 @@ gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name
 }
 
 /* The bytes a saved policy takes, for gv_h5_room. */
-static size_t policy_bytes(const gv_policy *pi) {
+size_t gv_policy_bytes(const gv_policy *pi) {
   return pi ? 4 * pi->actor->nparam + 24 * (size_t)(pi->obs_dim + pi->act_dim) + 16384 : 0;
 }
 
@@ -384,7 +384,7 @@ static gv_status close_written(hid_t f, gv_status st, const char *path, gv_err *
 }
 
 gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err) {
-  if (gv_h5_room(path, 0, policy_bytes(pi)))
+  if (gv_h5_room(path, 0, gv_policy_bytes(pi)))
     return gv_fail(err, GV_EIO, "%s: no room to write the policy (disk full or file size "
                    "limit)", path);
   int lock;
@@ -403,7 +403,7 @@ gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_p
                              gv_err *err) {
   struct stat sb;
   const double end = stat(path, &sb) == 0 ? (double)sb.st_size : 0;
-  if (gv_h5_room(path, end, policy_bytes(last) + policy_bytes(best)))
+  if (gv_h5_room(path, end, gv_policy_bytes(last) + gv_policy_bytes(best)))
     return gv_fail(err, GV_EIO, "%s: no room to save the policy (disk full or file size "
                    "limit)", path);
   hid_t f = -1;

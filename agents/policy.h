@@ -135,4 +135,8 @@ gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name
 /* Standalone policy file: truncates path and writes the group /policy. */
 gv_status gv_policy_save_file(const char *path, const gv_policy *pi, gv_err *err);
 
+/* About the bytes gv_policy_save writes for pi (0 for NULL): what a writer
+ * reserves before saving it (core/runfile.h gv_run_reserve). */
+size_t gv_policy_bytes(const gv_policy *pi);
+
 #endif

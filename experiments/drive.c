@@ -195,6 +195,11 @@ static void loop(const gv_exp_game *game, void *g, gv_drive *d, int progress,
 static gv_status save_payload(gv_drive *d, gv_err *err) {
   if (getenv("GV_TEST_FAIL_PAYLOAD"))
     return gv_fail(err, GV_EIO, "policy save: failure injected by GV_TEST_FAIL_PAYLOAD");
+  const size_t bytes =
+      gv_policy_bytes(d->pi) + (d->ev.best_step >= 0 ? gv_policy_bytes(d->best) : 0);
+  if (gv_run_reserve(d->rf, bytes))
+    return gv_fail(err, GV_EIO, "policy save: no room to write the policy (disk full or file "
+                   "size limit)");
   const hid_t f = (hid_t)gv_run_h5(d->rf);
   gv_status st = gv_policy_save(f, "policy", d->pi, err);
   if (!st && d->ev.best_step >= 0) st = gv_policy_save(f, "policy_best", d->best, err);

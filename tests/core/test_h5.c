@@ -67,7 +67,7 @@ static void test_refusals(void **state) {
   double big[4096] = {0};
   assert_int_equal(gv_h5_put_num(f, "kind", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 4096, big), GV_OK);
   char *s = (char *)1;
-  /* the defect of issue 11 item 3: an array read as a scalar */
+  /* the defect that crashed analyze: an array read as a scalar */
   assert_int_equal(gv_h5_get_str(f, "kind", &s, &err), GV_EINVAL);
   assert_null(s);
   assert_string_equal(err.msg, "/: attribute kind: expected a scalar string, found a float array "

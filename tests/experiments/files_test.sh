@@ -96,10 +96,10 @@ for k in demo_length_huge:"episode 0: start 0, length 1000000000" \
 done
 # more trajectories than the file holds: an error with the numbers, not a clamp
 gail_cfg gail "$D" 26 >"$T/traj.yaml"
-expect 2 "trajectories: 26 trajectories, but '$D' holds 25 episodes (allowed: 1 to 25)" -- \
+expect 2 "game.trajectories: 26 is more than the 25 episodes in '$D' (allowed: integers in [1, 25])" -- \
   "$GV" check "$T/traj.yaml"
 gail_cfg dac "$D" 26 >"$T/traj-dac.yaml"
-expect 2 "holds 25 episodes" -- "$GV" run "$T/traj-dac.yaml" --out "$T/traj.h5"
+expect 2 "is more than the 25 episodes" -- "$GV" run "$T/traj-dac.yaml" --out "$T/traj.h5"
 gail_cfg gail "$D" 25 >"$T/traj25.yaml"
 expect 0 "" -- "$GV" check "$T/traj25.yaml"
 
@@ -115,7 +115,7 @@ until $PY -c "import h5py,sys; h5py.File(sys.argv[1],'r')['series']['distance']"
     2>/dev/null || [ $i -ge 600 ]; do i=$((i + 1)); sleep 0.1; done
 kill -STOP $first
 before=$(sum "$T/live.h5")
-expect 2 "another governor process is writing this file" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
+expect 2 "another governor process is writing this file" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
 expect 2 "another governor process is writing this file" -- \
   "$GV" export data/experts/hopper-policy.h5 --out "$T/live.h5"
 expect 2 "another governor process is writing this file" -- \
@@ -130,7 +130,7 @@ wait $first
 [ $? -eq 1 ] && ok || bad "the first writer did not end as interrupted (exit 1)"
 $PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='interrupted'" \
   "$T/live.h5" && ok || bad "the SIGTERM-ed run's file does not say interrupted"
-expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5"
+expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
 
 # --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,
 # not "Press Enter to exit" read from stdin (a pipe that never closes would

@@ -23,7 +23,7 @@ def replace_dset(f, name, value):
     f[name] = value
 
 
-def run_kind_array(f):            # issue 11 item 3: SIGSEGV in analyze
+def run_kind_array(f):            # was a SIGSEGV in analyze
     replace_attr(f, "kind", np.arange(4096, dtype=np.float64))
 
 
@@ -81,7 +81,7 @@ def run_series_huge(f):           # 2 GiB declared in a few bytes (unwritten chu
     g.create_dataset("value", shape=(1 << 28,), dtype="f8", chunks=(1024,))
 
 
-def run_replicas_mismatch(f):     # issue 11 item 4: heap read past replica_lyapunov
+def run_replicas_mismatch(f):     # was a heap read past replica_lyapunov
     a = f.require_group("arrays")
     replace_dset(a, "replica_lyapunov", np.zeros(2))
     replace_dset(a, "replica_iters_to_converge", np.ones(2_000_000))
@@ -126,7 +126,7 @@ def policy_var_nan(f):
     replace_dset(f["policy"], "obs_var", v)
 
 
-def demo_length_huge(f):          # issue 11 item 5: segfault in GAIL
+def demo_length_huge(f):          # was a segfault in GAIL
     n = f["episode_length"][...]
     n[0] = 1_000_000_000
     replace_dset(f, "episode_length", n)
@@ -138,7 +138,7 @@ def demo_start_negative(f):
     replace_dset(f, "episode_start", s)
 
 
-def demo_env_array(f):            # issue 11 item 5: overflow in experiments/gail.c
+def demo_env_array(f):            # was an overflow in experiments/gail.c
     replace_attr(f, "env", np.arange(4096, dtype=np.float64))
 
 
