@@ -3,7 +3,7 @@
 # case is a clean exit 2 with file:line (or a documented refusal), never a
 # crash, never a write outside the output folder, never a silently lost run.
 # Usage: hostile_test.sh PATH/TO/governor.  The promises are listed in
-# docs/reliability-input.md.
+# docs/reliability.md.
 set -u
 testname=hostile
 . "$(dirname "$0")/testlib.sh"
