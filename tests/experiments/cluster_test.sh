@@ -104,6 +104,7 @@ grep -q "status running and no checkpoint: running it again from step 0" "$T/j2"
 once "$T/j1" "$T/j2"
 untouched "$T/j" "$T/j.snap"
 same_as_ref "$T/j"
+expect 2 "not the folder of a sweep" -- "$GV" sweep --status "$T"
 "$GV" sweep --status "$T/j" >"$T/st3" 2>&1
 grep -q "^12 runs: 12 completed" "$T/st3" && grep -q "^ETA: finished" "$T/st3" && ok ||
   bad "--status of a finished sweep: $(cat "$T/st3")"
@@ -202,6 +203,39 @@ if "$GV" resume 2>&1 | grep -q "unknown command"; then
   rm -f "$P.ckpt"
   same_as_ref "$T/r"
 fi
+
+# --- interrupted runs (SIGTERM through the driver's handler, status
+# interrupted) are run again by the next sweep
+GV_TEST_TERM_AT_STEP=1500 "$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i1" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c '] g-.* interrupted (' "$T/i1")" -eq 12 ] && ok ||
+  bad "interrupted runs (exit $rc): $(cat "$T/i1")"
+"$GV" sweep --status "$T/i" >"$T/st5" 2>&1
+grep -q "^12 runs: 0 completed, 0 diverged, 0 failed, 0 running, 0 pending, 12 stopped or stale" "$T/st5" &&
+  [ "$(grep -c ' stopped .*status interrupted, no checkpoint' "$T/st5")" -eq 12 ] && ok ||
+  bad "--status of interrupted runs: $(cat "$T/st5")"
+"$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i2" 2>&1 && ok || bad "rerun of interrupted: $(cat "$T/i2")"
+[ "$(grep -c 'status interrupted and no checkpoint: running it again from step 0' "$T/i2")" -eq 12 ] && ok ||
+  bad "interrupted runs were not run again: $(cat "$T/i2")"
+same_as_ref "$T/i"
+
+# --- SIGTERM to a worker (preemption): its runs stop through their own
+# handlers, their claims are released, the worker exits 1 (the next sweep
+# runs them again, as above)
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, steps: 200000000, h: [0.01, 0.02]}\nrun: {flush_every: 1000, every: 1000}\n' >"$T/long.yaml"
+"$GV" sweep "$T/long.yaml" --out "$T/p" --jobs 2 >"$T/p1" 2>&1 &
+wpid=$!
+n=0 # until both runs have flushed a step (no time is measured)
+while [ "$("$GV" sweep --status "$T/p" 2>/dev/null | grep -c ' running .*step [1-9]')" -lt 2 ]; do
+  n=$((n + 1)); [ "$n" -gt 600 ] && break; sleep 0.1
+done
+kill -TERM "$wpid"
+wait "$wpid"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "sweep stopped by signal 15" "$T/p1" && ok || bad "SIGTERM to a worker (exit $rc): $(cat "$T/p1")"
+[ -z "$(ls "$T"/p/*.claim 2>/dev/null)" ] && ok || bad "claims left after SIGTERM: $(ls "$T/p")"
+"$GV" sweep --status "$T/p" >"$T/st6" 2>&1
+[ "$(grep -c ' stopped .*status interrupted' "$T/st6")" -eq 2 ] && ok || bad "--status after SIGTERM: $(cat "$T/st6")"
 
 # --- the progress line: one line for the sweep on a terminal, none in pipes
 grep -q "$(printf '\033')" "$T/j2" "$T/ref.out" && bad "escape codes in a pipe" || ok
