@@ -142,7 +142,7 @@ int gv_claim_take(gv_claim *c, const char *run_path, double lease, gv_claim_info
   dir_of(run_path, dir, sizeof dir);
   mkdir_p(dir);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = open(c->path, O_CREAT | O_EXCL | O_RDWR, 0644);
+    int fd = open(c->path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
     if (fd >= 0) {
       struct stat st;
       fstat(fd, &st);
