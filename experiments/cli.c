@@ -782,6 +782,14 @@ static void worker_rank(long *rank, long *size) {
                                          "SLURM_ARRAY_TASK_MIN"}};
   *rank = 0;
   *size = 1;
+  char count[32]; /* Slurm without SLURM_ARRAY_TASK_COUNT: MAX - MIN + 1 */
+  if (getenv("SLURM_ARRAY_TASK_ID") && !getenv("SLURM_ARRAY_TASK_COUNT") &&
+      getenv("SLURM_ARRAY_TASK_MAX")) {
+    const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    snprintf(count, sizeof count, "%ld",
+             atol(getenv("SLURM_ARRAY_TASK_MAX")) - (mn ? atol(mn) : 0) + 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", count, 1);
+  }
   for (size_t k = 0; k < sizeof vars / sizeof vars[0]; ++k) {
     const char *r = getenv(vars[k][0]), *s = getenv(vars[k][1]);
     if (!r || !s || atol(s) <= 1) continue;
