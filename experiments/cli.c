@@ -73,7 +73,7 @@ static const char usage[] =
     "        [--retry-failed] [--lease SECONDS]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
     "                                     (finished runs of the same config are skipped;\n"
-    "                                     workers under mpirun or Slurm share it: docs/cluster.md)\n"
+    "                                     mpirun and Slurm workers share it: docs/cluster.md)\n"
     "  sweep --status DIR|CONFIG          every point's state and the sweep's ETA\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
     "  analyze RUN.h5...                  stability report: predicted against measured\n"
@@ -1009,7 +1009,8 @@ static int cmd_sweep(int argc, char **argv) {
   w.names = calloc(w.n, sizeof *w.names);
   w.paths = calloc(w.n, sizeof *w.paths);
   w.slots = calloc((size_t)a.jobs, sizeof *w.slots);
-  if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots) abort();
+  if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots)
+    abort();
   w.cursor = (size_t)rank * w.n / (size_t)size; /* workers start apart */
   s = sweep_plan(&w, &err);
   struct sigaction sa = {0}, old_int, old_term;
