@@ -4,13 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "controllers/ctl.h"
 #include "core/progress.h"
 #include "core/runfile.h"
+#include "experiments/claim.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 
@@ -66,8 +70,11 @@ static const char usage[] =
     "                                     run one experiment, write one HDF5 file (an existing\n"
     "                                     file is refused unless --overwrite)\n"
     "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run] [--overwrite]\n"
+    "        [--retry-failed] [--lease SECONDS]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
-    "                                     (finished runs of the same config are skipped)\n"
+    "                                     (finished runs of the same config are skipped;\n"
+    "                                     mpirun and Slurm workers share it: docs/cluster.md)\n"
+    "  sweep --status DIR|CONFIG          every point's state and the sweep's ETA\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
     "  analyze RUN.h5...                  stability report: predicted against measured\n"
     "  scan CONFIG --key KEY --from A --to B [--num N] [--out PATH]\n"
@@ -165,9 +172,20 @@ static gv_status run_one(const gv_experiment *exp, gv_node *tree, const char *fi
                          const char *path, int progress, gv_err *err) {
   gv_status s = exp->run(tree, file, path, progress, err);
   if (s == GV_OK || s == GV_EDIVERGED) {
+    /* a signal now (a sweep stopped, mpirun ending) waits for the analysis,
+     * and the death of the sweep worker that started this run does not cut
+     * it short: a finished file never lacks it */
+    prctl(PR_SET_PDEATHSIG, 0);
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop, &old);
     gv_err aerr;
     if (exp->analyze(path, progress ? stdout : NULL, &aerr) != GV_OK)
       fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
+    fflush(NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
   }
   return s;
 }
@@ -339,52 +357,126 @@ static void sweep_table(const gv_experiment *exp, char **names, char **paths, si
   }
 }
 
-enum { POINT_RUN, POINT_DONE, POINT_OTHER }; /* not ours (another rank) */
+/* ------------------------------------------------------------- sweeps
+ * Every worker (one `governor sweep` process: alone with --jobs N, a rank
+ * under mpirun, a task of a Slurm array) claims points one at a time with
+ * a claim file next to the point's run file (experiments/claim.h), so long
+ * and short runs balance and a point whose worker died is taken over
+ * (docs/cluster.md). */
 
-/* Before anything runs: every point of this rank is checked, and its file
- * is free, or already done (a completed or diverged run of the same
- * resolved config: skipped), or replaced with --overwrite.  Fills state[]
- * and the names and paths of every point. */
-static gv_status sweep_plan(const gv_sweep *sw, const cli_args *a, long rank, long size,
-                            char *state, char **names, char **paths, gv_err *err) {
-  const size_t n = gv_sweep_count(sw);
-  gv_sweep_point pt = {0};
-  gv_status s = GV_OK;
-  for (size_t i = 0; s == GV_OK && i < n; ++i) {
-    state[i] = (long)(i % (size_t)size) == rank ? POINT_RUN : POINT_OTHER;
-    if (state[i] == POINT_OTHER) gv_sweep_label(sw, i, &pt);
-    else s = gv_sweep_point_at(sw, i, &pt, err);
-    if (s != GV_OK) break;
-    names[i] = strdup(pt.name);
-    paths[i] = strdup(pt.path);
-    if (state[i] == POINT_OTHER || access(pt.path, F_OK) != 0) continue;
-    if (gv_exp_same_file(pt.path, a->config)) {
-      s = gv_fail(err, GV_EINVAL, "%s: the output of run %s is the config file itself", pt.path,
-                  pt.name);
-      break;
-    }
-    if (a->overwrite) continue;
-    gv_runread *rr;
-    gv_err rerr;
-    char *st = NULL, *cfg = NULL, *want = gv_cfg_emit(pt.tree);
-    if (gv_runread_open(&rr, pt.path, &rerr) == GV_OK) {
-      st = gv_runread_attr(rr, "status");
-      cfg = gv_runread_config(rr);
-      gv_runread_close(rr);
-    }
-    const int done = st && (!strcmp(st, "completed") || !strcmp(st, "diverged")) && cfg &&
-                     !strcmp(cfg, want);
-    if (done) state[i] = POINT_DONE;
-    else
-      s = gv_fail(err, GV_EINVAL, "%s: exists and is not a finished run of this point's "
-                  "config (status %s); nothing was run (use --overwrite to replace it)",
-                  pt.path, st ? st : "unreadable");
-    free(st);
-    free(cfg);
-    free(want);
+/* What a point's run file says. */
+enum { PT_PENDING, PT_DONE, PT_DIVERGED, PT_FAILED, PT_STOPPED, PT_BAD };
+
+/* The state of the run file at path; want (NULL: not compared) is the
+ * point's resolved config; status gets the file's status attribute. */
+static int point_state(const char *path, const char *want, char *status, size_t size) {
+  snprintf(status, size, "-");
+  if (access(path, F_OK) != 0) return PT_PENDING;
+  gv_runread *rr;
+  gv_err err;
+  if (gv_runread_open(&rr, path, &err) != GV_OK) {
+    snprintf(status, size, "unreadable");
+    return PT_BAD;
   }
-  gv_sweep_point_clear(&pt);
-  return s;
+  char *st = gv_runread_attr(rr, "status");
+  char *cfg = want ? gv_runread_config(rr) : NULL;
+  gv_runread_close(rr);
+  snprintf(status, size, "%s", st ? st : "unreadable");
+  int r = PT_BAD;
+  if (!st || (want && (!cfg || strcmp(cfg, want)))) r = PT_BAD;
+  else if (!strcmp(st, "completed")) r = PT_DONE;
+  else if (!strcmp(st, "diverged")) r = PT_DIVERGED;
+  else if (!strcmp(st, "failed")) r = PT_FAILED;
+  else if (!strcmp(st, "running") || !strcmp(st, "interrupted") || !strcmp(st, "preempted"))
+    r = PT_STOPPED;
+  free(st);
+  free(cfg);
+  return r;
+}
+
+/* The steps a point's run ends at, from its resolved config (-1: unknown). */
+static long long point_steps(const gv_node *tree) {
+  static const char *const keys[] = {"run.steps", "train.steps", "scheme.steps", NULL};
+  for (int k = 0; keys[k]; ++k) {
+    const gv_node *v = gv_cfg_lookup((gv_node *)tree, keys[k]);
+    if (v && v->kind == GV_NODE_SCALAR) return (long long)strtod(v->value, NULL);
+  }
+  return -1;
+}
+
+static int checkpoint_exists(const char *path) {
+  char ck[4200];
+  snprintf(ck, sizeof ck, "%s.ckpt", path);
+  return access(ck, F_OK) == 0;
+}
+
+typedef struct slot {
+  size_t i;
+  pid_t pid;                /* 0: free */
+  gv_claim c;
+  double t0, beat;
+  long long step, steps;
+  int die, lost, resumed;
+} slot;
+
+typedef struct sweeper {
+  const gv_sweep *sw;
+  const cli_args *a;
+  size_t n, cursor, finished;
+  char **names, **paths;
+  char *state, *tried, *redo, *planned_open; /* planned_open: not finished at the start */
+  long rank, size, nrun;
+  double lease, t0, last_draw, sum_dur;
+  size_t ndur, skipped_failed;
+  int failed, bad_input, retry_failed, tty, drawn, resume_ok;
+  long started, die_rank, die_k, die_step;
+  char self[4096], resume_prog[4096];
+  slot *slots;
+} sweeper;
+
+static volatile sig_atomic_t sweep_stop;
+static void on_sweep_signal(int sig) { sweep_stop = sig; }
+
+/* Clears the progress line before a line of text (terminals only). */
+static void progress_clear(sweeper *w) {
+  if (w->tty && w->drawn) printf("\r\033[K");
+  w->drawn = 0;
+}
+
+/* Whether `governor resume` exists (GV_TEST_RESUME names a stand-in). */
+static int resume_available(sweeper *w) {
+  if (w->resume_ok >= 0) return w->resume_ok;
+  const char *fake = getenv("GV_TEST_RESUME");
+  if (fake && *fake) {
+    snprintf(w->resume_prog, sizeof w->resume_prog, "%s", fake);
+    return w->resume_ok = 1;
+  }
+  snprintf(w->resume_prog, sizeof w->resume_prog, "%s", w->self);
+  int fd[2];
+  char buf[2048] = "";
+  w->resume_ok = 0;
+  if (pipe(fd) != 0) return 0;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    dup2(fd[1], 2);
+    close(fd[0]);
+    close(fd[1]);
+    execl(w->self, "governor", "resume", (char *)NULL);
+    _exit(127);
+  }
+  close(fd[1]);
+  size_t got = 0;
+  ssize_t r;
+  while ((r = read(fd[0], buf + got, sizeof buf - 1 - got)) > 0) got += (size_t)r;
+  buf[got] = 0;
+  close(fd[0]);
+  int st = 0;
+  if (pid > 0) waitpid(pid, &st, 0);
+  w->resume_ok = pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 127 &&
+                 !strstr(buf, "unknown command");
+  return w->resume_ok;
 }
 
 /* Child: runs point i with its group and axes labels. */
@@ -403,8 +495,33 @@ static void sweep_child(const gv_sweep *sw, size_t i, const char *config) {
   _exit(gv_exit_code(cs));
 }
 
-/* How a sweep's child ended, for the progress line: 0 done, 1 failed or
- * diverged (the file's status says which), 2 bad input, killed. */
+/* Forks the process that runs slot sl's point: in this program, or
+ * `governor resume RUN.h5` (resume).  It dies with the worker. */
+static pid_t start_child(sweeper *w, slot *sl, int resume) {
+  const pid_t worker = getpid();
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != worker) _exit(1);
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  if (sl->die) {
+    char b[32];
+    snprintf(b, sizeof b, "%ld", w->die_step);
+    setenv("GV_TEST_KILL_AT_STEP", b, 1);
+  }
+  if (resume) {
+    execl(w->resume_prog, w->resume_prog, "resume", w->paths[sl->i], (char *)NULL);
+    fprintf(stderr, "governor: cannot run %s: %s\n", w->resume_prog, strerror(errno));
+    _exit(2);
+  }
+  sweep_child(w->sw, sl->i, w->a->config);
+  _exit(1);
+}
+
+/* How a sweep's child ended: 0 done, 1 failed or diverged (the file's
+ * status says which), 2 bad input, killed. */
 static int child_outcome(int st, const char *path, char *what, size_t size) {
   if (WIFSIGNALED(st)) {
     int sig = WTERMSIG(st);
@@ -413,115 +530,587 @@ static int child_outcome(int st, const char *path, char *what, size_t size) {
   }
   int code = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
   if (code == 1) {
-    gv_runread *rr;
-    gv_err err;
-    char *status = NULL;
-    if (gv_runread_open(&rr, path, &err) == GV_OK) {
-      status = gv_runread_attr(rr, "status");
-      gv_runread_close(rr);
-    }
-    snprintf(what, size, "%s", status ? status : "failed");
-    free(status);
+    char status[64];
+    point_state(path, NULL, status, sizeof status);
+    snprintf(what, size, "%s", strcmp(status, "-") ? status : "failed");
   } else {
     snprintf(what, size, "%s", code == 0 ? "done" : code == 2 ? "bad input" : "failed");
   }
   return code;
 }
 
+/* Before anything runs: every point is checked, and its file is free, or
+ * done (a completed or diverged run of the same resolved config), failed,
+ * stopped (killed, interrupted, preempted: run again or resumed), or
+ * replaced with --overwrite; anything else is refused. */
+static gv_status sweep_plan(sweeper *w, gv_err *err) {
+  gv_sweep_point pt = {0};
+  gv_status s = GV_OK;
+  for (size_t i = 0; s == GV_OK && i < w->n; ++i) {
+    if ((s = gv_sweep_point_at(w->sw, i, &pt, err)) != GV_OK) break;
+    w->names[i] = strdup(pt.name);
+    w->paths[i] = strdup(pt.path);
+    w->state[i] = PT_PENDING;
+    if (access(pt.path, F_OK) != 0) continue;
+    if (gv_exp_same_file(pt.path, w->a->config)) {
+      s = gv_fail(err, GV_EINVAL, "%s: the output of run %s is the config file itself", pt.path,
+                  pt.name);
+      break;
+    }
+    if (w->a->overwrite) {
+      w->redo[i] = 1;
+      continue;
+    }
+    char *want = gv_cfg_emit(pt.tree), status[64];
+    gv_claim_info ci;
+    w->state[i] = (char)point_state(pt.path, want, status, sizeof status);
+    free(want);
+    if (w->state[i] == PT_BAD && gv_claim_read(pt.path, &ci))
+      w->state[i] = PT_STOPPED; /* being written: examined again once claimed */
+    else if (w->state[i] == PT_BAD)
+      s = gv_fail(err, GV_EINVAL, "%s: exists and is not a finished run of this point's "
+                  "config (status %s); nothing was run (use --overwrite to replace it)",
+                  pt.path, status);
+  }
+  gv_sweep_point_clear(&pt);
+  return s;
+}
+
+/* A point this worker will not run after all: why, on one line. */
+static void point_skipped(sweeper *w, size_t i, int st, const char *status) {
+  progress_clear(w);
+  if (st == PT_DONE || st == PT_DIVERGED) {
+    printf("[%zu/%zu] %s already done (%s)\n", ++w->finished, w->n, w->names[i], w->paths[i]);
+  } else if (st == PT_FAILED) {
+    printf("[%zu/%zu] %s failed earlier (%s; --retry-failed runs it again)\n", ++w->finished,
+           w->n, w->names[i], w->paths[i]);
+    w->skipped_failed++;
+  } else {
+    fprintf(stderr, "governor: %s: exists and is not a finished run of this point's config "
+            "(status %s); not run (use --overwrite to replace it)\n", w->paths[i], status);
+    w->bad_input = 1;
+    w->finished++;
+  }
+}
+
+/* Claims the next point this worker may run and starts it in sl: 1, or 0
+ * when none is free now (*busy: some are held by other workers). */
+static int claim_next(sweeper *w, slot *sl, int *busy) {
+  for (size_t j = 0; j < w->n; ++j) {
+    const size_t i = (w->cursor + j) % w->n;
+    const int st = w->state[i];
+    if (w->tried[i] || (!w->redo[i] && (st == PT_DONE || st == PT_DIVERGED || st == PT_BAD ||
+                                        (st == PT_FAILED && !w->retry_failed))))
+      continue;
+    gv_claim_info old;
+    char msg[512], status[64];
+    int r = gv_claim_take(&sl->c, w->paths[i], w->lease, &old, msg, sizeof msg);
+    if (r == GV_CLAIM_BUSY) {
+      *busy = 1;
+      continue;
+    }
+    w->tried[i] = 1;
+    w->cursor = i + 1;
+    progress_clear(w);
+    if (r == GV_CLAIM_FAILED) {
+      fprintf(stderr, "governor: %s\n", msg);
+      w->failed = 1;
+      w->finished++;
+      continue;
+    }
+    if (old.pid > 0)
+      printf("%s: taking over the claim of %s:%ld (%s%.0fs)\n", w->names[i], old.host, old.pid,
+             old.alive == 0 ? "that process is gone; last heartbeat " : "no heartbeat for ",
+             old.age);
+    /* examined again now that it is ours: another worker may have ended it */
+    gv_sweep_point pt = {0};
+    gv_err err = {{0}, {0}};
+    int now = PT_BAD;
+    char *want = NULL;
+    if (gv_sweep_point_at(w->sw, i, &pt, &err) == GV_OK) {
+      want = gv_cfg_emit(pt.tree);
+      now = point_state(w->paths[i], want, status, sizeof status);
+      sl->steps = point_steps(pt.tree);
+    } else {
+      snprintf(status, sizeof status, "bad point");
+    }
+    free(want);
+    gv_sweep_point_clear(&pt);
+    if (now == PT_BAD && old.pid > 0 && !strcmp(status, "unreadable"))
+      now = PT_STOPPED; /* its owner died while creating it */
+    if (!w->redo[i] && now != PT_PENDING && now != PT_STOPPED &&
+        !(now == PT_FAILED && w->retry_failed)) {
+      gv_claim_release(&sl->c);
+      w->state[i] = (char)now;
+      if (w->planned_open[i] && (now == PT_DONE || now == PT_DIVERGED)) {
+        progress_clear(w);
+        printf("[%zu/%zu] %s %s by another worker\n", ++w->finished, w->n, w->names[i],
+               now == PT_DONE ? "completed" : "diverged");
+      } else {
+        point_skipped(w, i, now, status);
+      }
+      continue;
+    }
+    int resume = 0;
+    if (!w->redo[i] && now == PT_STOPPED) {
+      const int ck = checkpoint_exists(w->paths[i]);
+      resume = ck && resume_available(w);
+      if (resume) printf("%s: resuming from its checkpoint (status %s)\n", w->names[i], status);
+      else if (ck) printf("%s: has a checkpoint, but `governor resume` is not in this build: "
+                          "running it again from step 0\n", w->names[i]);
+      else printf("%s: status %s and no checkpoint: running it again from step 0\n",
+                  w->names[i], status);
+    }
+    sl->i = i;
+    sl->t0 = sl->beat = gv_now();
+    sl->step = -1;
+    sl->lost = 0;
+    sl->resumed = resume;
+    sl->die = ++w->started == w->die_k && w->rank == w->die_rank;
+    sl->pid = start_child(w, sl, resume);
+    if (sl->pid < 0) {
+      fprintf(stderr, "governor: fork failed: %s\n", strerror(errno));
+      gv_claim_release(&sl->c);
+      sl->pid = 0;
+      w->failed = 1;
+      w->finished++;
+      continue;
+    }
+    gv_claim_beat(&sl->c, w->paths[i], (long)sl->pid, -1, 1);
+    w->nrun++;
+    return 1;
+  }
+  return 0;
+}
+
+/* The sweep's progress line (terminals only): runs done, running, the
+ * slowest running run's step, an estimate of the time left. */
+static void progress_draw(sweeper *w) {
+  const double now = gv_now();
+  if (!w->tty || now - w->last_draw < 0.5) return;
+  w->last_draw = now;
+  const slot *slow = NULL;
+  double mean = w->ndur ? w->sum_dur / (double)w->ndur : -1, left = 0;
+  for (long k = 0; k < w->a->jobs; ++k) {
+    const slot *sl = &w->slots[k];
+    if (!sl->pid) continue;
+    double frac = sl->steps > 0 && sl->step > 0 ? (double)sl->step / (double)sl->steps : 0;
+    if (!slow || frac < (slow->steps > 0 ? (double)slow->step / (double)slow->steps : 0))
+      slow = sl;
+    double rest = frac > 0 ? (now - sl->t0) * (1 - frac) / frac : mean;
+    if (mean < 0 && frac > 0) mean = (now - sl->t0) / frac;
+    if (rest > left) left = rest;
+  }
+  size_t pending = w->n - w->finished - (size_t)w->nrun;
+  char eta[32] = "?";
+  if (mean >= 0) {
+    left += mean * (double)((pending + (size_t)w->a->jobs - 1) / (size_t)w->a->jobs);
+    snprintf(eta, sizeof eta, "%.0fs", left);
+  }
+  printf("\r\033[Ksweep: %zu/%zu done, %ld running", w->finished, w->n, w->nrun);
+  if (slow)
+    printf(", slowest %.40s at step %lld/%lld", w->names[slow->i], slow->step < 0 ? 0 : slow->step,
+           slow->steps);
+  printf(", ETA %s", eta);
+  fflush(stdout);
+  w->drawn = 1;
+}
+
+/* Heartbeats: the step each run reached, the claims refreshed when their
+ * run made progress; a run whose claim was taken over is stopped. */
+static void sweep_beat(sweeper *w) {
+  const double now = gv_now();
+  for (long k = 0; k < w->a->jobs; ++k) {
+    slot *sl = &w->slots[k];
+    if (!sl->pid || sl->lost || now - sl->beat < 1) continue;
+    sl->beat = now;
+    long long step = gv_claim_run_step(w->paths[sl->i]);
+    if (step >= 0) sl->step = step;
+    if (!gv_claim_ours(&sl->c)) {
+      progress_clear(w);
+      printf("%s: its claim was taken over by another worker: stopping its run here\n",
+             w->names[sl->i]);
+      sl->lost = 1;
+      kill(sl->pid, SIGKILL);
+      continue;
+    }
+    gv_claim_beat(&sl->c, w->paths[sl->i], (long)sl->pid, sl->step, 0);
+  }
+}
+
+/* A child ended: its outcome, its claim released. */
+static void sweep_reap(sweeper *w, pid_t pid, int st) {
+  for (long k = 0; k < w->a->jobs; ++k) {
+    slot *sl = &w->slots[k];
+    if (sl->pid != pid) continue;
+    sl->pid = 0;
+    w->nrun--;
+    progress_clear(w);
+    if (sl->lost) {
+      close(sl->c.fd);
+      sl->c.fd = -1;
+      continue;
+    }
+    if (sl->die && WIFSIGNALED(st)) { /* tests: the worker dies with its run, claims left */
+      fflush(NULL);
+      raise(SIGKILL);
+    }
+    char what[128], status[64];
+    int code = child_outcome(st, w->paths[sl->i], what, sizeof what);
+    if (code && point_state(w->paths[sl->i], NULL, status, sizeof status) == PT_BAD) {
+      unlink(w->paths[sl->i]); /* our child died creating it: nothing to keep */
+      snprintf(what + strlen(what), sizeof what - strlen(what), ", its unreadable file removed");
+    }
+    gv_claim_release(&sl->c);
+    if (code == 2) w->bad_input = 1;
+    else if (code && !(sweep_stop && WIFEXITED(st))) w->failed = 1;
+    if (code == 0) {
+      w->sum_dur += gv_now() - sl->t0;
+      w->ndur++;
+    }
+    printf("[%zu/%zu] %s %s (%.1fs)\n", ++w->finished, w->n, w->names[sl->i], what,
+           gv_now() - w->t0);
+  }
+}
+
+/* Which worker this process is: Open MPI, MPICH (PMI), srun, a Slurm array. */
+static void worker_rank(long *rank, long *size) {
+  static const char *const vars[][3] = {{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", NULL},
+                                        {"PMI_RANK", "PMI_SIZE", NULL},
+                                        {"SLURM_PROCID", "SLURM_NTASKS", NULL},
+                                        {"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT",
+                                         "SLURM_ARRAY_TASK_MIN"}};
+  *rank = 0;
+  *size = 1;
+  char count[32]; /* Slurm without SLURM_ARRAY_TASK_COUNT: MAX - MIN + 1 */
+  if (getenv("SLURM_ARRAY_TASK_ID") && !getenv("SLURM_ARRAY_TASK_COUNT") &&
+      getenv("SLURM_ARRAY_TASK_MAX")) {
+    const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    snprintf(count, sizeof count, "%ld",
+             atol(getenv("SLURM_ARRAY_TASK_MAX")) - (mn ? atol(mn) : 0) + 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", count, 1);
+  }
+  for (size_t k = 0; k < sizeof vars / sizeof vars[0]; ++k) {
+    const char *r = getenv(vars[k][0]), *s = getenv(vars[k][1]);
+    if (!r || !s || atol(s) <= 1) continue;
+    long min = vars[k][2] && getenv(vars[k][2]) ? atol(getenv(vars[k][2])) : 0;
+    *rank = atol(r) - min;
+    *size = atol(s);
+    if (*rank < 0 || *rank >= *size) *rank %= *size < 1 ? 1 : *size;
+    if (*rank < 0) *rank = 0;
+    return;
+  }
+}
+
+/* The sweep's folder (where its manifest goes), from its first point. */
+static void sweep_dir(const char *path0, char *dir, size_t size) {
+  snprintf(dir, size, "%s", path0);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0;
+  else snprintf(dir, size, ".");
+}
+
+/* DIR/.governor-sweep.yaml: the config (after --set), so that `--status
+ * DIR` knows the grid.  Written through a temporary file and a rename. */
+static void write_manifest(const gv_node *root, const char *config, const char *dir) {
+  gv_node *m = gv_node_clone(root);
+  if (!gv_map_get(m, "name")) {
+    char stem[GV_STR_MAX];
+    const char *b = strrchr(config, '/');
+    snprintf(stem, sizeof stem, "%s", b ? b + 1 : config);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem) *dot = 0;
+    gv_map_set(m, "name", gv_node_new_scalar(stem));
+  }
+  gv_map_set(m, "out", gv_node_new_scalar(dir));
+  char *y = gv_cfg_emit(m), path[4300], tmp[4400];
+  snprintf(path, sizeof path, "%s/.governor-sweep.yaml", dir);
+  snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (f && fputs(y, f) >= 0 && fclose(f) == 0) rename(tmp, path);
+  else if (f) unlink(tmp);
+  free(y);
+  gv_node_free(m);
+}
+
+/* `governor sweep --status`: every point's state, and the sweep's ETA. */
+static int sweep_status(const gv_sweep *sw, double lease) {
+  const size_t n = gv_sweep_count(sw);
+  gv_sweep_point pt = {0};
+  enum { RUNNING = PT_BAD + 1, STALE, NBUCKET };
+  size_t count[NBUCKET] = {0};
+  double dur = 0;
+  size_t ndur = 0;
+  char owners[64][300];
+  size_t nowners = 0;
+  printf("%-40s %-10s %s\n", "run", "state", "detail");
+  for (size_t i = 0; i < n; ++i) {
+    gv_sweep_label(sw, i, &pt);
+    if (!pt.path[0] && gv_sweep_point_at(sw, i, &pt, &(gv_err){{0}, {0}}) != GV_OK) continue;
+    char status[64], detail[600] = "", state[64];
+    int st = point_state(pt.path, NULL, status, sizeof status);
+    gv_claim_info ci;
+    const int claimed = gv_claim_read(pt.path, &ci);
+    snprintf(state, sizeof state, "%s", st == PT_PENDING ? "pending" : st == PT_STOPPED ?
+             "stopped" : st == PT_BAD ? "unreadable" : status);
+    if (claimed && st != PT_DONE && st != PT_DIVERGED && st != PT_FAILED) {
+      long long step = gv_claim_run_step(pt.path);
+      if (step < 0) step = ci.step;
+      long long steps = -1;
+      gv_sweep_point full = {0};
+      if (gv_sweep_point_at(sw, i, &full, &(gv_err){{0}, {0}}) == GV_OK)
+        steps = point_steps(full.tree);
+      gv_sweep_point_clear(&full);
+      if (gv_claim_stale(&ci, lease)) {
+        snprintf(state, sizeof state, "stale");
+        snprintf(detail, sizeof detail, "claimed by %s:%ld, %s%.0fs ago; the next worker takes "
+                 "it over", ci.host, ci.pid, ci.alive == 0 ? "a process that is gone, last "
+                 "heartbeat " : "last heartbeat ", ci.age);
+      } else {
+        snprintf(state, sizeof state, "running");
+        snprintf(detail, sizeof detail, "on %s:%ld (child %ld), step %lld", ci.host, ci.pid,
+                 ci.child, step < 0 ? 0 : step);
+        if (steps > 0)
+          snprintf(detail + strlen(detail), sizeof detail - strlen(detail), "/%lld", steps);
+        char who[300];
+        snprintf(who, sizeof who, "%s:%ld", ci.host, ci.pid);
+        size_t k = 0;
+        while (k < nowners && strcmp(owners[k], who)) k++;
+        if (k == nowners && nowners < 64) snprintf(owners[nowners++], sizeof who, "%s", who);
+      }
+    } else if (st == PT_STOPPED) {
+      snprintf(detail, sizeof detail, "status %s%s", status, checkpoint_exists(pt.path) ?
+               ", checkpoint: resumed by the next sweep" : ", no checkpoint: run again by the "
+               "next sweep");
+    } else if (st != PT_PENDING) {
+      snprintf(detail, sizeof detail, "%s", pt.path);
+    }
+    if (st == PT_DONE || st == PT_DIVERGED) { /* its duration, for the ETA */
+      gv_runread *rr;
+      gv_err err;
+      struct stat fs;
+      if (stat(pt.path, &fs) == 0 && gv_runread_open(&rr, pt.path, &err) == GV_OK) {
+        char *utc = gv_runread_attr(rr, "start_utc");
+        struct tm tm = {0};
+        if (utc && strptime(utc, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+          double d = difftime(fs.st_mtime, timegm(&tm));
+          if (d >= 0) dur += d, ndur++;
+        }
+        free(utc);
+        gv_runread_close(rr);
+      }
+    }
+    count[!strcmp(state, "running") ? RUNNING : !strcmp(state, "stale") ? STALE : st]++;
+    printf("%-40s %-10s %s\n", pt.name, state, detail);
+  }
+  gv_sweep_point_clear(&pt);
+  const size_t left = count[PT_PENDING] + count[PT_STOPPED] + count[STALE];
+  const size_t running = count[RUNNING];
+  printf("\n%zu runs: %zu completed, %zu diverged, %zu failed, %zu running, %zu pending, "
+         "%zu stopped or stale\n", n, count[PT_DONE], count[PT_DIVERGED], count[PT_FAILED],
+         running, count[PT_PENDING], count[PT_STOPPED] + count[STALE]);
+  if (!left && !running) printf("ETA: finished\n");
+  else if (!ndur) printf("ETA: unknown (no run has finished yet)\n");
+  else {
+    const double mean = dur / (double)ndur, workers = nowners ? (double)nowners : 1;
+    printf("ETA: about %.0f s (%zu runs to start, %zu running, %.1f s per run, %.0f worker%s "
+           "running)\n", mean * ((double)left + 0.5 * (double)running) / workers, left, running,
+           mean, workers, workers == 1 ? "" : "s");
+  }
+  return 0;
+}
+
+/* Options of `sweep` only: --status, --retry-failed, --lease SECONDS;
+ * the rest go to argv2 for the common parser.  Returns 0 or an exit code. */
+static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *status,
+                         int *retry, double *lease) {
+  *argc2 = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--status")) *status = 1;
+    else if (!strcmp(argv[i], "--retry-failed")) *retry = 1;
+    else if (!strcmp(argv[i], "--lease") && i + 1 < argc) {
+      char *end;
+      *lease = strtod(argv[++i], &end);
+      if (*end || end == argv[i] || !(*lease >= 1 && *lease <= 1e7))
+        return bad_usage("--lease expects seconds in [1, 1e7]");
+    } else argv2[(*argc2)++] = argv[i];
+  }
+  return 0;
+}
+
 static int cmd_sweep(int argc, char **argv) {
   cli_args a;
   gv_node *root;
-  int rc = cli_load(argc, argv, &a, &root);
+  int status_only = 0, retry = 0;
+  double lease = 600;
+  char **argv2 = calloc((size_t)argc + 1, sizeof *argv2);
+  char manifest[4200] = "";
+  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &lease);
+  struct stat dst;
+  for (int i = 0; !rc && status_only && i < argc2; ++i) /* --status DIR: its manifest */
+    if (argv2[i][0] != '-' && stat(argv2[i], &dst) == 0 && S_ISDIR(dst.st_mode)) {
+      snprintf(manifest, sizeof manifest, "%s/.governor-sweep.yaml", argv2[i]);
+      if (access(manifest, R_OK) != 0) {
+        fprintf(stderr, "governor: %s: not the folder of a sweep (no %s; give the sweep's "
+                "CONFIG instead)\n", argv2[i], manifest);
+        free(argv2);
+        return 2;
+      }
+      const char *dir = argv2[i];
+      argv2[i] = manifest;
+      argv2[argc2++] = "--out";
+      argv2[argc2++] = (char *)dir;
+      break;
+    }
+  if (!rc) rc = cli_load(argc2, argv2, &a, &root);
+  free(argv2);
   if (rc) return rc;
   gv_err err = {{0}, {0}};
   gv_sweep *sw = NULL;
   gv_status s = gv_sweep_open(root, a.config,
                               a.dry_run ? GV_SWEEP_CHECK_AUTO : GV_SWEEP_CHECK_NONE, &sw, &err);
-  /* Under mpirun each rank takes every size-th point (Open MPI's environment). */
-  long rank = 0, size = 1;
-  if (getenv("OMPI_COMM_WORLD_SIZE")) {
-    size = atol(getenv("OMPI_COMM_WORLD_SIZE"));
-    rank = getenv("OMPI_COMM_WORLD_RANK") ? atol(getenv("OMPI_COMM_WORLD_RANK")) : 0;
-    if (size < 1 || rank < 0 || rank >= size) size = 1, rank = 0;
+  long rank, size;
+  worker_rank(&rank, &size);
+  if (s == GV_OK && status_only) {
+    rc = sweep_status(sw, lease);
+    gv_sweep_close(sw);
+    gv_node_free(root);
+    return rc;
   }
-  if (s == GV_OK && a.dry_run) s = list_points(sw, 0, rank, size, &err);
+  if (s == GV_OK && a.dry_run) s = list_points(sw, 0, 0, 1, &err);
+  if (s == GV_OK && !a.dry_run && a.overwrite && size > 1)
+    s = gv_fail(&err, GV_EINVAL, "--overwrite with %ld workers (this is worker %ld) would let "
+                "one worker replace what another just finished: run the overwriting sweep as "
+                "one process (--jobs N), or remove the files first", size, rank);
   if (s != GV_OK || a.dry_run) {
     gv_sweep_close(sw);
     gv_node_free(root);
     return report(s, &err);
   }
-  const size_t n = gv_sweep_count(sw);
-  char *state = calloc(n, 1);
-  char **names = calloc(n, sizeof *names), **paths = calloc(n, sizeof *paths);
-  pid_t *pids = calloc(n, sizeof *pids);
-  if (!state || !names || !paths || !pids) abort();
-  s = sweep_plan(sw, &a, rank, size, state, names, paths, &err);
-  int failed = 0, bad_input = 0;
-  size_t running = 0, next = 0, done = 0;
-  double t0 = gv_now();
-  while (s == GV_OK && done < n) {
-    while (next < n && running < (size_t)a.jobs) {
-      if (state[next] != POINT_RUN) {
-        if (state[next] == POINT_DONE)
-          printf("[%zu/%zu] %s already done (%s)\n", done + 1, n, names[next], paths[next]);
-        next++;
-        done++;
-        continue;
-      }
-      fflush(NULL);
-      pid_t pid = fork();
-      if (pid == 0) sweep_child(sw, next, a.config);
-      if (pid < 0) {
-        fprintf(stderr, "governor: fork failed: %s\n", strerror(errno));
-        failed = 1;
-        done++;
-        next++;
-        continue;
-      }
-      pids[next++] = pid;
-      running++;
+  sweeper w = {0};
+  w.sw = sw;
+  w.a = &a;
+  w.n = gv_sweep_count(sw);
+  w.rank = rank;
+  w.size = size;
+  w.lease = lease;
+  w.retry_failed = retry;
+  w.resume_ok = -1;
+  w.tty = isatty(1) && size == 1; /* several workers: their lines only */
+  w.die_rank = w.die_k = -1;
+  if (getenv("GV_TEST_WORKER_DIE")) /* tests: RANK:K:STEP */
+    sscanf(getenv("GV_TEST_WORKER_DIE"), "%ld:%ld:%ld", &w.die_rank, &w.die_k, &w.die_step);
+  ssize_t sl = readlink("/proc/self/exe", w.self, sizeof w.self - 1);
+  w.self[sl > 0 ? sl : 0] = 0;
+  w.state = calloc(w.n, 1);
+  w.tried = calloc(w.n, 1);
+  w.redo = calloc(w.n, 1);
+  w.planned_open = calloc(w.n, 1);
+  w.names = calloc(w.n, sizeof *w.names);
+  w.paths = calloc(w.n, sizeof *w.paths);
+  w.slots = calloc((size_t)a.jobs, sizeof *w.slots);
+  if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots)
+    abort();
+  w.cursor = (size_t)rank * w.n / (size_t)size; /* workers start apart */
+  s = sweep_plan(&w, &err);
+  struct sigaction sa = {0}, old_int, old_term;
+  sa.sa_handler = on_sweep_signal;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  sweep_stop = 0;
+  int waiting_said = 0, forwarded = 0;
+  w.t0 = gv_now();
+  if (s == GV_OK) {
+    char dir[4200];
+    sweep_dir(w.paths[0], dir, sizeof dir);
+    if (!gv_map_get(root, "variants") && w.n == 1) dir[0] = 0; /* one plain run */
+    if (dir[0]) {
+      mkdir(dir, 0777);
+      write_manifest(root, a.config, dir);
     }
-    if (!running) continue;
-    int st;
-    pid_t pid = wait(&st);
-    if (pid < 0) break;
-    for (size_t i = 0; i < n; ++i)
-      if (pids[i] == pid) {
-        char what[128];
-        int code = child_outcome(st, paths[i], what, sizeof what);
-        if (code == 2) bad_input = 1;
-        else if (code) failed = 1;
-        printf("[%zu/%zu] %s %s (%.1fs)\n", done + 1, n, names[i], what, gv_now() - t0);
-        pids[i] = 0;
-      }
-    running--;
-    done++;
+    for (size_t i = 0; i < w.n; ++i) {
+      w.planned_open[i] = w.redo[i] || w.state[i] == PT_PENDING || w.state[i] == PT_STOPPED;
+      gv_claim_info ci, old;
+      gv_claim c;
+      char msg[512];
+      if (!w.planned_open[i] && gv_claim_read(w.paths[i], &ci) && gv_claim_stale(&ci, lease) &&
+          gv_claim_take(&c, w.paths[i], lease, &old, msg, sizeof msg) == GV_CLAIM_TAKEN)
+        gv_claim_release(&c); /* left by a worker that died after the run ended */
+      if (!w.redo[i] && (w.state[i] == PT_DONE || w.state[i] == PT_DIVERGED ||
+                         (w.state[i] == PT_FAILED && !retry)))
+        point_skipped(&w, i, w.state[i], "");
+    }
   }
-  if (s == GV_OK && size == 1) {
+  while (s == GV_OK) {
+    if (sweep_stop && !forwarded) { /* preempted or interrupted: the runs stop and say so */
+      forwarded = 1;
+      for (long k = 0; k < a.jobs; ++k)
+        if (w.slots[k].pid) kill(w.slots[k].pid, SIGTERM);
+    }
+    int busy = 0;
+    for (long k = 0; !sweep_stop && k < a.jobs; ++k)
+      if (!w.slots[k].pid && !claim_next(&w, &w.slots[k], &busy)) break;
+    if (!w.nrun) {
+      if (sweep_stop || !busy) break;
+      if (!waiting_said++) {
+        progress_clear(&w);
+        printf("waiting for runs claimed by other workers (a claim whose owner is gone is "
+               "taken over)\n");
+      }
+      fflush(stdout);
+      sleep(1);
+      continue;
+    }
+    int st;
+    pid_t pid = waitpid(-1, &st, WNOHANG);
+    if (pid > 0) {
+      sweep_reap(&w, pid, st);
+      continue;
+    }
+    sweep_beat(&w);
+    progress_draw(&w);
+    fflush(stdout);
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL);
+  }
+  progress_clear(&w);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  if (s == GV_OK && sweep_stop)
+    printf("sweep stopped by signal %d: its runs were told to stop; run the same command "
+           "again to continue\n", (int)sweep_stop);
+  if (s == GV_OK && w.skipped_failed)
+    fprintf(stderr, "governor: %zu run%s failed earlier and %s not run again (use "
+            "--retry-failed)\n", w.skipped_failed, w.skipped_failed == 1 ? "" : "s",
+            w.skipped_failed == 1 ? "was" : "were");
+  if (s == GV_OK && size == 1 && !sweep_stop) {
     const gv_experiment *exp = NULL;
     gv_sweep_point pt = {0};
     if (gv_sweep_point_at(sw, 0, &pt, &err) == GV_OK) gv_exp_find(pt.tree, "", &exp, &err);
     gv_sweep_point_clear(&pt);
-    sweep_table(exp, names, paths, n);
-    char dir[GV_STR_MAX + 64];
-    snprintf(dir, sizeof dir, "%s", paths[0]);
-    char *slash = strrchr(dir, '/');
-    if (slash) *slash = 0;
-    else snprintf(dir, sizeof dir, ".");
-    run_plots(root, (const char *const *)paths, n, dir);
+    sweep_table(exp, w.names, w.paths, w.n);
+    char dir[4200];
+    sweep_dir(w.paths[0], dir, sizeof dir);
+    run_plots(root, (const char *const *)w.paths, w.n, dir);
+  } else if (s == GV_OK) {
+    printf("worker %ld of %ld (%s:%ld) ends; `governor sweep --status` shows the whole sweep\n",
+           rank, size, gv_claim_host(), (long)getpid());
   }
-  for (size_t i = 0; i < n; ++i) {
-    free(names[i]);
-    free(paths[i]);
+  for (size_t i = 0; i < w.n; ++i) {
+    free(w.names[i]);
+    free(w.paths[i]);
   }
-  free(names);
-  free(paths);
-  free(state);
-  free(pids);
+  free(w.names);
+  free(w.paths);
+  free(w.state);
+  free(w.tried);
+  free(w.redo);
+  free(w.planned_open);
+  free(w.slots);
   gv_sweep_close(sw);
   gv_node_free(root);
   if (s != GV_OK) return report(s, &err);
-  return bad_input ? 2 : failed ? 1 : 0;
+  return w.bad_input ? 2 : w.failed || w.skipped_failed || sweep_stop ? 1 : 0;
 }
 
 /* The group of a run: its `group` attribute; for files made before it

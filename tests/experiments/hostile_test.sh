@@ -221,7 +221,8 @@ expect 2 "idem-h=0.1.h5: exists and is not a finished run of this point's config
   "$GV" sweep "$T/idem.yaml" --out "$T/idem" --set scheme.steps=40
 [ "$(cat "$T"/idem/*.h5 | md5sum)" = "$sums" ] && ok || bad "a refused sweep touched files"
 expect 0 "[2/2] idem-h=0.2 done" -- "$GV" sweep "$T/idem.yaml" --out "$T/idem" --set scheme.steps=40 --overwrite
-# a killed run is no finished run: its file is refused, not skipped
+# a killed run of another config (here: keys in another order) is refused;
+# one of the same config is run again (test_cluster)
 GV_TEST_KILL_AT_STEP=12 "$GV" run "$T/good.yaml" --out "$T/killed.h5" >/dev/null 2>&1
 printf 'game: {kind: dirac, loss: standard}\nscheme: {kind: simgd, h: 0.2, steps: 20}\ncontrollers: [{kind: r1, gamma: 0.3}]\nrun: {flush_every: 10}\nname: good\n' >"$T/good2.yaml"
 expect 2 "exists and is not a finished run of this point's config (status running)" -- \

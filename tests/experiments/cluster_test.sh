@@ -1,0 +1,248 @@
+#!/bin/sh
+# Sweeps at scale (docs/cluster.md): workers that claim grid points, die in
+# the middle and are taken over; reruns that finish the sweep; --status.
+# Every case compares its run files with a serial sweep's (series and
+# summary bytes) and counts that each point was completed exactly once.
+# Usage: cluster_test.sh PATH/TO/governor
+testname=cluster
+. "$(dirname "$0")/testlib.sh"
+unset GV_TEST_KILL_AT_STEP GV_TEST_WORKER_DIE GV_TEST_RESUME OMPI_COMM_WORLD_RANK \
+  OMPI_COMM_WORLD_SIZE PMI_RANK PMI_SIZE SLURM_PROCID SLURM_NTASKS SLURM_ARRAY_TASK_ID \
+  SLURM_ARRAY_TASK_COUNT SLURM_ARRAY_TASK_MIN
+
+# 12 points, 3000 steps each, flushed every 100 steps
+cat >"$T/g.yaml" <<'Y'
+game: {kind: dirac}
+scheme: {kind: simgd, steps: 3000, h: [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]}
+seed: [0, 1]
+run: {flush_every: 100}
+Y
+POINTS=$("$GV" sweep --dry-run "$T/g.yaml" | sed 's/ -> .*//')
+
+"$GV" sweep "$T/g.yaml" --out "$T/ref" >"$T/ref.out" 2>&1 && ok || bad "serial sweep: $(cat "$T/ref.out")"
+
+# same_as_ref DIR: every run file of DIR has the serial sweep's /series,
+# /summary bytes, its /config (but for the folder) and status completed
+same_as_ref() {
+  $PY - "$T/ref" "$1" <<'EOF' && ok || bad "$1 differs from the serial sweep"
+import os, sys
+import h5py
+ref, got = sys.argv[1], sys.argv[2]
+names = sorted(f for f in os.listdir(ref) if f.endswith(".h5"))
+assert names == sorted(f for f in os.listdir(got) if f.endswith(".h5")), os.listdir(got)
+def content(path):
+    out = []
+    with h5py.File(path, "r") as f:
+        assert f.attrs["status"] in (b"completed", "completed"), (path, f.attrs["status"])
+        out.append(f["config"][()].decode().replace(os.path.dirname(path), "DIR"))
+        f["series"].visititems(lambda n, o: out.append((n, o[()].tobytes())) if isinstance(o, h5py.Dataset) else None)
+        out += sorted((k, repr(v)) for k, v in f["summary"].attrs.items())
+    return out
+for n in names:
+    assert content(os.path.join(ref, n)) == content(os.path.join(got, n)), n
+leftover = [f for f in os.listdir(got) if ".claim" in f or f.startswith(".gv-now")]
+assert not leftover, leftover
+EOF
+}
+
+# once FILE...: no point is reported `done` twice in these outputs
+once() {
+  for p in $POINTS; do
+    c=$(cat "$@" | grep -cF "] $p done (")
+    [ "$c" -le 1 ] || { bad "$p completed $c times: $(cat "$@")"; return; }
+  done
+  ok
+}
+
+# snap DIR: inode and mtime of every completed run file of DIR; untouched
+# DIR SNAP: each of them is still the same file (so no completed point was
+# run again; a worker killed just after its run ended never said `done`)
+snap() {
+  $PY - "$1" <<'EOF'
+import os, sys
+import h5py
+for n in sorted(os.listdir(sys.argv[1])):
+    p = os.path.join(sys.argv[1], n)
+    if not n.endswith(".h5"):
+        continue
+    try:
+        done = h5py.File(p, "r").attrs["status"] in (b"completed", "completed")
+    except OSError:
+        done = False
+    if done:
+        st = os.stat(p)
+        print(n, st.st_ino, st.st_mtime_ns)
+EOF
+}
+untouched() {
+  snap "$1" >"$T/snap.after"
+  missing=$(grep -vxF -f "$T/snap.after" "$2")
+  [ -z "$missing" ] && ok || bad "completed runs of $1 were run again: $missing"
+}
+
+# --- --jobs 2, the worker killed in the middle (with its third run at
+# step 1500 and its other run), then the same command again
+GV_TEST_WORKER_DIE=0:3:1500 "$GV" sweep "$T/g.yaml" --out "$T/j" --jobs 2 >"$T/j1" 2>&1
+rc=$?
+[ "$rc" -eq 137 ] && ok || bad "the killed worker exited $rc"
+# --status: the claims of a dead process are stale (its dying run's, and
+# its other run's unless that one had ended), the rest pending or completed
+"$GV" sweep --status "$T/j" >"$T/st1" 2>&1 && ok || bad "--status: $(cat "$T/st1")"
+nclaims=$(grep -c ' stale .*claimed by .*a process that is gone' "$T/st1")
+[ "$nclaims" -ge 1 ] && [ "$nclaims" -le 2 ] && [ "$(ls "$T"/j/*.claim | wc -l)" -ge "$nclaims" ] &&
+  ok || bad "--status of a killed sweep: $(cat "$T/st1")"
+grep -Eq "^12 runs: [0-9]+ completed, 0 diverged, 0 failed, 0 running, [0-9]+ pending, $nclaims stopped or stale" "$T/st1" &&
+  grep -q "^ETA: about" "$T/st1" && ok || bad "--status counts: $(cat "$T/st1")"
+"$GV" sweep --status "$T/g.yaml" --out "$T/j" >"$T/st2" 2>&1
+cmp -s "$T/st1" "$T/st2" && ok || bad "--status CONFIG differs from --status DIR"
+snap "$T/j" >"$T/j.snap"
+"$GV" sweep "$T/g.yaml" --out "$T/j" --jobs 2 >"$T/j2" 2>&1 && ok || bad "rerun: $(cat "$T/j2")"
+[ "$(grep -c 'taking over the claim of .*(that process is gone' "$T/j2")" -eq "$nclaims" ] && ok ||
+  bad "stale claims were not taken over: $(cat "$T/j2")"
+grep -q "status running and no checkpoint: running it again from step 0" "$T/j2" && ok ||
+  bad "a killed run was not restarted: $(cat "$T/j2")"
+once "$T/j1" "$T/j2"
+untouched "$T/j" "$T/j.snap"
+same_as_ref "$T/j"
+expect 2 "not the folder of a sweep" -- "$GV" sweep --status "$T"
+"$GV" sweep --status "$T/j" >"$T/st3" 2>&1
+grep -q "^12 runs: 12 completed" "$T/st3" && grep -q "^ETA: finished" "$T/st3" && ok ||
+  bad "--status of a finished sweep: $(cat "$T/st3")"
+
+# --- a Slurm job array of two tasks, task 1 killed in the middle, then
+# the array requeued
+array() { # OUTPREFIX [DIE]
+  for id in 0 1; do
+    SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 SLURM_ARRAY_TASK_MIN=0 \
+      GV_TEST_WORKER_DIE=${2:-} "$GV" sweep "$T/g.yaml" --out "$T/a" >"$1.$id" 2>&1 &
+  done
+  wait
+}
+array "$T/a1" 1:2:1500
+grep -q "worker 0 of 2" "$T/a1.0" && ! grep -q "worker 1 of 2" "$T/a1.1" && ok ||
+  bad "array task 1 was not killed: $(cat "$T/a1.0" "$T/a1.1")"
+snap "$T/a" >"$T/a.snap"
+array "$T/a2"
+untouched "$T/a" "$T/a.snap"
+once "$T/a1.0" "$T/a1.1" "$T/a2.0" "$T/a2.1"
+same_as_ref "$T/a"
+# several workers may not --overwrite (one would redo what another did)
+SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=2 \
+  expect 2 "--overwrite with 2 workers" -- "$GV" sweep "$T/g.yaml" --out "$T/a" --overwrite
+
+# --- mpirun -np 2 (Open MPI; no MPI library is linked), rank 1 killed
+# in the middle, then mpirun again
+MPI="mpirun --allow-run-as-root --oversubscribe -np 2"
+why=""
+if ! command -v mpirun >/dev/null 2>&1; then
+  why="mpirun is not installed (scripts/bootstrap --test installs openmpi-bin)"
+elif ! $MPI true >"$T/mpi" 2>&1; then
+  why="mpirun cannot start 2 processes here: $(head -c 300 "$T/mpi")"
+fi
+if [ -n "$why" ]; then
+  echo "SKIPPED: the mpirun case: $why"
+else
+  GV_TEST_WORKER_DIE=1:2:1500 $MPI "$GV" sweep "$T/g.yaml" --out "$T/m" >"$T/m1" 2>&1
+  grep -q "worker 1 of 2" "$T/m1" && bad "rank 1 was not killed: $(cat "$T/m1")" || ok
+  snap "$T/m" >"$T/m.snap"
+  $MPI "$GV" sweep "$T/g.yaml" --out "$T/m" >"$T/m2" 2>&1 && ok || bad "mpirun rerun: $(cat "$T/m2")"
+  untouched "$T/m" "$T/m.snap"
+  once "$T/m1" "$T/m2"
+  same_as_ref "$T/m"
+fi
+
+# --- stale claims: a dead process on this host, and a silent claim of
+# another host past the lease; a live claim of another host is waited for
+"$GV" sweep "$T/g.yaml" --out "$T/s" >/dev/null 2>&1
+rm -f "$T/s/g-seed=0-h=0.01.h5" "$T/s/g-seed=0-h=0.02.h5"
+sh -c 'echo $$' >"$T/deadpid"
+printf 'host=%s\npid=%s\nchild=0\nstart=0\nstep=-1\n' "$(hostname)" "$(cat "$T/deadpid")" \
+  >"$T/s/g-seed=0-h=0.01.h5.claim"
+printf 'host=elsewhere.invalid\npid=1\nchild=0\nstart=0\nstep=-1\n' >"$T/s/g-seed=0-h=0.02.h5.claim"
+touch -d '2 hours ago' "$T/s/g-seed=0-h=0.02.h5.claim"
+"$GV" sweep --status "$T/s" --lease 86400 >"$T/st4" 2>&1
+grep -q "g-seed=0-h=0.02 *running *on elsewhere.invalid:1" "$T/st4" &&
+  grep -q "g-seed=0-h=0.01 *stale" "$T/st4" && ok || bad "--status with claims: $(cat "$T/st4")"
+"$GV" sweep "$T/g.yaml" --out "$T/s" --lease 3600 >"$T/s1" 2>&1 && ok || bad "stale: $(cat "$T/s1")"
+grep -q "g-seed=0-h=0.01: taking over the claim of $(hostname):$(cat "$T/deadpid") (that process is gone" "$T/s1" &&
+  grep -q "g-seed=0-h=0.02: taking over the claim of elsewhere.invalid:1 (no heartbeat for " "$T/s1" && ok ||
+  bad "stale claims: $(cat "$T/s1")"
+same_as_ref "$T/s"
+
+# --- --retry-failed: a failed run is skipped (exit 1) until asked for
+"$GV" sweep "$T/g.yaml" --out "$T/f" >/dev/null 2>&1
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='failed'" "$T/f/g-seed=1-h=0.03.h5"
+expect 1 "g-seed=1-h=0.03 failed earlier" -- "$GV" sweep "$T/g.yaml" --out "$T/f"
+expect 0 "g-seed=1-h=0.03 done (" -- "$GV" sweep "$T/g.yaml" --out "$T/f" --retry-failed
+same_as_ref "$T/f"
+
+# --- a stopped run with a checkpoint sidecar is resumed by `governor
+# resume RUN.h5` (here a stand-in that records its arguments and runs the
+# stored config again); without the command it is run again from step 0
+"$GV" sweep "$T/g.yaml" --out "$T/r" >/dev/null 2>&1
+P="$T/r/g-seed=1-h=0.06.h5"
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$P"
+: >"$P.ckpt"
+cat >"$T/fake-resume" <<EOF
+#!/bin/sh
+echo "\$@" >>"$T/resumed"
+$PY -c "import h5py,sys; open(sys.argv[2],'w').write(h5py.File(sys.argv[1],'r')['config'][()].decode())" "\$2" "$T/resume.yaml"
+rm -f "\$2.ckpt"
+exec "$GV" run "$T/resume.yaml" --out "\$2" --overwrite >/dev/null
+EOF
+chmod +x "$T/fake-resume"
+GV_TEST_RESUME="$T/fake-resume" "$GV" sweep "$T/g.yaml" --out "$T/r" >"$T/r1" 2>&1 && ok || bad "resume: $(cat "$T/r1")"
+[ "$(cat "$T/resumed")" = "resume $P" ] && grep -q "g-seed=1-h=0.06: resuming from its checkpoint (status interrupted)" "$T/r1" &&
+  ok || bad "the stand-in was not run as resume RUN.h5: $(cat "$T/r1")"
+same_as_ref "$T/r"
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$P"
+: >"$P.ckpt"
+if "$GV" resume 2>&1 | grep -q "unknown command"; then
+  expect 0 "has a checkpoint, but \`governor resume\` is not in this build: running it again from step 0" -- \
+    "$GV" sweep "$T/g.yaml" --out "$T/r"
+  rm -f "$P.ckpt"
+  same_as_ref "$T/r"
+fi
+
+# --- interrupted runs (SIGTERM through the driver's handler, status
+# interrupted) are run again by the next sweep
+GV_TEST_TERM_AT_STEP=1500 "$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i1" 2>&1
+rc=$?
+[ "$rc" -eq 1 ] && [ "$(grep -c '] g-.* interrupted (' "$T/i1")" -eq 12 ] && ok ||
+  bad "interrupted runs (exit $rc): $(cat "$T/i1")"
+"$GV" sweep --status "$T/i" >"$T/st5" 2>&1
+grep -q "^12 runs: 0 completed, 0 diverged, 0 failed, 0 running, 0 pending, 12 stopped or stale" "$T/st5" &&
+  [ "$(grep -c ' stopped .*status interrupted, no checkpoint' "$T/st5")" -eq 12 ] && ok ||
+  bad "--status of interrupted runs: $(cat "$T/st5")"
+"$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i2" 2>&1 && ok || bad "rerun of interrupted: $(cat "$T/i2")"
+[ "$(grep -c 'status interrupted and no checkpoint: running it again from step 0' "$T/i2")" -eq 12 ] && ok ||
+  bad "interrupted runs were not run again: $(cat "$T/i2")"
+same_as_ref "$T/i"
+
+# --- SIGTERM to a worker (preemption): its runs stop through their own
+# handlers, their claims are released, the worker exits 1 (the next sweep
+# runs them again, as above)
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, steps: 200000000, h: [0.01, 0.02]}\nrun: {flush_every: 1000, every: 1000}\n' >"$T/long.yaml"
+"$GV" sweep "$T/long.yaml" --out "$T/p" --jobs 2 >"$T/p1" 2>&1 &
+wpid=$!
+n=0 # until both runs have flushed a step (no time is measured)
+while [ "$("$GV" sweep --status "$T/p" 2>/dev/null | grep -c ' running .*step [1-9]')" -lt 2 ]; do
+  n=$((n + 1)); [ "$n" -gt 600 ] && break; sleep 0.1
+done
+kill -TERM "$wpid"
+wait "$wpid"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "sweep stopped by signal 15" "$T/p1" && ok || bad "SIGTERM to a worker (exit $rc): $(cat "$T/p1")"
+[ -z "$(ls "$T"/p/*.claim 2>/dev/null)" ] && ok || bad "claims left after SIGTERM: $(ls "$T/p")"
+"$GV" sweep --status "$T/p" >"$T/st6" 2>&1
+[ "$(grep -c ' stopped .*status interrupted' "$T/st6")" -eq 2 ] && ok || bad "--status after SIGTERM: $(cat "$T/st6")"
+
+# --- the progress line: one line for the sweep on a terminal, none in pipes
+grep -q "$(printf '\033')" "$T/j2" "$T/ref.out" && bad "escape codes in a pipe" || ok
+if command -v script >/dev/null 2>&1; then
+  script -qec "\"$GV\" sweep \"$T/g.yaml\" --out \"$T/tty\" --jobs 2" /dev/null >"$T/tty.out" 2>&1
+  grep -q "sweep: [0-9]*/12 done, [0-9] running" "$T/tty.out" && ok ||
+    bad "no progress line on a terminal: $(head -c 300 "$T/tty.out")"
+fi
+
+testlib_end
