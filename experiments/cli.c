@@ -10,6 +10,7 @@
 #include "controllers/ctl.h"
 #include "core/progress.h"
 #include "core/runfile.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 
@@ -32,6 +33,7 @@ static const char usage[] =
     "  run CONFIG [--set KEY=VALUE]... [--out PATH]   run one experiment, write one HDF5 file\n"
     "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
+    "  resume RUN.h5 [--config CONFIG] [--force]  continue a stopped run from RUN.h5.ckpt\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
     "  analyze RUN.h5...                  stability report: predicted against measured\n"
     "  scan CONFIG --key KEY --from A --to B [--num N] [--out PATH]\n"
@@ -119,10 +121,18 @@ static int cli_load(int argc, char **argv, cli_args *a, gv_node **root) {
   return 0;
 }
 
+static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char *path,
+                               int progress);
+
 /* Runs a checked tree and analyses the run file it wrote. */
 static gv_status run_one(const gv_experiment *exp, gv_node *tree, const char *file,
                          const char *path, int progress, gv_err *err) {
-  gv_status s = exp->run(tree, file, path, progress, err);
+  return analyze_after(exp, exp->run(tree, file, path, progress, err), path, progress);
+}
+
+/* The analysis of a run file a run or a resume (outcome s) finished. */
+static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char *path,
+                               int progress) {
   if (s == GV_OK || s == GV_EDIVERGED) {
     gv_err aerr;
     if (exp->analyze(path, progress ? stdout : NULL, &aerr) != GV_OK)
@@ -194,6 +204,35 @@ static int cmd_run(int argc, char **argv) {
     const char *files[1] = {path};
     run_plots(root, files, 1, dir);
   }
+  gv_node_free(root);
+  return report(s, &err);
+}
+
+/* `governor resume RUN.h5 [--config CONFIG] [--force]` (docs/resume.md). */
+static int cmd_resume(int argc, char **argv) {
+  const char *path = NULL, *config = NULL;
+  int force = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--force")) force = 1;
+    else if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
+    else if (argv[i][0] != '-' && !path) path = argv[i];
+    else return bad_usage("resume: unexpected argument (RUN.h5 [--config CONFIG] [--force])");
+  }
+  if (!path) return bad_usage("resume: missing RUN.h5");
+  gv_err err = {{0}, {0}};
+  gv_node *root = NULL;
+  char file[GV_STR_MAX + 16];
+  snprintf(file, sizeof file, "%s%s", config ? config : path, config ? "" : ".ckpt");
+  char *text = config ? NULL : gv_exp_ckpt_config(path, &err);
+  gv_status s = config ? gv_cfg_parse_file(config, &root, &err)
+                       : text ? gv_cfg_parse_string(text, file, &root, &err) : GV_ECONFIG;
+  free(text);
+  const gv_experiment *exp = NULL;
+  if (!s) s = gv_exp_find(root, file, &exp, &err);
+  if (!s) s = exp->check(root, file, &err);
+  if (!s) s = analyze_after(exp, gv_exp_resume(exp->driven, root, file, path, 1, force, &err),
+                            path, 1);
+  if (s == GV_OK || s == GV_EDIVERGED) printf("wrote %s\n", path);
   gv_node_free(root);
   return report(s, &err);
 }
@@ -515,6 +554,8 @@ static int cmd_list(int argc, char **argv) {
       if ((*c)->cite) printf("  %-16s source: %s\n", "", (*c)->cite);
       gv_params_print(stdout, e->game->params, "      ");
     }
+    printf("  every game's config also takes a `checkpoint:` section (docs/resume.md):\n");
+    gv_params_print(stdout, gv_drive_ckpt_params, "      ");
     any = 1;
   }
   if (!kind || !strcmp(kind, "scheme") || !strcmp(kind, "schemes")) {
@@ -543,6 +584,7 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
   if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
+  if (!strcmp(cmd, "resume")) return cmd_resume(argc, argv);
   if (!strcmp(cmd, "analyze")) return cmd_analyze(argc, argv);
   if (!strcmp(cmd, "scan")) return cmd_scan(argc, argv);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);

@@ -50,4 +50,5 @@ const gv_experiment gv_exp_dac = {
     NULL,
     &gv_dac_game_component,
     gv_gail_table,
+    &dac_game_table,
 };

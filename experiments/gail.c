@@ -638,6 +638,7 @@ const gv_experiment gv_exp_gail = {
     NULL,
     &gv_gail_game_component,
     gv_gail_table,
+    &gail_game_table,
 };
 
 /* ----------------------------------------------------------------- bench */

@@ -321,4 +321,5 @@ const gv_experiment gv_exp_mlpgan = {
     NULL,
     &gv_game_mlpgan,
     mlpgan_table,
+    &mlpgan_game_table,
 };

@@ -586,4 +586,5 @@ const gv_experiment gv_exp_onestep = {
     NULL,
     &gv_game_onestep,
     onestep_table,
+    &os_game_table,
 };

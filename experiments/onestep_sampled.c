@@ -171,4 +171,5 @@ const gv_experiment gv_exp_onestep_sampled = {
     NULL,
     &os_game_component,
     os_table,
+    &os_game_table,
 };

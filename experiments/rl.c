@@ -297,6 +297,7 @@ const gv_experiment gv_exp_rl = {
     NULL,
     &rl_game_component,
     rl_table,
+    &rl_game_table,
 };
 
 /* ------------------------------------------------------ record, export */
