@@ -39,6 +39,9 @@ CASES = [
      1700),
     ("dirac-replicas", "configs/dirac/bmc-study.yaml",
      ["scheme.steps=2000", "run.replicas=8", "run.threads=2"] + EVERY300, 1234, 1700),
+    ("onestep", "configs/onestep/cgail.yaml", ["scheme.steps=2000"] + EVERY300, 1234, 1700),
+    ("onestep-altgd", "configs/onestep/altgd.yaml", ["scheme.steps=2000"] + EVERY300, 1234,
+     1700),
 ]
 
 # A kind that can not be resumed yet: name, config, overrides.
