@@ -42,6 +42,8 @@ CASES = [
     ("onestep", "configs/onestep/cgail.yaml", ["scheme.steps=2000"] + EVERY300, 1234, 1700),
     ("onestep-altgd", "configs/onestep/altgd.yaml", ["scheme.steps=2000"] + EVERY300, 1234,
      1700),
+    ("onestep_sampled", "configs/gail/onestep-sampled.yaml",
+     ["sampled.steps=300", "run.flush_every=10", "checkpoint.every=50"], 123, 222),
 ]
 
 # A kind that can not be resumed yet: name, config, overrides.
