@@ -44,7 +44,9 @@ CASES = [
      1700),
     ("onestep_sampled", "configs/gail/onestep-sampled.yaml",
      ["sampled.steps=300", "run.flush_every=10", "checkpoint.every=50"], 123, 222),
-]
+] + [("mlpgan-" + c, "configs/mlpgan/ring-%s.yaml" % c,
+      ["train.steps=300", "run.every=20", "run.flush_every=20", "checkpoint.every=50"], 173, 260)
+     for c in ("clc", "wgan-gp", "bmc", "instance-noise")]
 
 # A kind that can not be resumed yet: name, config, overrides.
 REFUSED = [
