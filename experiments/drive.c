@@ -91,12 +91,13 @@ static gv_status ckpt_section(const gv_exp_game *game, gv_node *root, const char
   if (st) return st;
   d->ckpt_every = c.every;
   d->ckpt_minutes = c.minutes;
-  if (!game->checkpoint && (c.every || c.minutes > 0)) {
+  if ((!game->checkpoint || d->no_ckpt) && (c.every || c.minutes > 0)) {
     const char *key = c.every ? "every" : "minutes";
     char where[512];
     gv_cfg_where(where, sizeof where, &ctx, gv_map_key_line(m, key), key);
-    return gv_fail(err, GV_ECONFIG, "%s: game '%s' can not be checkpointed yet (allowed: 0)",
-                   where, game->kind);
+    return gv_fail(err, GV_ECONFIG, "%s: game '%s'%s%s%s can not be checkpointed yet (allowed: 0)",
+                   where, game->kind, d->no_ckpt ? " (" : "", d->no_ckpt ? d->no_ckpt : "",
+                   d->no_ckpt ? ")" : "");
   }
   return GV_OK;
 }
@@ -244,6 +245,24 @@ static herr_t copy_obj(hid_t from, hid_t to, const char *name) {
   return H5Ocopy(from, name, to, name, H5P_DEFAULT, H5P_DEFAULT);
 }
 
+/* A policy run's evaluations: when the next is due, the last and the best,
+ * the best policy. */
+static void evals_ckpt(gv_drive *d, gv_ckpt *c) {
+  gv_exp_evals *e = &d->ev;
+  gv_ckpt g;
+  gv_ckpt_sub(c, "evals", &g);
+  int64_t n[3] = {e->next, e->last_step, e->best_step};
+  double v[5] = {e->last_mean, e->last_std, e->best_mean, e->best_std, e->seconds};
+  gv_ckpt_longs(&g, "next_last_best", n, 3);
+  gv_ckpt_doubles(&g, "means_stds_seconds", v, 5);
+  e->next = n[0], e->last_step = n[1], e->best_step = n[2];
+  e->last_mean = v[0], e->last_std = v[1], e->best_mean = v[2], e->best_std = v[3];
+  e->seconds = v[4];
+  if (e->ret) gv_ckpt_doubles(&g, "returns", e->ret, (size_t)e->episodes);
+  gv_policy_ckpt(d->best, &g, "best");
+  gv_ckpt_end(&g, c);
+}
+
 /* Everything after step d->step into path.ckpt: written to path.ckpt.tmp,
  * closed, fsync'ed and renamed over the previous one. */
 static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *err) {
@@ -271,6 +290,7 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   static const char *const copied[] = {"series", "arrays", "summary", "log"};
   for (int i = 0; i < 4; ++i)
     if (copy_obj(rf, f, copied[i]) < 0) gv_ckpt_fail(&c, "cannot copy /%s", copied[i]);
+  if (d->pi) evals_ckpt(d, &c);
   gv_ckpt game;
   gv_ckpt_sub(&c, "game", &game);
   gv_status st = game.bad ? GV_OK : cp->game->checkpoint(cp->g, d, &game, err);
@@ -301,7 +321,7 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
 /* A checkpoint now (signal) or when due; a failure is logged, and the run
  * goes on (the previous checkpoint is still in place). */
 static void ckpt_maybe(ckpt_plan *cp, gv_drive *d, long flushed, int now) {
-  if (!cp->game->checkpoint) return;
+  if (!cp->game->checkpoint || d->no_ckpt) return;
   const int due = now || (d->ckpt_every > 0 && d->step - cp->last_step >= d->ckpt_every) ||
                   (d->ckpt_minutes > 0 && gv_now() - cp->last_time >= 60 * d->ckpt_minutes);
   if (!due || d->step == cp->last_step) return;
@@ -320,7 +340,8 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
   if (flushed + d->flush_every < until) until = flushed + d->flush_every;
   for (int i = 0; i < 2; ++i)
     if (ts[i].at > d->step && ts[i].at < until) until = ts[i].at;
-  if (cp->game->checkpoint && d->ckpt_every > 0 && cp->last_step + d->ckpt_every < until)
+  if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 &&
+      cp->last_step + d->ckpt_every < until)
     until = cp->last_step + d->ckpt_every;
   return until;
 }
@@ -578,6 +599,17 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   if (!game->checkpoint)
     return gv_fail(err, GV_ECONFIG, "%s: game '%s' can not be resumed yet (docs/resume.md)",
                    path, game->kind);
+  {
+    void *g0;
+    gv_drive d0; /* a run of a game that has the hook may still be refused (its agent) */
+    gv_status st0 = game_setup(game, &g0, &d0, root, file, 0, err);
+    if (st0) return st0;
+    const char *why = d0.no_ckpt;
+    game_free(game, g0, &d0);
+    if (why)
+      return gv_fail(err, GV_ECONFIG, "%s: game '%s' (%s) can not be resumed yet "
+                     "(docs/resume.md)", path, game->kind, why);
+  }
   hid_t f = ckpt_open(path);
   if (f < 0)
     return gv_fail(err, GV_ECONFIG, "%s: no readable checkpoint %s.ckpt to resume from", path,
@@ -602,6 +634,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
     gv_ckpt_long(&c, "flushed", &flushed);
     gv_ckpt_double(&c, "shown", &d.shown);
     d.step = step;
+    if (d.pi) evals_ckpt(&d, &c);
     gv_ckpt_sub(&c, "game", &gc);
     st = gc.bad ? GV_OK : game->checkpoint(g, &d, &gc, err);
     gv_ckpt_end(&gc, &c);

@@ -48,6 +48,8 @@ typedef struct gv_drive {
   long steps;               /* the step the run ends at (progress, `last`) */
   const char *metric;       /* name of the progress line's metric (NULL: none) */
   /* checkpoints (the driver's `checkpoint:` section, read after setup) */
+  const char *no_ckpt;      /* set by setup when this run can not be checkpointed: what
+                               (a static string, "td3"); NULL: it can if the game can */
   long ckpt_every;          /* steps between checkpoints (0: none) */
   double ckpt_minutes;      /* minutes of wall time between checkpoints (0: none) */
   /* policy runs (build = 1): the policy to evaluate and save, its task */
