@@ -153,9 +153,11 @@ static void td3_summary(const gv_learner *l, gv_runfile *rf, double t_update) {
   gv_run_summary_real(rf, "updates_per_second", t_update > 0 ? upd / t_update : NAN);
 }
 
+static void td3_ckpt(gv_learner *l, struct gv_ckpt *c) { gv_td3_ckpt(l->agent, c); }
+
 const gv_learner_type gv_learner_td3 = {
     &gv_agent_td3, td3_stats,  sizeof td3_stats / sizeof *td3_stats - 1, td3_alloc, td3_free,
-    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary, NULL};
+    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary, td3_ckpt};
 
 /* ------------------------------------------------------------------ table */
 
