@@ -55,12 +55,20 @@ CASES = [
      ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
       "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
       "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
-]
+    ("dac", "configs/dac/hopper-cgail.yaml",
+     ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
+      "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
+      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+] + [("gail-" + n, "configs/gail/%s.yaml" % cfg, extra +
+      ["run.steps=8192", "run.envs=2", "run.threads=1", "run.eval_every=2000",
+       "run.eval_episodes=1", "run.flush_every=2048", "run.distance_every=2",
+       "checkpoint.every=2048"], 5000, 7000)
+     for n, cfg, extra in (("cgail", "hopper-cgail", []),
+                           ("clc", "hopper-gail",
+                            ["controllers=[{kind: clc, buffer: 5000, sample: 64}]"]))]
 
-# A kind that can not be resumed yet: name, config, overrides.
-REFUSED = [
-    ("gail", "configs/gail/hopper-cgail.yaml", ["run.steps=4096", "run.envs=2"]),
-]
+# Kinds that can not be resumed yet (name, config, overrides): none left.
+REFUSED = []
 
 GV = None
 ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
