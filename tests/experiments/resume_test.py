@@ -189,6 +189,16 @@ def refusals(tmp, want):
     check(any("--force" in x for x in log), "--force: a warning in /log")
     same(name, want, p, "resumed with --force")
 
+    # checkpoints by wall time (every few microseconds: at varying steps)
+    # change no number either
+    p = os.path.join(tmp, "minutes.h5")
+    by_time = [x for x in sets if not x.startswith("checkpoint.")] + ["checkpoint.minutes=1e-7"]
+    r = run(cfg, by_time, p, GV_TEST_KILL_AT_STEP=kill)
+    check(r.returncode == -9 and os.path.exists(p + ".ckpt"),
+          "checkpoint.minutes: killed with a checkpoint (exit %d)" % r.returncode)
+    r = gv(["resume", p])
+    same(name, want, p, "checkpoints by wall time, killed, resumed")
+
     # a kill between a checkpoint's temporary file and its rename leaves the
     # previous checkpoint in place
     p = os.path.join(tmp, "abort.h5")
