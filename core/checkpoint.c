@@ -56,6 +56,7 @@ static void io(gv_ckpt *c, const char *name, hid_t mem, hid_t file_type, void *p
     if (bytes > BIG_BYTES) {
       hsize_t chunk = BIG_BYTES / H5Tget_size(mem);
       H5Pset_chunk(pl, 1, &chunk);
+      H5Pset_shuffle(pl);
       H5Pset_deflate(pl, 1);
     }
     hid_t d = H5Dcreate2(g, name, file_type, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
