@@ -414,6 +414,8 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
     char fin[4200]; /* the run's data are final: nothing to resume */
     ckpt_path(fin, sizeof fin, path, "");
     unlink(fin);
+    ckpt_path(fin, sizeof fin, path, ".tmp"); /* left by a kill during a write */
+    unlink(fin);
   }
   if (payload) return gv_fail(err, payload, "%s", detail);
   return gv_exp_outcome(status, path, step, detail, err);

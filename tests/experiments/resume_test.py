@@ -206,9 +206,12 @@ def refusals(tmp, want):
     check(r.returncode == -6, "abort in a checkpoint write (exit %d)" % r.returncode)
     with h5py.File(p + ".ckpt", "r") as f:
         check(int(f["step"][0]) == 500, "the previous checkpoint (step 500) is in place")
+    check(os.path.exists(p + ".ckpt.tmp"), "the aborted write left its temporary file")
     r = gv(["resume", p])
     check(r.returncode == 0, "resume after the abort: exit %d %s" % (r.returncode, r.stderr))
     same(name, want, p, "aborted in a checkpoint write, resumed")
+    check(not os.path.exists(p + ".ckpt") and not os.path.exists(p + ".ckpt.tmp"),
+          "the completed run removed its checkpoint and the temporary file")
 
     # no checkpoint; a kind without a checkpoint hook
     r = gv(["resume", os.path.join(tmp, "none.h5")])
