@@ -227,6 +227,21 @@ def refusals(tmp, want):
               "%s: resume refused: exit %d: %s" % (kname, r.returncode, r.stderr.strip()))
 
 
+def at_the_end(tmp):
+    """SIGTERM at the last step: the resumed run only ends (the replicas)."""
+    name, cfg, sets = [c for c in CASES if c[0] == "dirac-replicas"][0][:3]
+    sets = [s for s in sets if not s.startswith("checkpoint.")]
+    straight = os.path.join(tmp, "end-straight.h5")
+    run(cfg, sets, straight)
+    p = os.path.join(tmp, "end.h5")
+    r = run(cfg, sets, p, GV_TEST_TERM_AT_STEP=2000)
+    check(r.returncode == 1 and os.path.exists(p + ".ckpt"),
+          "%s: SIGTERM at the last step leaves a checkpoint (exit %d)" % (name, r.returncode))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "%s: resume at the last step: exit %d" % (name, r.returncode))
+    same(name, digest(straight), p, "SIGTERM at the last step, resumed")
+
+
 def main():
     global GV
     if len(sys.argv) < 2:
@@ -243,6 +258,8 @@ def main():
             first = first or (want if case is CASES[0] else None)
         if first:
             refusals(tmp, first)
+        if not only or only == "dirac-replicas":
+            at_the_end(tmp)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 
