@@ -326,8 +326,11 @@ static void ckpt_maybe(ckpt_plan *cp, gv_drive *d, long flushed, int now) {
                   (d->ckpt_minutes > 0 && gv_now() - cp->last_time >= 60 * d->ckpt_minutes);
   if (!due || d->step == cp->last_step) return;
   gv_err e = {{0}, {0}};
-  if (ckpt_write(cp, d, flushed, &e))
+  if (ckpt_write(cp, d, flushed, &e)) {
     gv_run_log(d->rf, 1, "warning: step %ld: %s", d->step, e.msg);
+    cp->last_step = d->step; /* the next attempt at the next due point, not every step */
+    cp->last_time = gv_now();
+  }
 }
 
 /* ---------------------------------------------------------------- loop */
@@ -340,9 +343,9 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
   if (flushed + d->flush_every < until) until = flushed + d->flush_every;
   for (int i = 0; i < 2; ++i)
     if (ts[i].at > d->step && ts[i].at < until) until = ts[i].at;
-  if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 &&
-      cp->last_step + d->ckpt_every < until)
-    until = cp->last_step + d->ckpt_every;
+  const long ck = cp->last_step + d->ckpt_every;
+  if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 && ck > d->step && ck < until)
+    until = ck;
   return until;
 }
 

@@ -213,6 +213,14 @@ def refusals(tmp, want):
     check(not os.path.exists(p + ".ckpt") and not os.path.exists(p + ".ckpt.tmp"),
           "the completed run removed its checkpoint and the temporary file")
 
+    # a checkpoint that can not be written is a warning; the run goes on
+    p = os.path.join(tmp, "unwritable.h5")
+    os.mkdir(p + ".ckpt.tmp")  # where the temporary file would go
+    r = run(cfg, sets, p)
+    check(r.returncode == 0 and "warning" in r.stderr and "checkpoint" in r.stderr,
+          "unwritable checkpoint: exit %d: %s" % (r.returncode, r.stderr.strip()[:200]))
+    same(name, want, p, "no checkpoint could be written")
+
     # no checkpoint; a kind without a checkpoint hook
     r = gv(["resume", os.path.join(tmp, "none.h5")])
     check(r.returncode == 2 and "no readable checkpoint" in r.stderr,
