@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 
@@ -200,4 +201,15 @@ int gv_dac_recent_states(gv_dac *g, float *obs, int n) {
     m++;
   }
   return m;
+}
+
+void gv_dac_ckpt(gv_dac *g, gv_ckpt *c) {
+  gv_gail_ckpt(g->gail, c);
+  gv_ckpt_rng(c, "dac_rbatch", g->rbatch);
+  gv_gail_stats_ckpt(&g->acc, c, "dac_acc");
+  int64_t n[2] = {g->acc_steps, g->rew_rows};
+  double v[2] = {g->rew_sum, g->t_disc};
+  gv_ckpt_longs(c, "dac_acc_steps_rew_rows", n, 2);
+  gv_ckpt_doubles(c, "dac_rew_sum_t_disc", v, 2);
+  g->acc_steps = n[0], g->rew_rows = n[1], g->rew_sum = v[0], g->t_disc = v[1];
 }

@@ -45,6 +45,10 @@ gv_status gv_dac_alloc(gv_dac **dac, const gv_td3_params *tp, const gv_gail_para
                        const gv_demos *d, gv_ctl_stack *ctl, const gv_env_task *task,
                        int n_envs, int n_threads, uint64_t seed, gv_err *err);
 void gv_dac_free(gv_dac *dac);
+/* Saves or restores (c->writing) D (gv_gail_ckpt), the batch stream and the
+ * chunk's sums; the TD3 agent is the caller's (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_dac_ckpt(gv_dac *dac, struct gv_ckpt *c);
 /* The same D around a TD3 the caller built (tp: its parameters, absorbing
  * on) and keeps: a learner (agents/learner.h) whose rewards come from D.
  * gv_dac_free leaves td3 alone. */

@@ -4,9 +4,11 @@
 #include "agents/gail.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "nn/init.h"
 
@@ -657,4 +659,34 @@ void gv_gail_state_distance(gv_gail *g, const float *obs, int n, double *w_dim,
   }
   *w_dim = wd / D;
   *w_sliced = wp / g->nproj;
+}
+
+void gv_gail_stats_ckpt(gv_gail_stats *s, gv_ckpt *c, const char *name) {
+  double v[6] = {s->d_loss, s->ctl_loss, s->d_expert, s->d_policy, s->reward_mean, s->lr};
+  gv_ckpt_doubles(c, name, v, 6);
+  int64_t steps = s->steps;
+  char key[64];
+  snprintf(key, sizeof key, "%s_steps", name);
+  gv_ckpt_longs(c, key, &steps, 1);
+  *s = (gv_gail_stats){v[0], v[1], v[2], v[3], v[4], v[5], (long)steps};
+}
+
+void gv_gail_ckpt(gv_gail *g, gv_ckpt *c) {
+  gv_ckpt d;
+  gv_ckpt_sub(c, "disc", &d);
+  gv_nn_ckpt(g->D, &d, "D");
+  gv_nn_optim_ckpt(g->opt, &d, "opt");
+  gsl_rng *r[] = {g->rbatch, g->rnoise, g->rinterp, g->rhist};
+  static const char *const names[] = {"rbatch", "rnoise", "rinterp", "rhist"};
+  for (int i = 0; i < 4; ++i) gv_ckpt_rng(&d, names[i], r[i]);
+  int64_t ring[2] = {(int64_t)g->hfill, (int64_t)g->hpos};
+  gv_ckpt_longs(&d, "hfill_hpos", ring, 2);
+  g->hfill = (size_t)ring[0], g->hpos = (size_t)ring[1];
+  if (g->hcap) {
+    gv_ckpt_floats(&d, "hexp", g->hexp, g->hcap * (size_t)g->in_dim);
+    gv_ckpt_floats(&d, "hpol", g->hpol, g->hcap * (size_t)g->in_dim);
+  }
+  gv_ckpt_long(&d, "steps", &g->steps);
+  gv_gail_stats_ckpt(&g->last, &d, "last");
+  gv_ckpt_end(&d, c);
 }

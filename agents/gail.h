@@ -126,6 +126,12 @@ typedef struct gv_gail_stats {
 gv_status gv_gail_alloc(gv_gail **g, const gv_gail_params *p, const gv_demos *d,
                         gv_ctl_stack *ctl, uint64_t seed, int max_rows, gv_err *err);
 void gv_gail_free(gv_gail *g);
+/* Saves or restores (c->writing) D, its optimiser, the four streams, the
+ * history rings, the step count and the last statistics; the expert set is
+ * rebuilt from the demonstrations (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_gail_ckpt(gv_gail *g, struct gv_ckpt *c);
+void gv_gail_stats_ckpt(gv_gail_stats *s, struct gv_ckpt *c, const char *name);
 
 /* GV_ENOHOOK naming controller and game "gail" when a controller has no
  * loss- or parameter-level hook, or acts on the generator's loss. */

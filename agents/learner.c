@@ -58,6 +58,7 @@ static gv_status ppo_iterate(gv_learner *l, gv_learner_out *out, gv_err *err) {
 
 static gv_policy *ppo_policy(const gv_learner *l) { return gv_ppo_policy(l->agent); }
 static long ppo_steps(const gv_learner *l) { return gv_ppo_steps(l->agent); }
+static void ppo_ckpt(gv_learner *l, struct gv_ckpt *c) { gv_ppo_ckpt(l->agent, c); }
 
 /* Line of key in map, else of the section (defaults have no line). */
 static int line_or(const gv_node *map, const char *key, int section_line) {
@@ -98,7 +99,7 @@ static long ppo_end(const void *params, long steps) {
 
 const gv_learner_type gv_learner_ppo = {
     &gv_agent_ppo, ppo_stats,  sizeof ppo_stats / sizeof *ppo_stats - 1, ppo_alloc, ppo_free,
-    ppo_iterate,   ppo_policy, ppo_steps, ppo_check, ppo_end, NULL};
+    ppo_iterate,   ppo_policy, ppo_steps, ppo_check, ppo_end, NULL, ppo_ckpt};
 
 /* -------------------------------------------------------------------- TD3 */
 
@@ -152,9 +153,11 @@ static void td3_summary(const gv_learner *l, gv_runfile *rf, double t_update) {
   gv_run_summary_real(rf, "updates_per_second", t_update > 0 ? upd / t_update : NAN);
 }
 
+static void td3_ckpt(gv_learner *l, struct gv_ckpt *c) { gv_td3_ckpt(l->agent, c); }
+
 const gv_learner_type gv_learner_td3 = {
     &gv_agent_td3, td3_stats,  sizeof td3_stats / sizeof *td3_stats - 1, td3_alloc, td3_free,
-    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary};
+    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary, td3_ckpt};
 
 /* ------------------------------------------------------------------ table */
 

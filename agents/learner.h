@@ -17,6 +17,7 @@
 #include "envs/env.h"
 
 struct gv_runfile;
+struct gv_ckpt;
 
 /* The most statistics a learner declares. */
 #define GV_LEARNER_MAX_STATS 16
@@ -55,6 +56,9 @@ typedef struct gv_learner_type {
   long (*end)(const void *params, long steps);
   /* /summary keys of the learner's own (NULL: none); t_update: seconds updating. */
   void (*summary)(const struct gv_learner *l, struct gv_runfile *rf, double t_update);
+  /* Saves or restores (c->writing) the agent between iterations
+   * (core/checkpoint.h; docs/resume.md).  NULL: it can not be resumed. */
+  void (*ckpt)(struct gv_learner *l, struct gv_ckpt *c);
 } gv_learner_type;
 
 typedef struct gv_learner {

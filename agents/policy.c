@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "core/h5.h"
+#include "core/checkpoint.h"
 #include "nn/io.h"
+#include "nn/optim.h"
 
 /* ------------------------------------------------------------ running stats */
 
@@ -413,4 +415,23 @@ gv_status gv_policy_save_run(const char *path, const gv_policy *last, const gv_p
   gv_status st = gv_policy_save(f, "policy", last, err);
   if (!st && best) st = gv_policy_save(f, "policy_best", best, err);
   return close_written(f, st, path, err);
+}
+
+void gv_rms_ckpt(gv_rms *r, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  gv_ckpt_double(&g, "count", &r->count);
+  gv_ckpt_doubles(&g, "mean", r->mean, (size_t)r->dim);
+  gv_ckpt_doubles(&g, "var", r->var, (size_t)r->dim);
+  gv_ckpt_end(&g, c);
+}
+
+void gv_policy_ckpt(gv_policy *pi, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  gv_nn_ckpt(pi->actor, &g, "actor");
+  if (pi->log_std) gv_ckpt_floats(&g, "log_std", pi->log_std, (size_t)pi->act_dim);
+  gv_rms_ckpt(pi->obs_rms, &g, "obs_rms");
+  gv_ckpt_long(&g, "steps", &pi->steps);
+  gv_ckpt_end(&g, c);
 }

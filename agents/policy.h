@@ -98,6 +98,12 @@ typedef struct gv_policy {
 gv_status gv_policy_alloc(gv_policy **pi, const gv_nn_spec *actor_spec, const char *env,
                           double act_low, double act_high, double count0, gv_err *err);
 void gv_policy_free(gv_policy *pi);
+/* Saves or restores (c->writing) the statistics (count, mean, var). */
+struct gv_ckpt;
+void gv_rms_ckpt(gv_rms *r, struct gv_ckpt *c, const char *name);
+/* Saves or restores the actor, log_std, observation statistics and steps
+ * (core/checkpoint.h). */
+void gv_policy_ckpt(gv_policy *pi, struct gv_ckpt *c, const char *name);
 /* dst := src (same spec); GV_EINVAL otherwise. */
 gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src);
 

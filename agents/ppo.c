@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/progress.h"
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "nn/init.h"
 
@@ -742,4 +743,45 @@ gv_status gv_ppo_iterate(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
   st = update(o, s, err);
   s->t_update = gv_now() - t1;
   return st;
+}
+
+void gv_ppo_ckpt(gv_ppo *o, gv_ckpt *c) {
+  const size_t D = (size_t)o->obs_dim, A = (size_t)o->act_dim, B = (size_t)o->batch,
+               K = (size_t)o->K;
+  gv_ckpt_long(c, "update", &o->update);
+  gv_ckpt_long(c, "steps", &o->steps);
+  gv_policy_ckpt(o->pi, c, "pi");
+  gv_nn_ckpt(o->critic, c, "critic");
+  gv_nn_optim_ckpt(o->opt_actor, c, "opt_actor");
+  gv_nn_optim_ckpt(o->opt_critic, c, "opt_critic");
+  gv_nn_optim_ckpt(o->opt_ls, c, "opt_ls");
+  gv_rms_ckpt(o->ret_rms, c, "ret_rms");
+  gv_ckpt_rng(c, "rng_action", o->rng_action);
+  gv_ckpt_rng(c, "rng_mb", o->rng_mb);
+  const struct {
+    const char *name;
+    float *p;
+    size_t n;
+  } f[] = {{"obs", o->obs, B * D},       {"act", o->act, B * A},     {"logp", o->logp, B},
+           {"rew", o->rew, B},           {"val", o->val, B},         {"adv", o->adv, B},
+           {"ret", o->ret, B},           {"boot", o->boot, B},       {"fin_obs", o->fin_obs, B * D},
+           {"fin_val", o->fin_val, B},   {"cur_norm", o->cur_norm, K * D},
+           {"last_val", o->last_val, K}, {"raw_obs", o->raw_obs, B * D},
+           {"raw_act", o->raw_act, B * A}, {"dlog_std", o->dlog_std, A}};
+  for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) gv_ckpt_floats(c, f[i].name, f[i].p, f[i].n);
+  const struct {
+    const char *name;
+    double *p;
+    size_t n;
+  } g[] = {{"disc_ret", o->disc_ret, K}, {"cur_obs", o->cur_obs, K * D},
+           {"env_act", o->env_act, K * A}, {"env_rew", o->env_rew, K}, {"raw_rew", o->raw_rew, B}};
+  for (size_t i = 0; i < sizeof g / sizeof g[0]; ++i) gv_ckpt_doubles(c, g[i].name, g[i].p, g[i].n);
+  gv_ckpt_bytes(c, "term", o->term, B);
+  gv_ckpt_bytes(c, "trunc", o->trunc, B);
+  gv_ckpt_bytes(c, "ended", o->ended, B);
+  gv_ckpt_bytes(c, "fin_row", o->fin_row, B * sizeof *o->fin_row);
+  gv_ckpt_bytes(c, "env_term", o->env_term, K * sizeof *o->env_term);
+  gv_ckpt_bytes(c, "env_trunc", o->env_trunc, K * sizeof *o->env_trunc);
+  gv_ckpt_bytes(c, "perm", o->perm, B * sizeof *o->perm);
+  gv_env_vec_ckpt(o->vec, c, "vec");
 }

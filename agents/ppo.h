@@ -171,6 +171,13 @@ gv_policy *gv_ppo_policy(gv_ppo *ppo);
 /* The critic, for tests. */
 gv_nn *gv_ppo_critic(gv_ppo *ppo);
 /* Env steps taken so far. */
+/* Saves or restores (c->writing), between iterations, everything the next
+ * iteration depends on: the update count (the learning-rate annealing's
+ * position), policy, critic, the three Adam states, the return statistics
+ * and running discounted returns, the two streams, the epoch order, the
+ * rollout buffers and every env copy (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_ppo_ckpt(gv_ppo *o, struct gv_ckpt *c);
 long gv_ppo_steps(const gv_ppo *ppo);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
+
 gv_status gv_replay_alloc(gv_replay **out, long capacity, int obs_dim, int act_dim,
                           gv_err *err) {
   *out = NULL;
@@ -89,4 +91,27 @@ void gv_replay_batch_normalize(gv_replay_batch *b, int n, int obs_dim, const gv_
       }
     }
   }
+}
+
+void gv_replay_ckpt(gv_replay *rb, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  int64_t n[4] = {rb->capacity, rb->size, rb->pos, rb->added};
+  gv_ckpt_longs(&g, "capacity_size_pos_added", n, 4);
+  if (n[0] != rb->capacity || n[1] < 0 || n[1] > rb->capacity)
+    gv_ckpt_fail(&g, "%s: a buffer of %lld rows (%lld filled), %ld here", name,
+                 (long long)n[0], (long long)n[1], rb->capacity);
+  if (g.bad) {
+    gv_ckpt_end(&g, c);
+    return;
+  }
+  rb->size = n[1], rb->pos = n[2], rb->added = n[3];
+  const size_t S = (size_t)rb->size, D = (size_t)rb->obs_dim, A = (size_t)rb->act_dim;
+  gv_ckpt_floats(&g, "obs", rb->obs, S * D);
+  gv_ckpt_floats(&g, "next_obs", rb->next_obs, S * D);
+  gv_ckpt_floats(&g, "act", rb->act, S * A);
+  gv_ckpt_floats(&g, "rew", rb->rew, S);
+  gv_ckpt_bytes(&g, "done", rb->done, S);
+  gv_ckpt_bytes(&g, "trunc", rb->trunc, S);
+  gv_ckpt_end(&g, c);
 }

@@ -44,6 +44,12 @@ typedef struct gv_replay {
 gv_status gv_replay_alloc(gv_replay **rb, long capacity, int obs_dim, int act_dim, gv_err *err);
 void gv_replay_free(gv_replay *rb);       /* NULL is fine */
 void gv_replay_reset(gv_replay *rb);      /* empty, arrays kept */
+/* Saves or restores (c->writing) the counters and the filled rows only,
+ * each array one chunked, compressed buffer written straight from the ring
+ * (no copy: a checkpoint of a full buffer does not double the memory;
+ * core/checkpoint.h). */
+struct gv_ckpt;
+void gv_replay_ckpt(gv_replay *rb, struct gv_ckpt *c, const char *name);
 
 /* Appends one transition, overwriting the oldest when full.  done =
  * terminated; trunc = truncated && !terminated. */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "nn/init.h"
@@ -634,4 +635,37 @@ double gv_td3_actor_lr(const gv_td3 *o) { return gv_nn_optim_lr(o->opt_a); }
 gv_td3_nets gv_td3_get_nets(gv_td3 *o) {
   gv_td3_nets n = {o->pi->actor, o->actor_t, o->q1, o->q2, o->q1_t, o->q2_t};
   return n;
+}
+
+void gv_td3_ckpt(gv_td3 *o, gv_ckpt *c) {
+  const size_t D = (size_t)o->D, A = (size_t)o->A, K = (size_t)o->K, Dn = (size_t)o->Dn;
+  gv_policy_ckpt(o->pi, c, "pi");
+  gv_nn *nets[] = {o->actor_t, o->q1, o->q2, o->q1_t, o->q2_t};
+  static const char *const net_names[] = {"actor_t", "q1", "q2", "q1_t", "q2_t"};
+  for (int i = 0; i < 5; ++i) gv_nn_ckpt(nets[i], c, net_names[i]);
+  gv_nn_optim *opts[] = {o->opt_a, o->opt_q1, o->opt_q2};
+  gsl_rng *rngs[] = {o->rng_explore, o->rng_replay, o->rng_target};
+  static const char *const opt_names[] = {"opt_a", "opt_q1", "opt_q2"};
+  static const char *const rng_names[] = {"rng_explore", "rng_replay", "rng_target"};
+  for (int i = 0; i < 3; ++i) {
+    gv_nn_optim_ckpt(opts[i], c, opt_names[i]);
+    gv_ckpt_rng(c, rng_names[i], rngs[i]);
+  }
+  gv_replay_ckpt(o->rb, c, "replay");
+  int64_t n[6] = {o->steps, o->updates, o->actor_updates, o->ep_steps, o->ep_random, 0};
+  gv_ckpt_longs(c, "counters", n, 6);
+  o->steps = n[0], o->updates = n[1], o->actor_updates = n[2], o->ep_steps = n[3];
+  o->ep_random = (int)n[4];
+  gv_ckpt_double(c, "credit", &o->credit);
+  gv_ckpt_doubles(c, "cur_obs", o->cur_obs, K * D);
+  gv_ckpt_doubles(c, "prev_obs", o->prev_obs, K * D);
+  gv_ckpt_floats(c, "cur_norm", o->cur_norm, K * D);
+  gv_ckpt_doubles(c, "env_act", o->env_act, K * A);
+  gv_ckpt_doubles(c, "env_rew", o->env_rew, K);
+  gv_ckpt_bytes(c, "env_term", o->env_term, K * sizeof *o->env_term);
+  gv_ckpt_bytes(c, "env_trunc", o->env_trunc, K * sizeof *o->env_trunc);
+  gv_ckpt_doubles(c, "row_o", o->row_o, Dn);
+  gv_ckpt_doubles(c, "row_n", o->row_n, Dn);
+  gv_ckpt_doubles(c, "act0", o->act0, A);
+  gv_env_vec_ckpt(o->vec, c, "vec");
 }

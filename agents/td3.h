@@ -189,6 +189,14 @@ gv_policy *gv_td3_policy(gv_td3 *td3);   /* the actor as a DETERMINISTIC policy 
 gv_td3_nets gv_td3_get_nets(gv_td3 *td3);
 gv_replay *gv_td3_replay(gv_td3 *td3);
 long gv_td3_steps(const gv_td3 *td3);    /* env steps taken */
+/* Saves or restores (c->writing), between iterations, everything the next
+ * one depends on: actor, critics and their targets, the three Adam states,
+ * the replay buffer, the three streams, the counters (steps, updates, the
+ * fractional update credit, actor updates, the random-episode schedule),
+ * the current and previous observations and every env copy
+ * (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_td3_ckpt(gv_td3 *td3, struct gv_ckpt *c);
 long gv_td3_updates(const gv_td3 *td3);  /* critic updates done */
 double gv_td3_actor_lr(const gv_td3 *td3); /* the actor's learning rate now */
 

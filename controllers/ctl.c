@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 
 const gv_ctl_type *gv_ctl_find(const char *name) {
@@ -129,6 +130,23 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
   }
   if (st != GV_OK) gv_ctl_stack_free(s);
   return st;
+}
+
+void gv_ctl_stack_ckpt(gv_ctl_stack *s, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  long n = (long)s->n;
+  gv_ckpt_long(&g, "count", &n);
+  if (n != (long)s->n) gv_ckpt_fail(&g, "%s: %ld controllers in the file, %zu here", name, n, s->n);
+  for (size_t i = 0; i < s->n; ++i) {
+    char key[64];
+    gv_ctl *k = &s->items[i];
+    snprintf(key, sizeof key, "state%zu", i);
+    gv_ckpt_bytes(&g, key, k->state, k->type->state_size);
+    snprintf(key, sizeof key, "rng%zu", i);
+    if (k->rng) gv_ckpt_rng(&g, key, k->rng);
+  }
+  gv_ckpt_end(&g, c);
 }
 
 void gv_ctl_stack_reseed(gv_ctl_stack *s, uint64_t seed, uint64_t index) {

@@ -258,6 +258,10 @@ void gv_ctl_stack_diffusion(const gv_ctl_stack *s, const gv_vfgame *g, const dou
 void gv_ctl_stack_update(gv_ctl_stack *s, const gv_vfgame *g, const double *x_pre, double *x);
 /* Reseeds every controller stream for replica `index` of the run. */
 void gv_ctl_stack_reseed(gv_ctl_stack *s, uint64_t seed, uint64_t index);
+/* Saves or restores (c->writing) every controller's state and stream into
+ * group `name` of c (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_ctl_stack_ckpt(gv_ctl_stack *s, struct gv_ckpt *c, const char *name);
 
 /* The controlled drift F(x) = v(x) + sum of drifts. */
 void gv_vf_controlled(const gv_vfgame *g, const gv_ctl_stack *s, const double *x, double *F);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 
 #ifndef GV_ASSET_DIR
@@ -418,4 +419,37 @@ done:
   gv_env_task_free(task);
   if (rng) gsl_rng_free(rng);
   return rate;
+}
+
+void gv_env_ckpt(gv_env *env, gv_ckpt *c, const char *name) {
+  const mjModel *m = env->task->model;
+  mjData *d = env->d;
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  int64_t n[7] = {env->t, env->episodes, env->started, env->done, env->unstable,
+                  env->n_unstable, env->n_mjwarn};
+  gv_ckpt_longs(&g, "counters", n, 7);
+  env->t = n[0], env->episodes = n[1], env->started = (int)n[2], env->done = (int)n[3];
+  env->unstable = (int)n[4], env->n_unstable = n[5], env->n_mjwarn = n[6];
+  double terms[6] = {env->terms.x_velocity, env->terms.forward, env->terms.healthy,
+                     env->terms.ctrl_cost, env->terms.contact_cost, env->terms.dist_cost};
+  gv_ckpt_doubles(&g, "terms", terms, 6);
+  env->terms = (gv_env_terms){terms[0], terms[1], terms[2], terms[3], terms[4], terms[5]};
+  gv_ckpt_doubles(&g, "obs", env->obs, (size_t)env->task->type->obs_dim);
+  gv_ckpt_doubles(&g, "time", &d->time, 1);
+  gv_ckpt_doubles(&g, "qpos", d->qpos, (size_t)m->nq);
+  gv_ckpt_doubles(&g, "qvel", d->qvel, (size_t)m->nv);
+  gv_ckpt_doubles(&g, "act", d->act, (size_t)m->na);
+  gv_ckpt_doubles(&g, "qacc_warmstart", d->qacc_warmstart, (size_t)m->nv);
+  gv_ckpt_doubles(&g, "ctrl", d->ctrl, (size_t)m->nu);
+  gv_ckpt_doubles(&g, "qfrc_applied", d->qfrc_applied, (size_t)m->nv);
+  gv_ckpt_doubles(&g, "xfrc_applied", d->xfrc_applied, 6 * (size_t)m->nbody);
+  gv_ckpt_doubles(&g, "mocap_pos", d->mocap_pos, 3 * (size_t)m->nmocap);
+  gv_ckpt_doubles(&g, "mocap_quat", d->mocap_quat, 4 * (size_t)m->nmocap);
+  gv_ckpt_doubles(&g, "userdata", d->userdata, (size_t)m->nuserdata);
+  int64_t w[mjNWARNING];
+  for (int i = 0; i < mjNWARNING; ++i) w[i] = d->warning[i].number;
+  gv_ckpt_longs(&g, "warnings", w, mjNWARNING);
+  for (int i = 0; i < mjNWARNING; ++i) d->warning[i].number = (int)w[i];
+  gv_ckpt_end(&g, c);
 }

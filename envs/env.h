@@ -157,6 +157,14 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
 /* Health of the current state by the task's rule (1 for tasks that never end). */
 int gv_env_healthy(const gv_env *env);
 
+/* Saves or restores (c->writing) the copy's episode counters, last
+ * observation and reward terms and its MuJoCo integration state (time,
+ * qpos, qvel, act, the solver's warm start qacc_warmstart, ctrl, applied
+ * forces, mocap, userdata, warning counters): what the next mj_step reads
+ * (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_env_ckpt(gv_env *env, struct gv_ckpt *c, const char *name);
+
 /* Observation of the current state (obs_dim), without stepping. */
 void gv_env_observe(double *obs, const gv_env *env);
 

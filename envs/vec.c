@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 
 enum { OP_RESET, OP_STEP };
@@ -248,3 +249,24 @@ gv_env *gv_env_vec_env(const gv_env_vec *v, int k) { return v->envs[k]; }
 const double *gv_env_vec_final_obs(const gv_env_vec *v) { return v->final_obs; }
 double gv_env_vec_final_return(const gv_env_vec *v, int k) { return v->final_return[k]; }
 long gv_env_vec_final_length(const gv_env_vec *v, int k) { return v->final_length[k]; }
+
+void gv_env_vec_ckpt(gv_env_vec *v, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  const size_t K = (size_t)v->n_envs;
+  long started = v->started;
+  gv_ckpt_long(&g, "started", &started);
+  v->started = (int)started;
+  gv_ckpt_doubles(&g, "final_obs", v->final_obs, K * (size_t)v->task->type->obs_dim);
+  gv_ckpt_doubles(&g, "ep_return", v->ep_return, K);
+  gv_ckpt_doubles(&g, "final_return", v->final_return, K);
+  gv_ckpt_bytes(&g, "final_length", v->final_length, K * sizeof *v->final_length);
+  for (size_t k = 0; k < K; ++k) {
+    char key[32];
+    snprintf(key, sizeof key, "env%zu", k);
+    gv_env_ckpt(v->envs[k], &g, key);
+    snprintf(key, sizeof key, "rng%zu", k);
+    gv_ckpt_rng(&g, key, v->rngs[k]);
+  }
+  gv_ckpt_end(&g, c);
+}

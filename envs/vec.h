@@ -45,4 +45,9 @@ const double *gv_env_vec_final_obs(const gv_env_vec *vec);
 double gv_env_vec_final_return(const gv_env_vec *vec, int k);
 long gv_env_vec_final_length(const gv_env_vec *vec, int k);
 
+/* Saves or restores (c->writing) every copy (gv_env_ckpt), its reset
+ * stream, running and final returns and lengths, final observations. */
+struct gv_ckpt;
+void gv_env_vec_ckpt(gv_env_vec *vec, struct gv_ckpt *c, const char *name);
+
 #endif

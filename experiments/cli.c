@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/runfile.h"
 #include "experiments/claim.h"
+#include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 
@@ -75,6 +76,7 @@ static const char usage[] =
     "                                     (finished runs of the same config are skipped;\n"
     "                                     mpirun and Slurm workers share it: docs/cluster.md)\n"
     "  sweep --status DIR|CONFIG          every point's state and the sweep's ETA\n"
+    "  resume RUN.h5 [--config CONFIG] [--force]  continue a stopped run from RUN.h5.ckpt\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
     "  analyze RUN.h5...                  stability report: predicted against measured\n"
     "  scan CONFIG --key KEY --from A --to B [--num N] [--out PATH]\n"
@@ -167,10 +169,18 @@ static int cli_load(int argc, char **argv, cli_args *a, gv_node **root) {
   return 0;
 }
 
+static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char *path,
+                               int progress);
+
 /* Runs a checked tree and analyses the run file it wrote. */
 static gv_status run_one(const gv_experiment *exp, gv_node *tree, const char *file,
                          const char *path, int progress, gv_err *err) {
-  gv_status s = exp->run(tree, file, path, progress, err);
+  return analyze_after(exp, exp->run(tree, file, path, progress, err), path, progress);
+}
+
+/* The analysis of a run file a run or a resume (outcome s) finished. */
+static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char *path,
+                               int progress) {
   if (s == GV_OK || s == GV_EDIVERGED) {
     /* a signal now (a sweep stopped, mpirun ending) waits for the analysis,
      * and the death of the sweep worker that started this run does not cut
@@ -304,6 +314,35 @@ static gv_status list_points(const gv_sweep *sw, int print, long rank, long size
   }
   gv_sweep_point_clear(&pt);
   return s;
+}
+
+/* `governor resume RUN.h5 [--config CONFIG] [--force]` (docs/resume.md). */
+static int cmd_resume(int argc, char **argv) {
+  const char *path = NULL, *config = NULL;
+  int force = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (!strcmp(argv[i], "--force")) force = 1;
+    else if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
+    else if (argv[i][0] != '-' && !path) path = argv[i];
+    else return bad_usage("resume: unexpected argument (RUN.h5 [--config CONFIG] [--force])");
+  }
+  if (!path) return bad_usage("resume: missing RUN.h5");
+  gv_err err = {{0}, {0}};
+  gv_node *root = NULL;
+  char file[GV_STR_MAX + 16];
+  snprintf(file, sizeof file, "%s%s", config ? config : path, config ? "" : ".ckpt");
+  char *text = config ? NULL : gv_exp_ckpt_config(path, &err);
+  gv_status s = config ? gv_cfg_parse_file(config, &root, &err)
+                       : text ? gv_cfg_parse_string(text, file, &root, &err) : GV_ECONFIG;
+  free(text);
+  const gv_experiment *exp = NULL;
+  if (!s) s = gv_exp_find(root, file, &exp, &err);
+  if (!s) s = exp->check(root, file, &err);
+  if (!s) s = analyze_after(exp, gv_exp_resume(exp->driven, root, file, path, 1, force, &err),
+                            path, 1);
+  if (s == GV_OK || s == GV_EDIVERGED) printf("wrote %s\n", path);
+  gv_node_free(root);
+  return report(s, &err);
 }
 
 static int cmd_check(int argc, char **argv) {
@@ -1305,6 +1344,8 @@ static int cmd_list(int argc, char **argv) {
       if ((*c)->cite) printf("  %-16s source: %s\n", "", (*c)->cite);
       gv_params_print(stdout, e->game->params, "      ");
     }
+    printf("  every game's config also takes a `checkpoint:` section (docs/resume.md):\n");
+    gv_params_print(stdout, gv_drive_ckpt_params, "      ");
     any = 1;
   }
   if (!kind || !strcmp(kind, "scheme") || !strcmp(kind, "schemes")) {
@@ -1333,6 +1374,7 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
   if (!strcmp(cmd, "check")) return cmd_check(argc, argv);
+  if (!strcmp(cmd, "resume")) return cmd_resume(argc, argv);
   if (!strcmp(cmd, "analyze")) return cmd_analyze(argc, argv);
   if (!strcmp(cmd, "scan")) return cmd_scan(argc, argv);
   if (!strcmp(cmd, "plot")) return cmd_plot(argc, argv);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/drive.h"
@@ -61,4 +62,10 @@ gv_status gv_cfsim_reopen(const char *path, gv_runread **rr, gv_node **root, gv_
   free(yaml);
   if (st != GV_OK) gv_runread_close(*rr);
   return st;
+}
+
+void gv_cfsim_ckpt(gv_cfsim *s, gv_ckpt *c) {
+  gv_scheme_ckpt(&s->scheme, c, "scheme");
+  gv_ctl_stack_ckpt(&s->ctl, c, "controllers");
+  gv_ckpt_rng(c, "scheme_rng", s->rng);
 }

@@ -25,6 +25,10 @@ typedef struct gv_cfsim {
 gv_status gv_cfsim_build(gv_cfsim *s, gv_node *root, const char *file, const gv_vfgame *g,
                          const char *def_scheme, uint64_t seed, gv_err *err);
 void gv_cfsim_free(gv_cfsim *s);
+/* Saves or restores (c->writing) the scheme's, the controllers' and the
+ * noise stream's state (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_cfsim_ckpt(gv_cfsim *s, struct gv_ckpt *c);
 
 /* Opens the run file at path for `governor analyze` (gv_runread_open_rw)
  * and parses its /config into *root (caller frees both). */

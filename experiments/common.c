@@ -68,7 +68,13 @@ static void file_stem(const char *file, char *buf, size_t size) {
 gv_status gv_exp_check_top(gv_node *root, const char *file, const char *const *sections,
                            gv_common *common, gv_err *err) {
   gv_cfg_ctx ctx = {file, ""};
-  gv_status s = gv_params_load(gv_common_params, root, sections, &ctx, common, err);
+  /* the game's sections and the driver's (experiments/drive.h) */
+  const char *all[32];
+  int n = 0;
+  for (; sections && sections[n] && n < 30; ++n) all[n] = sections[n];
+  all[n++] = "checkpoint";
+  all[n] = NULL;
+  gv_status s = gv_params_load(gv_common_params, root, all, &ctx, common, err);
   if (s == GV_OK) s = gv_exp_check_plot(root, file, err);
   if (s != GV_OK) return s;
   if (!common->name[0]) {

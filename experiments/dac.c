@@ -35,7 +35,8 @@ static gv_status dac_setup(void *g, gv_drive *d, gv_node *root, const char *file
 
 static const gv_exp_game dac_game_table = {
     .kind = "dac", .size = sizeof(imit_state), .setup = dac_setup, .start = gv_imit_start,
-    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown};
+    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown,
+    .checkpoint = gv_imit_checkpoint};
 
 GV_EXP_DRIVEN(dac_exp, dac_game_table)
 
@@ -50,4 +51,5 @@ const gv_experiment gv_exp_dac = {
     NULL,
     &gv_dac_game_component,
     gv_gail_table,
+    &dac_game_table,
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -271,9 +272,21 @@ static gv_status dirac_finish(void *vg, gv_drive *d, const char *status, gv_err 
 
 static void dirac_teardown(void *vg) { sim_free(&((dirac_game *)vg)->s); }
 
+/* Replica 0's state, its scheme, controllers and noise stream; the other
+ * replicas run whole in finish. */
+static gv_status dirac_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)d;
+  (void)err;
+  dirac_game *g = vg;
+  gv_ckpt_doubles(c, "x", g->x, 2);
+  gv_cfsim_ckpt(&g->s.cf, c);
+  return GV_OK;
+}
+
 static const gv_exp_game dirac_game_table = {
     .kind = "dirac", .size = sizeof(dirac_game), .setup = dirac_setup, .start = dirac_start,
-    .iterate = dirac_iterate, .finish = dirac_finish, .teardown = dirac_teardown};
+    .iterate = dirac_iterate, .finish = dirac_finish, .teardown = dirac_teardown,
+    .checkpoint = dirac_checkpoint};
 
 GV_EXP_DRIVEN(dirac_exp, dirac_game_table)
 
@@ -527,4 +540,5 @@ const gv_experiment gv_exp_dirac = {
     dirac_scan,
     &gv_game_dirac,
     dirac_table,
+    &dirac_game_table,
 };

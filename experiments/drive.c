@@ -1,13 +1,17 @@
 /* The driver of every run (experiments/drive.h). */
 #include "experiments/drive.h"
 
+#include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agents/policy.h"
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/runfile.h"
 #include "envs/env.h"
@@ -63,6 +67,42 @@ void gv_drive_points(gv_drive *d, int first, const double *v, int n) {
 
 /* ------------------------------------------------------------ set-up */
 
+typedef struct ckpt_cfg {
+  long every;
+  double minutes;
+} ckpt_cfg;
+
+const gv_param gv_drive_ckpt_params[] = {
+    GV_PARAM_INT(ckpt_cfg, every, "0", 0, 1e15,
+                 "steps between checkpoints RUN.h5.ckpt for `governor resume` (0: none; "
+                 "SIGINT and SIGTERM always write one)"),
+    GV_PARAM_REAL(ckpt_cfg, minutes, "0", 0, 1e9,
+                  "minutes of wall time between checkpoints (0: none)"),
+    GV_PARAM_END,
+};
+
+/* The driver's `checkpoint:` section (every game's config may hold it). */
+static gv_status ckpt_section(const gv_exp_game *game, gv_node *root, const char *file,
+                              gv_drive *d, gv_err *err) {
+  gv_node *m;
+  gv_status st = gv_exp_section(root, file, "checkpoint", &m, err);
+  ckpt_cfg c;
+  gv_cfg_ctx ctx = {file, "checkpoint"};
+  if (!st) st = gv_params_load(gv_drive_ckpt_params, m, NULL, &ctx, &c, err);
+  if (st) return st;
+  d->ckpt_every = c.every;
+  d->ckpt_minutes = c.minutes;
+  if ((!game->checkpoint || d->no_ckpt) && (c.every || c.minutes > 0)) {
+    const char *key = c.every ? "every" : "minutes";
+    char where[512];
+    gv_cfg_where(where, sizeof where, &ctx, gv_map_key_line(m, key), key);
+    return gv_fail(err, GV_ECONFIG, "%s: game '%s'%s%s%s can not be checkpointed yet (allowed: 0)",
+                   where, game->kind, d->no_ckpt ? " (" : "", d->no_ckpt ? d->no_ckpt : "",
+                   d->no_ckpt ? ")" : "");
+  }
+  return GV_OK;
+}
+
 static void game_free(const gv_exp_game *game, void *g, gv_drive *d) {
   if (game->teardown) game->teardown(g);
   gv_policy_free(d->best);
@@ -80,6 +120,7 @@ static gv_status game_setup(const gv_exp_game *game, void **g, gv_drive *d, gv_n
   *g = calloc(1, game->size ? game->size : 1);
   if (!*g) return gv_fail(err, GV_ENOMEM, "%s: out of memory", game->kind);
   gv_status st = game->setup(*g, d, root, file, build, err);
+  if (!st) st = ckpt_section(game, root, file, d, err);
   if (st) {
     game_free(game, *g, d);
     *g = NULL;
@@ -161,32 +202,174 @@ static int point_end(const gv_exp_game *game, void *g, gv_drive *d, gv_status is
   return 0;
 }
 
+/* ---------------------------------------------------------- checkpoints */
+
+/* When the next checkpoint is due and where it goes. */
+typedef struct ckpt_plan {
+  const gv_exp_game *game;
+  void *g;
+  const char *path;         /* the run file */
+  const char *config;       /* the resolved config text */
+  long last_step;           /* step of the last checkpoint (or of the start) */
+  double last_time;         /* gv_now() then */
+} ckpt_plan;
+
+static void ckpt_path(char *buf, size_t size, const char *run, const char *suffix) {
+  snprintf(buf, size, "%s.ckpt%s", run, suffix);
+}
+
+static void put_text(gv_ckpt *c, const char *name, const char *text) {
+  gv_ckpt_bytes(c, name, (void *)text, strlen(text));
+}
+
+static void *read_all(hid_t loc, const char *name, hid_t mem, size_t *n);
+
+/* A byte buffer as a string (caller frees); NULL when absent. */
+static char *get_text(long long loc, const char *name) {
+  size_t n;
+  char *t = read_all((hid_t)loc, name, H5T_NATIVE_UINT8, &n);
+  if (t) t[n] = 0;
+  return t;
+}
+
+static void fsync_path(const char *path, int dir) {
+  int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+/* Copies group or dataset name from one open file to another, if present. */
+static herr_t copy_obj(hid_t from, hid_t to, const char *name) {
+  if (H5Lexists(from, name, H5P_DEFAULT) <= 0) return 0;
+  if (H5Lexists(to, name, H5P_DEFAULT) > 0) H5Ldelete(to, name, H5P_DEFAULT);
+  return H5Ocopy(from, name, to, name, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+/* A policy run's evaluations: when the next is due, the last and the best,
+ * the best policy. */
+static void evals_ckpt(gv_drive *d, gv_ckpt *c) {
+  gv_exp_evals *e = &d->ev;
+  gv_ckpt g;
+  gv_ckpt_sub(c, "evals", &g);
+  int64_t n[3] = {e->next, e->last_step, e->best_step};
+  double v[5] = {e->last_mean, e->last_std, e->best_mean, e->best_std, e->seconds};
+  gv_ckpt_longs(&g, "next_last_best", n, 3);
+  gv_ckpt_doubles(&g, "means_stds_seconds", v, 5);
+  e->next = n[0], e->last_step = n[1], e->best_step = n[2];
+  e->last_mean = v[0], e->last_std = v[1], e->best_mean = v[2], e->best_std = v[3];
+  e->seconds = v[4];
+  if (e->ret) gv_ckpt_doubles(&g, "returns", e->ret, (size_t)e->episodes);
+  gv_policy_ckpt(d->best, &g, "best");
+  gv_ckpt_end(&g, c);
+}
+
+/* Everything after step d->step into path.ckpt: written to path.ckpt.tmp,
+ * closed, fsync'ed and renamed over the previous one. */
+static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *err) {
+  char tmp[4200], fin[4200];
+  ckpt_path(tmp, sizeof tmp, cp->path, ".tmp");
+  ckpt_path(fin, sizeof fin, cp->path, "");
+  if (gv_run_flush(d->rf) != GV_OK)
+    return gv_fail(err, GV_EIO, "%s: checkpoint: error flushing the run file", cp->path);
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, 0, 1);
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create the checkpoint", tmp);
+  gv_ckpt c;
+  gv_ckpt_wrap(&c, f, 1);
+  put_text(&c, "version", GV_VERSION);
+  put_text(&c, "git_commit", GV_GIT_COMMIT);
+  put_text(&c, "kind", d->kind);
+  put_text(&c, "config", cp->config);
+  long step = d->step;
+  gv_ckpt_long(&c, "step", &step);
+  gv_ckpt_long(&c, "flushed", &flushed);
+  gv_ckpt_double(&c, "shown", &d->shown);
+  const hid_t rf = (hid_t)gv_run_h5(d->rf);
+  static const char *const copied[] = {"series", "arrays", "summary", "log"};
+  for (int i = 0; i < 4; ++i)
+    if (copy_obj(rf, f, copied[i]) < 0) gv_ckpt_fail(&c, "cannot copy /%s", copied[i]);
+  if (d->pi) evals_ckpt(d, &c);
+  gv_ckpt game;
+  gv_ckpt_sub(&c, "game", &game);
+  gv_status st = game.bad ? GV_OK : cp->game->checkpoint(cp->g, d, &game, err);
+  gv_ckpt_end(&game, &c);
+  if (!st) st = gv_ckpt_status(&c, err);
+  if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: cannot close", tmp);
+  if (st) {
+    unlink(tmp);
+    return st;
+  }
+  fsync_path(tmp, 0);
+  const char *abort_at = getenv("GV_TEST_CKPT_ABORT_AT_STEP");
+  if (abort_at && d->step >= atol(abort_at)) abort(); /* tests: killed before the rename */
+  if (rename(tmp, fin) != 0) {
+    unlink(tmp);
+    return gv_fail(err, GV_EIO, "%s: cannot rename the checkpoint into place", fin);
+  }
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", fin);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0;
+  fsync_path(slash ? dir : ".", 1);
+  cp->last_step = d->step;
+  cp->last_time = gv_now();
+  return GV_OK;
+}
+
+/* A checkpoint now (signal) or when due; a failure is logged, and the run
+ * goes on (the previous checkpoint is still in place). */
+static void ckpt_maybe(ckpt_plan *cp, gv_drive *d, long flushed, int now) {
+  if (!cp->game->checkpoint || d->no_ckpt) return;
+  const int due = now || (d->ckpt_every > 0 && d->step - cp->last_step >= d->ckpt_every) ||
+                  (d->ckpt_minutes > 0 && gv_now() - cp->last_time >= 60 * d->ckpt_minutes);
+  if (!due || d->step == cp->last_step) return;
+  gv_err e = {{0}, {0}};
+  if (ckpt_write(cp, d, flushed, &e)) {
+    gv_run_log(d->rf, 1, "warning: step %ld: %s", d->step, e.msg);
+    cp->last_step = d->step; /* the next attempt at the next due point, not every step */
+    cp->last_time = gv_now();
+  }
+}
+
+/* ---------------------------------------------------------------- loop */
+
 /* The next step a block of steps must stop at: the end, the next flush, a
- * test signal. */
-static long block_end(const gv_drive *d, long flushed, const test_signal *ts) {
+ * test signal, the next checkpoint by steps. */
+static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
+                      const ckpt_plan *cp) {
   long until = d->steps;
   if (flushed + d->flush_every < until) until = flushed + d->flush_every;
   for (int i = 0; i < 2; ++i)
     if (ts[i].at > d->step && ts[i].at < until) until = ts[i].at;
+  const long ck = cp->last_step + d->ckpt_every;
+  if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 && ck > d->step && ck < until)
+    until = ck;
   return until;
 }
 
-static void loop(const gv_exp_game *game, void *g, gv_drive *d, int progress,
-                 const char **status, gv_err *err) {
+/* flushed: the step of the run file's last flush by cadence (gv_run_tick). */
+static long loop(const gv_exp_game *game, void *g, gv_drive *d, int progress, long flushed,
+                 ckpt_plan *cp, const char **status, gv_err *err) {
   test_signal ts[2];
   test_signals_init(ts);
   gv_progress pr;
   gv_progress_init(&pr, d->common.name, "steps", d->steps);
   pr.enabled &= progress;
-  long flushed = 0; /* mirrors the run file's last flush (gv_run_tick) */
   d->t_start = gv_now();
+  cp->last_time = d->t_start;
   while (d->step < d->steps) {
-    const gv_status is = game->iterate(g, d, block_end(d, flushed, ts), err);
+    const gv_status is = game->iterate(g, d, block_end(d, flushed, ts, cp), err);
     if (point_end(game, g, d, is, ts, status, err)) break;
     if (d->step - flushed >= d->flush_every) flushed = d->step;
+    ckpt_maybe(cp, d, flushed, 0);
     gv_progress_update(&pr, d->step, d->metric, d->shown);
   }
+  if (!strcmp(*status, "interrupted")) ckpt_maybe(cp, d, flushed, 1);
   gv_progress_done(&pr);
+  return flushed;
 }
 
 /* ---------------------------------------------------------- the end */
@@ -207,6 +390,48 @@ static gv_status save_payload(gv_drive *d, gv_err *err) {
   return st;
 }
 
+/* The loop and the end of a run whose file is open and whose state is set
+ * (a new run after start, a resumed one after its restore). */
+static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const char *path,
+                            int progress, long flushed, ckpt_plan *cp, gv_err *err) {
+  signals_catch();
+  const char *status = "completed";
+  flushed = loop(game, g, d, progress, flushed, cp, &status, err);
+  char detail[GV_ERR_MAX];
+  snprintf(detail, sizeof detail, "%s", strcmp(status, "completed") ? err->msg : "");
+  if (game->finish && game->finish(g, d, status, err) == GV_EINTR) {
+    if (strcmp(status, "interrupted")) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
+    status = "interrupted";
+  }
+  signals_restore();
+  gv_runfile *rf = d->rf;
+  gv_status payload = GV_OK;
+  if (d->pi) {
+    gv_exp_evals_summary(&d->ev, rf);
+    const long mjw = gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
+    if (mjw) gv_run_summary_int(rf, "mujoco_warnings", mjw);
+    if (strcmp(status, "diverged") && (payload = save_payload(d, err))) {
+      status = "failed";
+      gv_run_log(rf, 0, "%s", err->msg);
+      snprintf(detail, sizeof detail, "%s", err->msg);
+    }
+  }
+  gv_run_set_status(rf, status);
+  gv_status st = gv_run_close(rf);
+  const long step = d->step;
+  game_free(game, g, d);
+  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
+  if (!strcmp(status, "completed") || !strcmp(status, "diverged")) {
+    char fin[4200]; /* the run's data are final: nothing to resume */
+    ckpt_path(fin, sizeof fin, path, "");
+    unlink(fin);
+    ckpt_path(fin, sizeof fin, path, ".tmp"); /* left by a kill during a write */
+    unlink(fin);
+  }
+  if (payload) return gv_fail(err, payload, "%s", detail);
+  return gv_exp_outcome(status, path, step, detail, err);
+}
+
 gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
                        const char *path, int progress, gv_err *err) {
   void *g;
@@ -218,30 +443,230 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
     game_free(game, g, &d);
     return st;
   }
-  signals_catch();
-  const char *status = "completed";
-  loop(game, g, &d, progress, &status, err);
-  char detail[GV_ERR_MAX];
-  snprintf(detail, sizeof detail, "%s", strcmp(status, "completed") ? err->msg : "");
-  if (game->finish && game->finish(g, &d, status, err) == GV_EINTR) status = "interrupted";
-  signals_restore();
-  gv_runfile *rf = d.rf;
-  gv_status payload = GV_OK;
-  if (d.pi) {
-    gv_exp_evals_summary(&d.ev, rf);
-    const long mjw = gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
-    if (mjw) gv_run_summary_int(rf, "mujoco_warnings", mjw);
-    if (strcmp(status, "diverged") && (payload = save_payload(&d, err))) {
-      status = "failed";
-      gv_run_log(rf, 0, "%s", err->msg);
-      snprintf(detail, sizeof detail, "%s", err->msg);
+  char *yaml = gv_cfg_emit(root);
+  ckpt_plan cp = {game, g, path, yaml, 0, 0};
+  st = drive_rest(game, g, &d, path, progress, 0, &cp, err);
+  free(yaml);
+  return st;
+}
+
+/* ------------------------------------------------------------- resume */
+
+/* The checkpoint cadence may change between a run and its resumption. */
+static int driver_key(const char *path, const char *key) {
+  return !*path && !strcmp(key, "checkpoint");
+}
+
+/* 1 with the dotted path of the first place where two resolved configs
+ * differ in out, 0 when they agree (the driver's checkpoint keys aside). */
+static int tree_diff(const gv_node *a, const gv_node *b, const char *path, char *out,
+                     size_t size) {
+  if (!a || !b || a->kind != b->kind ||
+      (a->kind == GV_NODE_SCALAR && strcmp(a->value ? a->value : "", b->value ? b->value : "")) ||
+      (a->kind == GV_NODE_SEQ && a->n != b->n)) {
+    snprintf(out, size, "%s", *path ? path : "(the whole config)");
+    return 1;
+  }
+  char sub[1024];
+  for (int pass = 0; pass < 2 && a->kind == GV_NODE_MAP; ++pass) {
+    const gv_node *x = pass ? b : a, *y = pass ? a : b;
+    for (size_t i = 0; i < x->n; ++i) {
+      if (driver_key(path, x->keys[i])) continue;
+      snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", x->keys[i]);
+      const gv_node *u = gv_map_get(x, x->keys[i]), *v = gv_map_get(y, x->keys[i]);
+      if (tree_diff(pass ? v : u, pass ? u : v, sub, out, size)) return 1;
     }
   }
-  gv_run_set_status(rf, status);
-  st = gv_run_close(rf);
-  const long step = d.step;
-  game_free(game, g, &d);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
-  if (payload) return gv_fail(err, payload, "%s", detail);
-  return gv_exp_outcome(status, path, step, detail, err);
+  for (size_t i = 0; a->kind == GV_NODE_SEQ && i < a->n; ++i) {
+    snprintf(sub, sizeof sub, "%s.%zu", path, i);
+    if (tree_diff(a->items[i], b->items[i], sub, out, size)) return 1;
+  }
+  return 0;
+}
+
+static hid_t ckpt_open(const char *path) {
+  char fin[4200];
+  ckpt_path(fin, sizeof fin, path, "");
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_file_locking(fapl, 0, 1);
+  hid_t f = access(fin, R_OK) == 0 ? H5Fopen(fin, H5F_ACC_RDONLY, fapl) : -1;
+  H5Pclose(fapl);
+  return f;
+}
+
+char *gv_exp_ckpt_config(const char *path, gv_err *err) {
+  hid_t f = ckpt_open(path);
+  char *cfg = f < 0 ? NULL : get_text(f, "config");
+  if (f >= 0) H5Fclose(f);
+  if (!cfg) gv_fail(err, GV_ECONFIG, "%s: no readable checkpoint %s.ckpt", path, path);
+  return cfg;
+}
+
+/* Every element of dataset name as mem (caller frees); NULL when absent. */
+static void *read_all(hid_t loc, const char *name, hid_t mem, size_t *n) {
+  *n = 0;
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return NULL;
+  hid_t sp = H5Dget_space(d);
+  hsize_t dim = 0;
+  if (H5Sget_simple_extent_ndims(sp) == 1) H5Sget_simple_extent_dims(sp, &dim, NULL);
+  void *buf = malloc((size_t)dim * H5Tget_size(mem) + 1);
+  if (buf && dim && H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    free(buf);
+    buf = NULL;
+  }
+  *n = (size_t)dim;
+  H5Sclose(sp);
+  H5Dclose(d);
+  return buf;
+}
+
+/* The run file's series (buffered, as if just appended), arrays, summary and
+ * log lines as the checkpoint holds them. */
+static gv_status restore_runfile(hid_t f, gv_drive *d, gv_err *err) {
+  const hid_t rf = (hid_t)gv_run_h5(d->rf);
+  if (copy_obj(f, rf, "arrays") < 0 || copy_obj(f, rf, "summary") < 0)
+    return gv_fail(err, GV_EIO, "checkpoint: cannot copy /arrays, /summary");
+  hid_t g = H5Gopen2(f, "series", H5P_DEFAULT);
+  H5G_info_t info = {0};
+  if (g < 0 || H5Gget_info(g, &info) < 0) {
+    if (g >= 0) H5Gclose(g);
+    return gv_fail(err, GV_EIO, "checkpoint: no /series");
+  }
+  gv_status st = GV_OK;
+  for (hsize_t i = 0; i < info.nlinks && !st; ++i) {
+    char name[256], key[300];
+    H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+    size_t ns, nv;
+    snprintf(key, sizeof key, "%s/step", name);
+    int64_t *step = read_all(g, key, H5T_NATIVE_INT64, &ns);
+    snprintf(key, sizeof key, "%s/value", name);
+    double *value = read_all(g, key, H5T_NATIVE_DOUBLE, &nv);
+    if (!step || !value || ns != nv) {
+      st = gv_fail(err, GV_EIO, "checkpoint: series %s unreadable", name);
+    } else {
+      const int id = gv_run_series(d->rf, name);
+      for (size_t k = 0; k < ns; ++k) gv_run_append(d->rf, id, step[k], value[k]);
+    }
+    free(step);
+    free(value);
+  }
+  H5Gclose(g);
+  size_t nl;
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  char **lines = read_all(f, "log", t, &nl);
+  for (size_t i = 0; lines && i < nl; ++i) {
+    gv_run_log(d->rf, 0, "%s", lines[i] ? lines[i] : "");
+    H5free_memory(lines[i]);
+  }
+  free(lines);
+  H5Tclose(t);
+  return st;
+}
+
+/* The checkpoint's identity against this program and the tree: GV_ECONFIG
+ * naming the difference. */
+static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, const char *path,
+                            int force, char *warning, size_t wsize, gv_err *err) {
+  char *kind = get_text(f, "kind"), *ver = get_text(f, "version");
+  char *commit = get_text(f, "git_commit"), *cfg = get_text(f, "config");
+  gv_status st = GV_OK;
+  *warning = 0;
+  if (!kind || !ver || !commit || !cfg) {
+    st = gv_fail(err, GV_ECONFIG, "%s.ckpt: not a governor checkpoint", path);
+  } else if (strcmp(kind, game->kind)) {
+    st = gv_fail(err, GV_ECONFIG, "%s.ckpt: a checkpoint of game '%s', not '%s'", path, kind,
+                 game->kind);
+  } else if (strcmp(ver, GV_VERSION) || strcmp(commit, GV_GIT_COMMIT)) {
+    snprintf(warning, wsize,
+             "the checkpoint was written by governor %s (%s), this is governor %s (%s)", ver,
+             commit, GV_VERSION, GV_GIT_COMMIT);
+    if (!force) st = gv_fail(err, GV_ECONFIG, "%s.ckpt: %s (--force resumes anyway)", path,
+                             warning);
+  }
+  char *mine = st ? NULL : gv_cfg_emit(root);
+  if (mine && strcmp(mine, cfg)) {
+    gv_node *theirs = NULL;
+    gv_err perr;
+    char where[1024];
+    if (gv_cfg_parse_string(cfg, "checkpoint", &theirs, &perr) != GV_OK)
+      st = gv_fail(err, GV_ECONFIG, "%s.ckpt: its config does not parse", path);
+    else if (tree_diff(root, theirs, "", where, sizeof where))
+      st = gv_fail(err, GV_ECONFIG,
+                   "%s: %s differs from the checkpoint's config (a resumed run must be the "
+                   "same run)", path, where);
+    gv_node_free(theirs);
+  }
+  free(mine);
+  free(kind);
+  free(ver);
+  free(commit);
+  free(cfg);
+  return st;
+}
+
+gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file,
+                        const char *path, int progress, int force, gv_err *err) {
+  if (!game->checkpoint)
+    return gv_fail(err, GV_ECONFIG, "%s: game '%s' can not be resumed yet (docs/resume.md)",
+                   path, game->kind);
+  {
+    void *g0;
+    gv_drive d0; /* a run of a game that has the hook may still be refused (its agent) */
+    gv_status st0 = game_setup(game, &g0, &d0, root, file, 0, err);
+    if (st0) return st0;
+    const char *why = d0.no_ckpt;
+    game_free(game, g0, &d0);
+    if (why)
+      return gv_fail(err, GV_ECONFIG, "%s: game '%s' (%s) can not be resumed yet "
+                     "(docs/resume.md)", path, game->kind, why);
+  }
+  hid_t f = ckpt_open(path);
+  if (f < 0)
+    return gv_fail(err, GV_ECONFIG, "%s: no readable checkpoint %s.ckpt to resume from", path,
+                   path);
+  void *g = NULL;
+  gv_drive d;
+  char warning[600];
+  gv_status st = game_setup(game, &g, &d, root, file, 1, err);
+  if (!st && (st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err))) {
+    game_free(game, g, &d);
+    g = NULL;
+  }
+  if (st) {
+    H5Fclose(f);
+    return st;
+  }
+  long step = 0, flushed = 0;
+  gv_ckpt c, gc;
+  gv_ckpt_wrap(&c, f, 0);
+  if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, err))) {
+    gv_ckpt_long(&c, "step", &step);
+    gv_ckpt_long(&c, "flushed", &flushed);
+    gv_ckpt_double(&c, "shown", &d.shown);
+    d.step = step;
+    if (d.pi) evals_ckpt(&d, &c);
+    gv_ckpt_sub(&c, "game", &gc);
+    st = gc.bad ? GV_OK : game->checkpoint(g, &d, &gc, err);
+    gv_ckpt_end(&gc, &c);
+    if (!st) st = gv_ckpt_status(&c, err);
+  }
+  char *cfg = get_text(f, "config");
+  H5Fclose(f);
+  if (!st && gv_run_tick(d.rf, flushed) != GV_OK)
+    st = gv_fail(err, GV_EIO, "%s: error writing the run file", path);
+  if (st) {
+    gv_run_close(d.rf);
+    game_free(game, g, &d);
+    free(cfg);
+    return st;
+  }
+  if (*warning) gv_run_log(d.rf, 1, "warning: resumed with --force: %s", warning);
+  gv_run_log(d.rf, 0, "resumed at step %ld from %s.ckpt", step, path);
+  ckpt_plan cp = {game, g, path, cfg, step, 0};
+  st = drive_rest(game, g, &d, path, progress, flushed, &cp, err);
+  free(cfg);
+  return st;
 }

@@ -33,6 +33,7 @@
 struct gv_runfile;
 struct gv_policy;
 struct gv_env_task;
+struct gv_ckpt;
 
 /* Series created by one table of rows (names, NULL-terminated). */
 #define GV_DRIVE_SERIES_MAX 64
@@ -46,6 +47,11 @@ typedef struct gv_drive {
   long flush_every;         /* steps between flushes */
   long steps;               /* the step the run ends at (progress, `last`) */
   const char *metric;       /* name of the progress line's metric (NULL: none) */
+  /* checkpoints (the driver's `checkpoint:` section, read after setup) */
+  const char *no_ckpt;      /* set by setup when this run can not be checkpointed: what
+                               (a static string, "td3"); NULL: it can if the game can */
+  long ckpt_every;          /* steps between checkpoints (0: none) */
+  double ckpt_minutes;      /* minutes of wall time between checkpoints (0: none) */
   /* policy runs (build = 1): the policy to evaluate and save, its task */
   struct gv_policy *pi;
   const struct gv_env_task *task;
@@ -86,10 +92,14 @@ typedef struct gv_exp_game {
   gv_status (*finish)(void *g, gv_drive *d, const char *status, gv_err *err);
   /* Frees what setup allocated (it may have failed half-way); may be NULL. */
   void (*teardown)(void *g);
-  /* Resume (not yet): write and read back everything the future of the run
-   * depends on.  NULL: the game can not be resumed. */
-  gv_status (*save)(const void *g, const gv_drive *d, gv_err *err);
-  gv_status (*restore)(void *g, gv_drive *d, gv_err *err);
+  /* Resume (docs/resume.md): saves (c->writing) or restores everything the
+   * future of the run depends on, as one list of core/checkpoint.h buffers
+   * serving both directions, at a step boundary (after the step's
+   * evaluations).  On resume it replaces `start`: it must re-establish what
+   * start set up in memory (the driver restores the run file's series,
+   * arrays and summary itself).  NULL: the game can not be resumed, and
+   * `governor resume` refuses it. */
+  gv_status (*checkpoint)(void *g, gv_drive *d, struct gv_ckpt *c, gv_err *err);
 } gv_exp_game;
 
 /* Appends v[i] (i < n) at d->step to the series d->id[first + i] unless it
@@ -112,6 +122,20 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
                                 int progress, gv_err *err) {                                   \
     return gv_exp_drive(&(game), root, file, path, progress, err);                             \
   }
+
+/* `governor resume`: continues the run file at path from its checkpoint
+ * (path + ".ckpt") with the checked tree root, which must resolve to the
+ * checkpoint's config (else GV_ECONFIG naming the first differing key); a
+ * checkpoint of another version or commit is refused unless force (then a
+ * warning goes into /log).  GV_ECONFIG too when the game has no checkpoint
+ * hook or there is no checkpoint. */
+gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file,
+                        const char *path, int progress, int force, gv_err *err);
+/* The checkpoint's resolved config text (caller frees), for resuming
+ * without a config file; NULL with err set when unreadable. */
+char *gv_exp_ckpt_config(const char *path, gv_err *err);
+/* The `checkpoint:` section the driver reads for every game (`governor list`). */
+extern const gv_param gv_drive_ckpt_params[];
 
 /* Set while a run is driven and SIGINT or SIGTERM arrived (to the signal):
  * work the driver does not see (threads of replicas) may stop early on it.

@@ -40,6 +40,9 @@ typedef struct gv_experiment {
   /* Columns of the table `governor sweep` prints at the end: /summary keys
    * with their headers (terminated by a NULL key; NULL: status only). */
   const struct gv_column *table;
+  /* The driver's table of the game (experiments/drive.h), for `governor
+   * resume`. */
+  const struct gv_exp_game *driven;
 } gv_experiment;
 
 typedef struct gv_column {

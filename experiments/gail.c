@@ -25,6 +25,7 @@
 #include "agents/gail.h"
 #include "agents/learner.h"
 #include "agents/ppo.h"
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -499,6 +500,20 @@ void gv_imit_teardown(void *vg) {
   gv_gail_base_free(&g->b);
 }
 
+gv_status gv_imit_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)d, (void)err;
+  imit_state *g = vg;
+  g->L.type->ckpt(&g->L, c);
+  if (g->dac) gv_dac_ckpt(g->dac, c);
+  else gv_gail_ckpt(g->gail, c);
+  gv_ctl_stack_ckpt(&g->b.s.ctl, c, "controllers");
+  gv_ckpt_long(c, "iterations", &g->b.u);
+  double t[4] = {g->t_env, g->t_upd, g->t_disc, g->b.t_dist};
+  gv_ckpt_doubles(c, "seconds", t, 4);
+  g->t_env = t[0], g->t_upd = t[1], g->t_disc = t[2], g->b.t_dist = t[3];
+  return GV_OK;
+}
+
 static gv_status gail_setup_run(void *g, gv_drive *d, gv_node *root, const char *file,
                                 int build, gv_err *err) {
   return gv_imit_setup(g, d, root, file, 0, build, err);
@@ -506,7 +521,8 @@ static gv_status gail_setup_run(void *g, gv_drive *d, gv_node *root, const char 
 
 static const gv_exp_game gail_game_table = {
     .kind = "gail", .size = sizeof(imit_state), .setup = gail_setup_run, .start = gv_imit_start,
-    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown};
+    .iterate = gv_imit_iterate, .finish = gv_imit_finish, .teardown = gv_imit_teardown,
+    .checkpoint = gv_imit_checkpoint};
 
 GV_EXP_DRIVEN(gail_exp, gail_game_table)
 
@@ -656,6 +672,7 @@ const gv_experiment gv_exp_gail = {
     NULL,
     &gv_gail_game_component,
     gv_gail_table,
+    &gail_game_table,
 };
 
 /* ----------------------------------------------------------------- bench */

@@ -103,6 +103,8 @@ gv_status gv_imit_start(void *g, struct gv_drive *d, gv_err *err);
 gv_status gv_imit_iterate(void *g, struct gv_drive *d, long until, gv_err *err);
 gv_status gv_imit_finish(void *g, struct gv_drive *d, const char *status, gv_err *err);
 void gv_imit_teardown(void *g);
+struct gv_ckpt;
+gv_status gv_imit_checkpoint(void *g, struct gv_drive *d, struct gv_ckpt *c, gv_err *err);
 
 /* `governor analyze` of a gail or dac run file. */
 gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -257,9 +258,26 @@ static void mg_teardown(void *vg) {
   gv_ctl_stack_free(&G->c.ctl);
 }
 
+/* The trainer, the controllers, the loss sums since the last logged point,
+ * the snapshot schedule and the last metrics. */
+static gv_status mg_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)d, (void)err;
+  mlpgan_game *G = vg;
+  gv_mlpgan_ckpt(&G->g, c);
+  gv_ctl_stack_ckpt(&G->c.ctl, c, "controllers");
+  gv_ckpt_doubles(c, "lsum", G->lsum, 3);
+  gv_ckpt_long(c, "lcount", &G->lcount);
+  gv_ckpt_long(c, "next_snap", &G->next_snap);
+  double m[4] = {G->m.modes, G->m.hq, G->m.kl, G->m.swd};
+  gv_ckpt_doubles(c, "metrics", m, 4);
+  G->m = (gv_gan_metrics){m[0], m[1], m[2], m[3]};
+  return GV_OK;
+}
+
 static const gv_exp_game mlpgan_game_table = {
     .kind = "mlpgan", .size = sizeof(mlpgan_game), .setup = mg_setup, .start = mg_start,
-    .iterate = mg_iterate, .evaluate = mg_evaluate, .finish = mg_finish, .teardown = mg_teardown};
+    .iterate = mg_iterate, .evaluate = mg_evaluate, .finish = mg_finish, .teardown = mg_teardown,
+    .checkpoint = mg_checkpoint};
 
 GV_EXP_DRIVEN(mlpgan_exp, mlpgan_game_table)
 
@@ -322,4 +340,5 @@ const gv_experiment gv_exp_mlpgan = {
     NULL,
     &gv_game_mlpgan,
     mlpgan_table,
+    &mlpgan_game_table,
 };

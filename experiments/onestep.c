@@ -13,6 +13,7 @@
 #include <gsl/gsl_multiroots.h>
 #include <gsl/gsl_randist.h>
 
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -122,14 +123,11 @@ static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   return GV_OK;
 }
 
-static gv_status os_start(void *vg, gv_drive *d, gv_err *err) {
-  (void)err;
-  os_game *g = vg;
+/* The series ids (a new run creates them, a resumed one finds them). */
+static void os_ids(os_game *g, gv_drive *d) {
   const gv_onestep *game = &g->s.game;
   gv_runfile *rf = d->rf;
-  size_t one = gv_onestep_dim(game), na = game->na;
-  gv_run_array(rf, "xstar", game->xstar, 1, &one, -1);
-  gv_run_array(rf, "expert", game->p.expert, 1, &na, -1);
+  const size_t na = game->na;
   g->id.dist = d->id[0];
   g->id.kl = d->id[1];
   g->id.tv = d->id[2];
@@ -140,6 +138,17 @@ static gv_status os_start(void *vg, gv_drive *d, gv_err *err) {
     snprintf(name, sizeof name, "D_%zu", a);
     g->id.D[a] = gv_run_series(rf, name);
   }
+}
+
+static gv_status os_start(void *vg, gv_drive *d, gv_err *err) {
+  (void)err;
+  os_game *g = vg;
+  const gv_onestep *game = &g->s.game;
+  gv_runfile *rf = d->rf;
+  size_t one = gv_onestep_dim(game), na = game->na;
+  gv_run_array(rf, "xstar", game->xstar, 1, &one, -1);
+  gv_run_array(rf, "expert", game->p.expert, 1, &na, -1);
+  os_ids(g, d);
   gsl_rng *srng = gv_rng_alloc((uint64_t)g->s.common.seed, "start", 0);
   gv_onestep_start(game, srng, g->x);
   gsl_rng_free(srng);
@@ -180,9 +189,20 @@ static gv_status os_finish(void *vg, gv_drive *d, const char *status, gv_err *er
 
 static void os_teardown(void *vg) { sim_free(&((os_game *)vg)->s); }
 
+/* The state x, the scheme, controllers and noise stream. */
+static gv_status os_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)err;
+  os_game *g = vg;
+  if (!c->writing) os_ids(g, d);
+  gv_ckpt_doubles(c, "x", g->x, gv_onestep_dim(&g->s.game));
+  gv_cfsim_ckpt(&g->s.cf, c);
+  return GV_OK;
+}
+
 static const gv_exp_game os_game_table = {
     .kind = "onestep", .size = sizeof(os_game), .setup = os_setup, .start = os_start,
-    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown,
+    .checkpoint = os_checkpoint};
 
 GV_EXP_DRIVEN(os_exp, os_game_table)
 
@@ -587,4 +607,5 @@ const gv_experiment gv_exp_onestep = {
     NULL,
     &gv_game_onestep,
     onestep_table,
+    &os_game_table,
 };

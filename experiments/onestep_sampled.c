@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "agents/gail.h"
+#include "core/checkpoint.h"
 #include "core/runfile.h"
 #include "experiments/drive.h"
 #include "experiments/experiment.h"
@@ -136,9 +137,22 @@ static void os_teardown(void *vg) {
   gv_ctl_stack_free(&o->ctl);
 }
 
+/* The last observation, the sampled and flow states, D, the streams and
+ * the controllers. */
+static gv_status os_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)d, (void)err;
+  os_state *o = vg;
+  gv_ckpt_doubles(c, "m", o->m, GV_OSS_COUNT);
+  gv_ckpt_double(c, "max_between", &o->max_between);
+  gv_ctl_stack_ckpt(&o->ctl, c, "controllers");
+  gv_os_sampled_ckpt(&o->s, c);
+  return GV_OK;
+}
+
 static const gv_exp_game os_game_table = {
     .kind = "onestep_sampled", .size = sizeof(os_state), .setup = os_setup, .start = os_start,
-    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown};
+    .iterate = os_iterate, .finish = os_finish, .teardown = os_teardown,
+    .checkpoint = os_checkpoint};
 
 GV_EXP_DRIVEN(os_exp, os_game_table)
 
@@ -175,4 +189,5 @@ const gv_experiment gv_exp_onestep_sampled = {
     NULL,
     &os_game_component,
     os_table,
+    &os_game_table,
 };

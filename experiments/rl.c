@@ -25,6 +25,7 @@
 #include "agents/learner.h"
 #include "agents/ppo.h"
 #include "agents/td3.h"
+#include "core/checkpoint.h"
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
@@ -146,6 +147,7 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
   d->flush_every = s->run.flush_every;
   d->steps = g->L.type->end(params, s->run.steps);
   d->metric = "return";
+  if (!g->L.type->ckpt) d->no_ckpt = s->agent->name;
   if (!build) return GV_OK;
   /* we thread ourselves (env copies, the update's second thread); OpenBLAS
    * threads on 64-row products only add synchronisation */
@@ -216,9 +218,23 @@ static void rl_teardown(void *vg) {
   gv_env_task_free(g->task);
 }
 
+/* The learner between two iterations (a PPO rollout and its update, a TD3
+ * chunk), the iteration count and the seconds spent so far. */
+static gv_status rl_checkpoint(void *vg, gv_drive *d, gv_ckpt *c, gv_err *err) {
+  (void)d, (void)err;
+  rl_state *g = vg;
+  gv_ckpt_long(c, "iterations", &g->u);
+  double t[2] = {g->t_roll, g->t_upd};
+  gv_ckpt_doubles(c, "seconds", t, 2);
+  g->t_roll = t[0], g->t_upd = t[1];
+  g->L.type->ckpt(&g->L, c);
+  return GV_OK;
+}
+
 static const gv_exp_game rl_game_table = {
     .kind = "rl", .size = sizeof(rl_state), .setup = rl_setup_run, .start = rl_start,
-    .iterate = rl_iterate, .finish = rl_finish, .teardown = rl_teardown};
+    .iterate = rl_iterate, .finish = rl_finish, .teardown = rl_teardown,
+    .checkpoint = rl_checkpoint};
 
 GV_EXP_DRIVEN(rl_exp, rl_game_table)
 
@@ -298,6 +314,7 @@ const gv_experiment gv_exp_rl = {
     NULL,
     &rl_game_component,
     rl_table,
+    &rl_game_table,
 };
 
 /* ------------------------------------------------------ record, export */

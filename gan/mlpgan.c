@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "nn/init.h"
+#include "nn/optim.h"
 
 /* ------------------------------------------------------------- params */
 
@@ -489,4 +491,21 @@ gv_status gv_mlpgan_step(gv_mlpgan *g, gv_mlpgan_losses *out) {
       !all_finite(g->D->param, g->D->nparam) || !all_finite(g->G->param, g->G->nparam))
     return GV_EDIVERGED;
   return GV_OK;
+}
+
+void gv_mlpgan_ckpt(gv_mlpgan *g, gv_ckpt *c) {
+  gv_nn_ckpt(g->G, c, "G");
+  gv_nn_ckpt(g->D, c, "D");
+  gv_nn_optim_ckpt(g->gopt, c, "gopt");
+  gv_nn_optim_ckpt(g->dopt, c, "dopt");
+  gsl_rng *r[] = {g->rdata, g->rz, g->rnoise, g->rinterp, g->rhist};
+  static const char *const names[] = {"rdata", "rz", "rnoise", "rinterp", "rhist"};
+  for (int i = 0; i < 5; ++i) gv_ckpt_rng(c, names[i], r[i]);
+  int64_t ring[2] = {(int64_t)g->hfill, (int64_t)g->hpos};
+  gv_ckpt_longs(c, "hfill_hpos", ring, 2);
+  g->hfill = (size_t)ring[0];
+  g->hpos = (size_t)ring[1];
+  gv_ckpt_floats(c, "hreal", g->hreal, 2 * g->hcap);
+  gv_ckpt_floats(c, "hfake", g->hfake, 2 * g->hcap);
+  gv_ckpt_long(c, "step", &g->step);
 }

@@ -149,6 +149,12 @@ void gv_mlpgan_deinit(gv_mlpgan *g);
 /* One generator step after n_d discriminator steps.  GV_EDIVERGED when a
  * loss or a gradient is not finite (parameters are then unusable). */
 gv_status gv_mlpgan_step(gv_mlpgan *g, gv_mlpgan_losses *out);
+/* Saves or restores (c->writing) what the next step depends on: both nets,
+ * both optimisers (moments, step counts: the schedules' positions), the
+ * five streams, the history rings and the step (core/checkpoint.h; the
+ * controllers are the caller's). */
+struct gv_ckpt;
+void gv_mlpgan_ckpt(gv_mlpgan *g, struct gv_ckpt *c);
 /* G(z) for z (n x z_dim) into x (n x 2), through ws (maxbatch >= n, G's spec). */
 gv_status gv_mlpgan_generate(const gv_mlpgan *g, gv_nn_ws *ws, const float *z, float *x, int n);
 /* Mean logit of D on x (n x 2), through ws (D's spec). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agents/gail.h"
+#include "core/checkpoint.h"
 #include "core/rng.h"
 #include "nn/init.h"
 
@@ -182,4 +183,16 @@ gv_status gv_os_sampled_step(gv_os_sampled *s, gv_err *err) {
   if (!isfinite(gv_nn_vec_norm(D->param, D->nparam)) || !isfinite(x[0]))
     return gv_fail(err, GV_EDIVERGED, "D's parameters or the flow's state are not finite");
   return GV_OK;
+}
+
+void gv_os_sampled_ckpt(gv_os_sampled *s, gv_ckpt *c) {
+  const size_t n = s->g->na;
+  gv_ckpt_doubles(c, "x", s->x, gv_onestep_dim(s->g));
+  double *v[] = {s->y, s->pi, s->pif, s->Df, s->Ds};
+  static const char *const names[] = {"y", "pi", "pif", "Df", "Ds"};
+  for (int i = 0; i < 5; ++i) gv_ckpt_doubles(c, names[i], v[i], n);
+  gv_ckpt_floats(c, "D", s->D->param, s->D->nparam);
+  gv_ckpt_rng(c, "rinit", s->rinit);
+  gv_ckpt_rng(c, "re", s->re);
+  gv_ckpt_rng(c, "rp", s->rp);
 }

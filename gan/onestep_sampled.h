@@ -71,5 +71,10 @@ gv_status gv_os_sampled_observe(gv_os_sampled *s, double *m, gv_err *err);
 /* One step of both from the last observed state.  GV_EDIVERGED when D's
  * parameters or the flow's state are no longer finite. */
 gv_status gv_os_sampled_step(gv_os_sampled *s, gv_err *err);
+/* Saves or restores (c->writing) what the next step depends on: the flow's
+ * state, the sampled logits and the last observation, D's parameters, the
+ * three streams (core/checkpoint.h; the controllers are the caller's). */
+struct gv_ckpt;
+void gv_os_sampled_ckpt(gv_os_sampled *s, struct gv_ckpt *c);
 
 #endif

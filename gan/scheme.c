@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "core/rng.h"
 
 /* Scheme-private data behind s->impl. */
@@ -276,6 +277,32 @@ gv_status gv_scheme_init(gv_scheme *s, const gv_scheme_type *t, const gv_scheme_
     gsl_odeiv2_driver_set_nmax(im->drv, 1000000);
   }
   return GV_OK;
+}
+
+void gv_scheme_ckpt(gv_scheme *s, gv_ckpt *c, const char *name) {
+  scheme_impl *im = s->impl;
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  if (im->drv) {
+    gsl_odeiv2_driver *d = im->drv;
+    gsl_odeiv2_evolve *e = d->e;
+    const size_t n = e->dimension;
+    int64_t counts[3] = {(int64_t)d->n, (int64_t)e->count, (int64_t)e->failed_steps};
+    double reals[3] = {im->t, d->h, e->last_step};
+    gv_ckpt_longs(&g, "ode_counts", counts, 3);
+    gv_ckpt_doubles(&g, "ode_t_h_last", reals, 3);
+    gv_ckpt_doubles(&g, "ode_y0", e->y0, n);
+    gv_ckpt_doubles(&g, "ode_yerr", e->yerr, n);
+    gv_ckpt_doubles(&g, "ode_dydt_in", e->dydt_in, n);
+    gv_ckpt_doubles(&g, "ode_dydt_out", e->dydt_out, n);
+    d->n = (unsigned long)counts[0];
+    e->count = (unsigned long)counts[1];
+    e->failed_steps = (unsigned long)counts[2];
+    im->t = reals[0];
+    d->h = reals[1];
+    e->last_step = reals[2];
+  }
+  gv_ckpt_end(&g, c);
 }
 
 /* ------------------------------------------------------------- Jacobian */

@@ -48,6 +48,13 @@ gv_status gv_scheme_init(gv_scheme *s, const gv_scheme_type *t, const gv_scheme_
                          const gv_vfgame *g, gv_ctl_stack *ctl, gv_err *err);
 void gv_scheme_deinit(gv_scheme *s);
 
+/* Saves or restores (c->writing) what the scheme carries from one step to
+ * the next into group `name` of c (core/checkpoint.h): ode's time reached
+ * and its GSL odeiv2 driver and evolver state (step size, counters, the
+ * evolver's vectors); simgd, altgd and sde carry nothing. */
+struct gv_ckpt;
+void gv_scheme_ckpt(gv_scheme *s, struct gv_ckpt *c, const char *name);
+
 /* Jacobian (n x n) of the deterministic part of one step at x, by central
  * finite differences of step() with the update hooks and noise off
  * (simgd, altgd: the update map; ode: the controlled field's Jacobian). */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checkpoint.h"
 #include "nn/mlp.h"
 
 void gv_nn_optim_default(gv_nn_optim_spec *s, gv_nn_optim_kind kind) {
@@ -73,6 +74,23 @@ gv_status gv_nn_optim_alloc(gv_nn_optim **out, const gv_nn_optim_spec *spec, siz
 }
 
 void gv_nn_optim_free(gv_nn_optim *opt) { free(opt); }
+
+void gv_nn_optim_ckpt(gv_nn_optim *opt, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  gv_ckpt_long(&g, "t", &opt->t);
+  gv_ckpt_floats(&g, "m", opt->m, opt->n);
+  gv_ckpt_floats(&g, "v", opt->v, opt->n);
+  gv_ckpt_end(&g, c);
+}
+
+void gv_nn_ckpt(gv_nn *net, gv_ckpt *c, const char *name) {
+  gv_ckpt g;
+  gv_ckpt_sub(c, name, &g);
+  gv_ckpt_floats(&g, "param", net->param, net->nparam);
+  gv_ckpt_floats(&g, "grad", net->grad, net->nparam);
+  gv_ckpt_end(&g, c);
+}
 
 void gv_nn_optim_reset(gv_nn_optim *opt) {
   opt->t = 0;

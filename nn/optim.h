@@ -75,6 +75,13 @@ gv_status gv_nn_optim_alloc(gv_nn_optim **opt, const gv_nn_optim_spec *spec, siz
 void gv_nn_optim_free(gv_nn_optim *opt);    /* NULL is fine */
 /* Zero moments and the step count (a fresh optimiser). */
 void gv_nn_optim_reset(gv_nn_optim *opt);
+/* Saves or restores (c->writing) the step count (the schedule's position)
+ * and both moment vectors into group `name` of c (core/checkpoint.h). */
+struct gv_ckpt;
+void gv_nn_optim_ckpt(gv_nn_optim *opt, struct gv_ckpt *c, const char *name);
+/* The same for a net's parameters and gradients. */
+struct gv_nn;
+void gv_nn_ckpt(struct gv_nn *net, struct gv_ckpt *c, const char *name);
 /* Learning rate the next step will use. */
 double gv_nn_optim_lr(const gv_nn_optim *opt);
 

@@ -1,0 +1,56 @@
+/* Checkpoint buffers: the state a run's future depends on, as named
+ * buffers in one HDF5 group (docs/resume.md).
+ *
+ * One function serves both directions: a component writes its state as a
+ * short list of gv_ckpt_* calls on a gv_ckpt, and the same list reads it
+ * back when the gv_ckpt was opened for reading, so saving and restoring can
+ * not drift apart.  Reading checks each buffer's name, type and length and
+ * fails (GV_EIO, naming the buffer) on any difference.
+ *
+ *   gv_ckpt c;                      gv_ckpt_sub(parent, "scheme", &c);
+ *   gv_ckpt_doubles(&c, "x", x, 2); gv_ckpt_rng(&c, "rng", rng);
+ *   gv_ckpt_end(&c);                st = gv_ckpt_status(&c, err);
+ *
+ * Buffers above 64 KiB are chunked (64 KiB) and compressed (byte shuffle,
+ * deflate level 1: a 1M-row replay buffer in about 5 s, docs/resume.md). */
+#ifndef GV_CORE_CHECKPOINT_H
+#define GV_CORE_CHECKPOINT_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/status.h"
+
+typedef struct gv_ckpt {
+  long long group;          /* the HDF5 group (hid_t) */
+  int writing;              /* 1: save into the group, 0: restore from it */
+  int bad;                  /* first failure seen (then every call is a no-op) */
+  char what[256];           /* the failing buffer and why */
+} gv_ckpt;
+
+/* A group `name` under parent (created when writing); end it with gv_ckpt_end. */
+void gv_ckpt_sub(gv_ckpt *parent, const char *name, gv_ckpt *c);
+/* Wraps an open HDF5 location (hid_t); not closed by gv_ckpt_end. */
+void gv_ckpt_wrap(gv_ckpt *c, long long loc, int writing);
+/* Closes a group opened by gv_ckpt_sub and passes its failure to parent. */
+void gv_ckpt_end(gv_ckpt *c, gv_ckpt *parent);
+
+/* n elements at p, saved or restored. */
+void gv_ckpt_bytes(gv_ckpt *c, const char *name, void *p, size_t n);
+void gv_ckpt_floats(gv_ckpt *c, const char *name, float *p, size_t n);
+void gv_ckpt_doubles(gv_ckpt *c, const char *name, double *p, size_t n);
+void gv_ckpt_longs(gv_ckpt *c, const char *name, int64_t *p, size_t n);
+/* Scalars. */
+void gv_ckpt_long(gv_ckpt *c, const char *name, long *v);
+void gv_ckpt_double(gv_ckpt *c, const char *name, double *v);
+/* A GSL generator's whole state (gsl_rng_state, gsl_rng_size bytes; the
+ * generator's type must match). */
+void gv_ckpt_rng(gv_ckpt *c, const char *name, gsl_rng *r);
+/* Marks c failed with a message (a component's own consistency check). */
+void gv_ckpt_fail(gv_ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* GV_OK, or GV_EIO with "checkpoint: <what>" in err. */
+gv_status gv_ckpt_status(const gv_ckpt *c, gv_err *err);
+
+#endif

@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""Kill storm: a run killed with SIGKILL at 30 instants spread over its
+flushes and checkpoint writes, resumed after each kill (started again while
+there is no checkpoint yet), ends with the same numbers as the run never
+stopped (the numbers guard's digest).  After every kill the checkpoint, when
+there is one, opens with h5py and names a step: a kill in the middle of a
+checkpoint write leaves the previous one (docs/resume.md).
+
+The kill instants come from a seeded generator, but where they land depends
+on the machine's speed; the assertions hold wherever they land.
+
+Usage: resume_storm.py PATH/TO/governor [KILLS]
+"""
+
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+import h5py
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numbers_guard import digest  # noqa: E402
+
+CFG = "configs/dirac/r1.yaml"
+SETS = ["scheme.steps=3000000", "run.every=100", "run.flush_every=20000",
+        "checkpoint.every=50000"]
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    gv = os.path.abspath(sys.argv[1])
+    kills_wanted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    args = []
+    for s in SETS:
+        args += ["--set", s]
+    rng = random.Random(13)
+    bad = []
+    with tempfile.TemporaryDirectory(prefix="gv-storm-") as tmp:
+        straight = os.path.join(tmp, "straight.h5")
+        subprocess.run([gv, "run", CFG, "--out", straight] + args, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        want = digest(straight)
+        kills = runs = resumes = rounds = 0
+        steps = []
+        # rounds of one run each, killed until it completes, until enough kills landed
+        while kills < kills_wanted and not bad:
+            rounds += 1
+            p = os.path.join(tmp, "storm%d.h5" % rounds)
+            while True:
+                if os.path.exists(p + ".ckpt"):
+                    cmd = [gv, "resume", p]
+                    resumes += 1
+                else:
+                    cmd = [gv, "run", CFG, "--out", p] + args
+                    runs += 1
+                proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE, text=True)
+                try:
+                    if kills >= kills_wanted:
+                        raise subprocess.TimeoutExpired(cmd, 0)
+                    proc.wait(timeout=rng.uniform(0.01, 0.15))
+                except subprocess.TimeoutExpired:
+                    if kills < kills_wanted:
+                        proc.kill()
+                        kills += 1
+                    proc.wait()
+                err = proc.stderr.read()
+                proc.stderr.close()
+                if proc.returncode == 0:
+                    break
+                if proc.returncode != -9:
+                    bad.append("%s exit %d: %s" % (cmd[1], proc.returncode, err))
+                    break
+                if os.path.exists(p + ".ckpt"):
+                    try:
+                        with h5py.File(p + ".ckpt", "r") as f:
+                            steps.append(int(f["step"][0]))
+                    except OSError as e:
+                        bad.append("after kill %d the checkpoint does not open: %s" % (kills, e))
+                        break
+            got = digest(p) if not bad else "none"
+            if got != want:
+                bad.append("round %d: result %s, the straight run %s" % (rounds, got, want))
+        print("%d kills over %d rounds, %d fresh starts, %d resumes; %d checkpoints seen "
+              "after a kill, at %d different steps"
+              % (kills, rounds, runs, resumes, len(steps), len(set(steps))))
+    for b in bad:
+        print("FAIL " + b)
+    print("ok" if not bad else "%d failure(s)" % len(bad))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,276 @@
+#!/usr/bin/python3
+"""`governor resume`: a stopped run continued from its checkpoint is the run
+never stopped, bit for bit (docs/resume.md).
+
+For each resumable game kind (CASES) a short run is made straight, then
+again killed with SIGKILL after a checkpoint (GV_TEST_KILL_AT_STEP) and
+resumed; killed, resumed and killed again, then resumed; stopped by SIGTERM
+(which writes its own checkpoint) and resumed.  Each result is compared with
+the straight run through the numbers guard's digest: every dataset under
+/series, /arrays and /policy* and every /summary attribute, wall-clock
+figures aside.  Then the refusals: a changed config, a checkpoint of another
+version (and --force), a kind that can not be resumed yet, no checkpoint; and
+a kill between writing a checkpoint's temporary file and its rename.
+
+Usage: resume_test.py PATH/TO/governor [--only NAME]
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import h5py
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numbers_guard import digest  # noqa: E402
+
+# name, config, overrides (checkpoint cadence included), kill step, second kill
+EVERY300 = ["run.flush_every=100", "checkpoint.every=300"]
+CASES = [
+    ("dirac-simgd", "configs/dirac/r1.yaml",
+     ["scheme.steps=3000", "run.flush_every=100", "checkpoint.every=500"], 1700, 2600),
+    ("dirac-altgd", "configs/dirac/altgd.yaml", ["scheme.steps=2000"] + EVERY300, 1234, 1700),
+    ("dirac-ode", "configs/dirac/r1.yaml",
+     ["scheme.kind=ode", "scheme.h=0.7", "scheme.steps=1000"] + EVERY300, 777, 950),
+    ("dirac-sde", "configs/dirac/bmc-sde.yaml", ["scheme.steps=2000"] + EVERY300, 1234, 1700),
+    ("dirac-bmc-code", "configs/dirac/bmc-code.yaml", ["scheme.steps=2000"] + EVERY300, 1234,
+     1700),
+    ("dirac-replicas", "configs/dirac/bmc-study.yaml",
+     ["scheme.steps=2000", "run.replicas=8", "run.threads=2"] + EVERY300, 1234, 1700),
+    ("onestep", "configs/onestep/cgail.yaml", ["scheme.steps=2000"] + EVERY300, 1234, 1700),
+    ("onestep-altgd", "configs/onestep/altgd.yaml", ["scheme.steps=2000"] + EVERY300, 1234,
+     1700),
+    ("onestep_sampled", "configs/gail/onestep-sampled.yaml",
+     ["sampled.steps=300", "run.flush_every=10", "checkpoint.every=50"], 123, 222),
+] + [("mlpgan-" + c, "configs/mlpgan/ring-%s.yaml" % c,
+      ["train.steps=300", "run.every=20", "run.flush_every=20", "checkpoint.every=50"], 173, 260)
+     for c in ("clc", "wgan-gp", "bmc", "instance-noise")] + [
+    ("rl-ppo", "configs/experts/hopper.yaml",
+     ["run.steps=8192", "run.envs=2", "run.threads=1", "run.eval_every=2000",
+      "run.eval_episodes=1", "run.flush_every=2048", "checkpoint.every=2048"], 5000, 7000),
+    # a replay buffer smaller than the run: the ring wraps before the checkpoints
+    ("rl-td3", "configs/experts/halfcheetah-td3.yaml",
+     ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
+      "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
+      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+    ("dac", "configs/dac/hopper-cgail.yaml",
+     ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
+      "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
+      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+] + [("gail-" + n, "configs/gail/%s.yaml" % cfg, extra +
+      ["run.steps=8192", "run.envs=2", "run.threads=1", "run.eval_every=2000",
+       "run.eval_episodes=1", "run.flush_every=2048", "run.distance_every=2",
+       "checkpoint.every=2048"], 5000, 7000)
+     for n, cfg, extra in (("cgail", "hopper-cgail", []),
+                           ("clc", "hopper-gail",
+                            ["controllers=[{kind: clc, buffer: 5000, sample: 64}]"]))]
+
+# Kinds that can not be resumed yet (name, config, overrides): none left.
+REFUSED = []
+
+GV = None
+ENV = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+failures = []
+
+
+def gv(args, **extra):
+    env = dict(ENV)
+    for k, v in extra.items():
+        env[k] = str(v)
+    return subprocess.run([GV] + args, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+
+
+def run(cfg, sets, out, **extra):
+    args = ["run", cfg, "--out", out]
+    for s in sets:
+        args += ["--set", s]
+    return gv(args, **extra)
+
+
+def check(cond, what):
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def same(name, want, path, how):
+    got = digest(path) if os.path.exists(path) else "missing"
+    check(got == want, "%s: %s: %s (straight run %s)" % (name, how, got, want))
+
+
+def kind_case(tmp, name, cfg, sets, kill, kill2):
+    straight = os.path.join(tmp, name + "-straight.h5")
+    r = run(cfg, sets, straight)
+    check(r.returncode == 0, "%s: straight run exit %d %s" % (name, r.returncode, r.stderr))
+    check(not os.path.exists(straight + ".ckpt"), "%s: a completed run leaves no checkpoint"
+          % name)
+    want = digest(straight)
+
+    # SIGKILL after a checkpoint, then resume
+    p = os.path.join(tmp, name + "-kill.h5")
+    r = run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    check(r.returncode == -9, "%s: killed (exit %d)" % (name, r.returncode))
+    with h5py.File(p + ".ckpt", "r") as f:
+        step = int(f["step"][0])
+    check(0 < step <= kill, "%s: checkpoint at step %d before the kill at %d" % (name, step, kill))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "%s: resume exit %d %s" % (name, r.returncode, r.stderr))
+    same(name, want, p, "killed at %d, resumed" % kill)
+
+    # killed, resumed and killed again, resumed again
+    p = os.path.join(tmp, name + "-twice.h5")
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    r = gv(["resume", p], GV_TEST_KILL_AT_STEP=kill2)
+    check(r.returncode == -9, "%s: resume killed at %d (exit %d)" % (name, kill2, r.returncode))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "%s: second resume exit %d %s" % (name, r.returncode, r.stderr))
+    same(name, want, p, "killed at %d and %d, resumed twice" % (kill, kill2))
+
+    # SIGTERM writes a checkpoint at the step reached (no periodic one needed)
+    p = os.path.join(tmp, name + "-term.h5")
+    quiet = [s for s in sets if not s.startswith("checkpoint.")]
+    r = run(cfg, quiet, p, GV_TEST_TERM_AT_STEP=kill)
+    check(r.returncode == 1 and "interrupted" in r.stderr,
+          "%s: SIGTERM exit %d %s" % (name, r.returncode, r.stderr.strip()))
+    with h5py.File(p, "r") as f:
+        check(f.attrs["status"] == "interrupted", "%s: status interrupted" % name)
+    with h5py.File(p + ".ckpt", "r") as f:
+        step = int(f["step"][0])
+    # at the step reached: the kill step, or the end of the iteration holding it
+    check(kill <= step < kill + 2048, "%s: SIGTERM checkpoint at step %d (signal at %d)"
+          % (name, step, kill))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "%s: resume after SIGTERM exit %d %s" % (name, r.returncode,
+                                                                      r.stderr))
+    same(name, want, p, "SIGTERM at %d, resumed" % kill)
+    return want
+
+
+def refusals(tmp, want):
+    name, cfg, sets, kill, kill2 = CASES[0]
+    p = os.path.join(tmp, "refuse.h5")
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    ck = p + ".ckpt"
+    keep = os.path.join(tmp, "refuse.ckpt.keep")
+    shutil.copy(ck, keep)
+
+    # a changed config is refused, naming the key
+    with h5py.File(ck, "r") as f:
+        text = bytes(f["config"][()]).decode()
+    changed = os.path.join(tmp, "changed.yaml")
+    with open(changed, "w") as f:
+        f.write(text.replace("  h: ", "  h: 0.0123 #", 1))
+    r = gv(["resume", p, "--config", changed])
+    check(r.returncode == 2 and "scheme.h differs" in r.stderr,
+          "changed config: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    # the cadence may change
+    same_cfg = os.path.join(tmp, "cadence.yaml")
+    with open(same_cfg, "w") as f:
+        f.write(text.replace("  every: 500", "  every: 700", 1))
+    r = gv(["resume", p, "--config", same_cfg], GV_TEST_KILL_AT_STEP=kill + 1)
+    check(r.returncode == -9, "another checkpoint cadence is accepted (exit %d %s)"
+          % (r.returncode, r.stderr.strip()))
+    shutil.copy(keep, ck)
+
+    # another version is refused; --force resumes it with a warning in /log
+    with h5py.File(ck, "r+") as f:
+        del f["git_commit"]
+        f["git_commit"] = list(b"0000000")
+    r = gv(["resume", p])
+    check(r.returncode == 2 and "0000000" in r.stderr,
+          "another commit: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    r = gv(["resume", p, "--force"])
+    check(r.returncode == 0, "--force: exit %d %s" % (r.returncode, r.stderr.strip()))
+    with h5py.File(p, "r") as f:
+        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+    check(any("--force" in x for x in log), "--force: a warning in /log")
+    same(name, want, p, "resumed with --force")
+
+    # checkpoints by wall time (every few microseconds: at varying steps)
+    # change no number either
+    p = os.path.join(tmp, "minutes.h5")
+    by_time = [x for x in sets if not x.startswith("checkpoint.")] + ["checkpoint.minutes=1e-7"]
+    r = run(cfg, by_time, p, GV_TEST_KILL_AT_STEP=kill)
+    check(r.returncode == -9 and os.path.exists(p + ".ckpt"),
+          "checkpoint.minutes: killed with a checkpoint (exit %d)" % r.returncode)
+    r = gv(["resume", p])
+    same(name, want, p, "checkpoints by wall time, killed, resumed")
+
+    # a kill between a checkpoint's temporary file and its rename leaves the
+    # previous checkpoint in place
+    p = os.path.join(tmp, "abort.h5")
+    r = run(cfg, sets, p, GV_TEST_CKPT_ABORT_AT_STEP=1000)
+    check(r.returncode == -6, "abort in a checkpoint write (exit %d)" % r.returncode)
+    with h5py.File(p + ".ckpt", "r") as f:
+        check(int(f["step"][0]) == 500, "the previous checkpoint (step 500) is in place")
+    check(os.path.exists(p + ".ckpt.tmp"), "the aborted write left its temporary file")
+    r = gv(["resume", p])
+    check(r.returncode == 0, "resume after the abort: exit %d %s" % (r.returncode, r.stderr))
+    same(name, want, p, "aborted in a checkpoint write, resumed")
+    check(not os.path.exists(p + ".ckpt") and not os.path.exists(p + ".ckpt.tmp"),
+          "the completed run removed its checkpoint and the temporary file")
+
+    # a checkpoint that can not be written is a warning; the run goes on
+    p = os.path.join(tmp, "unwritable.h5")
+    os.mkdir(p + ".ckpt.tmp")  # where the temporary file would go
+    r = run(cfg, sets, p)
+    check(r.returncode == 0 and "warning" in r.stderr and "checkpoint" in r.stderr,
+          "unwritable checkpoint: exit %d: %s" % (r.returncode, r.stderr.strip()[:200]))
+    same(name, want, p, "no checkpoint could be written")
+
+    # no checkpoint; a kind without a checkpoint hook
+    r = gv(["resume", os.path.join(tmp, "none.h5")])
+    check(r.returncode == 2 and "no readable checkpoint" in r.stderr,
+          "no checkpoint: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    for kname, kcfg, ksets in REFUSED:
+        r = run(kcfg, ksets + ["checkpoint.every=100"], os.path.join(tmp, kname + ".h5"))
+        check(r.returncode == 2 and "can not be checkpointed yet" in r.stderr,
+              "%s: checkpoint.every refused: exit %d: %s" % (kname, r.returncode,
+                                                           r.stderr.strip()))
+        r = gv(["resume", os.path.join(tmp, kname + ".h5"), "--config", kcfg])
+        check(r.returncode == 2 and "can not be resumed yet" in r.stderr,
+              "%s: resume refused: exit %d: %s" % (kname, r.returncode, r.stderr.strip()))
+
+
+def at_the_end(tmp):
+    """SIGTERM at the last step: the resumed run only ends (the replicas)."""
+    name, cfg, sets = [c for c in CASES if c[0] == "dirac-replicas"][0][:3]
+    sets = [s for s in sets if not s.startswith("checkpoint.")]
+    straight = os.path.join(tmp, "end-straight.h5")
+    run(cfg, sets, straight)
+    p = os.path.join(tmp, "end.h5")
+    r = run(cfg, sets, p, GV_TEST_TERM_AT_STEP=2000)
+    check(r.returncode == 1 and os.path.exists(p + ".ckpt"),
+          "%s: SIGTERM at the last step leaves a checkpoint (exit %d)" % (name, r.returncode))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "%s: resume at the last step: exit %d" % (name, r.returncode))
+    same(name, digest(straight), p, "SIGTERM at the last step, resumed")
+
+
+def main():
+    global GV
+    if len(sys.argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    GV = os.path.abspath(sys.argv[1])
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    with tempfile.TemporaryDirectory(prefix="gv-resume-") as tmp:
+        first = None
+        for case in CASES:
+            if only and case[0] != only:
+                continue
+            want = kind_case(tmp, *case)
+            first = first or (want if case is CASES[0] else None)
+        if first:
+            refusals(tmp, first)
+        if not only or only == "dirac-replicas":
+            at_the_end(tmp)
+    print("%d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
