@@ -205,18 +205,19 @@ if "$GV" resume 2>&1 | grep -q "unknown command"; then
 fi
 
 # --- interrupted runs (SIGTERM through the driver's handler, status
-# interrupted) are run again by the next sweep
+# interrupted, a checkpoint written on the signal) are resumed by the next
+# sweep with the real `governor resume`, and end as the serial sweep's
 GV_TEST_TERM_AT_STEP=1500 "$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i1" 2>&1
 rc=$?
 [ "$rc" -eq 1 ] && [ "$(grep -c '] g-.* interrupted (' "$T/i1")" -eq 12 ] && ok ||
   bad "interrupted runs (exit $rc): $(cat "$T/i1")"
 "$GV" sweep --status "$T/i" >"$T/st5" 2>&1
 grep -q "^12 runs: 0 completed, 0 diverged, 0 failed, 0 running, 0 pending, 12 stopped or stale" "$T/st5" &&
-  [ "$(grep -c ' stopped .*status interrupted, no checkpoint' "$T/st5")" -eq 12 ] && ok ||
+  [ "$(grep -c ' stopped .*status interrupted, checkpoint: resumed by the next sweep' "$T/st5")" -eq 12 ] && ok ||
   bad "--status of interrupted runs: $(cat "$T/st5")"
 "$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i2" 2>&1 && ok || bad "rerun of interrupted: $(cat "$T/i2")"
-[ "$(grep -c 'status interrupted and no checkpoint: running it again from step 0' "$T/i2")" -eq 12 ] && ok ||
-  bad "interrupted runs were not run again: $(cat "$T/i2")"
+[ "$(grep -c ': resuming from its checkpoint (status interrupted)' "$T/i2")" -eq 12 ] && ok ||
+  bad "interrupted runs were not resumed: $(cat "$T/i2")"
 same_as_ref "$T/i"
 
 # --- SIGTERM to a worker (preemption): its runs stop through their own
