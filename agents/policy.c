@@ -109,6 +109,7 @@ gv_status gv_policy_alloc(gv_policy **out, const gv_nn_spec *spec, const char *e
   pi->obs_eps = 1e-8;
   pi->clip_obs = 10.0;
   pi->steps = -1;
+  pi->env_cfrc = 1;
   snprintf(pi->env, sizeof pi->env, "%s", env ? env : "");
   gv_status st = gv_nn_alloc(&pi->actor, spec, err);
   if (!st) st = gv_rms_alloc(&pi->obs_rms, pi->obs_dim, count0, err);
@@ -146,6 +147,7 @@ gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src) {
   dst->clip_obs = src->clip_obs;
   dst->steps = src->steps;
   memcpy(dst->env, src->env, sizeof dst->env);
+  dst->env_cfrc = src->env_cfrc;
   return GV_OK;
 }
 
@@ -288,7 +290,9 @@ gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_er
               put_attr(g, "norm_obs", H5T_STD_I32LE, H5T_NATIVE_INT, &norm) ||
               put_attr(g, "act_low", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->act_low) ||
               put_attr(g, "act_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->act_high) ||
-              put_attr(g, "steps", H5T_STD_I64LE, H5T_NATIVE_INT64, &steps)))
+              put_attr(g, "steps", H5T_STD_I64LE, H5T_NATIVE_INT64, &steps) ||
+              (!pi->env_cfrc && put_attr(g, "include_cfrc_ext_in_observation", H5T_STD_I32LE,
+                                         H5T_NATIVE_INT, &pi->env_cfrc))))
     st = gv_fail(err, GV_EIO, "policy save: can not write %s", name);
   H5Gclose(g);
   return st;
@@ -324,7 +328,9 @@ gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *e
   /* optional: the bounds default to [-1, 1], the step count to unknown */
   double lo = -1, hi = 1;
   int64_t steps = -1;
-  if ((st = get_opt(g, "act_low", H5T_NATIVE_DOUBLE, &lo, err)) ||
+  int cfrc = 1; /* absent: the task's default observation */
+  if ((st = get_opt(g, "include_cfrc_ext_in_observation", H5T_NATIVE_INT, &cfrc, err)) ||
+      (st = get_opt(g, "act_low", H5T_NATIVE_DOUBLE, &lo, err)) ||
       (st = get_opt(g, "act_high", H5T_NATIVE_DOUBLE, &hi, err)) ||
       (st = get_opt(g, "steps", H5T_NATIVE_INT64, &steps, err)))
     goto done;
@@ -336,6 +342,7 @@ gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *e
   gv_policy *pi;
   if ((st = gv_policy_alloc(&pi, &spec, env, lo, hi, 0.0, err))) goto done;
   if (det) pi->kind = GV_POLICY_DETERMINISTIC;
+  pi->env_cfrc = cfrc != 0;
   const size_t D = (size_t)pi->obs_dim, A = (size_t)pi->act_dim, F = sizeof(float),
                R = sizeof(double);
   if ((st = gv_nn_load(pi->actor, g, "actor", err)) ||

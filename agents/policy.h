@@ -89,6 +89,8 @@ typedef struct gv_policy {
   double clip_obs;          /* clip of normalised observations (10) */
   long steps;               /* env steps trained (-1: unknown) */
   char env[64];             /* task name */
+  int env_cfrc;             /* the task's include_cfrc_ext_in_observation (envs/env.h;
+                               1, the default, unless the policy was trained without) */
 } gv_policy;
 
 /* Allocates a GAUSSIAN policy whose actor has the given spec (input obs_dim,

@@ -155,6 +155,7 @@ static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *
                             err)))
     return st;
   d->best->kind = pi->kind;
+  d->best->env_cfrc = pi->env_cfrc;
   return gv_exp_evals_init(&d->ev, d->rf, d->eval_every, d->eval_episodes, d->eval_threads,
                            (uint64_t)d->common.seed, d->r_rand, d->span, err);
 }

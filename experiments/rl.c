@@ -37,6 +37,7 @@
 
 typedef struct rl_game {
   int env;                  /* index into gv_env_types */
+  int include_cfrc_ext_in_observation; /* envs/env.h gv_env_options */
 } rl_game;
 
 const char *gv_exp_env_choices[32];
@@ -50,6 +51,9 @@ __attribute__((constructor)) static void fill_env_choices(void) {
 
 static const gv_param game_params[] = {
     GV_PARAM_ENUM(rl_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_BOOL(rl_game, include_cfrc_ext_in_observation, "true",
+                  "ant: the 78 clipped contact forces in the observation (105 values; false: "
+                  "27, as Ant-v4); Gymnasium v5's option of that name (docs/ppo.md)"),
     GV_PARAM_END,
 };
 
@@ -105,6 +109,22 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   const gv_component *c;
   if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
   s->env = gv_env_types[s->game.env];
+  {
+    const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
+    gv_err why = {{0}, {0}};
+    if (gv_env_options_check(s->env, &eo, &why)) {
+      gv_node *gm = gv_map_get(root, "game");
+      gv_cfg_ctx gctx = {file, "game"};
+      char where[512];
+      gv_cfg_where(where, sizeof where, &gctx,
+                   gm && gv_map_get(gm, "include_cfrc_ext_in_observation")
+                       ? gv_map_key_line(gm, "include_cfrc_ext_in_observation")
+                       : gv_map_key_line(root, "game"),
+                   "include_cfrc_ext_in_observation");
+      return gv_fail(err, GV_ECONFIG, "%s: %s has no contact forces in its observation "
+                     "(allowed: true)", where, s->env->name);
+    }
+  }
   if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &s->ag,
                              err)))
     return st;
@@ -152,11 +172,13 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
   /* we thread ourselves (env copies, the update's second thread); OpenBLAS
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
-  if ((st = gv_env_task_alloc(&g->task, s->env->name, NULL, err)) ||
+  const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
+  if ((st = gv_env_task_alloc_opts(&g->task, s->env->name, &eo, NULL, err)) ||
       (st = g->L.type->alloc(&g->L, params, g->task, (int)s->run.envs, (int)s->run.threads,
                              (uint64_t)s->common.seed, s->run.steps, err)))
     return st;
   d->pi = g->L.type->policy(&g->L);
+  d->pi->env_cfrc = s->game.include_cfrc_ext_in_observation; /* saved with the policy: record rebuilds this task */
   d->task = g->task;
   d->eval_every = s->run.eval_every;
   d->eval_episodes = s->run.eval_episodes;
@@ -365,7 +387,10 @@ int gv_rl_record_main(int argc, char **argv) {
   gv_policy *pi = NULL;
   gv_env_task *task = NULL;
   gv_status st = gv_policy_load_file(&pi, in, group, &err);
-  if (!st) st = gv_env_task_alloc(&task, pi->env, NULL, &err);
+  if (!st) {
+    const gv_env_options eo = {pi->env_cfrc};
+    st = gv_env_task_alloc_opts(&task, pi->env, &eo, NULL, &err);
+  }
   gv_demo_summary sum;
   if (!st) {
     openblas_set_num_threads(1);

@@ -187,4 +187,17 @@ for f in configs/*/*.yaml; do
   expect 0 "ok (" -- "$GV" check "$f"
 done
 
+# Gymnasium v5's include_cfrc_ext_in_observation: the ant without contact
+# forces (27 values) trains, saves the option with its policy, and `record`
+# rebuilds that task; a task without contact forces refuses false
+printf 'game: {kind: rl, env: ant, include_cfrc_ext_in_observation: false}\nagent: {kind: ppo}\nrun: {steps: 2048, envs: 1, threads: 1, eval_every: 2048, eval_episodes: 1}\n' >"$T/ant27.yaml"
+expect 0 "" -- "$GV" run "$T/ant27.yaml" --out "$T/ant27.h5"
+$PY -c "import h5py,sys; g=h5py.File(sys.argv[1],'r')['policy']; assert g['obs_mean'].shape==(27,), g['obs_mean'].shape; assert int(g.attrs['include_cfrc_ext_in_observation'])==0" "$T/ant27.h5" \
+  && ok || bad "the ant policy without contact forces is not 27 wide with its option saved"
+expect 0 "" -- "$GV" record "$T/ant27.h5" --episodes 1 --out "$T/ant27-demos.h5"
+$PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r')['obs'].shape[1]==27" "$T/ant27-demos.h5" \
+  && ok || bad "record did not rebuild the 27-value ant"
+printf 'game: {kind: rl, env: hopper, include_cfrc_ext_in_observation: false}\nagent: {kind: ppo}\n' >"$T/hop-cfrc.yaml"
+expect 2 "hop-cfrc.yaml:1: game.include_cfrc_ext_in_observation: hopper has no contact forces in its observation (allowed: true)" -- "$GV" check "$T/hop-cfrc.yaml"
+
 testlib_end
