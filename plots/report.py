@@ -3,7 +3,7 @@
 self-contained HTML page (docs/report.md).
 
     /usr/bin/python3 plots/report.py RUN.h5... --out DIR [--baseline ARM]
-        [--metric final|tail] [--threshold 0.95] [--reps N] [--seed S]
+        [--metric final|tail|auc] [--threshold 0.95] [--reps N] [--seed S]
         [--noise FROZEN.h5...] [--title TEXT]
     (or: governor report RUN.h5... --out DIR ...)
 
@@ -11,7 +11,8 @@ Runs are grouped by task (the run's environment: /summary `env`, else the
 `game.env` axis) and arm (the run's group with the task removed).  Scores
 are normalised returns, (R - R_random) / (R_expert - R_random), of the
 deterministic evaluations: `final` the last evaluation, `tail` the mean of
-the last quarter of them.  What counts (docs/report.md):
+the last quarter of them, `auc` the mean of all of them (the area under the
+learning curve, which rewards getting there sooner).  What counts (docs/report.md):
 
 - completed runs: their score;
 - diverged runs: the score of their last evaluation before they diverged
@@ -106,6 +107,8 @@ class Scored:
             elif metric == "tail":
                 q = max(1, self.curve.size // 4)
                 self.score = float(np.mean(self.curve[-q:]))
+            elif metric == "auc":
+                self.score = float(np.mean(self.curve))
             else:
                 self.score = float(self.curve[-1])
         up = run.series.get("updates")
@@ -505,7 +508,7 @@ def main(argv=None):
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--out", required=True)
     ap.add_argument("--baseline", default=None)
-    ap.add_argument("--metric", choices=("final", "tail"), default="final")
+    ap.add_argument("--metric", choices=("final", "tail", "auc"), default="final")
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--reps", type=int, default=rlstats.REPS)
     ap.add_argument("--seed", type=int, default=0)

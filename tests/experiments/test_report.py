@@ -162,6 +162,23 @@ class Report(unittest.TestCase):
         self.assertNotIn("http://", page)
         self.assertNotIn("https://", page)
 
+    def test_auc_metric(self):
+        # each curve is linspace(0, final, 10): its mean is final / 2; the IQM
+        # of cgail's hopper finals (0.95, 0.97, 0.99, 1.00) / 2 drops one at
+        # each end: (0.485 + 0.495) / 2 = 0.49
+        out = os.path.join(self.tmp, "auc")
+        r = subprocess.run([sys.executable, REPORT] + self.paths +
+                           ["--out", out, "--baseline", "gail", "--reps", "200",
+                            "--metric", "auc"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        part = [p for p in md.split("\n## ") if p.startswith("Interquartile")][0]
+        row = [l for l in part.splitlines() if l.startswith("| hopper |")][0]
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        self.assertTrue(cells[2].startswith("0.49 ["), cells)
+        self.assertIn("Metric: auc", md)
+
     def test_bad_baseline(self):
         r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", self.out,
                             "--baseline", "nope"], capture_output=True, text=True)
