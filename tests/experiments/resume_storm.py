@@ -56,7 +56,9 @@ def main():
                     cmd = [gv, "resume", p]
                     resumes += 1
                 else:
-                    cmd = [gv, "run", CFG, "--out", p] + args
+                    # killed before its first checkpoint: start again, over
+                    # the partial file (a run never replaces one silently)
+                    cmd = [gv, "run", CFG, "--out", p, "--overwrite"] + args
                     runs += 1
                 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
