@@ -411,7 +411,8 @@ static const imit_disc discs[] = {
      td3_states, td3_disc_start, td3_disc_summary},
 };
 
-static const char *const imit_first[] = {GAIL_SERIES, "disc_steps", NULL};
+static const gv_series_row imit_first[] = {
+    GAIL_SERIES, {"disc_steps", "D steps", "discriminator steps so far"}, {NULL, NULL, NULL}};
 
 gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *file, int dac,
                         int build, gv_err *err) {

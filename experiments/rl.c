@@ -143,7 +143,7 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
 typedef struct rl_state {
   rl_setup s;
   gv_learner L;
-  const char *rows[GV_LEARNER_MAX_STATS + 4]; /* the series: the shared three, the learner's */
+  gv_series_row rows[GV_LEARNER_MAX_STATS + 4]; /* the series: the shared three, the learner's */
   int first;                /* index of the learner's first statistic in rows */
   gv_env_task *task;
   long u, nan_at;           /* iterations; GV_TEST_NAN_AT_UPDATE */
@@ -151,7 +151,8 @@ typedef struct rl_state {
 } rl_state;
 
 enum { R_TR, R_TL, R_EPS };
-static const char *const rl_first[] = {"train_return", "train_length", "episodes", NULL};
+static const gv_series_row rl_first[] = {GV_ROW_TRAIN_RETURN, GV_ROW_TRAIN_LENGTH,
+                                         GV_ROW_EPISODES, {NULL, NULL, NULL}};
 
 static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
                               gv_err *err) {
