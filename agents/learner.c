@@ -16,23 +16,25 @@ static double log_std_mean(const gv_policy *pi) {
   return ls / pi->act_dim;
 }
 
-/* name, value from s (gv_ppo_stats), pi, the chunk l->chunk and dt */
+/* name, unit, description (the series' attributes), value from s
+ * (gv_ppo_stats), pi, the chunk l->chunk and dt */
 #define PPO_STATS(X)                                                                           \
-  X(policy_loss, s.pg_loss)                                                                    \
-  X(value_loss, s.v_loss)                                                                      \
-  X(approx_kl, s.approx_kl)                                                                    \
-  X(clip_fraction, s.clip_frac)                                                                \
-  X(entropy, s.entropy)                                                                        \
-  X(explained_variance, s.explained_var)                                                       \
-  X(learning_rate, s.lr)                                                                       \
-  X(grad_norm, s.grad_norm)                                                                    \
-  X(log_std_mean, log_std_mean(pi))                                                            \
-  X(steps_per_second, (double)l->chunk / dt)
+  X(policy_loss, "1", "PPO clipped surrogate loss, mean over minibatches", s.pg_loss)          \
+  X(value_loss, "return^2", "value loss (without vf_coef), mean over minibatches", s.v_loss)   \
+  X(approx_kl, "nat", "approximate KL of the update, mean (r - 1) - log r", s.approx_kl)       \
+  X(clip_fraction, "1", "share of samples whose ratio was clipped", s.clip_frac)               \
+  X(entropy, "nat", "policy entropy, mean over minibatches", s.entropy)                        \
+  X(explained_variance, "1", "1 - Var(R - V) / Var(R) over the rollout", s.explained_var)      \
+  X(learning_rate, "1", "learning rate used", s.lr)                                            \
+  X(grad_norm, "1", "mean global gradient norm before clipping", s.grad_norm)                  \
+  X(log_std_mean, "1", "mean log-std of the policy after the update", log_std_mean(pi))        \
+  X(steps_per_second, "env steps/s", "env steps over the iteration's wall time (timing)",      \
+    (double)l->chunk / dt)
 
-#define STAT_NAME(name, expr) #name,
-#define STAT_VALUE(name, expr) out->stat[i++] = (expr);
+#define STAT_ROW(name, unit, description, expr) {#name, unit, description},
+#define STAT_VALUE(name, unit, description, expr) out->stat[i++] = (expr);
 
-static const char *const ppo_stats[] = {PPO_STATS(STAT_NAME) NULL};
+static const gv_series_row ppo_stats[] = {PPO_STATS(STAT_ROW){NULL, NULL, NULL}};
 
 static gv_status ppo_alloc(gv_learner *l, const void *params, const gv_env_task *task, int envs,
                            int threads, uint64_t seed, long steps, gv_err *err) {
@@ -103,19 +105,24 @@ const gv_learner_type gv_learner_ppo = {
 
 /* -------------------------------------------------------------------- TD3 */
 
-/* name, value from s (gv_td3_stats), the agent td3, l->chunk and dt */
+/* name, unit, description, value from s (gv_td3_stats), the agent td3,
+ * l->chunk and dt */
 #define TD3_STATS(X)                                                                           \
-  X(critic1_loss, s.q1_loss)                                                                   \
-  X(critic2_loss, s.q2_loss)                                                                   \
-  X(actor_loss, s.actor_updates ? s.actor_loss : NAN)                                          \
-  X(q1_mean, s.q1_mean)                                                                        \
-  X(q2_mean, s.q2_mean)                                                                        \
-  X(target_mean, s.target_mean)                                                                \
-  X(updates, (double)gv_td3_updates(td3))                                                      \
-  X(updates_per_second, s.updates && s.t_update > 0 ? s.updates / s.t_update : NAN)            \
-  X(steps_per_second, (double)l->chunk / dt)
+  X(critic1_loss, "return^2", "mean (Q1 - y)^2 over the chunk's updates", s.q1_loss)           \
+  X(critic2_loss, "return^2", "mean (Q2 - y)^2 over the chunk's updates", s.q2_loss)           \
+  X(actor_loss, "return", "mean -Q1(s, mu(s)) over the chunk's actor updates",                 \
+    s.actor_updates ? s.actor_loss : NAN)                                                      \
+  X(q1_mean, "return", "mean Q1 estimate on the sampled batches", s.q1_mean)                   \
+  X(q2_mean, "return", "mean Q2 estimate on the sampled batches", s.q2_mean)                   \
+  X(target_mean, "return", "mean critic target y", s.target_mean)                              \
+  X(updates, "updates", "TD3 gradient steps (critic updates) so far",                          \
+    (double)gv_td3_updates(td3))                                                               \
+  X(updates_per_second, "updates/s", "the chunk's updates over its update time (timing)",      \
+    s.updates && s.t_update > 0 ? s.updates / s.t_update : NAN)                                \
+  X(steps_per_second, "env steps/s", "env steps over the chunk's wall time (timing)",          \
+    (double)l->chunk / dt)
 
-static const char *const td3_stats[] = {TD3_STATS(STAT_NAME) NULL};
+static const gv_series_row td3_stats[] = {TD3_STATS(STAT_ROW){NULL, NULL, NULL}};
 
 static gv_status td3_alloc(gv_learner *l, const void *params, const gv_env_task *task, int envs,
                            int threads, uint64_t seed, long steps, gv_err *err) {
@@ -174,11 +181,11 @@ void gv_learner_free(gv_learner *l) {
   l->agent = NULL;
 }
 
-int gv_learner_rows(const gv_learner_type *t, const char *const *first, const char **rows) {
+int gv_learner_rows(const gv_learner_type *t, const gv_series_row *first, gv_series_row *rows) {
   int n = 0;
-  while (first[n]) rows[n] = first[n], n++;
+  while (first[n].name) rows[n] = first[n], n++;
   const int k = n;
-  for (int i = 0; t->stats[i] && i < GV_LEARNER_MAX_STATS; ++i) rows[n++] = t->stats[i];
-  rows[n] = NULL;
+  for (int i = 0; t->stats[i].name && i < GV_LEARNER_MAX_STATS; ++i) rows[n++] = t->stats[i];
+  rows[n] = (gv_series_row){NULL, NULL, NULL};
   return k;
 }

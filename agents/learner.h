@@ -14,10 +14,19 @@
 #include "agents/policy.h"
 #include "core/config.h"
 #include "core/registry.h"
+#include "core/runfile.h"
 #include "envs/env.h"
 
 struct gv_runfile;
 struct gv_ckpt;
+
+/* The rows of the episode statistics every learner's run logs (rl, gail,
+ * dac runs), from gv_learner_out. */
+#define GV_ROW_TRAIN_RETURN                                                                    \
+  { "train_return", "return", "mean raw env return of the episodes that ended in the iteration" }
+#define GV_ROW_TRAIN_LENGTH                                                                    \
+  { "train_length", "env steps", "mean length of the episodes that ended in the iteration" }
+#define GV_ROW_EPISODES { "episodes", "episodes", "episodes that ended in the iteration" }
 
 /* The most statistics a learner declares. */
 #define GV_LEARNER_MAX_STATS 16
@@ -35,7 +44,8 @@ struct gv_learner;
 
 typedef struct gv_learner_type {
   const gv_component *agent;  /* agent.kind and its parameters */
-  const char *const *stats;   /* names of the statistics = series rows, NULL-terminated */
+  const gv_series_row *stats; /* the statistics = series rows (name, unit, description),
+                                 up to a NULL name */
   int nstats;                 /* their count */
   /* Builds the agent from its parameters (gv_ppo_params, gv_td3_params) on
    * envs copies of task over threads threads, for a run of `steps` env steps. */
@@ -75,9 +85,9 @@ const gv_learner_type *gv_learner_find(const gv_component *c);
 /* Frees l's agent; l may be zeroed (nothing built). */
 void gv_learner_free(gv_learner *l);
 
-/* Its rows: the type's statistics appended to `first` (NULL-terminated),
+/* Its rows: the type's statistics appended to `first` (up to a NULL name),
  * into rows (GV_LEARNER_MAX_STATS + nfirst + 1 entries); returns the index
  * of the first statistic. */
-int gv_learner_rows(const gv_learner_type *t, const char *const *first, const char **rows);
+int gv_learner_rows(const gv_learner_type *t, const gv_series_row *first, gv_series_row *rows);
 
 #endif

@@ -24,6 +24,8 @@ typedef struct series {
   int64_t *step;            /* buffered (n, cap) */
   double *value;
   size_t n, cap;
+  const char *unit, *description; /* static strings of its row (NULL: none) */
+  int doc_pending;          /* unit and description not yet written */
 } series;
 
 struct gv_runfile {
@@ -192,6 +194,15 @@ int gv_run_series(gv_runfile *rf, const char *name) {
   return (int)rf->ns++;
 }
 
+int gv_run_series_row(gv_runfile *rf, const gv_series_row *row) {
+  const int id = gv_run_series(rf, row->name);
+  series *s = &rf->s[id];
+  s->unit = row->unit;
+  s->description = row->description;
+  s->doc_pending = row->unit || row->description;
+  return id;
+}
+
 void gv_run_append(gv_runfile *rf, int id, int64_t step, double value) {
   series *s = &rf->s[id];
   if (s->n == s->cap) {
@@ -239,6 +250,14 @@ gv_status gv_run_flush(gv_runfile *rf) {
       s->dvalue = create_extendible(g, "value", H5T_IEEE_F64LE, chunk);
       H5Gclose(g);
       if (s->dstep < 0 || s->dvalue < 0) bad = -1;
+    }
+    if (s->doc_pending && s->dstep >= 0) {
+      hid_t g = H5Gopen2(gs, s->name, H5P_DEFAULT);
+      if (g < 0 || (s->unit && set_attr_str(g, "unit", s->unit) < 0) ||
+          (s->description && set_attr_str(g, "description", s->description) < 0))
+        bad = -1;
+      if (g >= 0) H5Gclose(g);
+      s->doc_pending = 0;
     }
     if (!s->n || s->dstep < 0) continue;
     bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);

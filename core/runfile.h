@@ -54,6 +54,15 @@ gv_status gv_run_close(gv_runfile *rf);
 
 /* Series: id of series `name` (created on first use). */
 int gv_run_series(gv_runfile *rf, const char *name);
+/* A series as its table declares it: name, unit ("1" for a pure number)
+ * and a one-line description, written as the string attributes `unit` and
+ * `description` of /series/NAME (docs/hdf5-schema.md).  The strings must
+ * outlive the run file (static tables). */
+typedef struct gv_series_row {
+  const char *name, *unit, *description;
+} gv_series_row;
+/* gv_run_series with the row's unit and description. */
+int gv_run_series_row(gv_runfile *rf, const gv_series_row *row);
 /* Buffers one point. */
 void gv_run_append(gv_runfile *rf, int series, int64_t step, double value);
 /* Call once per step: flushes when flush_every steps passed since the last. */

@@ -15,17 +15,28 @@
 #include "nn/mlp.h"
 #include "core/progress.h"
 #include "core/rng.h"
+#include "experiments/bench.h"
 #include "experiments/experiment.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
 #include "nn/bench.h"
 
 extern const gv_experiment gv_exp_dirac;
-/* experiments/rl.c */
-int gv_rl_bench_env(double seconds);
-int gv_rl_bench_ppo(double seconds);
-/* experiments/gail.c */
-int gv_gail_bench(double seconds);
+
+int gv_bench_bar(const char *what, double value, double bar, int at_most, const char *unit) {
+  const char *env = getenv("GV_BENCH_BAR_SCALE");
+  double scale = 1;
+  if (env && (gv_parse_real(env, &scale) != GV_OK || !(scale > 0) || !isfinite(scale))) {
+    fprintf(stderr, "governor: bench: GV_BENCH_BAR_SCALE '%s' ignored (allowed: a positive "
+            "number)\n", env);
+    scale = 1;
+  }
+  const double b = at_most ? bar / scale : bar * scale;
+  const int met = at_most ? value <= b : value >= b;
+  printf("  bar: %s %s %.3g%s%s: %s (%.3g)%s\n", what, at_most ? "<=" : ">=", b, *unit ? " " : "",
+         unit, met ? "met" : "MISSED", value, scale != 1 ? " [bars scaled by GV_BENCH_BAR_SCALE]" : "");
+  return !met;
+}
 
 /* Baseline: simultaneous GD on the standard Dirac-GAN written out by hand,
  * v_theta = -psi f'(psi theta), v_psi = theta f'(psi theta), f'(t) = 1/(1+e^t). */
@@ -90,6 +101,7 @@ static int bench_dirac(double seconds) {
   printf("simultaneous GD, standard loss, no controller, no logging, 1 thread:\n");
   printf("  hand-written loop (baseline)   %.3g steps/s\n", rb);
   printf("  governor simgd scheme          %.3g steps/s  (%.2fx baseline)\n", rs, rs / rb);
+  int missed = gv_bench_bar("simgd, 1 thread", rs, 2e7, 0, "steps/s");
 
   int nt = cpus >= 2 ? 2 : 1;
   gd_job jobs[2] = {{steps, 0, 0}, {steps, 0, 0}};
@@ -129,12 +141,12 @@ static int bench_dirac(double seconds) {
   } else {
     printf("BMC study (configs/dirac/bmc-study.yaml): %ld seeds x %ld steps, %d threads\n",
            reps, nsteps, nt);
-    printf("  wall time %.2f s  (%.3g steps/s; bar: under 30 s)\n", tstudy,
-           (double)reps * nsteps / tstudy);
+    printf("  wall time %.2f s  (%.3g steps/s)\n", tstudy, (double)reps * nsteps / tstudy);
+    missed |= gv_bench_bar("BMC study wall time", tstudy, 30, 1, "s");
   }
   unlink(path);
   gv_node_free(root);
-  return s == GV_OK ? 0 : 1;
+  return s == GV_OK ? missed : 1;
 }
 
 /* The MLP engine's training step against bare sgemm (nn/bench.h); the
@@ -143,7 +155,12 @@ static int bench_dirac(double seconds) {
  * this and reads its "nn_..." lines. */
 static int bench_nn(double seconds) {
   printf("## governor bench nn\n\n");
-  gv_status st = gv_nn_bench(stdout, seconds);
+  double fraction[2] = {NAN, NAN};
+  gv_status st = gv_nn_bench(stdout, seconds, fraction);
+  if (st) return gv_exit_code(st);
+  printf("bars (docs/benchmarks.md): (a) >= 5x PyTorch and (b) >= 1.2x PyTorch are measured by "
+         "scripts/bench_nn.py; here:\n");
+  return gv_bench_bar("(b) step at a share of bare sgemm", fraction[1], 0.70, 0, "");
   fflush(stdout);
   return gv_exit_code(st);
 }
@@ -179,7 +196,7 @@ static gv_status dac_update_fn(void *ctx, gv_err *err) { return gv_dac_update(ct
  * by wall clock and per CPU second.  key prefixes the script-readable
  * lines. */
 static int bench_updates(const char *label, const char *key, bench_update_fn f, void *ctx,
-                         int period, double seconds) {
+                         int period, double seconds, double *rate, double *ratio) {
   gv_err err = {{0}, {0}};
   enum { CAP = 4096 };
   gv_nn_gemm_call *calls = calloc(CAP, sizeof *calls);
@@ -252,6 +269,8 @@ static int bench_updates(const char *label, const char *key, bench_update_fn f, 
          "%s_updates_per_cpu_second %.1f\n%s_sgemm_per_cpu_second %.1f\n",
          key, mu, key, mg, key, mu / mg, key, mcu, key, mcg);
   fflush(stdout);
+  *rate = mu;
+  *ratio = mu / mg;
   return 0;
 }
 
@@ -280,7 +299,10 @@ static int bench_td3_task(const char *name, double seconds) {
     snprintf(label, sizeof label, "%s obs %d act %d", name, task->type->obs_dim,
              task->type->act_dim);
     snprintf(key, sizeof key, "td3_%s", name);
-    rc = bench_updates(label, key, td3_update_fn, td3, (int)p.policy_delay, seconds);
+    double rate, ratio;
+    rc = bench_updates(label, key, td3_update_fn, td3, (int)p.policy_delay, seconds, &rate,
+                       &ratio);
+    if (!rc) rc = gv_bench_bar("share of bare sgemm", ratio, 0.60, 0, "");
   }
   gv_td3_free(td3);
   gv_env_task_free(task);
@@ -342,7 +364,11 @@ static int bench_dac_threads(double seconds, int threads) {
     char label[64], key[64];
     snprintf(label, sizeof label, "halfcheetah, %d thread%s", threads, threads > 1 ? "s" : "");
     snprintf(key, sizeof key, "dac_%dt", threads);
-    rc = bench_updates(label, key, dac_update_fn, dac, (int)tp.policy_delay, seconds);
+    double rate, ratio;
+    rc = bench_updates(label, key, dac_update_fn, dac, (int)tp.policy_delay, seconds, &rate,
+                       &ratio);
+    if (!rc) rc = gv_bench_bar("share of bare sgemm", ratio, 0.60, 0, "");
+    if (!rc && threads == 2) rc = gv_bench_bar("updates on 2 threads", rate, 200, 0, "updates/s");
     openblas_set_num_threads(1);
   }
   gv_dac_free(dac);

@@ -90,6 +90,7 @@ static const char usage[] =
     "                                     record deterministic demonstrations of a saved policy\n"
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
+    "  export RUN.h5... --csv DIR [--overwrite]   tidy DIR/series.csv, DIR/summary.csv\n"
     "  bench [dirac|nn|env|ppo|td3|gail|dac|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
@@ -1319,18 +1320,34 @@ static int cmd_plot(int argc, char **argv) {
   return 2;
 }
 
-/* A study's report (plots/report.py, docs/report.md): arguments pass through. */
-static int cmd_report(int argc, char **argv) {
+/* Runs /usr/bin/python3 SCRIPT ARGS... in place of this process (returns 2
+ * only when that cannot start; `needs` names the Debian packages). */
+static int exec_python(const char *script, int argc, char **argv, const char *needs) {
   const char **av = calloc((size_t)argc + 3, sizeof *av);
   if (!av) return 2;
   av[0] = "/usr/bin/python3";
-  av[1] = GV_SOURCE_DIR "/plots/report.py";
+  av[1] = script;
   for (int i = 0; i < argc; ++i) av[2 + i] = argv[i];
   execv(av[0], (char *const *)av);
-  fprintf(stderr, "governor: cannot run %s: %s (install python3-matplotlib, python3-h5py)\n",
-          av[0], strerror(errno));
+  fprintf(stderr, "governor: cannot run %s: %s (install %s)\n", av[0], strerror(errno), needs);
   free(av);
   return 2;
+}
+
+/* `export ... --csv DIR`: the tidy CSV of plots/export_csv.py (which builds
+ * it from plots/runfile.py's table, the one the plots read); any other
+ * export copies a policy (experiments/rl.c). */
+static int cmd_export(int argc, char **argv) {
+  int csv = 0;
+  for (int i = 0; i < argc; ++i) csv |= !strcmp(argv[i], "--csv");
+  if (!csv) return gv_rl_export_main(argc, argv);
+  return exec_python(GV_SOURCE_DIR "/plots/export_csv.py", argc, argv, "python3-h5py");
+}
+
+/* A study's report (plots/report.py, docs/report.md): arguments pass through. */
+static int cmd_report(int argc, char **argv) {
+  return exec_python(GV_SOURCE_DIR "/plots/report.py", argc, argv,
+                     "python3-matplotlib, python3-h5py");
 }
 
 static int cmd_list(int argc, char **argv) {
@@ -1382,7 +1399,7 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "list")) return cmd_list(argc, argv);
   if (!strcmp(cmd, "bench")) return gv_bench_main(argc, argv);
   if (!strcmp(cmd, "record")) return gv_rl_record_main(argc, argv);
-  if (!strcmp(cmd, "export")) return gv_rl_export_main(argc, argv);
+  if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     printf("%s", usage);
     return 0;

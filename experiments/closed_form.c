@@ -44,7 +44,7 @@ void gv_cfsim_free(gv_cfsim *s) {
 }
 
 void gv_cfsim_plan(gv_drive *d, const gv_common *common, const gv_cfsim *s,
-                   const char *const *series, long flush_every) {
+                   const gv_series_row *series, long flush_every) {
   d->common = *common;
   d->series = series;
   d->flush_every = flush_every;

@@ -8,6 +8,7 @@
 
 #include "controllers/ctl.h"
 #include "core/config.h"
+#include "core/runfile.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 
@@ -40,6 +41,6 @@ gv_status gv_cfsim_reopen(const char *path, struct gv_runread **rr, gv_node **ro
  * seed, series rows, flush cadence, the scheme's steps, |x - x*| shown. */
 struct gv_drive;
 void gv_cfsim_plan(struct gv_drive *d, const gv_common *common, const gv_cfsim *s,
-                   const char *const *series, long flush_every);
+                   const gv_series_row *series, long flush_every);
 
 #endif

@@ -177,9 +177,14 @@ gv_status gv_exp_evals_init(gv_exp_evals *e, gv_runfile *rf, long every, long ep
   e->last_step = e->best_step = -1;
   e->ret = calloc((size_t)(episodes > 0 ? episodes : 1), sizeof *e->ret);
   if (!e->ret) return gv_fail(err, GV_ENOMEM, "out of memory");
-  e->id_mean = gv_run_series(rf, "eval_return_mean");
-  e->id_std = gv_run_series(rf, "eval_return_std");
-  e->id_norm = isfinite(span) && span != 0 ? gv_run_series(rf, "eval_normalised_return") : -1;
+  static const gv_series_row rows[] = {
+      {"eval_return_mean", "return", "mean return of the deterministic evaluation episodes"},
+      {"eval_return_std", "return", "standard deviation of the evaluation returns"},
+      {"eval_normalised_return", "1",
+       "(R - R_random) / (R_expert - R_random) of eval_return_mean"}};
+  e->id_mean = gv_run_series_row(rf, &rows[0]);
+  e->id_std = gv_run_series_row(rf, &rows[1]);
+  e->id_norm = isfinite(span) && span != 0 ? gv_run_series_row(rf, &rows[2]) : -1;
   return GV_OK;
 }
 

@@ -160,7 +160,11 @@ typedef struct dirac_game {
 } dirac_game;
 
 enum { D_THETA, D_PSI, D_DIST };
-static const char *const dirac_series[] = {"theta", "psi", "distance", NULL};
+static const gv_series_row dirac_series[] = {
+    {"theta", "1", "generator parameter theta"},
+    {"psi", "1", "discriminator parameter psi"},
+    {"distance", "1", "|x - x*|: Euclidean distance of (theta, psi) to the equilibrium (c, 0)"},
+    {NULL, NULL, NULL}};
 
 static gv_status dirac_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
                              gv_err *err) {

@@ -144,10 +144,10 @@ static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *
   gv_status st = gv_run_create(&d->rf, path, &info, err);
   free(yaml);
   if (st) return st;
-  for (int i = 0; d->series && d->series[i]; ++i) {
+  for (int i = 0; d->series && d->series[i].name; ++i) {
     if (i == GV_DRIVE_SERIES_MAX)
       return gv_fail(err, GV_EINVAL, "%s: more than %d series", d->kind, GV_DRIVE_SERIES_MAX);
-    d->id[i] = gv_run_series(d->rf, d->series[i]);
+    d->id[i] = gv_run_series_row(d->rf, &d->series[i]);
   }
   if (!d->pi) return GV_OK;
   const gv_policy *pi = d->pi;

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/runfile.h"
 #include "experiments/experiment.h"
 
 struct gv_runfile;
@@ -43,7 +44,8 @@ typedef struct gv_drive {
   /* filled by the game's setup */
   gv_common common;         /* name, seed, out (gv_exp_check_top) */
   const char *kind;         /* the run file's kind (default: the table's) */
-  const char *const *series;/* rows of series names (NULL-terminated), created in order */
+  const gv_series_row *series; /* rows: name, unit, description (up to a NULL name),
+                                  created in order */
   long flush_every;         /* steps between flushes */
   long steps;               /* the step the run ends at (progress, `last`) */
   const char *metric;       /* name of the progress line's metric (NULL: none) */

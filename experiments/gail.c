@@ -31,6 +31,7 @@
 #include "core/runfile.h"
 #include "envs/vec.h"
 #include "experiments/drive.h"
+#include "experiments/bench.h"
 #include "experiments/experiment.h"
 #include "experiments/gail_setup.h"
 
@@ -411,7 +412,8 @@ static const imit_disc discs[] = {
      td3_states, td3_disc_start, td3_disc_summary},
 };
 
-static const char *const imit_first[] = {GAIL_SERIES, "disc_steps", NULL};
+static const gv_series_row imit_first[] = {
+    GAIL_SERIES, {"disc_steps", "D steps", "discriminator steps so far"}, {NULL, NULL, NULL}};
 
 gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *file, int dac,
                         int build, gv_err *err) {
@@ -732,11 +734,11 @@ int gv_gail_bench(double seconds) {
   printf("GAIL on hopper (configs/gail/hopper-gail.yaml), %ld env steps, K = %s copies, 2 env "
          "threads, %s D steps of %s + %s rows per 2048-step round, 100-100 tanh D:\n",
          steps, gv_cfg_lookup(root, "run.envs")->value, upd, bat, bat);
-  printf("  %.0f env steps/s end to end (wall %.2f s; bar >= 15000)\n", rg, wg);
+  printf("  %.0f env steps/s end to end (wall %.2f s)\n", rg, wg);
   printf("  baseline, same process: PPO alone (rl, same agent and copies) %.0f env steps/s "
          "(wall %.2f s); GAIL at %.2fx of it\n", rp, wp, rg / rp);
   printf("bench_gail_steps_per_second %.0f\nbench_gail_ppo_steps_per_second %.0f\n", rg, rp);
   gv_node_free(root);
   gv_node_free(rl);
-  return rg >= 15000 ? 0 : 1;
+  return gv_bench_bar("GAIL end to end", rg, 15000, 0, "env steps/s");
 }

@@ -63,10 +63,22 @@ typedef struct gail_base {
   double t_dist;            /* seconds computing state distances */
 } gail_base;
 
-/* The series rows both runs start with, and their indices in gv_drive.id. */
+/* The series rows (name, unit, description) both runs start with, and
+ * their indices in gv_drive.id. */
 #define GAIL_SERIES                                                                            \
-  "train_return", "normalised_return", "train_length", "episodes", "wd_states", "swd_states",  \
-      "d_expert", "d_policy", "d_loss", "ctl_loss", "reward_mean", "d_lr"
+  GV_ROW_TRAIN_RETURN,                                                                         \
+      {"normalised_return", "1",                                                               \
+       "(R - R_random) / (R_expert - R_random) of train_return"},                              \
+      GV_ROW_TRAIN_LENGTH, GV_ROW_EPISODES,                                                    \
+      {"wd_states", "expert std", "mean over state dimensions of the exact 1-D W1, policy to "  \
+                                  "expert states"},                                            \
+      {"swd_states", "expert std", "sliced W1 between policy and expert states"},              \
+      {"d_expert", "1", "mean D = sigmoid(logit) on the expert rows of the D steps"},          \
+      {"d_policy", "1", "mean D = sigmoid(logit) on the policy rows of the D steps"},          \
+      {"d_loss", "nat", "mean binary cross-entropy of the D steps"},                           \
+      {"ctl_loss", "1", "mean controller terms of the D steps"},                               \
+      {"reward_mean", "1", "mean imitation reward given to the learner"},                      \
+      {"d_lr", "1", "the discriminator's learning rate"}
 enum { G_TR, G_NR, G_TL, G_EPS, G_WD, G_SWD, G_DE, G_DP, G_DL, G_CL, G_RM, G_DLR, G_FIRST };
 
 /* gv_gail_setup and the driver's plan (name, flushes, evaluations with the
@@ -89,7 +101,7 @@ typedef struct imit_state {
   gv_gail *gail;            /* D (owned unless dac holds it) */
   struct gv_dac *dac;       /* on TD3 */
   float *states;            /* DAC_DISTANCE_STATES recent states (on TD3) */
-  const char *rows[G_FIRST + 2 + GV_LEARNER_MAX_STATS]; /* series: GAIL_SERIES, disc_steps,
+  gv_series_row rows[G_FIRST + 2 + GV_LEARNER_MAX_STATS]; /* series: GAIL_SERIES, disc_steps,
                                                            the learner's */
   int first;                /* index of the learner's first statistic */
   double t_env, t_upd, t_disc; /* seconds stepping envs, updating, in D (on TD3) */

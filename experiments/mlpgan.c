@@ -126,8 +126,17 @@ static gv_status eval_init(evalset *e, const gv_mlpgan *g, long n, long nsnap, u
 
 /* Series ids, in the order of docs/hdf5-schema.md. */
 enum { S_MODES, S_HQ, S_KL, S_SWD, S_DLOSS, S_GLOSS, S_CLOSS, S_DREAL, S_DFAKE, S_COUNT };
-static const char *const series_names[S_COUNT + 1] = {
-    "modes", "hq", "kl", "swd", "d_loss", "g_loss", "ctl_loss", "d_real", "d_fake", NULL};
+static const gv_series_row series_rows[S_COUNT + 1] = {
+    {"modes", "modes", "mixture modes covered by generated samples (docs/mlpgan.md)"},
+    {"hq", "1", "fraction of high-quality samples (near some mode)"},
+    {"kl", "nat", "KL(histogram of high-quality samples over modes || uniform)"},
+    {"swd", "data unit", "sliced Wasserstein distance of the samples to the reference sample"},
+    {"d_loss", "1", "discriminator loss, mean since the previous point"},
+    {"g_loss", "1", "generator loss, mean since the previous point"},
+    {"ctl_loss", "1", "controller loss, mean since the previous point"},
+    {"d_real", "logit", "mean discriminator output (logit) on the reference sample"},
+    {"d_fake", "logit", "mean discriminator output (logit) on generated samples"},
+    {NULL, NULL, NULL}};
 
 /* Metrics at step k; the loss means are those since the last log (NAN at 0). */
 static void log_metrics(gv_runfile *rf, const int *id, gv_mlpgan *g, evalset *e,
@@ -174,7 +183,7 @@ static gv_status mg_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   gv_status st = cfg_build(c, root, file, err);
   if (st) return st;
   d->common = c->common;
-  d->series = series_names;
+  d->series = series_rows;
   d->flush_every = c->run.flush_every;
   d->steps = c->train.steps;
   d->metric = "modes";
@@ -298,7 +307,7 @@ static gv_status mlpgan_analyze(const char *path, FILE *out, gv_err *err) {
     int64_t *step = NULL;
     double *v = NULL;
     size_t n = 0;
-    if (gv_runread_series(rr, series_names[s], &step, &v, &n) != GV_OK || n == 0) {
+    if (gv_runread_series(rr, series_rows[s].name, &step, &v, &n) != GV_OK || n == 0) {
       free(step);
       free(v);
       continue;
@@ -308,13 +317,13 @@ static gv_status mlpgan_analyze(const char *path, FILE *out, gv_err *err) {
     for (size_t i = from; i < n; ++i) tail += v[i];
     tail /= (double)(n - from);
     char key[64];
-    snprintf(key, sizeof key, "final_%s", series_names[s]);
+    snprintf(key, sizeof key, "final_%s", series_rows[s].name);
     gv_runread_set_summary_real(rr, key, v[n - 1]);
-    snprintf(key, sizeof key, "tail_%s", series_names[s]);
+    snprintf(key, sizeof key, "tail_%s", series_rows[s].name);
     gv_runread_set_summary_real(rr, key, tail);
     if (out)
       fprintf(out, "  %-10s final %-12.6g mean of the last quarter %-12.6g (step %lld)\n",
-              series_names[s], v[n - 1], tail, (long long)step[n - 1]);
+              series_rows[s].name, v[n - 1], tail, (long long)step[n - 1]);
     free(step);
     free(v);
   }

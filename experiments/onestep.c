@@ -111,7 +111,14 @@ typedef struct os_game {
   double x[NMAX];
 } os_game;
 
-static const char *const os_series_rows[] = {"distance", "kl", "tv", NULL};
+static const gv_series_row os_series_rows[] = {
+    {"distance", "1", "|x - x*| in state coordinates, x* = (pi_E, D = 1/2)"},
+    {"kl", "nat", "KL(pi || pi_E) of the policy to the expert"},
+    {"tv", "1", "total variation distance of the policy to the expert"},
+    {NULL, NULL, NULL}};
+/* pi_A and D_A for each action A (their names are made per action) */
+static const gv_series_row os_pi_row = {NULL, "1", "policy probability of action A"},
+                           os_d_row = {NULL, "1", "discriminator output D(A) in (0, 1)"};
 
 static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
                           gv_err *err) {
@@ -134,9 +141,13 @@ static void os_ids(os_game *g, gv_drive *d) {
   char name[32];
   for (size_t a = 0; a < na; ++a) {
     snprintf(name, sizeof name, "pi_%zu", a);
-    g->id.pi[a] = gv_run_series(rf, name);
+    gv_series_row row = os_pi_row;
+    row.name = name;
+    g->id.pi[a] = gv_run_series_row(rf, &row);
     snprintf(name, sizeof name, "D_%zu", a);
-    g->id.D[a] = gv_run_series(rf, name);
+    row = os_d_row;
+    row.name = name;
+    g->id.D[a] = gv_run_series_row(rf, &row);
   }
 }
 

@@ -47,9 +47,15 @@ typedef struct os_state {
   double max_between;       /* largest TV between the policies at a logged point */
 } os_state;
 
-static const char *const os_series[GV_OSS_COUNT + 1] = {
-    "tv_sampled", "tv_flow", "kl_sampled", "kl_flow", "tv_between", "d_dev_sampled",
-    "d_dev_flow", NULL};
+static const gv_series_row os_series[GV_OSS_COUNT + 1] = {
+    {"tv_sampled", "1", "TV of the sampled-update policy to pi_E"},
+    {"tv_flow", "1", "TV of the expected-update (flow) policy to pi_E"},
+    {"kl_sampled", "nat", "KL(pi || pi_E) of the sampled-update policy"},
+    {"kl_flow", "nat", "KL(pi || pi_E) of the expected-update (flow) policy"},
+    {"tv_between", "1", "TV between the sampled and the flow policies"},
+    {"d_dev_sampled", "1", "max over actions of |D - 1/2|, sampled updates"},
+    {"d_dev_flow", "1", "max over actions of |D - 1/2|, expected updates"},
+    {NULL, NULL, NULL}};
 
 static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file, int build,
                           gv_err *err) {

@@ -169,7 +169,7 @@ done:
   return st;
 }
 
-gv_status gv_nn_bench(FILE *out, double seconds) {
+gv_status gv_nn_bench(FILE *out, double seconds, double fraction[2]) {
   /* single-threaded: the bars are per core, and threads would fight the
    * vector environments for the cores */
   const int threads = openblas_get_num_threads();
@@ -192,6 +192,7 @@ gv_status gv_nn_bench(FILE *out, double seconds) {
   fprintf(out, "| shape | batch | steps/s | step us | sgemm us | step GFLOP/s | "
                "sgemm GFLOP/s | step at %% of sgemm |\n");
   fprintf(out, "|---|---|---|---|---|---|---|---|\n");
+  for (size_t c = 0; fraction && c < NCASES && c < 2; ++c) fraction[c] = res[c].ratio;
   for (size_t c = 0; c < NCASES; ++c)
     fprintf(out, "| (%s) %s | %d | %.0f | %.1f | %.1f | %.2f | %.2f | %.0f%% |\n", cases[c].key,
             cases[c].label, cases[c].batch, 1.0 / res[c].t_step, res[c].t_step * 1e6,

@@ -11,7 +11,7 @@
  * ratio of bare-gemm time to step time) and then one machine-readable
  * "name value" line per figure, nn_<a|b>_{steps_per_s, step_us, sgemm_us,
  * step_gflops, sgemm_gflops, sgemm_fraction} (scripts/bench_nn.py reads
- * them).  Takes about `seconds` in total. */
+ * them; `governor bench nn` checks the sgemm bar).  Takes about `seconds` in total. */
 #ifndef GV_NN_BENCH_H
 #define GV_NN_BENCH_H
 
@@ -19,6 +19,8 @@
 
 #include "core/status.h"
 
-gv_status gv_nn_bench(FILE *out, double seconds);
+/* fraction (may be NULL): each shape's median bare-sgemm time over step time,
+ * (a) then (b), the figure of the sgemm bar. */
+gv_status gv_nn_bench(FILE *out, double seconds, double fraction[2]);
 
 #endif

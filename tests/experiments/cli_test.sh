@@ -200,4 +200,12 @@ $PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r')['obs'].shape[1]==27" 
 printf 'game: {kind: rl, env: hopper, include_cfrc_ext_in_observation: false}\nagent: {kind: ppo}\n' >"$T/hop-cfrc.yaml"
 expect 2 "hop-cfrc.yaml:1: game.include_cfrc_ext_in_observation: hopper has no contact forces in its observation (allowed: true)" -- "$GV" check "$T/hop-cfrc.yaml"
 
+
+# --- bench says when a bar is missed (exit 1, MISSED), not how fast this
+# machine is: GV_BENCH_BAR_SCALE puts the bars out of reach, or in reach
+expect 1 "MISSED" -- env GV_BENCH_BAR_SCALE=1e12 "$GV" bench nn --seconds 0.02
+grep -qF "bar: (b) step at a share of bare sgemm >= 7e+11" "$T/out" && ok || bad "bench nn did not print its scaled bar"
+expect 0 ": met" -- env GV_BENCH_BAR_SCALE=1e-12 "$GV" bench nn --seconds 0.02
+expect 2 "bench: --seconds '0' (allowed: numbers in (0, 3600])" -- env GV_BENCH_BAR_SCALE=1e12 "$GV" bench nn --seconds 0
+
 testlib_end

@@ -11,6 +11,9 @@ updates the table with
 
     /usr/bin/python3 tests/experiments/numbers_guard.py build/governor --update
 
+It also checks that every series of every run carries its `unit` and
+`description` attributes (docs/hdf5-schema.md); attributes are not hashed.
+
 Usage: numbers_guard.py PATH/TO/governor [--update] [--only NAME]
 Exit 0 when every hash matches, 1 otherwise.
 """
@@ -95,6 +98,18 @@ def digest(path):
     return h.hexdigest()[:16]
 
 
+def undocumented(path):
+    """Series of the run file at path without a non-empty unit or description."""
+    out = []
+    with h5py.File(path, "r") as f:
+        for name, g in f["series"].items():
+            for key in ("unit", "description"):
+                v = g.attrs.get(key)
+                if v is None or not (v.decode() if isinstance(v, bytes) else str(v)).strip():
+                    out.append("%s (no %s)" % (name, key))
+    return out
+
+
 def main():
     if len(sys.argv) < 2:
         sys.stderr.write(__doc__)
@@ -121,6 +136,10 @@ def main():
                 bad += 1
                 continue
             got = digest(out)
+            missing = undocumented(out)
+            if missing:
+                print("FAIL %s: series without their attributes: %s" % (name, ", ".join(missing)))
+                bad += 1
             fresh[name] = got
             if update:
                 print("     %s %s" % (name, got))
