@@ -1082,9 +1082,9 @@ static int cmd_sweep(int argc, char **argv) {
   }
   while (s == GV_OK) {
     if (sweep_stop && !forwarded) { /* preempted or interrupted: the runs stop and say so */
-      forwarded = 1;
+      forwarded = 1;                /* with the signal received: SIGTERM means preempted */
       for (long k = 0; k < a.jobs; ++k)
-        if (w.slots[k].pid) kill(w.slots[k].pid, SIGTERM);
+        if (w.slots[k].pid) kill(w.slots[k].pid, (int)sweep_stop);
     }
     int busy = 0;
     for (long k = 0; !sweep_stop && k < a.jobs; ++k)

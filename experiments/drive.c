@@ -22,6 +22,17 @@ volatile sig_atomic_t gv_exp_interrupted;
 static struct sigaction old_int, old_term;
 static void on_signal(int sig) { gv_exp_interrupted = sig; }
 
+/* The status a signal leaves: SIGTERM (what Slurm and a scheduler send
+ * before they take the node) is `preempted`, SIGINT (a person) is
+ * `interrupted`; both are resumed the same way. */
+static const char *signal_status(void) {
+  return gv_exp_interrupted == SIGTERM ? "preempted" : "interrupted";
+}
+
+static int stopped_status(const char *status) {
+  return !strcmp(status, "interrupted") || !strcmp(status, "preempted");
+}
+
 static void signals_catch(void) {
   gv_exp_interrupted = 0;
   struct sigaction sa;
@@ -37,8 +48,9 @@ static void signals_restore(void) {
 }
 
 /* Tests: raise a signal once the run reached a step (GV_TEST_KILL_AT_STEP:
- * SIGKILL, dying between flushes; GV_TEST_TERM_AT_STEP: SIGTERM, through
- * the handler above). */
+ * SIGKILL, dying between flushes; GV_TEST_TERM_AT_STEP: SIGTERM and
+ * GV_TEST_INT_AT_STEP: SIGINT, through the handler above). */
+enum { N_TEST_SIGNALS = 3 };
 typedef struct test_signal {
   const char *var;
   int sig;
@@ -48,12 +60,13 @@ typedef struct test_signal {
 static void test_signals_init(test_signal *t) {
   t[0] = (test_signal){"GV_TEST_KILL_AT_STEP", SIGKILL, -1};
   t[1] = (test_signal){"GV_TEST_TERM_AT_STEP", SIGTERM, -1};
-  for (int i = 0; i < 2; ++i)
+  t[2] = (test_signal){"GV_TEST_INT_AT_STEP", SIGINT, -1};
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (getenv(t[i].var)) t[i].at = atol(getenv(t[i].var));
 }
 
 static void test_signals_raise(test_signal *t, long step) {
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (t[i].at >= 0 && step >= t[i].at) {
       t[i].at = -1;
       raise(t[i].sig);
@@ -191,8 +204,8 @@ static int point_end(const gv_exp_game *game, void *g, gv_drive *d, gv_status is
   }
   test_signals_raise(ts, d->step);
   if (gv_exp_interrupted) {
-    *status = "interrupted";
-    gv_run_log(rf, 0, "interrupted at step %ld by signal %d", d->step, (int)gv_exp_interrupted);
+    *status = signal_status();
+    gv_run_log(rf, 0, "%s at step %ld by signal %d", *status, d->step, (int)gv_exp_interrupted);
     return 1;
   }
   if (gv_run_tick(rf, d->step) != GV_OK) {
@@ -343,7 +356,7 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
                       const ckpt_plan *cp) {
   long until = d->steps;
   if (flushed + d->flush_every < until) until = flushed + d->flush_every;
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (ts[i].at > d->step && ts[i].at < until) until = ts[i].at;
   const long ck = cp->last_step + d->ckpt_every;
   if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 && ck > d->step && ck < until)
@@ -354,7 +367,7 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
 /* flushed: the step of the run file's last flush by cadence (gv_run_tick). */
 static long loop(const gv_exp_game *game, void *g, gv_drive *d, int progress, long flushed,
                  ckpt_plan *cp, const char **status, gv_err *err) {
-  test_signal ts[2];
+  test_signal ts[N_TEST_SIGNALS];
   test_signals_init(ts);
   gv_progress pr;
   gv_progress_init(&pr, d->common.name, "steps", d->steps);
@@ -368,7 +381,7 @@ static long loop(const gv_exp_game *game, void *g, gv_drive *d, int progress, lo
     ckpt_maybe(cp, d, flushed, 0);
     gv_progress_update(&pr, d->step, d->metric, d->shown);
   }
-  if (!strcmp(*status, "interrupted")) ckpt_maybe(cp, d, flushed, 1);
+  if (stopped_status(*status)) ckpt_maybe(cp, d, flushed, 1);
   gv_progress_done(&pr);
   return flushed;
 }
@@ -401,8 +414,8 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
   char detail[GV_ERR_MAX];
   snprintf(detail, sizeof detail, "%s", strcmp(status, "completed") ? err->msg : "");
   if (game->finish && game->finish(g, d, status, err) == GV_EINTR) {
-    if (strcmp(status, "interrupted")) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
-    status = "interrupted";
+    if (!stopped_status(status)) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
+    status = signal_status();
   }
   signals_restore();
   gv_runfile *rf = d->rf;

@@ -133,10 +133,10 @@ def kind_case(tmp, name, cfg, sets, kill, kill2):
     p = os.path.join(tmp, name + "-term.h5")
     quiet = [s for s in sets if not s.startswith("checkpoint.")]
     r = run(cfg, quiet, p, GV_TEST_TERM_AT_STEP=kill)
-    check(r.returncode == 1 and "interrupted" in r.stderr,
+    check(r.returncode == 1 and "preempted at step" in r.stderr,
           "%s: SIGTERM exit %d %s" % (name, r.returncode, r.stderr.strip()))
     with h5py.File(p, "r") as f:
-        check(f.attrs["status"] == "interrupted", "%s: status interrupted" % name)
+        check(f.attrs["status"] == "preempted", "%s: status preempted" % name)
     with h5py.File(p + ".ckpt", "r") as f:
         step = int(f["step"][0])
     # at the step reached: the kill step, or the end of the iteration holding it
