@@ -226,7 +226,25 @@ typedef struct ckpt_plan {
   const char *config;       /* the resolved config text */
   long last_step;           /* step of the last checkpoint (or of the start) */
   double last_time;         /* gv_now() then */
+  char input_hash[32];      /* d->input's content hash, once ("" until the first write) */
 } ckpt_plan;
+
+/* A file's content hash, "fnv1a64:%016x" over its bytes (the demonstration
+ * files' own hash convention); 0, or -1 when the file can not be read. */
+static int file_hash(const char *path, char *out, size_t size) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return -1;
+  uint64_t h = 1469598103934665603ull;
+  unsigned char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+    for (size_t i = 0; i < n; ++i) h = (h ^ buf[i]) * 1099511628211ull;
+  const int bad = ferror(fp);
+  fclose(fp);
+  if (bad) return -1;
+  snprintf(out, size, "fnv1a64:%016llx", (unsigned long long)h);
+  return 0;
+}
 
 static void ckpt_path(char *buf, size_t size, const char *run, const char *suffix) {
   snprintf(buf, size, "%s.ckpt%s", run, suffix);
@@ -297,6 +315,12 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   put_text(&c, "git_commit", GV_GIT_COMMIT);
   put_text(&c, "kind", d->kind);
   put_text(&c, "config", cp->config);
+  if (d->input) {
+    if (!cp->input_hash[0] && file_hash(d->input, cp->input_hash, sizeof cp->input_hash))
+      gv_ckpt_fail(&c, "cannot read the input file %s to hash it", d->input);
+    put_text(&c, "input_file", d->input);
+    put_text(&c, "input_hash", cp->input_hash);
+  }
   long step = d->step;
   gv_ckpt_long(&c, "step", &step);
   gv_ckpt_long(&c, "flushed", &flushed);
@@ -458,7 +482,7 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
     return st;
   }
   char *yaml = gv_cfg_emit(root);
-  ckpt_plan cp = {game, g, path, yaml, 0, 0};
+  ckpt_plan cp = {game, g, path, yaml, 0, 0, ""};
   st = drive_rest(game, g, &d, path, progress, 0, &cp, err);
   free(yaml);
   return st;
@@ -621,6 +645,28 @@ static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, con
   return st;
 }
 
+/* The data file the run reads (d->input) against the one the checkpoint
+ * was written with: GV_ECONFIG naming it when its content changed (never
+ * overridden: the future would be another run's). */
+static gv_status input_check(hid_t f, const gv_drive *d, const char *path, gv_err *err) {
+  if (!d->input) return GV_OK;
+  char *was = get_text(f, "input_hash"), *file = get_text(f, "input_file");
+  char now[32] = "";
+  gv_status st = GV_OK;
+  if (!was || !file)
+    st = gv_fail(err, GV_ECONFIG, "%s.ckpt: holds no hash of the input file %s", path, d->input);
+  else if (file_hash(d->input, now, sizeof now))
+    st = gv_fail(err, GV_ECONFIG, "%s: the input file %s can not be read (the checkpoint was "
+                 "written with %s, content %s)", path, d->input, file, was);
+  else if (strcmp(now, was))
+    st = gv_fail(err, GV_ECONFIG, "%s: the input file %s changed since the checkpoint (content "
+                 "%s, was %s as %s): a resumed run must read the same data", path, d->input,
+                 now, was, file);
+  free(was);
+  free(file);
+  return st;
+}
+
 gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file,
                         const char *path, int progress, int force, gv_err *err) {
   if (!game->checkpoint)
@@ -645,7 +691,9 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   gv_drive d;
   char warning[600];
   gv_status st = game_setup(game, &g, &d, root, file, 1, err);
-  if (!st && (st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err))) {
+  if (!st && !(st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err)))
+    st = input_check(f, &d, path, err);
+  if (st && g) {
     game_free(game, g, &d);
     g = NULL;
   }
@@ -679,7 +727,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   }
   if (*warning) gv_run_log(d.rf, 1, "warning: resumed with --force: %s", warning);
   gv_run_log(d.rf, 0, "resumed at step %ld from %s.ckpt", step, path);
-  ckpt_plan cp = {game, g, path, cfg, step, 0};
+  ckpt_plan cp = {game, g, path, cfg, step, 0, ""};
   st = drive_rest(game, g, &d, path, progress, flushed, &cp, err);
   free(cfg);
   return st;
