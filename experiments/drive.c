@@ -1,6 +1,7 @@
 /* The driver of every run (experiments/drive.h). */
 #include "experiments/drive.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
@@ -210,7 +211,8 @@ static int point_end(const gv_exp_game *game, void *g, gv_drive *d, gv_status is
   }
   if (gv_run_tick(rf, d->step) != GV_OK) {
     *status = "failed";
-    snprintf(err->msg, sizeof err->msg, "error writing the run file");
+    snprintf(err->msg, sizeof err->msg,
+             "error writing the run file (disk full, file size limit or I/O error)");
     return 1;
   }
   return 0;
@@ -274,6 +276,8 @@ static void fsync_path(const char *path, int dir) {
 /* Copies group or dataset name from one open file to another, if present. */
 static herr_t copy_obj(hid_t from, hid_t to, const char *name) {
   if (H5Lexists(from, name, H5P_DEFAULT) <= 0) return 0;
+  haddr_t whole = 0; /* the run file's size bounds the copy's */
+  if (H5Fget_eoa(from, &whole) < 0 || !gv_ckpt_room(to, (size_t)whole)) return -2;
   if (H5Lexists(to, name, H5P_DEFAULT) > 0) H5Ldelete(to, name, H5P_DEFAULT);
   return H5Ocopy(from, name, to, name, H5P_DEFAULT, H5P_DEFAULT);
 }
@@ -306,9 +310,13 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
     return gv_fail(err, GV_EIO, "%s: checkpoint: error flushing the run file", cp->path);
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
+  errno = 0;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  const int why = errno;
   H5Pclose(fapl);
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create the checkpoint", tmp);
+  if (f < 0)
+    return gv_fail(err, GV_EIO, "%s: cannot create the checkpoint%s%s", tmp, why ? ": " : "",
+                   why ? strerror(why) : "");
   gv_ckpt c;
   gv_ckpt_wrap(&c, f, 1);
   put_text(&c, "version", GV_VERSION);
@@ -326,9 +334,12 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_long(&c, "flushed", &flushed);
   gv_ckpt_double(&c, "shown", &d->shown);
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
+  herr_t r;
   static const char *const copied[] = {"series", "arrays", "summary", "log"};
   for (int i = 0; i < 4; ++i)
-    if (copy_obj(rf, f, copied[i]) < 0) gv_ckpt_fail(&c, "cannot copy /%s", copied[i]);
+    if ((r = copy_obj(rf, f, copied[i])) < 0)
+      gv_ckpt_fail(&c, "cannot copy /%s%s", copied[i],
+                   r == -2 ? ": no room (disk full or file size limit)" : "");
   if (d->pi) evals_ckpt(d, &c);
   gv_ckpt game;
   gv_ckpt_sub(&c, "game", &game);
@@ -458,7 +469,9 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
   gv_status st = gv_run_close(rf);
   const long step = d->step;
   game_free(game, g, d);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
+  if (st != GV_OK)
+    return gv_fail(err, st, "%s: error writing the run file (disk full, file size limit or I/O "
+                   "error)", path);
   if (!strcmp(status, "completed") || !strcmp(status, "diverged")) {
     char fin[4200]; /* the run's data are final: nothing to resume */
     ckpt_path(fin, sizeof fin, path, "");
@@ -718,7 +731,8 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   char *cfg = get_text(f, "config");
   H5Fclose(f);
   if (!st && gv_run_tick(d.rf, flushed) != GV_OK)
-    st = gv_fail(err, GV_EIO, "%s: error writing the run file", path);
+    st = gv_fail(err, GV_EIO, "%s: error writing the run file (disk full, file size limit or "
+                 "I/O error)", path);
   if (st) {
     gv_run_close(d.rf);
     game_free(game, g, &d);
