@@ -90,7 +90,8 @@ static const char usage[] =
     "                                     record deterministic demonstrations of a saved policy\n"
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
-    "  bench [dirac|nn|env|ppo|td3|gail|dac|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
+    "  bench [dirac|nn|env|ppo|td3|gail|dac|checkpoint|all] [--seconds S]  benchmarks "
+    "(docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
 static int bad_usage(const char *msg) {
