@@ -6,7 +6,25 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/h5.h"
+
 #define BIG_BYTES (64 * 1024)
+
+/* A checkpoint write failed in this process: HDF5 does not survive that
+ * (core/h5.h), so no checkpoint is written again. */
+static int write_broken;
+
+int gv_ckpt_room(long long loc, size_t bytes) {
+  if (write_broken) return 0;
+  const hid_t f = H5Iget_file_id((hid_t)loc);
+  if (f < 0) return 0;
+  haddr_t eoa = 0;
+  char path[4096];
+  if (H5Fget_eoa(f, &eoa) < 0) eoa = 0;
+  const ssize_t n = H5Fget_name(f, path, sizeof path);
+  H5Fclose(f);
+  return n > 0 && (size_t)n < sizeof path && gv_h5_room(path, (double)eoa, bytes) == GV_OK;
+}
 
 void gv_ckpt_fail(gv_ckpt *c, const char *fmt, ...) {
   if (c->bad) return;
@@ -50,6 +68,12 @@ static void io(gv_ckpt *c, const char *name, hid_t mem, hid_t file_type, void *p
   const hid_t g = (hid_t)c->group;
   const size_t bytes = n * H5Tget_size(mem);
   if (c->writing) {
+    if (!gv_ckpt_room(g, bytes)) { /* compressed buffers take at most their size */
+      gv_ckpt_fail(c, write_broken ? "an earlier checkpoint write failed in this process"
+                                   : "no room to write %s (%zu bytes): disk full or file size "
+                                     "limit", name, bytes);
+      return;
+    }
     hsize_t dim = n;
     hid_t sp = H5Screate_simple(1, &dim, NULL);
     hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
@@ -64,7 +88,11 @@ static void io(gv_ckpt *c, const char *name, hid_t mem, hid_t file_type, void *p
     if (d >= 0) H5Dclose(d);
     H5Pclose(pl);
     H5Sclose(sp);
-    if (r < 0) gv_ckpt_fail(c, "%s: cannot write", name);
+    if (r < 0) {
+      write_broken = 1;
+      gv_h5_write_failed();
+      gv_ckpt_fail(c, "%s: cannot write", name);
+    }
     return;
   }
   hid_t d = H5Dopen2(g, name, H5P_DEFAULT);

@@ -47,6 +47,13 @@ void gv_ckpt_double(gv_ckpt *c, const char *name, double *v);
 /* A GSL generator's whole state (gsl_rng_state, gsl_rng_size bytes; the
  * generator's type must match). */
 void gv_ckpt_rng(gv_ckpt *c, const char *name, gsl_rng *r);
+/* 1 when the file holding the open HDF5 location loc (hid_t) has room to
+ * grow by bytes (core/h5.h, gv_h5_room: the disk and RLIMIT_FSIZE), 0 when
+ * not or when a checkpoint write already failed in this process.  Every
+ * buffer is checked before it is written, so a full disk fails the
+ * checkpoint cleanly and the previous one stays in place. */
+int gv_ckpt_room(long long loc, size_t bytes);
+
 /* Marks c failed with a message (a component's own consistency check). */
 void gv_ckpt_fail(gv_ckpt *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

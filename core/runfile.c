@@ -407,7 +407,7 @@ struct gv_runread {
 
 /* The statuses a run file may hold (core/runfile.h). */
 static const char *const known_status[] = {"running", "completed", "diverged", "failed",
-                                           "interrupted"};
+                                           "interrupted", "preempted"};
 
 typedef struct walk {
   gv_err *err;
@@ -502,7 +502,7 @@ static gv_status validate(hid_t f, int read_data, gv_err *err) {
       for (size_t k = 0; k < sizeof known_status / sizeof *known_status; ++k)
         ok |= !strcmp(v, known_status[k]);
       if (!ok) gv_fail(err, GV_EINVAL, "/: attribute status: '%.64s' (allowed: running, "
-                       "completed, diverged, failed, interrupted)", v);
+                       "completed, diverged, failed, interrupted, preempted)", v);
     }
     free(v);
     if (!ok) return GV_EINVAL;

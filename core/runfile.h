@@ -1,7 +1,7 @@
 /* The HDF5 run file (schema: docs/hdf5-schema.md).
  *
  *   /                 attributes: version, git_commit, start_utc, host, seed,
- *                     status (running | completed | diverged | failed | interrupted),
+ *                     status (running | completed | diverged | failed | interrupted | preempted),
  *                     kind (the game), name, group and axes (see
  *                     gv_run_set_labels)
  *   /config           the resolved YAML text (a run file alone reproduces the run)

@@ -1,15 +1,21 @@
 /* `governor bench`: speed figures for docs/benchmarks.md, each reported as a
  * ratio against a baseline measured in the same process. */
 #include <cblas.h>
+#include <fcntl.h>
+#include <hdf5.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agents/dac.h"
+#include "agents/replay.h"
+#include "core/checkpoint.h"
 #include "agents/td3.h"
 #include "controllers/ctl.h"
 #include "nn/mlp.h"
@@ -391,6 +397,105 @@ static int bench_dac(double seconds) {
   return r1 > r2 ? r1 : r2;
 }
 
+/* ---------------------------------------------------------- checkpoint */
+
+static double peak_mib(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024.0;
+}
+
+static double ring_sum(const gv_replay *rb) {
+  double s = 0;
+  const size_t n = (size_t)rb->size * (size_t)rb->obs_dim;
+  for (size_t i = 0; i < n; i += 97) s += rb->obs[i] + rb->next_obs[i];
+  for (long i = 0; i < rb->size; i += 13) s += rb->rew[i] + rb->done[i];
+  return s;
+}
+
+/* One replay ring (rows x obs x act) through a checkpoint file in dir:
+ * written (seconds, then its fsync), read back into an emptied ring. */
+static int bench_ckpt_ring(const char *dir, long rows, int obs, int act) {
+  gv_err err = {{0}, {0}};
+  gv_replay *rb = NULL;
+  if (gv_replay_alloc(&rb, rows, obs, act, &err)) {
+    fprintf(stderr, "governor: bench checkpoint: %s\n", err.msg);
+    return 1;
+  }
+  gsl_rng *r = gv_rng_alloc(1, "bench-ckpt", 0); /* noise compresses worse than trajectories */
+  const size_t od = (size_t)rows * (size_t)obs, ad = (size_t)rows * (size_t)act;
+  for (size_t i = 0; i < od; ++i) rb->obs[i] = (float)gv_rng_normal(r);
+  for (size_t i = 0; i < od; ++i) rb->next_obs[i] = (float)gv_rng_normal(r);
+  for (size_t i = 0; i < ad; ++i) rb->act[i] = (float)gv_rng_normal(r);
+  for (long i = 0; i < rows; ++i) {
+    rb->rew[i] = (float)gv_rng_normal(r);
+    rb->done[i] = (uint8_t)(gsl_rng_uniform(r) < 0.001);
+  }
+  gsl_rng_free(r);
+  rb->size = rb->added = rows;
+  const double want = ring_sum(rb), mem = peak_mib();
+  char path[4096];
+  snprintf(path, sizeof path, "%s/gv-bench-%ld.ckpt", dir, (long)getpid());
+  gv_ckpt c;
+  double t0 = gv_now();
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  gv_ckpt_wrap(&c, f, 1);
+  if (f < 0) gv_ckpt_fail(&c, "%s: cannot create", path);
+  gv_replay_ckpt(rb, &c, "replay");
+  gv_status st = gv_ckpt_status(&c, &err);
+  if (f >= 0 && H5Fclose(f) < 0 && !st) st = gv_fail(&err, GV_EIO, "%s: cannot close", path);
+  const double tw = gv_now() - t0, mem_w = peak_mib();
+  t0 = gv_now();
+  int fd = open(path, O_RDONLY);
+  if (fd >= 0) fsync(fd), close(fd);
+  const double ts = gv_now() - t0;
+  struct stat sb;
+  const double mb = stat(path, &sb) == 0 ? sb.st_size / 1e6 : NAN;
+  gv_replay_reset(rb);
+  memset(rb->obs, 0, od * sizeof *rb->obs);
+  t0 = gv_now();
+  f = st ? -1 : H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (!st) {
+    gv_ckpt_wrap(&c, f, 0);
+    if (f < 0) gv_ckpt_fail(&c, "%s: cannot open", path);
+    gv_replay_ckpt(rb, &c, "replay");
+    st = gv_ckpt_status(&c, &err);
+    if (f >= 0) H5Fclose(f);
+  }
+  const double tr = gv_now() - t0;
+  unlink(path);
+  if (!st && (rb->size != rows || ring_sum(rb) != want))
+    st = gv_fail(&err, GV_EIO, "the ring read back differs from the one written");
+  const double ring_mb = (2.0 * od + ad + rows) * 4 / 1e6 + 2.0 * rows / 1e6;
+  gv_replay_free(rb);
+  if (st) {
+    fprintf(stderr, "governor: bench checkpoint: %s\n", err.msg);
+    return 1;
+  }
+  printf("| %ld rows x (%d obs, %d act) | %.0f MB | %.0f MB | %.2f s | %.2f s | %.2f s | %.0f MiB "
+         "| %.2f%% |\n", rows, obs, act, ring_mb, mb, tw, ts, tr, mem_w - mem,
+         100 * tw / (600 + tw));
+  printf("ckpt_write_seconds %.3f\nckpt_fsync_seconds %.3f\nckpt_read_seconds %.3f\n"
+         "ckpt_mb %.1f\nckpt_cost_every_10min %.5f\n", tw, ts, tr, mb, tw / (600 + tw));
+  return 0;
+}
+
+/* A full replay ring of ant's DAC shapes (28 stored observation columns, 8
+ * actions, 1M rows) written as a checkpoint and read back; the cost of one
+ * every 10 minutes is the write's share of those 10 minutes (the updates a
+ * DAC run does not do meanwhile). */
+static int bench_checkpoint(void) {
+  const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  printf("## governor bench checkpoint\n\n");
+  printf("a full 1M-row replay ring of ant's DAC shapes (Gaussian noise) written to a "
+         "checkpoint in %s (chunked, shuffle + deflate 1), fsync'ed, read back; cost = write / "
+         "(600 s + write): the share of a DAC run's throughput spent checkpointing every 10 "
+         "minutes; bars: write and read < 20 s, cost < 1%%\n\n", dir);
+  printf("| ring | in memory | on disk | write | fsync | read | peak memory added by the "
+         "write | cost every 10 min |\n|---|---|---|---|---|---|---|---|\n");
+  return bench_ckpt_ring(dir, 1000000, 28, 8);
+}
+
 int gv_bench_main(int argc, char **argv) {
   const char *what = "dirac";
   double seconds = 1.0;
@@ -412,6 +517,7 @@ int gv_bench_main(int argc, char **argv) {
   if (!strcmp(what, "td3")) return bench_td3(seconds * 8);
   if (!strcmp(what, "gail")) return gv_gail_bench(seconds * 10);
   if (!strcmp(what, "dac")) return bench_dac(seconds * 8);
+  if (!strcmp(what, "checkpoint")) return bench_checkpoint();
   if (!strcmp(what, "all")) {
     int rc = bench_dirac(seconds);
     int re = gv_rl_bench_env(seconds);
@@ -422,9 +528,12 @@ int gv_bench_main(int argc, char **argv) {
     if (rt > rp) rp = rt;
     int rd = bench_dac(seconds * 8);
     if (rd > rp) rp = rd;
+    const int rk = bench_checkpoint();
+    if (rk > rp) rp = rk;
     return rc > re ? (rc > rp ? rc : rp) : (re > rp ? re : rp);
   }
-  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, env, ppo, nn, td3, gail, dac, all)\n",
+  fprintf(stderr, "governor: bench: unknown benchmark '%s' (allowed: dirac, env, ppo, nn, td3, "
+          "gail, dac, checkpoint, all)\n",
           what);
   return 2;
 }

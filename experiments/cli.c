@@ -91,7 +91,8 @@ static const char usage[] =
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
     "  export RUN.h5... --csv DIR [--overwrite]   tidy DIR/series.csv, DIR/summary.csv\n"
-    "  bench [dirac|nn|env|ppo|td3|gail|dac|all] [--seconds S]  benchmarks (docs/benchmarks.md)\n"
+    "  bench [dirac|nn|env|ppo|td3|gail|dac|checkpoint|all] [--seconds S]  benchmarks "
+    "(docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
 static int bad_usage(const char *msg) {
@@ -1083,9 +1084,9 @@ static int cmd_sweep(int argc, char **argv) {
   }
   while (s == GV_OK) {
     if (sweep_stop && !forwarded) { /* preempted or interrupted: the runs stop and say so */
-      forwarded = 1;
+      forwarded = 1;                /* with the signal received: SIGTERM means preempted */
       for (long k = 0; k < a.jobs; ++k)
-        if (w.slots[k].pid) kill(w.slots[k].pid, SIGTERM);
+        if (w.slots[k].pid) kill(w.slots[k].pid, (int)sweep_stop);
     }
     int busy = 0;
     for (long k = 0; !sweep_stop && k < a.jobs; ++k)

@@ -147,7 +147,9 @@ gv_status gv_exp_outcome(const char *status, const char *path, long step, const 
   if (!strcmp(status, "diverged"))
     return gv_fail(err, GV_EDIVERGED, "%s: diverged at step %ld (recorded in the run file)%s",
                    path, step, d);
-  if (!strcmp(status, "interrupted")) return gv_fail(err, GV_EINTR, "%s: interrupted", path);
+  if (!strcmp(status, "interrupted") || !strcmp(status, "preempted"))
+    return gv_fail(err, GV_EINTR, "%s: %s at step %ld (SIG%s)", path, status, step,
+                   status[0] == 'p' ? "TERM" : "INT");
   return gv_fail(err, GV_EFAILED, "%s: %s%s", path, status, d);
 }
 

@@ -1,6 +1,7 @@
 /* The driver of every run (experiments/drive.h). */
 #include "experiments/drive.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <math.h>
@@ -22,6 +23,17 @@ volatile sig_atomic_t gv_exp_interrupted;
 static struct sigaction old_int, old_term;
 static void on_signal(int sig) { gv_exp_interrupted = sig; }
 
+/* The status a signal leaves: SIGTERM (what Slurm and a scheduler send
+ * before they take the node) is `preempted`, SIGINT (a person) is
+ * `interrupted`; both are resumed the same way. */
+static const char *signal_status(void) {
+  return gv_exp_interrupted == SIGTERM ? "preempted" : "interrupted";
+}
+
+static int stopped_status(const char *status) {
+  return !strcmp(status, "interrupted") || !strcmp(status, "preempted");
+}
+
 static void signals_catch(void) {
   gv_exp_interrupted = 0;
   struct sigaction sa;
@@ -37,8 +49,9 @@ static void signals_restore(void) {
 }
 
 /* Tests: raise a signal once the run reached a step (GV_TEST_KILL_AT_STEP:
- * SIGKILL, dying between flushes; GV_TEST_TERM_AT_STEP: SIGTERM, through
- * the handler above). */
+ * SIGKILL, dying between flushes; GV_TEST_TERM_AT_STEP: SIGTERM and
+ * GV_TEST_INT_AT_STEP: SIGINT, through the handler above). */
+enum { N_TEST_SIGNALS = 3 };
 typedef struct test_signal {
   const char *var;
   int sig;
@@ -48,12 +61,13 @@ typedef struct test_signal {
 static void test_signals_init(test_signal *t) {
   t[0] = (test_signal){"GV_TEST_KILL_AT_STEP", SIGKILL, -1};
   t[1] = (test_signal){"GV_TEST_TERM_AT_STEP", SIGTERM, -1};
-  for (int i = 0; i < 2; ++i)
+  t[2] = (test_signal){"GV_TEST_INT_AT_STEP", SIGINT, -1};
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (getenv(t[i].var)) t[i].at = atol(getenv(t[i].var));
 }
 
 static void test_signals_raise(test_signal *t, long step) {
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (t[i].at >= 0 && step >= t[i].at) {
       t[i].at = -1;
       raise(t[i].sig);
@@ -191,13 +205,14 @@ static int point_end(const gv_exp_game *game, void *g, gv_drive *d, gv_status is
   }
   test_signals_raise(ts, d->step);
   if (gv_exp_interrupted) {
-    *status = "interrupted";
-    gv_run_log(rf, 0, "interrupted at step %ld by signal %d", d->step, (int)gv_exp_interrupted);
+    *status = signal_status();
+    gv_run_log(rf, 0, "%s at step %ld by signal %d", *status, d->step, (int)gv_exp_interrupted);
     return 1;
   }
   if (gv_run_tick(rf, d->step) != GV_OK) {
     *status = "failed";
-    snprintf(err->msg, sizeof err->msg, "error writing the run file");
+    snprintf(err->msg, sizeof err->msg,
+             "error writing the run file (disk full, file size limit or I/O error)");
     return 1;
   }
   return 0;
@@ -213,7 +228,25 @@ typedef struct ckpt_plan {
   const char *config;       /* the resolved config text */
   long last_step;           /* step of the last checkpoint (or of the start) */
   double last_time;         /* gv_now() then */
+  char input_hash[32];      /* d->input's content hash, once ("" until the first write) */
 } ckpt_plan;
+
+/* A file's content hash, "fnv1a64:%016x" over its bytes (the demonstration
+ * files' own hash convention); 0, or -1 when the file can not be read. */
+static int file_hash(const char *path, char *out, size_t size) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return -1;
+  uint64_t h = 1469598103934665603ull;
+  unsigned char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+    for (size_t i = 0; i < n; ++i) h = (h ^ buf[i]) * 1099511628211ull;
+  const int bad = ferror(fp);
+  fclose(fp);
+  if (bad) return -1;
+  snprintf(out, size, "fnv1a64:%016llx", (unsigned long long)h);
+  return 0;
+}
 
 static void ckpt_path(char *buf, size_t size, const char *run, const char *suffix) {
   snprintf(buf, size, "%s.ckpt%s", run, suffix);
@@ -243,6 +276,8 @@ static void fsync_path(const char *path, int dir) {
 /* Copies group or dataset name from one open file to another, if present. */
 static herr_t copy_obj(hid_t from, hid_t to, const char *name) {
   if (H5Lexists(from, name, H5P_DEFAULT) <= 0) return 0;
+  haddr_t whole = 0; /* the run file's size bounds the copy's */
+  if (H5Fget_eoa(from, &whole) < 0 || !gv_ckpt_room(to, (size_t)whole)) return -2;
   if (H5Lexists(to, name, H5P_DEFAULT) > 0) H5Ldelete(to, name, H5P_DEFAULT);
   return H5Ocopy(from, name, to, name, H5P_DEFAULT, H5P_DEFAULT);
 }
@@ -275,23 +310,36 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
     return gv_fail(err, GV_EIO, "%s: checkpoint: error flushing the run file", cp->path);
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
+  errno = 0;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  const int why = errno;
   H5Pclose(fapl);
-  if (f < 0) return gv_fail(err, GV_EIO, "%s: cannot create the checkpoint", tmp);
+  if (f < 0)
+    return gv_fail(err, GV_EIO, "%s: cannot create the checkpoint%s%s", tmp, why ? ": " : "",
+                   why ? strerror(why) : "");
   gv_ckpt c;
   gv_ckpt_wrap(&c, f, 1);
   put_text(&c, "version", GV_VERSION);
   put_text(&c, "git_commit", GV_GIT_COMMIT);
   put_text(&c, "kind", d->kind);
   put_text(&c, "config", cp->config);
+  if (d->input) {
+    if (!cp->input_hash[0] && file_hash(d->input, cp->input_hash, sizeof cp->input_hash))
+      gv_ckpt_fail(&c, "cannot read the input file %s to hash it", d->input);
+    put_text(&c, "input_file", d->input);
+    put_text(&c, "input_hash", cp->input_hash);
+  }
   long step = d->step;
   gv_ckpt_long(&c, "step", &step);
   gv_ckpt_long(&c, "flushed", &flushed);
   gv_ckpt_double(&c, "shown", &d->shown);
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
+  herr_t r;
   static const char *const copied[] = {"series", "arrays", "summary", "log"};
   for (int i = 0; i < 4; ++i)
-    if (copy_obj(rf, f, copied[i]) < 0) gv_ckpt_fail(&c, "cannot copy /%s", copied[i]);
+    if ((r = copy_obj(rf, f, copied[i])) < 0)
+      gv_ckpt_fail(&c, "cannot copy /%s%s", copied[i],
+                   r == -2 ? ": no room (disk full or file size limit)" : "");
   if (d->pi) evals_ckpt(d, &c);
   gv_ckpt game;
   gv_ckpt_sub(&c, "game", &game);
@@ -343,7 +391,7 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
                       const ckpt_plan *cp) {
   long until = d->steps;
   if (flushed + d->flush_every < until) until = flushed + d->flush_every;
-  for (int i = 0; i < 2; ++i)
+  for (int i = 0; i < N_TEST_SIGNALS; ++i)
     if (ts[i].at > d->step && ts[i].at < until) until = ts[i].at;
   const long ck = cp->last_step + d->ckpt_every;
   if (cp->game->checkpoint && !d->no_ckpt && d->ckpt_every > 0 && ck > d->step && ck < until)
@@ -354,7 +402,7 @@ static long block_end(const gv_drive *d, long flushed, const test_signal *ts,
 /* flushed: the step of the run file's last flush by cadence (gv_run_tick). */
 static long loop(const gv_exp_game *game, void *g, gv_drive *d, int progress, long flushed,
                  ckpt_plan *cp, const char **status, gv_err *err) {
-  test_signal ts[2];
+  test_signal ts[N_TEST_SIGNALS];
   test_signals_init(ts);
   gv_progress pr;
   gv_progress_init(&pr, d->common.name, "steps", d->steps);
@@ -368,7 +416,7 @@ static long loop(const gv_exp_game *game, void *g, gv_drive *d, int progress, lo
     ckpt_maybe(cp, d, flushed, 0);
     gv_progress_update(&pr, d->step, d->metric, d->shown);
   }
-  if (!strcmp(*status, "interrupted")) ckpt_maybe(cp, d, flushed, 1);
+  if (stopped_status(*status)) ckpt_maybe(cp, d, flushed, 1);
   gv_progress_done(&pr);
   return flushed;
 }
@@ -401,8 +449,8 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
   char detail[GV_ERR_MAX];
   snprintf(detail, sizeof detail, "%s", strcmp(status, "completed") ? err->msg : "");
   if (game->finish && game->finish(g, d, status, err) == GV_EINTR) {
-    if (strcmp(status, "interrupted")) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
-    status = "interrupted";
+    if (!stopped_status(status)) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
+    status = signal_status();
   }
   signals_restore();
   gv_runfile *rf = d->rf;
@@ -421,7 +469,9 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
   gv_status st = gv_run_close(rf);
   const long step = d->step;
   game_free(game, g, d);
-  if (st != GV_OK) return gv_fail(err, st, "%s: error writing the run file", path);
+  if (st != GV_OK)
+    return gv_fail(err, st, "%s: error writing the run file (disk full, file size limit or I/O "
+                   "error)", path);
   if (!strcmp(status, "completed") || !strcmp(status, "diverged")) {
     char fin[4200]; /* the run's data are final: nothing to resume */
     ckpt_path(fin, sizeof fin, path, "");
@@ -445,7 +495,7 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
     return st;
   }
   char *yaml = gv_cfg_emit(root);
-  ckpt_plan cp = {game, g, path, yaml, 0, 0};
+  ckpt_plan cp = {game, g, path, yaml, 0, 0, ""};
   st = drive_rest(game, g, &d, path, progress, 0, &cp, err);
   free(yaml);
   return st;
@@ -608,6 +658,28 @@ static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, con
   return st;
 }
 
+/* The data file the run reads (d->input) against the one the checkpoint
+ * was written with: GV_ECONFIG naming it when its content changed (never
+ * overridden: the future would be another run's). */
+static gv_status input_check(hid_t f, const gv_drive *d, const char *path, gv_err *err) {
+  if (!d->input) return GV_OK;
+  char *was = get_text(f, "input_hash"), *file = get_text(f, "input_file");
+  char now[32] = "";
+  gv_status st = GV_OK;
+  if (!was || !file)
+    st = gv_fail(err, GV_ECONFIG, "%s.ckpt: holds no hash of the input file %s", path, d->input);
+  else if (file_hash(d->input, now, sizeof now))
+    st = gv_fail(err, GV_ECONFIG, "%s: the input file %s can not be read (the checkpoint was "
+                 "written with %s, content %s)", path, d->input, file, was);
+  else if (strcmp(now, was))
+    st = gv_fail(err, GV_ECONFIG, "%s: the input file %s changed since the checkpoint (content "
+                 "%s, was %s as %s): a resumed run must read the same data", path, d->input,
+                 now, was, file);
+  free(was);
+  free(file);
+  return st;
+}
+
 gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file,
                         const char *path, int progress, int force, gv_err *err) {
   if (!game->checkpoint)
@@ -632,7 +704,9 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   gv_drive d;
   char warning[600];
   gv_status st = game_setup(game, &g, &d, root, file, 1, err);
-  if (!st && (st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err))) {
+  if (!st && !(st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err)))
+    st = input_check(f, &d, path, err);
+  if (st && g) {
     game_free(game, g, &d);
     g = NULL;
   }
@@ -657,7 +731,8 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   char *cfg = get_text(f, "config");
   H5Fclose(f);
   if (!st && gv_run_tick(d.rf, flushed) != GV_OK)
-    st = gv_fail(err, GV_EIO, "%s: error writing the run file", path);
+    st = gv_fail(err, GV_EIO, "%s: error writing the run file (disk full, file size limit or "
+                 "I/O error)", path);
   if (st) {
     gv_run_close(d.rf);
     game_free(game, g, &d);
@@ -666,7 +741,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   }
   if (*warning) gv_run_log(d.rf, 1, "warning: resumed with --force: %s", warning);
   gv_run_log(d.rf, 0, "resumed at step %ld from %s.ckpt", step, path);
-  ckpt_plan cp = {game, g, path, cfg, step, 0};
+  ckpt_plan cp = {game, g, path, cfg, step, 0, ""};
   st = drive_rest(game, g, &d, path, progress, flushed, &cp, err);
   free(cfg);
   return st;

@@ -54,6 +54,9 @@ typedef struct gv_drive {
                                (a static string, "td3"); NULL: it can if the game can */
   long ckpt_every;          /* steps between checkpoints (0: none) */
   double ckpt_minutes;      /* minutes of wall time between checkpoints (0: none) */
+  const char *input;        /* a data file the run reads (gail/dac: the demonstrations),
+                               NULL: none; its path and content hash go into the
+                               checkpoint and resume refuses a changed file */
   /* policy runs (build = 1): the policy to evaluate and save, its task */
   struct gv_policy *pi;
   const struct gv_env_task *task;

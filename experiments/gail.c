@@ -426,6 +426,7 @@ gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *f
   g->first = gv_learner_rows(g->L.type, imit_first, g->rows);
   d->series = g->rows;
   d->steps = g->L.type->end(params, s->run.steps);
+  d->input = s->demos;
   if (!build) return GV_OK;
   if ((st = g->L.type->alloc(&g->L, params, g->b.task, (int)s->run.envs, (int)s->run.threads,
                              (uint64_t)s->common.seed, s->run.steps, err)) ||

@@ -18,7 +18,7 @@ learning curve, which rewards getting there sooner).  What counts (docs/report.m
 - diverged runs: the score of their last evaluation before they diverged
   (0, the random policy's level, if none): divergence is an outcome of the
   method, not missing data;
-- failed, interrupted and still-running runs: not scored; counted and listed.
+- failed, interrupted, preempted and still-running runs: not scored; counted and listed.
 
 Statistics (plots/rlstats.py): interquartile mean with stratified-bootstrap
 95% intervals per task and over tasks, probability of improvement of each
@@ -324,7 +324,7 @@ def build(args):
 
     # what was run and what counts
     cnt_head = ["task", "arm", "runs", "completed", "diverged", "failed", "interrupted",
-                "running", "scored"]
+                "preempted", "running", "scored"]
     cnt_rows = []
     for t in tasks:
         for a in arms:
@@ -334,10 +334,10 @@ def build(args):
             st = [s.status for s in g]
             cnt_rows.append([t, a, len(g)] + [st.count(k) for k in
                                               ("completed", "diverged", "failed", "interrupted",
-                                               "running")] +
+                                               "preempted", "running")] +
                             [sum(s.score is not None for s in g)])
     note = ("Diverged runs score their last evaluation before divergence (0 if none); "
-            "failed, interrupted and running runs are not scored. Metric: %s normalised "
+            "failed, interrupted, preempted and running runs are not scored. Metric: %s normalised "
             "return; %d bootstrap replicates, seed %d." % (args.metric, R, S))
     section("Runs", md_table(cnt_head, cnt_rows) + "\n\n" + note,
             html_table(cnt_head, cnt_rows) + "<p>%s</p>" % html.escape(note))

@@ -120,7 +120,8 @@ expect 0 "" -- "$GV" analyze "$T/k.h5"
 cmp -s "$T/k.h5" "$T/k.orig" && ok || bad "analyze modified a run that never finished"
 
 # --- onestep_sampled through the driver: its run section is read, SIGTERM
-# leaves it interrupted with its series, SIGKILL after a flush keeps them
+# leaves it preempted with its series (SIGINT: interrupted), SIGKILL after a
+# flush keeps them
 cat >"$T/os.yaml" <<'Y'
 game: {kind: onestep_sampled, expert: [0.6, 0.3, 0.1], lambda: 0.1, reward: gail, disc: logit,
        policy: softmax}
@@ -131,22 +132,30 @@ printf 'game: {kind: onestep_sampled, disc: logit, policy: softmax}\nrun: {every
 expect 2 "run.every" -- "$GV" check "$T/osbad.yaml"
 GV_TEST_TERM_AT_STEP=120 "$GV" run "$T/os.yaml" --out "$T/os-term.h5" >/dev/null 2>"$T/err"
 code=$?
-[ "$code" -eq 1 ] && grep -qF "interrupted" "$T/err" && ok || bad "SIGTERM onestep_sampled exit $code: $(cat "$T/err")"
+[ "$code" -eq 1 ] && grep -qF "os-term.h5: preempted at step 120 (SIGTERM)" "$T/err" && ok ||
+  bad "SIGTERM onestep_sampled exit $code: $(cat "$T/err")"
+GV_TEST_INT_AT_STEP=130 "$GV" run "$T/os.yaml" --out "$T/os-int.h5" >/dev/null 2>"$T/err"
+code=$?
+[ "$code" -eq 1 ] && grep -qF "os-int.h5: interrupted at step 130 (SIGINT)" "$T/err" && ok ||
+  bad "SIGINT onestep_sampled exit $code: $(cat "$T/err")"
+$PY -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); assert f.attrs['status']=='interrupted'
+assert any('interrupted at step 130 by signal 2' in (l.decode() if isinstance(l, bytes) else l) for l in f['log'][:])" "$T/os-int.h5" &&
+  ok || bad "the SIGINT-ed run's file does not say interrupted at step 130"
 GV_TEST_KILL_AT_STEP=175 "$GV" run "$T/os.yaml" --out "$T/os-kill.h5" >/dev/null 2>&1
 code=$?
 [ "$code" -eq 137 ] && ok || bad "killed onestep_sampled exit $code, expected 137"
-$PY - "$T/os-term.h5" "$T/os-kill.h5" <<'P' && ok || bad "onestep_sampled interrupted and killed files"
+$PY - "$T/os-term.h5" "$T/os-kill.h5" <<'P' && ok || bad "onestep_sampled preempted and killed files"
 import h5py, sys
 def status(f):
     s = f.attrs['status']
     return s.decode() if isinstance(s, bytes) else s
 f = h5py.File(sys.argv[1], 'r')
-assert status(f) == 'interrupted', status(f)
+assert status(f) == 'preempted', status(f)
 for name in ('tv_sampled', 'tv_flow', 'kl_sampled', 'tv_between', 'd_dev_flow'):
     s = f['series/' + name + '/step'][:]
     assert s[-1] == 120 and len(s) == 13, (name, s[-1], len(s))
 assert 0 < f['summary'].attrs['final_tv_sampled'] < 1
-assert any('interrupted at step 120 by signal 15' in (l.decode() if isinstance(l, bytes) else l)
+assert any('preempted at step 120 by signal 15' in (l.decode() if isinstance(l, bytes) else l)
            for l in f['log'][:])
 f = h5py.File(sys.argv[2], 'r')
 assert status(f) == 'running', status(f)

@@ -204,20 +204,20 @@ if "$GV" resume 2>&1 | grep -q "unknown command"; then
   same_as_ref "$T/r"
 fi
 
-# --- interrupted runs (SIGTERM through the driver's handler, status
-# interrupted, a checkpoint written on the signal) are resumed by the next
+# --- preempted runs (SIGTERM through the driver's handler, status
+# preempted, a checkpoint written on the signal) are resumed by the next
 # sweep with the real `governor resume`, and end as the serial sweep's
 GV_TEST_TERM_AT_STEP=1500 "$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i1" 2>&1
 rc=$?
-[ "$rc" -eq 1 ] && [ "$(grep -c '] g-.* interrupted (' "$T/i1")" -eq 12 ] && ok ||
-  bad "interrupted runs (exit $rc): $(cat "$T/i1")"
+[ "$rc" -eq 1 ] && [ "$(grep -c '] g-.* preempted (' "$T/i1")" -eq 12 ] && ok ||
+  bad "preempted runs (exit $rc): $(cat "$T/i1")"
 "$GV" sweep --status "$T/i" >"$T/st5" 2>&1
 grep -q "^12 runs: 0 completed, 0 diverged, 0 failed, 0 running, 0 pending, 12 stopped or stale" "$T/st5" &&
-  [ "$(grep -c ' stopped .*status interrupted, checkpoint: resumed by the next sweep' "$T/st5")" -eq 12 ] && ok ||
-  bad "--status of interrupted runs: $(cat "$T/st5")"
-"$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i2" 2>&1 && ok || bad "rerun of interrupted: $(cat "$T/i2")"
-[ "$(grep -c ': resuming from its checkpoint (status interrupted)' "$T/i2")" -eq 12 ] && ok ||
-  bad "interrupted runs were not resumed: $(cat "$T/i2")"
+  [ "$(grep -c ' stopped .*status preempted, checkpoint: resumed by the next sweep' "$T/st5")" -eq 12 ] && ok ||
+  bad "--status of preempted runs: $(cat "$T/st5")"
+"$GV" sweep "$T/g.yaml" --out "$T/i" --jobs 2 >"$T/i2" 2>&1 && ok || bad "rerun of preempted: $(cat "$T/i2")"
+[ "$(grep -c ': resuming from its checkpoint (status preempted)' "$T/i2")" -eq 12 ] && ok ||
+  bad "preempted runs were not resumed: $(cat "$T/i2")"
 same_as_ref "$T/i"
 
 # --- SIGTERM to a worker (preemption): its runs stop through their own
@@ -236,7 +236,7 @@ rc=$?
 [ "$rc" -eq 1 ] && grep -q "sweep stopped by signal 15" "$T/p1" && ok || bad "SIGTERM to a worker (exit $rc): $(cat "$T/p1")"
 [ -z "$(ls "$T"/p/*.claim 2>/dev/null)" ] && ok || bad "claims left after SIGTERM: $(ls "$T/p")"
 "$GV" sweep --status "$T/p" >"$T/st6" 2>&1
-[ "$(grep -c ' stopped .*status interrupted' "$T/st6")" -eq 2 ] && ok || bad "--status after SIGTERM: $(cat "$T/st6")"
+[ "$(grep -c ' stopped .*status preempted' "$T/st6")" -eq 2 ] && ok || bad "--status after SIGTERM: $(cat "$T/st6")"
 
 # --- the progress line: one line for the sweep on a terminal, none in pipes
 grep -q "$(printf '\033')" "$T/j2" "$T/ref.out" && bad "escape codes in a pipe" || ok

@@ -106,7 +106,7 @@ expect 0 "" -- "$GV" check "$T/traj25.yaml"
 # --- one writer per output (item 11) ----------------------------------------
 # A long run is started, stopped once its file exists; a second run of the
 # same --out is refused with exit 2 before touching the file, a reader still
-# reads the live file, and the first run ends as interrupted (SIGTERM).
+# reads the live file, and the first run ends as preempted (SIGTERM).
 "$GV" run "$T/d.yaml" --set scheme.steps=100000000 --set run.flush_every=1000 \
   --out "$T/live.h5" >/dev/null 2>&1 &
 first=$!
@@ -127,9 +127,9 @@ expect 0 "" -- "$GV" analyze "$T/live.h5"
 kill -TERM $first
 kill -CONT $first
 wait $first
-[ $? -eq 1 ] && ok || bad "the first writer did not end as interrupted (exit 1)"
-$PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='interrupted'" \
-  "$T/live.h5" && ok || bad "the SIGTERM-ed run's file does not say interrupted"
+[ $? -eq 1 ] && ok || bad "the first writer did not end as preempted (exit 1)"
+$PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='preempted'" \
+  "$T/live.h5" && ok || bad "the SIGTERM-ed run's file does not say preempted"
 expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
 
 # --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,

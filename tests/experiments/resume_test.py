@@ -9,8 +9,9 @@ resumed; killed, resumed and killed again, then resumed; stopped by SIGTERM
 the straight run through the numbers guard's digest: every dataset under
 /series, /arrays and /policy* and every /summary attribute, wall-clock
 figures aside.  Then the refusals: a changed config, a checkpoint of another
-version (and --force), a kind that can not be resumed yet, no checkpoint; and
-a kill between writing a checkpoint's temporary file and its rename.
+version (and --force), a kind that can not be resumed yet, no checkpoint, a
+changed demonstration file (`--only demos`); and a kill between writing a
+checkpoint's temporary file and its rename.
 
 Usage: resume_test.py PATH/TO/governor [--only NAME]
 """
@@ -133,10 +134,10 @@ def kind_case(tmp, name, cfg, sets, kill, kill2):
     p = os.path.join(tmp, name + "-term.h5")
     quiet = [s for s in sets if not s.startswith("checkpoint.")]
     r = run(cfg, quiet, p, GV_TEST_TERM_AT_STEP=kill)
-    check(r.returncode == 1 and "interrupted" in r.stderr,
+    check(r.returncode == 1 and "preempted at step" in r.stderr,
           "%s: SIGTERM exit %d %s" % (name, r.returncode, r.stderr.strip()))
     with h5py.File(p, "r") as f:
-        check(f.attrs["status"] == "interrupted", "%s: status interrupted" % name)
+        check(f.attrs["status"] == "preempted", "%s: status preempted" % name)
     with h5py.File(p + ".ckpt", "r") as f:
         step = int(f["step"][0])
     # at the step reached: the kill step, or the end of the iteration holding it
@@ -235,6 +236,40 @@ def refusals(tmp, want):
               "%s: resume refused: exit %d: %s" % (kname, r.returncode, r.stderr.strip()))
 
 
+def demos_changed(tmp):
+    """A gail/dac run's demonstration file is part of the run: resume refuses
+    it changed (exit 2, naming it; --force does not override) and resumes
+    with the same bytes."""
+    name, cfg, sets, kill = [c for c in CASES if c[0] == "dac"][0][:4]
+    demos = os.path.join(tmp, "my-demos.h5")
+    shutil.copy("data/experts/hopper-demos.h5", demos)
+    keep = demos + ".keep"
+    shutil.copy(demos, keep)
+    p = os.path.join(tmp, "demos.h5")
+    r = run(cfg, sets + ["game.demos=" + demos], p, GV_TEST_KILL_AT_STEP=kill)
+    check(r.returncode == -9, "demos: killed (exit %d %s)" % (r.returncode, r.stderr.strip()))
+    with h5py.File(p + ".ckpt", "r") as f:
+        check(bytes(f["input_file"][()]).decode() == demos and
+              bytes(f["input_hash"][()]).decode().startswith("fnv1a64:"),
+              "demos: the checkpoint holds the file's path and content hash")
+    with h5py.File(demos, "r+") as f:  # still a valid demonstration file
+        f.attrs["touched"] = 1
+    before = open(p, "rb").read()
+    for extra in ([], ["--force"]):
+        r = gv(["resume", p] + extra)
+        check(r.returncode == 2 and ("input file %s changed since the checkpoint" % demos)
+              in r.stderr, "demos changed, resume %s: exit %d: %s"
+              % (" ".join(extra), r.returncode, r.stderr.strip()))
+    check(open(p, "rb").read() == before, "demos: the refused resumes left the run file alone")
+    os.remove(demos)
+    r = gv(["resume", p])
+    check(r.returncode == 2 and ("demonstration file '%s' not found" % demos) in r.stderr,
+          "demos gone: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    shutil.copy(keep, demos)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "demos restored: resume exit %d %s" % (r.returncode, r.stderr))
+
+
 def at_the_end(tmp):
     """SIGTERM at the last step: the resumed run only ends (the replicas)."""
     name, cfg, sets = [c for c in CASES if c[0] == "dirac-replicas"][0][:3]
@@ -268,6 +303,8 @@ def main():
             refusals(tmp, first)
         if not only or only == "dirac-replicas":
             at_the_end(tmp)
+        if not only or only == "demos":
+            demos_changed(tmp)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 

@@ -85,6 +85,10 @@ class Report(unittest.TestCase):
         p = os.path.join(cls.tmp, "hopper-gail-5.h5")
         write_run(p, "hopper", "gail", 5, 0.9, status="failed")
         cls.paths.append(p)
+        # seed 6 of hopper/gail was preempted (SIGTERM): counted, not scored
+        p = os.path.join(cls.tmp, "hopper-gail-6.h5")
+        write_run(p, "hopper", "gail", 6, 0.9, status="preempted")
+        cls.paths.append(p)
         # frozen-policy evaluations for the noise floor
         cls.noise = os.path.join(cls.tmp, "noise-hopper.h5")
         write_run(cls.noise, "hopper", "frozen", 0, 0.0,
@@ -119,10 +123,11 @@ class Report(unittest.TestCase):
         self.assertEqual(self.rc, 0, self.err)
 
     def test_counts(self):
-        # task, arm, runs, completed, diverged, failed, interrupted, running, scored
-        self.assertEqual(self.row("Runs", "hopper", "gail")[2:9], ["6", "4", "1", "1", "0", "0", "5"])
-        self.assertEqual(self.row("Runs", "halfcheetah", "cgail")[2:9],
-                         ["4", "4", "0", "0", "0", "0", "4"])
+        # task, arm, runs, completed, diverged, failed, interrupted, preempted, running, scored
+        self.assertEqual(self.row("Runs", "hopper", "gail")[2:10],
+                         ["7", "4", "1", "1", "0", "1", "0", "5"])
+        self.assertEqual(self.row("Runs", "halfcheetah", "cgail")[2:10],
+                         ["4", "4", "0", "0", "0", "0", "0", "4"])
 
     def test_iqm_per_task(self):
         # hopper/gail scores: the four finals and the diverged run's 0.6
