@@ -434,18 +434,38 @@ static gv_status check_dset(hid_t loc, const char *name, int lo, int hi, int rea
   return st;
 }
 
-/* A series' steps are read at every open: a run appends them in order from
- * 0, and the analyses subtract them (a hostile INT64_MIN overflowed). */
+/* The points of a series that hold data.  A run appends steps from 0, never
+ * decreasing; a reader that catches a flush in progress (a live run file, or
+ * one killed inside a flush) sees the datasets already extended and the new
+ * points still at HDF5's fill value: a tail of zero steps after a positive
+ * one.  Returns the count before such a tail, or -1 with the index of the
+ * first point out of order in *bad (a negative step, or a decrease that is
+ * not that tail). */
+static long steps_valid(const int64_t *st, size_t n, size_t *bad) {
+  for (size_t i = 0; i < n; ++i) {
+    if (st[i] >= 0 && (!i || st[i] >= st[i - 1])) continue;
+    if (i && st[i] == 0) {
+      size_t j = i;
+      while (j < n && st[j] == 0) ++j;
+      if (j == n) return (long)i;
+    }
+    *bad = i;
+    return -1;
+  }
+  return (long)n;
+}
+
+/* A series' steps are read at every open: the analyses subtract them (a
+ * hostile INT64_MIN overflowed). */
 static gv_status check_steps(hid_t s, const char *name, gv_err *err) {
   int64_t *st = NULL;
   int rank;
-  size_t dims[4];
+  size_t dims[4], bad = 0;
   gv_status r = gv_h5_read_dset(s, "step", H5T_NATIVE_INT64, sizeof *st, 1, 1, (void **)&st,
                                 &rank, dims, err);
-  for (size_t i = 0; !r && i < dims[0]; ++i)
-    if (st[i] < 0 || (i && st[i] < st[i - 1]))
-      r = gv_fail(err, GV_EINVAL, "/series/%s/step: %lld at point %zu (allowed: steps from 0, "
-                  "never decreasing)", name, (long long)st[i], i);
+  if (!r && steps_valid(st, dims[0], &bad) < 0)
+    r = gv_fail(err, GV_EINVAL, "/series/%s/step: %lld at point %zu (allowed: steps from 0, "
+                "never decreasing)", name, (long long)st[bad], bad);
   free(st);
   return r;
 }
@@ -615,9 +635,13 @@ gv_status gv_runread_series(gv_runread *rr, const char *name, int64_t **step, do
     *step = NULL;
     return s;
   }
-  /* a run killed inside a flush may hold one more step than values: the
-   * points present in both are the series */
+  /* a run killed inside a flush (or a live one caught in it) may hold more
+   * steps than values, or points not yet written: the points present in
+   * both and written are the series */
   *n = n1 < n2 ? n1 : n2;
+  size_t bad = 0;
+  const long ok = steps_valid(*step, *n, &bad);
+  if (ok >= 0 && (size_t)ok < *n) *n = (size_t)ok;
   return GV_OK;
 }
 

@@ -84,6 +84,19 @@ _SEED = re.compile(r"-seed=?(\d+)(?=-|$)")
 _AXIS = re.compile(r"-([A-Za-z_][\w.]*)=(.*?)(?=-[A-Za-z_][\w.]*=|$)")
 
 
+def _written(step, n):
+    """The points of a series that hold data: a live run file caught inside a
+    flush (or one killed there) shows the new points still at HDF5's fill
+    value, a tail of zero steps after a positive one (core/runfile.c)."""
+    if n > 1 and step[n - 1] == 0 and step[:n].max() > 0:
+        i = n
+        while i > 0 and step[i - 1] == 0:
+            i -= 1
+        if i > 0 and np.all(np.diff(step[:i]) >= 0):
+            return i
+    return n
+
+
 def parse_axes(text):
     """`a.b=1;c=x` -> {"a.b": "1", "c": "x"} (insertion order kept)."""
     out = {}
@@ -162,6 +175,7 @@ class Run:
                         step = np.asarray(g["step"][()], dtype=np.float64).ravel()
                         val = np.asarray(g["value"][()], dtype=np.float64).ravel()
                         n = min(step.size, val.size)
+                        n = _written(step, n)
                         self.series[name] = Series(step[:n], val[:n])
             self.arrays = {}
             if "arrays" in f and isinstance(f["arrays"], h5py.Group):

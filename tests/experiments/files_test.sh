@@ -35,6 +35,7 @@ for k in run_kind_array:"attribute kind: expected a scalar string, found a float
          run_series_2d:"expected numbers of rank 1" \
          run_series_strings:"expected numbers of rank 1, found a string array" \
          run_steps_negative:"/series/distance/step: -9223372036854775808 at point 0 (allowed: steps from 0, never decreasing)" \
+         run_steps_dip:"/series/distance/step: 0 at point 3 (allowed: steps from 0, never decreasing)" \
          run_series_huge:"268435456 elements is too large (allowed: up to 1073741824 bytes)" \
          run_replicas_mismatch:"replica_iters_to_converge holds 2000000 values, replica_lyapunov 2" \
          run_replicas_2d:"replica_lyapunov"; do
@@ -43,6 +44,17 @@ for k in run_kind_array:"attribute kind: expected a scalar string, found a float
   expect 2 "$msg" -- "$GV" analyze "$T/$kind.h5"
   [ "$(sum "$T/$kind.h5")" = "$before" ] && ok || bad "analyze wrote into the rejected $kind.h5"
 done
+# a live file caught inside a flush: the points extended but not yet written
+# (steps at the fill value 0 after a positive one) are not data; the file is
+# analysed as the points before them (analyze reads, it must not refuse)
+hostile run_steps_zero_tail:x "$T/run.h5" && expect 0 "" -- "$GV" analyze "$T/run_steps_zero_tail.h5"
+$PY -c "
+import h5py, sys
+sys.path.insert(0, 'plots')
+import runfile
+r = runfile.load(sys.argv[1])
+assert r.series['distance'].step[-1] > 0, r.series['distance'].step[-3:]
+" "$T/run_steps_zero_tail.h5" && ok || bad "runfile.py keeps the unwritten zero tail of a series"
 # the one-step analysis: x_final of shape (n, 0) is not the final point
 "$GV" run configs/onestep/cgail.yaml --set scheme.steps=50 --out "$T/os.h5" >/dev/null 2>&1 \
   || bad "the base onestep run failed"

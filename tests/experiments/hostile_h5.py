@@ -75,6 +75,23 @@ def run_steps_negative(f):        # found by fuzz_runfile: INT64_MIN overflowed 
     g["step"] = s
 
 
+def run_steps_zero_tail(f):       # a flush caught in progress: extended, not yet written
+    g = f["series"]["distance"]
+    s, v = g["step"][...], g["value"][...]
+    del g["step"]
+    del g["value"]
+    g["step"] = np.concatenate([s, np.zeros(5, dtype=s.dtype)])
+    g["value"] = np.concatenate([v, np.zeros(5, dtype=v.dtype)])
+
+
+def run_steps_dip(f):             # a decrease that is not such a tail
+    g = f["series"]["distance"]
+    s = g["step"][...]
+    s[3] = 0
+    del g["step"]
+    g["step"] = s
+
+
 def run_series_huge(f):           # 2 GiB declared in a few bytes (unwritten chunks)
     g = f["series"][list(f["series"].keys())[0]]
     del g["value"]
