@@ -46,6 +46,7 @@ def main():
                        stdout=subprocess.DEVNULL)
         want = digest(straight)
         kills = runs = resumes = rounds = 0
+        run_unreadable = []
         steps = []
         # rounds of one run each, killed until it completes, until enough kills landed
         while kills < kills_wanted and not bad:
@@ -85,12 +86,21 @@ def main():
                     except OSError as e:
                         bad.append("after kill %d the checkpoint does not open: %s" % (kills, e))
                         break
+                if os.path.exists(p):
+                    try:
+                        with h5py.File(p, "r") as f:
+                            f.attrs["status"]
+                    except (OSError, KeyError) as e:
+                        run_unreadable.append("after kill %d: %s" % (kills, e))
             got = digest(p) if not bad else "none"
             if got != want:
                 bad.append("round %d: result %s, the straight run %s" % (rounds, got, want))
         print("%d kills over %d rounds, %d fresh starts, %d resumes; %d checkpoints seen "
-              "after a kill, at %d different steps"
-              % (kills, rounds, runs, resumes, len(steps), len(set(steps))))
+              "after a kill, at %d different steps; %d run files h5py could not open after "
+              "a kill (resume rebuilds them from the checkpoint)"
+              % (kills, rounds, runs, resumes, len(steps), len(set(steps)), len(run_unreadable)))
+        for u in run_unreadable[:3]:
+            print("  unreadable run file " + u)
     for b in bad:
         print("FAIL " + b)
     print("ok" if not bad else "%d failure(s)" % len(bad))
