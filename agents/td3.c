@@ -656,6 +656,15 @@ void gv_td3_ckpt(gv_td3 *o, gv_ckpt *c) {
   gv_ckpt_longs(c, "counters", n, 6);
   o->steps = n[0], o->updates = n[1], o->actor_updates = n[2], o->ep_steps = n[3];
   o->ep_random = (int)n[4];
+  /* the actor's halved learning rate is a function of the counters: of the
+   * env steps at the current episode's start (schedule episode) or now
+   * (schedule step, once updates have begun) */
+  if (o->p.actor_lr_halve_every > 0) {
+    const int ep = o->p.schedule == GV_TD3_SCHEDULE_EPISODE;
+    const long at = ep ? o->steps - o->ep_steps : o->steps;
+    if (ep || o->steps > o->p.learning_starts)
+      o->opt_a->spec.lr = o->p.actor_lr * pow(0.5, (double)(at / o->p.actor_lr_halve_every));
+  }
   gv_ckpt_double(c, "credit", &o->credit);
   gv_ckpt_doubles(c, "cur_obs", o->cur_obs, K * D);
   gv_ckpt_doubles(c, "prev_obs", o->prev_obs, K * D);

@@ -60,6 +60,15 @@ CASES = [
      ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
       "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
       "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+    # DAC's reference preset: updates in blocks per episode, the actor's
+    # delay and its learning rate halved at episode starts (kills past a
+    # halving, mid-episode)
+    ("dac-ref", "configs/dac/hopper-ref.yaml",
+     ["run.steps=3000", "agent.hidden=64", "agent.hidden2=48", "disc.width=32",
+      "agent.actor_lr_halve_every=700", "agent.actor_delay=200", "agent.learning_starts=300",
+      "agent.random_steps=300", "agent.buffer=5000", "agent.log_every=100",
+      "run.eval_every=1000", "run.eval_episodes=1", "run.flush_every=100",
+      "checkpoint.every=200"], 1750, 2450),
 ] + [("gail-" + n, "configs/gail/%s.yaml" % cfg, extra +
       ["run.steps=8192", "run.envs=2", "run.threads=1", "run.eval_every=2000",
        "run.eval_episodes=1", "run.flush_every=2048", "run.distance_every=2",
