@@ -162,9 +162,21 @@ static void td3_summary(const gv_learner *l, gv_runfile *rf, double t_update) {
 
 static void td3_ckpt(gv_learner *l, struct gv_ckpt *c) { gv_td3_ckpt(l->agent, c); }
 
+static gv_status td3_check(const void *params, const gv_node *root, const char *file, long envs,
+                           long steps, gv_err *err) {
+  const gv_td3_params *p = params;
+  if (p->schedule != GV_TD3_SCHEDULE_EPISODE || envs == 1) return GV_OK;
+  gv_cfg_ctx rctx = {file, "run"};
+  char where[512];
+  gv_cfg_where(where, sizeof where, &rctx,
+               line_or(gv_map_get(root, "run"), "envs", gv_map_key_line(root, "run")), "envs");
+  return gv_fail(err, GV_ECONFIG, "%s: %ld env copies, but agent.schedule episode runs one "
+                 "(allowed: 1)", where, envs);
+}
+
 const gv_learner_type gv_learner_td3 = {
     &gv_agent_td3, td3_stats,  sizeof td3_stats / sizeof *td3_stats - 1, td3_alloc, td3_free,
-    td3_iterate,   td3_policy, td3_steps, NULL, td3_end, td3_summary, td3_ckpt};
+    td3_iterate,   td3_policy, td3_steps, td3_check, td3_end, td3_summary, td3_ckpt};
 
 /* ------------------------------------------------------------------ table */
 

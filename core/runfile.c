@@ -260,8 +260,11 @@ gv_status gv_run_flush(gv_runfile *rf) {
       s->doc_pending = 0;
     }
     if (!s->n || s->dstep < 0) continue;
-    bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);
+    /* values first: a reader that catches this flush half-way sees the new
+     * steps still at the fill value 0 (cut off by steps_valid), never new
+     * steps over values not yet written */
     bad |= append(s->dvalue, H5T_NATIVE_DOUBLE, s->written, s->n, s->value);
+    bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);
     s->written += s->n;
     s->n = 0;
   }
@@ -276,7 +279,13 @@ gv_status gv_run_flush(gv_runfile *rf) {
     H5Tclose(t);
   }
   if (H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) bad = -1;
-  return wrote(rf, bad);
+  gv_status st = wrote(rf, bad);
+  /* tests: stop the process right after its N-th complete flush, so that a
+   * reader of the live file never races a flush (tests/experiments/files_test.sh) */
+  static long flushes;
+  const char *stop = getenv("GV_TEST_STOP_AFTER_FLUSH");
+  if (stop && ++flushes == atol(stop)) raise(SIGSTOP);
+  return st;
 }
 
 gv_status gv_run_tick(gv_runfile *rf, int64_t step) {

@@ -83,7 +83,9 @@ static const char usage[] =
     "                                     eigenvalues against one parameter\n"
     "  plot [--kind KIND] [--out PNG] RUN.h5...   figures; KIND: phase, distance, eig,\n"
     "                                     lyapunov, samples, gan-metrics, gail-return, auto\n"
-    "  report RUN.h5... --out DIR [--baseline ARM]  a study's tables, figures, HTML (docs/report.md)\n"
+    "  report RUN.h5... --out DIR [--baseline ARM] [--metric final|tail|auc]\n"
+    "         [--threshold X] [--reps N] [--seed S] [--noise FROZEN.h5...] [--title T]\n"
+    "                                     a study's tables, figures, HTML (docs/report.md)\n"
     "  list [game|scheme|controller]      registered components with their parameters\n"
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
@@ -91,8 +93,8 @@ static const char usage[] =
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
     "  export RUN.h5... --csv DIR [--overwrite]   tidy DIR/series.csv, DIR/summary.csv\n"
-    "  bench [dirac|nn|env|ppo|td3|gail|dac|checkpoint|all] [--seconds S]  benchmarks "
-    "(docs/benchmarks.md)\n"
+    "  bench [dirac|nn|env|ppo|td3|gail|dac|checkpoint|all] [--seconds S]\n"
+    "                                     benchmarks against their bars (docs/benchmarks.md)\n"
     "exit codes: 0 success, 1 run failed or diverged, 2 bad input\n";
 
 static int bad_usage(const char *msg) {
@@ -193,7 +195,7 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     sigprocmask(SIG_BLOCK, &stop, &old);
-    gv_err aerr;
+    gv_err aerr = {{0}, {0}};
     if (exp->analyze(path, progress ? stdout : NULL, &aerr) != GV_OK)
       fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
     fflush(NULL);

@@ -333,6 +333,8 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_long(&c, "step", &step);
   gv_ckpt_long(&c, "flushed", &flushed);
   gv_ckpt_double(&c, "shown", &d->shown);
+  long mjw = d->mjw_base + gv_env_mujoco_warnings(); /* the run's, across resumes */
+  gv_ckpt_long(&c, "mujoco_warnings", &mjw);
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
   herr_t r;
   static const char *const copied[] = {"series", "arrays", "summary", "log"};
@@ -452,12 +454,13 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
     if (!stopped_status(status)) ckpt_maybe(cp, d, flushed, 1); /* resume: finish again */
     status = signal_status();
   }
-  signals_restore();
+  /* the handler stays until the file is closed: a signal now (preemption)
+   * only sets a flag, it never cuts an HDF5 write short */
   gv_runfile *rf = d->rf;
   gv_status payload = GV_OK;
   if (d->pi) {
     gv_exp_evals_summary(&d->ev, rf);
-    const long mjw = gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
+    const long mjw = d->mjw_base + gv_env_mujoco_warnings(); /* MuJoCo's warnings are data */
     if (mjw) gv_run_summary_int(rf, "mujoco_warnings", mjw);
     if (strcmp(status, "diverged") && (payload = save_payload(d, err))) {
       status = "failed";
@@ -465,8 +468,12 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
       snprintf(detail, sizeof detail, "%s", err->msg);
     }
   }
+  /* every point and log line is in the file before the status says so (a
+   * flush that fails leaves the file broken: it keeps `running`) */
+  if (gv_run_flush(rf) != GV_OK && !strcmp(status, "completed")) status = "failed";
   gv_run_set_status(rf, status);
   gv_status st = gv_run_close(rf);
+  signals_restore();
   const long step = d->step;
   game_free(game, g, d);
   if (st != GV_OK)
@@ -479,7 +486,7 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
     ckpt_path(fin, sizeof fin, path, ".tmp"); /* left by a kill during a write */
     unlink(fin);
   }
-  if (payload) return gv_fail(err, payload, "%s", detail);
+  if (payload) return gv_fail(err, payload, "%s: %s", path, detail);
   return gv_exp_outcome(status, path, step, detail, err);
 }
 
@@ -496,6 +503,9 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
   }
   char *yaml = gv_cfg_emit(root);
   ckpt_plan cp = {game, g, path, yaml, 0, 0, ""};
+  /* the data the run reads, hashed as it starts: a file replaced before the
+   * first checkpoint must not be taken for the one the run learnt from */
+  if (d.input && file_hash(d.input, cp.input_hash, sizeof cp.input_hash)) cp.input_hash[0] = 0;
   st = drive_rest(game, g, &d, path, progress, 0, &cp, err);
   free(yaml);
   return st;
@@ -721,6 +731,11 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
     gv_ckpt_long(&c, "step", &step);
     gv_ckpt_long(&c, "flushed", &flushed);
     gv_ckpt_double(&c, "shown", &d.shown);
+    if (H5Lexists(f, "mujoco_warnings", H5P_DEFAULT) > 0) {
+      long mjw = 0;
+      gv_ckpt_long(&c, "mujoco_warnings", &mjw);
+      d.mjw_base = mjw - gv_env_mujoco_warnings();
+    }
     d.step = step;
     if (d.pi) evals_ckpt(&d, &c);
     gv_ckpt_sub(&c, "game", &gc);
@@ -742,6 +757,8 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   if (*warning) gv_run_log(d.rf, 1, "warning: resumed with --force: %s", warning);
   gv_run_log(d.rf, 0, "resumed at step %ld from %s.ckpt", step, path);
   ckpt_plan cp = {game, g, path, cfg, step, 0, ""};
+  /* input_check found the file unchanged: its hash is the checkpoint's */
+  if (d.input && file_hash(d.input, cp.input_hash, sizeof cp.input_hash)) cp.input_hash[0] = 0;
   st = drive_rest(game, g, &d, path, progress, flushed, &cp, err);
   free(cfg);
   return st;

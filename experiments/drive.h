@@ -68,6 +68,7 @@ typedef struct gv_drive {
   int id[GV_DRIVE_SERIES_MAX]; /* series ids, in the rows' order */
   long step;                /* steps done: the game advances it */
   double shown;             /* the progress line's metric: the game updates it */
+  long mjw_base;            /* MuJoCo warnings of this run before this process (resume) */
   double t_start;           /* gv_now() when the loop began */
   gv_exp_evals ev;          /* the evaluations (policy runs) */
   struct gv_policy *best;   /* the policy at the best evaluation */

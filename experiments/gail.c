@@ -205,6 +205,8 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
       return gv_fail(err, GV_ECONFIG, "%s: DAC needs absorbing states (allowed: true)", where);
     }
     s->gail.absorbing = 1;
+    if ((st = gv_learner_td3.check(&s->td3, root, file, s->run.envs, s->run.steps, err)))
+      return st;
   } else if ((st = gv_learner_ppo.check(&s->ppo, root, file, s->run.envs, s->run.steps, err))) {
     return st;
   }

@@ -217,4 +217,8 @@ grep -qF "bar: (b) step at a share of bare sgemm >= 7e+11" "$T/out" && ok || bad
 expect 0 ": met" -- env GV_BENCH_BAR_SCALE=1e-12 "$GV" bench nn --seconds 0.02
 expect 2 "bench: --seconds '0' (allowed: numbers in (0, 3600])" -- env GV_BENCH_BAR_SCALE=1e12 "$GV" bench nn --seconds 0
 
+# TD3's episode schedule runs one env copy: refused by check, with file:line
+expect 2 "hopper-ref.yaml:23: run.envs: 2 env copies, but agent.schedule episode runs one (allowed: 1)" -- \
+  "$GV" check configs/dac/hopper-ref.yaml --set run.envs=2
+
 testlib_end

@@ -18,6 +18,8 @@ seed: [0, 1]
 run: {flush_every: 100}
 Y
 POINTS=$("$GV" sweep --dry-run "$T/g.yaml" | sed 's/ -> .*//')
+# once() below checks every point: the list must hold all twelve
+[ "$(echo "$POINTS" | wc -w)" -eq 12 ] && ok || bad "sweep --dry-run listed: $POINTS"
 
 "$GV" sweep "$T/g.yaml" --out "$T/ref" >"$T/ref.out" 2>&1 && ok || bad "serial sweep: $(cat "$T/ref.out")"
 
@@ -228,7 +230,8 @@ printf 'game: {kind: dirac}\nscheme: {kind: simgd, steps: 200000000, h: [0.01, 0
 wpid=$!
 n=0 # until both runs have flushed a step (no time is measured)
 while [ "$("$GV" sweep --status "$T/p" 2>/dev/null | grep -c ' running .*step [1-9]')" -lt 2 ]; do
-  n=$((n + 1)); [ "$n" -gt 600 ] && break; sleep 0.1
+  n=$((n + 1)); [ "$n" -gt 3000 ] && { bad "the two runs never started (5 min)"; break; }
+  sleep 0.1
 done
 kill -TERM "$wpid"
 wait "$wpid"

@@ -119,13 +119,14 @@ expect 0 "" -- "$GV" check "$T/traj25.yaml"
 # A long run is started, stopped once its file exists; a second run of the
 # same --out is refused with exit 2 before touching the file, a reader still
 # reads the live file, and the first run ends as preempted (SIGTERM).
-"$GV" run "$T/d.yaml" --set scheme.steps=100000000 --set run.flush_every=1000 \
-  --out "$T/live.h5" >/dev/null 2>&1 &
+# The writer stops itself right after its third complete flush
+# (GV_TEST_STOP_AFTER_FLUSH), so the readers below never race a flush.
+GV_TEST_STOP_AFTER_FLUSH=3 "$GV" run "$T/d.yaml" --set scheme.steps=100000000 \
+  --set run.flush_every=1000 --out "$T/live.h5" >/dev/null 2>&1 &
 first=$!
-i=0
-until $PY -c "import h5py,sys; h5py.File(sys.argv[1],'r')['series']['distance']" "$T/live.h5" \
-    2>/dev/null || [ $i -ge 600 ]; do i=$((i + 1)); sleep 0.1; done
-kill -STOP $first
+until [ "$(cut -d' ' -f3 "/proc/$first/stat" 2>/dev/null)" = "T" ] ||
+    ! kill -0 $first 2>/dev/null; do sleep 0.05; done
+kill -0 $first 2>/dev/null && ok || bad "the live writer ended before its third flush"
 before=$(sum "$T/live.h5")
 expect 2 "another governor process is writing this file" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
 expect 2 "another governor process is writing this file" -- \

@@ -101,6 +101,11 @@ def main():
               % (kills, rounds, runs, resumes, len(steps), len(set(steps)), len(run_unreadable)))
         for u in run_unreadable[:3]:
             print("  unreadable run file " + u)
+        # the storm must have exercised resume: kills that all land before the
+        # first checkpoint (a loaded machine) test nothing
+        if not bad and (resumes < 5 or len(set(steps)) < 3):
+            bad.append("only %d resumes from %d distinct checkpoint steps: the kills did not "
+                       "reach the checkpoints" % (resumes, len(set(steps))))
     for b in bad:
         print("FAIL " + b)
     print("ok" if not bad else "%d failure(s)" % len(bad))
