@@ -105,38 +105,28 @@ static void gail_controller_defaults(gv_node *seq) {
   }
 }
 
-/* What a run would refuse about its demonstrations, refused by the check:
- * sizes of another task, more trajectories than the file holds, a subsample
- * step longer than an episode used (which can leave no transition). */
-static gv_status check_demo_use(const gail_setup *s, const gv_node *gm, const gv_cfg_ctx *gctx,
-                                int gline, gv_err *err) {
-  gv_demos d;
-  memset(&d, 0, sizeof d);
+/* What a run would refuse about how the demonstrations d are used, refused
+ * by the check: more trajectories than the file holds, a subsample step
+ * longer than an episode used (which can leave no transition). */
+static gv_status check_demo_use(const gail_setup *s, const gv_demos *d, const gv_node *gm,
+                                const gv_cfg_ctx *gctx, int gline, gv_err *err) {
   char where[512];
-  gv_status st = gv_demos_load(&d, s->demos, err);
-  if (st == GV_OK && (d.obs_dim != s->env->obs_dim || d.act_dim != s->env->act_dim)) {
-    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "demos", gline), "demos");
-    st = gv_fail(err, GV_ECONFIG, "%s: '%s' has observations and actions of sizes %d + %d, "
-                 "env %s has %d + %d", where, s->demos, d.obs_dim, d.act_dim, s->env->name,
-                 s->env->obs_dim, s->env->act_dim);
-  } else if (st == GV_OK && s->game.trajectories > d.episodes) {
+  if (s->game.trajectories > d->episodes) {
     gv_cfg_where(where, sizeof where, gctx, line_or(gm, "trajectories", gline), "trajectories");
-    st = gv_fail(err, GV_ECONFIG, "%s: %ld is more than the %ld episodes in '%s' (allowed: "
-                 "integers in [1, %ld])", where, s->game.trajectories, d.episodes, s->demos,
-                 d.episodes);
-  } else if (st == GV_OK) {
-    long shortest = -1;
-    for (long e = 0; e < s->game.trajectories; ++e)
-      if (shortest < 0 || d.episode_length[e] < shortest) shortest = (long)d.episode_length[e];
-    if (s->game.subsample > shortest) {
-      gv_cfg_where(where, sizeof where, gctx, line_or(gm, "subsample", gline), "subsample");
-      st = gv_fail(err, GV_ECONFIG, "%s: %ld is longer than the shortest episode used (%ld "
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is more than the %ld episodes in '%s' (allowed: "
+                   "integers in [1, %ld])", where, s->game.trajectories, d->episodes, s->demos,
+                   d->episodes);
+  }
+  long shortest = -1;
+  for (long e = 0; e < s->game.trajectories; ++e)
+    if (shortest < 0 || d->episode_length[e] < shortest) shortest = (long)d->episode_length[e];
+  if (s->game.subsample > shortest) {
+    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "subsample", gline), "subsample");
+    return gv_fail(err, GV_ECONFIG, "%s: %ld is longer than the shortest episode used (%ld "
                    "steps in '%s'; allowed: integers in [1, %ld])", where, s->game.subsample,
                    shortest, s->demos, shortest);
-    }
   }
-  gv_demos_free(&d);
-  return st;
+  return GV_OK;
 }
 
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err) {
@@ -224,32 +214,31 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
     return gv_fail(err, GV_ECONFIG, "%s: %s", where, why.msg);
   s->expert_return = demo.eval_return_mean;
   s->random_return = demo.random_return_mean;
-  const int same_env = !strcmp(demo.env, s->env->name);
-  const int D = demo.obs_dim, A = demo.act_dim;
+  const int A = demo.act_dim;
   long outside = -1; /* the first action outside the env's bounds */
   for (long i = 0; outside < 0 && i < demo.steps * A; ++i)
     if (!(demo.actions[i] >= s->env->act_low && demo.actions[i] <= s->env->act_high))
       outside = i / A;
-  char env[sizeof demo.env];
-  snprintf(env, sizeof env, "%s", demo.env);
-  gv_demos_free(&demo);
-  if (!same_env)
-    return gv_fail(err, GV_ECONFIG, "%s: '%s' holds demonstrations of '%s', not of game.env "
-                   "'%s'", where, s->demos, env, s->env->name);
-  if (D != s->env->obs_dim || A != s->env->act_dim)
-    return gv_fail(err, GV_ECONFIG, "%s: '%s' holds observations of %d and actions of %d "
-                   "numbers, env %s has %d and %d", where, s->demos, D, A, s->env->name,
-                   s->env->obs_dim, s->env->act_dim);
-  if (outside >= 0)
-    return gv_fail(err, GV_ECONFIG, "%s: '%s': the action of row %ld lies outside %s's bounds "
-                   "[%g, %g]", where, s->demos, outside, s->env->name, s->env->act_low,
-                   s->env->act_high);
   const double re = s->expert_return, rr = s->random_return;
-  if (!isfinite(re) || !isfinite(rr) || re == rr)
-    return gv_fail(err, GV_ECONFIG, "%s: '%s' lacks the eval_return_mean and "
-                   "random_return_mean attributes the normalised return needs", where,
-                   s->demos);
-  if ((st = check_demo_use(s, gm, &gctx, gline, err))) return st;
+  if (strcmp(demo.env, s->env->name))
+    st = gv_fail(err, GV_ECONFIG, "%s: '%s' holds demonstrations of '%s', not of game.env "
+                 "'%s'", where, s->demos, demo.env, s->env->name);
+  else if (demo.obs_dim != s->env->obs_dim || A != s->env->act_dim)
+    st = gv_fail(err, GV_ECONFIG, "%s: '%s' holds observations of %d and actions of %d "
+                 "numbers, env %s has %d and %d", where, s->demos, demo.obs_dim, A,
+                 s->env->name, s->env->obs_dim, s->env->act_dim);
+  else if (outside >= 0)
+    st = gv_fail(err, GV_ECONFIG, "%s: '%s': the action of row %ld lies outside %s's bounds "
+                 "[%g, %g]", where, s->demos, outside, s->env->name, s->env->act_low,
+                 s->env->act_high);
+  else if (!isfinite(re) || !isfinite(rr) || re == rr)
+    st = gv_fail(err, GV_ECONFIG, "%s: '%s' lacks the eval_return_mean and "
+                 "random_return_mean attributes the normalised return needs", where,
+                 s->demos);
+  else
+    st = check_demo_use(s, &demo, gm, &gctx, gline, err);
+  gv_demos_free(&demo);
+  if (st) return st;
 
   gv_node *ctl = gv_map_get(root, "controllers");
   if (!ctl) {
