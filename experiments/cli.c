@@ -71,7 +71,7 @@ static const char usage[] =
     "                                     run one experiment, write one HDF5 file (an existing\n"
     "                                     file is refused unless --overwrite)\n"
     "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run] [--overwrite]\n"
-    "        [--retry-failed] [--lease SECONDS]\n"
+    "        [--retry-failed] [--lease SECONDS] [--force]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
     "                                     (finished runs of the same config are skipped;\n"
     "                                     mpirun and Slurm workers share it: docs/cluster.md)\n"
@@ -471,7 +471,7 @@ typedef struct sweeper {
   long rank, size, nrun;
   double lease, t0, last_draw, sum_dur;
   size_t ndur, skipped_failed;
-  int failed, bad_input, retry_failed, tty, drawn, resume_ok;
+  int failed, bad_input, retry_failed, force, tty, drawn, resume_ok;
   long started, die_rank, die_k, die_step;
   char self[4096], resume_prog[4096];
   slot *slots;
@@ -555,7 +555,10 @@ static pid_t start_child(sweeper *w, slot *sl, int resume) {
     setenv("GV_TEST_KILL_AT_STEP", b, 1);
   }
   if (resume) {
-    execl(w->resume_prog, w->resume_prog, "resume", w->paths[sl->i], (char *)NULL);
+    if (w->force)
+      execl(w->resume_prog, w->resume_prog, "resume", w->paths[sl->i], "--force", (char *)NULL);
+    else
+      execl(w->resume_prog, w->resume_prog, "resume", w->paths[sl->i], (char *)NULL);
     fprintf(stderr, "governor: cannot run %s: %s\n", w->resume_prog, strerror(errno));
     _exit(2);
   }
@@ -963,14 +966,17 @@ static int sweep_status(const gv_sweep *sw, double lease) {
   return 0;
 }
 
-/* Options of `sweep` only: --status, --retry-failed, --lease SECONDS;
- * the rest go to argv2 for the common parser.  Returns 0 or an exit code. */
+/* Options of `sweep` only: --status, --retry-failed, --force (passed to
+ * `governor resume`: checkpoints of another governor version are accepted),
+ * --lease SECONDS; the rest go to argv2 for the common parser.  Returns 0 or
+ * an exit code. */
 static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *status,
-                         int *retry, double *lease) {
+                         int *retry, int *force, double *lease) {
   *argc2 = 0;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--status")) *status = 1;
     else if (!strcmp(argv[i], "--retry-failed")) *retry = 1;
+    else if (!strcmp(argv[i], "--force")) *force = 1;
     else if (!strcmp(argv[i], "--lease") && i + 1 < argc) {
       char *end;
       *lease = strtod(argv[++i], &end);
@@ -984,11 +990,11 @@ static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *s
 static int cmd_sweep(int argc, char **argv) {
   cli_args a;
   gv_node *root;
-  int status_only = 0, retry = 0;
+  int status_only = 0, retry = 0, force = 0;
   double lease = 600;
   char **argv2 = calloc((size_t)argc + 1, sizeof *argv2);
   char manifest[4200] = "";
-  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &lease);
+  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &force, &lease);
   struct stat dst;
   for (int i = 0; !rc && status_only && i < argc2; ++i) /* --status DIR: its manifest */
     if (argv2[i][0] != '-' && stat(argv2[i], &dst) == 0 && S_ISDIR(dst.st_mode)) {
@@ -1038,6 +1044,7 @@ static int cmd_sweep(int argc, char **argv) {
   w.size = size;
   w.lease = lease;
   w.retry_failed = retry;
+  w.force = force;
   w.resume_ok = -1;
   w.tty = isatty(1) && size == 1; /* several workers: their lines only */
   w.die_rank = w.die_k = -1;

@@ -197,6 +197,13 @@ GV_TEST_RESUME="$T/fake-resume" "$GV" sweep "$T/g.yaml" --out "$T/r" >"$T/r1" 2>
 [ "$(cat "$T/resumed")" = "resume $P" ] && grep -q "g-seed=1-h=0.06: resuming from its checkpoint (status interrupted)" "$T/r1" &&
   ok || bad "the stand-in was not run as resume RUN.h5: $(cat "$T/r1")"
 same_as_ref "$T/r"
+# sweep --force hands --force to resume (a checkpoint of another version)
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$P"
+: >"$P.ckpt"
+rm -f "$T/resumed"
+GV_TEST_RESUME="$T/fake-resume" "$GV" sweep "$T/g.yaml" --out "$T/r" --force >"$T/r1" 2>&1 && ok || bad "resume --force: $(cat "$T/r1")"
+[ "$(cat "$T/resumed")" = "resume $P --force" ] && ok || bad "sweep --force did not reach resume: $(cat "$T/resumed")"
+same_as_ref "$T/r"
 $PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$P"
 : >"$P.ckpt"
 if "$GV" resume 2>&1 | grep -q "unknown command"; then
