@@ -670,13 +670,20 @@ static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, con
 
 /* The data file the run reads (d->input) against the one the checkpoint
  * was written with: GV_ECONFIG naming it when its content changed (never
- * overridden: the future would be another run's). */
-static gv_status input_check(hid_t f, const gv_drive *d, const char *path, gv_err *err) {
+ * overridden: the future would be another run's).  A checkpoint of an older
+ * version that stored no hash (force accepted the version: warning is not
+ * empty) is resumed unchecked, and the warning says so. */
+static gv_status input_check(hid_t f, const gv_drive *d, const char *path, char *warning,
+                             size_t wsize, gv_err *err) {
   if (!d->input) return GV_OK;
   char *was = get_text(f, "input_hash"), *file = get_text(f, "input_file");
   char now[32] = "";
   gv_status st = GV_OK;
-  if (!was || !file)
+  size_t used = strlen(warning);
+  if ((!was || !file) && used)
+    snprintf(warning + used, wsize - used, "; it holds no hash of the input file %s, which "
+             "was not checked", d->input);
+  else if (!was || !file)
     st = gv_fail(err, GV_ECONFIG, "%s.ckpt: holds no hash of the input file %s", path, d->input);
   else if (file_hash(d->input, now, sizeof now))
     st = gv_fail(err, GV_ECONFIG, "%s: the input file %s can not be read (the checkpoint was "
@@ -715,7 +722,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   char warning[600];
   gv_status st = game_setup(game, &g, &d, root, file, 1, err);
   if (!st && !(st = ckpt_check(f, game, root, path, force, warning, sizeof warning, err)))
-    st = input_check(f, &d, path, err);
+    st = input_check(f, &d, path, warning, sizeof warning, err);
   if (st && g) {
     game_free(game, g, &d);
     g = NULL;

@@ -275,6 +275,29 @@ def demos_changed(tmp):
     check(r.returncode == 2 and ("demonstration file '%s' not found" % demos) in r.stderr,
           "demos gone: exit %d: %s" % (r.returncode, r.stderr.strip()))
     shutil.copy(keep, demos)
+    # a checkpoint without the hash (written before hashes were stored) is
+    # refused, and resumed unchecked only as another version with --force
+    q = os.path.join(tmp, "demos-nohash.h5")
+    shutil.copy(p, q)
+    shutil.copy(p + ".ckpt", q + ".ckpt")
+    with h5py.File(q + ".ckpt", "r+") as f:
+        del f["input_hash"]
+    r = gv(["resume", q])
+    check(r.returncode == 2 and ("holds no hash of the input file %s" % demos) in r.stderr,
+          "no hash: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    r = gv(["resume", q, "--force"])
+    check(r.returncode == 2 and "holds no hash" in r.stderr,
+          "no hash, same version, --force: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    with h5py.File(q + ".ckpt", "r+") as f:
+        del f["git_commit"]
+        f["git_commit"] = list(b"0000000")
+    r = gv(["resume", q, "--force"])
+    check(r.returncode == 0, "no hash, older version, --force: exit %d %s"
+          % (r.returncode, r.stderr.strip()))
+    with h5py.File(q, "r") as f:
+        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+    check(any("which was not checked" in x for x in log),
+          "no hash, --force: the warning in /log says the input was not checked")
     r = gv(["resume", p])
     check(r.returncode == 0, "demos restored: resume exit %d %s" % (r.returncode, r.stderr))
 
