@@ -12,6 +12,7 @@
 #include "core/h5.h"
 #include "core/rng.h"
 #include "envs/vec.h"
+#include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
 gv_status gv_policy_evaluate(double *returns, long *lengths, const gv_policy *pi,
                              const gv_env_task *task, int episodes, int threads, uint64_t seed,

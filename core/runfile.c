@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
 typedef struct series {
   char name[128];

@@ -18,6 +18,7 @@
 #include "experiments/drive.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
+#include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
 extern const gv_experiment gv_exp_dirac, gv_exp_mlpgan;
 extern const gv_experiment gv_exp_rl;

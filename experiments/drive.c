@@ -16,6 +16,7 @@
 #include "core/progress.h"
 #include "core/runfile.h"
 #include "envs/env.h"
+#include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
 /* ------------------------------------------------------------- signals */
 
