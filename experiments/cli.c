@@ -27,6 +27,7 @@ extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled, gv_exp_dac;
 /* experiments/rl.c: demonstrations and policy files */
 int gv_rl_record_main(int argc, char **argv);
 int gv_rl_export_main(int argc, char **argv);
+int gv_evaluate_main(int argc, char **argv); /* experiments/evaluate.c */
 
 static const gv_component *const games[] = {&gv_exp_dirac.info, &gv_exp_mlpgan.info,
                                             &gv_exp_rl.info, &gv_exp_onestep.info,
@@ -91,6 +92,9 @@ static const char usage[] =
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
     "                                     record deterministic demonstrations of a saved policy\n"
+    "  evaluate RUN.h5 --out FROZEN.h5 [--times N] [--episodes E] [--seed S] [--overwrite]\n"
+    "         [--group policy|policy_best] [--threads T]\n"
+    "                                     evaluate a saved policy N times: the noise floor\n"
     "  export RUN.h5 --out POLICY.h5 [--group policy|policy_best]\n"
     "                                     copy a run's policy to a standalone file\n"
     "  export RUN.h5... --csv DIR [--overwrite]   tidy DIR/series.csv, DIR/summary.csv\n"
@@ -1410,6 +1414,7 @@ int gv_cli_main(int argc, char **argv) {
   if (!strcmp(cmd, "list")) return cmd_list(argc, argv);
   if (!strcmp(cmd, "bench")) return gv_bench_main(argc, argv);
   if (!strcmp(cmd, "record")) return gv_rl_record_main(argc, argv);
+  if (!strcmp(cmd, "evaluate")) return gv_evaluate_main(argc, argv);
   if (!strcmp(cmd, "export")) return cmd_export(argc, argv);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     printf("%s", usage);
