@@ -15,7 +15,9 @@ with numpy only:
 - probability of improvement P(X > Y): for each task, the Mann-Whitney
   statistic (1 / (N K)) sum_i sum_j S(x_i, y_j) with S = 1 if x_i > y_j,
   1/2 on a tie, 0 otherwise; averaged over tasks.  Its interval resamples X
-  and Y independently within each task;
+  and Y independently within each task.  For a measure where lower is
+  better (a range of oscillation, a distance) "X better than Y" is x_i < y_j
+  (S on the negated scores);
 - performance profile: for each threshold tau, the fraction of runs whose
   score exceeds tau, computed per task and averaged over tasks;
 - paired differences: where two arms share seeds, the per-seed differences
@@ -89,10 +91,15 @@ def _p_improve_task(x, y):
     return gt + 0.5 * eq
 
 
-def prob_improvement(x_scores, y_scores, reps=REPS, seed=0, level=0.95):
-    """(point, low, high) of P(X > Y), averaged over tasks; the interval
-    resamples each arm's runs within each task independently."""
+def prob_improvement(x_scores, y_scores, reps=REPS, seed=0, level=0.95,
+                     lower_is_better=False):
+    """(point, low, high) of P(X better than Y), averaged over tasks: P(X > Y),
+    or with lower_is_better (oscillation ranges, distances) P(X < Y), ties
+    counting half either way.  The interval resamples each arm's runs within
+    each task independently."""
     xs, ys = _tasks(x_scores), _tasks(y_scores)
+    if lower_is_better:  # P(X < Y) = P(-X > -Y), ties and all
+        xs, ys = [-x for x in xs], [-y for y in ys]
     if len(xs) != len(ys):
         raise ValueError("both arms need the same tasks")
     point = float(np.mean([_p_improve_task(x[None, :], y[None, :])[0] for x, y in zip(xs, ys)]))

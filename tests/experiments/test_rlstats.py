@@ -74,6 +74,43 @@ class ProbabilityOfImprovement(unittest.TestCase):
         p, lo, hi = rlstats.prob_improvement([[5, 6, 7]], [[1, 2, 3]], reps=1000)
         self.assertEqual((p, lo, hi), (1.0, 1.0, 1.0))
 
+    def test_lower_is_better_hand(self):
+        # x = (1, 2), y = (2, 3), lower better: pairs (1,2) (1,3) (2,3) are
+        # wins, (2,2) a tie -> 3.5 / 4; higher better: only the tie -> 0.5 / 4
+        x, y = [[1.0, 2.0]], [[2.0, 3.0]]
+        self.assertEqual(rlstats.prob_improvement(x, y, reps=100, lower_is_better=True)[0],
+                         0.875)
+        self.assertEqual(rlstats.prob_improvement(x, y, reps=100)[0], 0.125)
+
+    def test_lower_is_better_interval(self):
+        # x = (1) against y = (2, 3): every resample of y is above 1, so
+        # lower-is-better gives 1 with the interval [1, 1], higher-is-better 0
+        self.assertEqual(rlstats.prob_improvement([[1]], [[2, 3]], reps=500,
+                                                  lower_is_better=True), (1.0, 1.0, 1.0))
+        self.assertEqual(rlstats.prob_improvement([[1]], [[2, 3]], reps=500), (0.0, 0.0, 0.0))
+        # x = (2) against y = (1, 3): resamples (1,1), (1,3), (3,1), (3,3) with
+        # probability 1/4 each give P(x < y) = 0, 1/2, 1/2, 1: the 95% interval
+        # is [0, 1] around the point 1/2
+        self.assertEqual(rlstats.prob_improvement([[2]], [[1, 3]], reps=2000,
+                                                  lower_is_better=True), (0.5, 0.0, 1.0))
+
+    def test_lower_is_better_is_the_complement(self):
+        # P(X < Y) + P(X > Y) + P(X = Y) = 1 replicate by replicate (same seed,
+        # same draws): the point is 1 - the other and the interval mirrors it
+        x = [[0.30, 0.10, 0.25, 0.10, 0.40], [1.2, 0.9, 1.1]]
+        y = [[0.20, 0.35, 0.10, 0.50], [1.0, 1.3, 1.4, 0.9]]
+        p, lo, hi = rlstats.prob_improvement(x, y, reps=3000, seed=5, lower_is_better=True)
+        q, qlo, qhi = rlstats.prob_improvement(x, y, reps=3000, seed=5)
+        # by hand: task 1 wins of x < y: 0.30: 1 (0.35) + 1 (0.50); 0.10: 3 + tie (0.10);
+        # 0.25: 2; 0.10: 3 + tie; 0.40: 1 -> (2 + 3.5 + 2 + 3.5 + 1) / 20 = 0.6;
+        # task 2: 1.2: 2; 0.9: 3 + tie; 1.1: 2 -> 7.5 / 12 = 0.625
+        self.assertAlmostEqual(p, (0.6 + 0.625) / 2, places=12)
+        self.assertAlmostEqual(p + q, 1.0, places=12)
+        self.assertAlmostEqual(lo, 1.0 - qhi, places=12)
+        self.assertAlmostEqual(hi, 1.0 - qlo, places=12)
+        self.assertLess(lo, p)
+        self.assertGreater(hi, p)
+
 
 class Others(unittest.TestCase):
     def test_profile(self):
