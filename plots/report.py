@@ -23,7 +23,9 @@ learning curve, which rewards getting there sooner).  What counts (docs/report.m
 Statistics (plots/rlstats.py): interquartile mean with stratified-bootstrap
 95% intervals per task and over tasks, probability of improvement of each
 arm over the baseline, paired per-seed differences where both arms share
-seeds, performance profiles, steps to `threshold` of the expert's level
+seeds, the same where lower is better (the oscillation range, the sliced W1
+distance of states to the expert's: P(arm lower than baseline)),
+performance profiles, steps to `threshold` of the expert's level
 (environment steps and gradient steps; median with an interval, runs that
 never got there counted as never), and the oscillation range of the last
 quarter of the evaluation curve next to the evaluation-noise floor measured
@@ -118,9 +120,17 @@ class Scored:
             self.reach_grad = (float(np.interp(self.reach_env, up.step, up.value))
                                if up is not None and up.step.size else self.reach_env)
         q = max(2, self.curve.size // 4)
-        self.osc = rlstats.oscillation_range(self.curve[-q:]) if self.curve.size >= 2 else \
-            float("nan")
+        self.osc = rlstats.oscillation_range(self.curve[-q:]) if self.curve.size >= 2 and \
+            self.status in SCORED else float("nan")
         self.osc_points = min(q, self.curve.size)
+        # the mean of the last quarter of the sliced W1 of states (the
+        # /summary tail_swd_states of `governor analyze`), up to a divergence
+        self.swd = float("nan")
+        sw = run.series.get("swd_states")
+        if sw is not None and self.status in SCORED:
+            v = sw.value[np.isfinite(sw.value)]
+            if v.size:
+                self.swd = float(np.mean(v[-max(1, v.size // 4):]))
         cfg = run.config or ""
         self.config_hash = hashlib.sha256(cfg.encode()).hexdigest()[:12]
 
@@ -137,6 +147,48 @@ def strip_common_prefix(scored):
         return
     for s in scored:
         s.arm = s.arm[cut:]
+
+
+# Measures where lower is better (C2 and C3 of docs/studies/cgail-protocol.md):
+# (attribute of Scored, label).  The score itself is higher-is-better.
+LOWER = [("osc", "oscillation range (last quarter of the evaluations)"),
+         ("swd", "sliced W1 of states to the expert's (last-quarter mean of swd_states)")]
+
+
+def measure(scored, task, arm, attr):
+    """The scored runs of (task, arm) with a finite value of attr."""
+    out = []
+    for s in scored:
+        v = getattr(s, attr)
+        if s.task == task and s.arm == arm and v is not None and math.isfinite(v) and \
+                s.status in SCORED:
+            out.append(s)
+    return out
+
+
+def compare(scored, tasks, arm, base, attr, lower, reps, seed):
+    """P(arm better than base) on attr over tasks ((p, lo, hi), None when a
+    task lacks runs of either arm) and the paired mean difference arm - base
+    over the seeds both have, as text."""
+    xs = [measure(scored, u, arm, attr) for u in tasks]
+    ys = [measure(scored, u, base, attr) for u in tasks]
+    if not all(xs) or not all(ys):
+        return None, "n/a"
+    p = rlstats.prob_improvement([[getattr(s, attr) for s in x] for x in xs],
+                                 [[getattr(s, attr) for s in y] for y in ys], reps=reps,
+                                 seed=seed, lower_is_better=lower)
+    pairs_x, pairs_y = [], []
+    for x, y in zip(xs, ys):
+        xa = {s.seed: getattr(s, attr) for s in x}
+        yb = {s.seed: getattr(s, attr) for s in y}
+        common = sorted(set(xa) & set(yb))
+        if common:
+            pairs_x.append([xa[k] for k in common])
+            pairs_y.append([yb[k] for k in common])
+    if not pairs_x:
+        return p, "no shared seeds"
+    d = rlstats.paired_difference(pairs_x, pairs_y, reps=reps, seed=seed)
+    return p, "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x))
 
 
 def by(items, *keys):
@@ -381,30 +433,9 @@ def build(args):
 
         for t in tasks + ["all tasks"]:
             tt = tasks if t == "all tasks" else [t]
-            xs = [[s.score for s in scored if s.task == u and s.arm == a and s.score is not None]
-                  for u in tt]
-            ys = [[s.score for s in scored if s.task == u and s.arm == base and
-                   s.score is not None] for u in tt]
-            if not all(xs) or not all(ys):
-                pi_rows.append([a, t, "n/a", "n/a"])
-                continue
-            p = rlstats.prob_improvement(xs, ys, reps=R, seed=S)
-            pairs_x, pairs_y = [], []
-            for u in tt:
-                xa = {s.seed: s.score for s in scored if s.task == u and s.arm == a and
-                      s.score is not None}
-                yb = {s.seed: s.score for s in scored if s.task == u and s.arm == base and
-                      s.score is not None}
-                common = sorted(set(xa) & set(yb))
-                if common:
-                    pairs_x.append([xa[k] for k in common])
-                    pairs_y.append([yb[k] for k in common])
-            pd_txt = "no shared seeds"
-            if pairs_x:
-                d = rlstats.paired_difference(pairs_x, pairs_y, reps=R, seed=S)
-                pd_txt = "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x))
-            pi_rows.append([a, t, fmt_ci(p), pd_txt])
-            if t == "all tasks":
+            p, pd_txt = compare(scored, tt, a, base, "score", False, R, S)
+            pi_rows.append([a, t, fmt_ci(p) if p else "n/a", pd_txt])
+            if p and t == "all tasks":
                 pi_forest.append((a, p))
     if pi_forest:
         fig_forest(pi_forest, "probability of improvement over %s" % base,
@@ -457,6 +488,39 @@ def build(args):
             "noise floor is what evaluating one fixed policy would give.",
             html_table(os_head, os_rows))
 
+    # where lower is better: oscillation and the distance to the expert's states
+    lo_head = ["measure", "arm", "task", "median (n)", "%s median (n)" % base,
+               "P(arm lower than %s)" % base, "paired mean difference (seeds)"]
+    lo_rows, lo_forest = [], []
+    for attr, label in LOWER:
+        for a in arms:
+            if a == base:
+                continue
+            for t in tasks + ["all tasks"]:
+                tt = tasks if t == "all tasks" else [t]
+                med = []
+                for arm in (a, base):
+                    v = [getattr(x, attr) for u in tt for x in measure(scored, u, arm, attr)]
+                    med.append("%s (%d)" % (fmt(float(np.median(v)), 3), len(v)) if v else
+                               "n/a (0)")
+                p, pd_txt = compare(scored, tt, a, base, attr, True, R, S)
+                lo_rows.append([label, a, t] + med + [fmt_ci(p) if p else "n/a", pd_txt])
+                if p and t == "all tasks":
+                    lo_forest.append(("%s: %s" % (a, attr), p))
+    lo_note = ("P(arm lower than %s): the probability that a run of the arm has the smaller "
+               "value (ties count half), with its 95%% stratified-bootstrap interval; above "
+               "0.5 favours the arm. Diverged runs count with the value of their curve up to "
+               "the divergence; runs without the series are left out (n)." % base)
+    if lo_forest:
+        fig_forest(lo_forest, "P(arm lower than %s)" % base,
+                   "Lower is better (osc: oscillation range, swd: state distance)",
+                   os.path.join(args.out, "lower.png"), ref=0.5)
+    section("Where lower is better (against %s)" % base,
+            md_table(lo_head, lo_rows) + "\n\n" + lo_note +
+            ("\n\n![lower is better](lower.png)" if lo_forest else ""),
+            html_table(lo_head, lo_rows) + "<p>%s</p>" % html.escape(lo_note) +
+            (img(args.out, "lower.png") if lo_forest else ""))
+
     # figures
     fig_curves(scored, tasks, arms, colour, R, S, os.path.join(args.out, "curves.png"))
     fig_profiles(scored, tasks, arms, colour, R, S, os.path.join(args.out, "profiles.png"))
@@ -477,7 +541,8 @@ def build(args):
         f.write("# %s\n\n%s" % (title, "\n".join(md)))
     with open(os.path.join(args.out, "report.html"), "w") as f:
         f.write(PAGE % {"title": html.escape(title), "body": "\n".join(body)})
-    print("wrote %s/report.md, report.html, iqm.png, curves.png, profiles.png" % args.out)
+    print("wrote %s/report.md, report.html, iqm.png, curves.png, profiles.png%s" %
+          (args.out, ", lower.png" if lo_forest else ""))
     return 0
 
 

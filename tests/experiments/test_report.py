@@ -41,7 +41,16 @@ SCORES = {
 }
 
 
-def write_run(path, task, arm, seed, final, status="completed", curve=None):
+# the sliced W1 of states (swd_states, lower is better) per (task, arm), seeds 0..3
+SWD = {
+    ("hopper", "gail"): [0.4, 0.6, 0.8, 1.0],
+    ("hopper", "cgail"): [0.3, 0.6, 0.7, 1.2],
+    ("halfcheetah", "gail"): [0.5, 0.5, 0.5, 0.5],
+    ("halfcheetah", "cgail"): [0.2, 0.2, 0.2, 0.2],
+}
+
+
+def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=None):
     steps = np.arange(1, 11, dtype=np.float64) * 1e4
     if curve is None:
         curve = np.linspace(0.0, final, 10)
@@ -64,6 +73,11 @@ def write_run(path, task, arm, seed, final, status="completed", curve=None):
         u = f.create_group("series/updates")
         u["step"] = steps
         u["value"] = steps * 2.0
+        if swd is not None:
+            # early points far off; the last quarter (2 of 10 points) at swd
+            w = f.create_group("series/swd_states")
+            w["step"] = steps
+            w["value"] = np.where(np.arange(10) >= 8, swd, 5.0)
 
 
 class Report(unittest.TestCase):
@@ -74,7 +88,7 @@ class Report(unittest.TestCase):
         for (task, arm), vals in SCORES.items():
             for seed, v in enumerate(vals):
                 p = os.path.join(cls.tmp, "%s-%s-%d.h5" % (task, arm, seed))
-                write_run(p, task, arm, seed, v)
+                write_run(p, task, arm, seed, v, swd=SWD[(task, arm)][seed])
                 cls.paths.append(p)
         # seed 4 of hopper/gail diverged after reaching 0.6: scores 0.6
         p = os.path.join(cls.tmp, "hopper-gail-4.h5")
@@ -159,6 +173,42 @@ class Report(unittest.TestCase):
     def test_noise_floor(self):
         self.assertIn("(k=2, 10 evaluations)", self.row("Oscillation", "hopper", "cgail")[3])
         self.assertEqual(self.row("Oscillation", "halfcheetah", "gail")[3], "not measured")
+
+    def test_failed_runs_have_no_oscillation(self):
+        # hopper/gail: the four completed runs' last two points of
+        # linspace(0, final, 10) span final / 9, the diverged run's 0.6 - 0.3;
+        # the failed and preempted runs (0.9 / 9 each) are not scored
+        osc = [v / 9 for v in SCORES[("hopper", "gail")]] + [0.3]
+        self.assertEqual(self.row("Oscillation", "hopper", "gail")[2], "%.2f" % np.median(osc))
+
+    def test_lower_is_better_distance(self):
+        # hand count of P(cgail's swd < gail's) on hopper: 0.3 beats all 4,
+        # 0.6 ties 0.6 and beats 0.8 and 1.0 (2.5), 0.7 beats 2, 1.2 none:
+        # 8.5 / 16; on halfcheetah every pair: 1
+        label = "sliced W1 of states to the expert's (last-quarter mean of swd_states)"
+        x = [SWD[("hopper", "cgail")], SWD[("halfcheetah", "cgail")]]
+        y = [SWD[("hopper", "gail")], SWD[("halfcheetah", "gail")]]
+        p = rlstats.prob_improvement(x[:1], y[:1], reps=self.reps, seed=0, lower_is_better=True)
+        self.assertEqual(p[0], 8.5 / 16)
+        cells = self.row("Where lower", label, "cgail", "hopper")
+        self.assertEqual(cells[3], "0.650 (4)")       # median of cgail's
+        self.assertEqual(cells[4], "0.700 (4)")       # the diverged run has no swd series
+        self.assertEqual(cells[5], "%.2f [%.2f, %.2f]" % p)
+        cells = self.row("Where lower", label, "cgail", "halfcheetah")
+        self.assertEqual(cells[5], "1.00 [1.00, 1.00]")
+        self.assertTrue(cells[6].startswith("-0.30 [-0.30, -0.30] (4 pairs)"), cells)
+        p = rlstats.prob_improvement(x, y, reps=self.reps, seed=0, lower_is_better=True)
+        self.assertEqual(p[0], (8.5 / 16 + 1) / 2)
+        self.assertEqual(self.row("Where lower", label, "cgail", "all tasks")[5],
+                         "%.2f [%.2f, %.2f]" % p)
+
+    def test_lower_is_better_oscillation(self):
+        # cgail's higher finals give it the larger ranges (final / 9) on
+        # halfcheetah on every pair: better on the score, worse on the range
+        label = "oscillation range (last quarter of the evaluations)"
+        self.assertEqual(self.row("Where lower", label, "cgail", "halfcheetah")[5],
+                         "0.00 [0.00, 0.00]")
+        self.assertTrue(self.row("Against", "cgail", "halfcheetah")[2].startswith("1.00"))
 
     def test_self_contained(self):
         with open(os.path.join(self.out, "report.html")) as f:
