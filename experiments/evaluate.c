@@ -244,6 +244,9 @@ int gv_evaluate_main(int argc, char **argv) {
                    "evaluations): give --episodes E", a.in);
     else a.episodes = (long)s.episodes;
   }
+  if (!st && a.times * a.episodes > 10000000L)
+    st = gv_fail(&err, GV_EINVAL, "evaluate: --times %ld x %ld episodes: at most 10000000 "
+                 "episodes in one file", a.times, a.episodes);
   unsigned long long run_seed = 0;
   int run_seed_ok = 0;
   if (!st && s.seed) {

@@ -180,9 +180,16 @@ class Evaluate(unittest.TestCase):
             self.assertEqual(r.returncode, 2, (args, r.stderr))
             self.assertIn(msg, r.stderr, args)
             self.assertFalse(os.path.exists(x), args)
-        r = gov("evaluate", self.src, "--out", self.src)
+        link = os.path.join(self.tmp, "link.h5")
+        os.symlink(self.src, link)
+        for out in (self.src, link):
+            r = gov("evaluate", self.src, "--out", out)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("--out is the input file itself", r.stderr)
+        r = gov("evaluate", self.src, "--times", "100000", "--episodes", "101", "--out", x)
         self.assertEqual(r.returncode, 2)
-        self.assertIn("--out is the input file itself", r.stderr)
+        self.assertIn("at most 10000000 episodes", r.stderr)
+        self.assertFalse(os.path.exists(x))
         # an existing output is never replaced without --overwrite
         before = read(self.frozen, "rb")
         r = gov("evaluate", self.src, "--times", "2", "--out", self.frozen)
