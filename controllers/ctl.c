@@ -51,6 +51,11 @@ void gv_ctl_stack_free(gv_ctl_stack *s) {
  * top of the file); item i is reported as "<ctx path>.controllers.<i>". */
 gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
                             uint64_t seed, gv_err *err) {
+  return gv_ctl_stack_load_over(s, seq, ctx, seed, NULL, err);
+}
+
+gv_status gv_ctl_stack_load_over(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
+                                 uint64_t seed, const gv_param_default *over, gv_err *err) {
   static const gv_param no_params[] = {GV_PARAM_END};
   static const char *const extra[] = {"kind", NULL};
   const char *file = ctx && ctx->file ? ctx->file : "<config>";
@@ -123,8 +128,8 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
       st = gv_fail(err, GV_ENOMEM, "%s: out of memory", itempath);
       break;
     }
-    st = gv_params_load(t->info.params ? t->info.params : no_params, item, extra, &ictx, c->par,
-                        err);
+    st = gv_params_load_over(t->info.params ? t->info.params : no_params, over, kind, item,
+                             extra, &ictx, c->par, err);
     if (st != GV_OK) break;
     if (t->vf_noise_dim) s->noise_dim += t->vf_noise_dim(c->par);
   }

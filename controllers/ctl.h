@@ -219,6 +219,10 @@ const gv_ctl_type *gv_ctl_find(const char *name);
  * is a map with `kind` and the type's parameters (defaults written back). */
 gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
                             uint64_t seed, gv_err *err);
+/* The same with a game's own defaults for some controllers' keys (GAIL's
+ * wgan_gp gamma 20; core/config.h gv_param_default, kind = controller). */
+gv_status gv_ctl_stack_load_over(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
+                                 uint64_t seed, const gv_param_default *over, gv_err *err);
 void gv_ctl_stack_free(gv_ctl_stack *s);
 
 /* Checks every controller can act on game g under a scheme that consumes

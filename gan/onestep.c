@@ -321,7 +321,7 @@ static const char *const disc_names[] = {"prob", "logit", NULL};
 static const char *const policy_names[] = {"softmax", "simplex", NULL};
 static const char *const start_names[] = {"uniform", "expert", "random", NULL};
 
-static const gv_param onestep_specs[] = {
+const gv_param gv_onestep_param_table[] = {
     GV_PARAM_INT(gv_onestep_params, n, "3", 2, GV_ONESTEP_MAXN,
                  "number of actions (default: the length of `expert: [p1, ...]`, which "
                  "defaults to [0.6, 0.3, 0.1])"),
@@ -336,13 +336,16 @@ static const gv_param onestep_specs[] = {
                   "initial policy: uniform, expert, or random (Dirichlet(1), seeded)"),
     GV_PARAM_REALX(gv_onestep_params, d0, "0.5", 0.0, 1.0, GV_P_LO_OPEN | GV_P_HI_OPEN,
                    "initial D(a) of every action"),
+    GV_PARAM_LIST("expert", "[0.6, 0.3, 0.1]",
+                  "expert pi_E as n probabilities summing to 1 (default for other n: 2^-a, "
+                  "normalised)"),
     GV_PARAM_END};
 
 const gv_component gv_game_onestep = {
     "onestep",
     "one-step GAIL: n actions, expert pi_E, discriminator D(a), policy with entropy bonus",
     "Luo et al. 2024 (arXiv 2402.16349); docs/theory/onestep-gail.md",
-    onestep_specs, sizeof(gv_onestep_params)};
+    gv_onestep_param_table, sizeof(gv_onestep_params)};
 
 /* Default expert: [0.6, 0.3, 0.1] for n = 3 (unequal, so that the entropy
  * bonus moves the policy off it), else 2^-a normalised. */
@@ -358,7 +361,7 @@ static void default_expert(long n, double *e) {
 
 gv_status gv_onestep_load(gv_node *map, const gv_cfg_ctx *ctx, gv_onestep_params *p,
                           gv_err *err) {
-  static const char *const extra[] = {"kind", "expert", NULL};
+  static const char *const extra[] = {"kind", NULL};
   char where[512], num[64];
   gv_node *e = gv_map_get(map, "expert");
   size_t ne = 0;
@@ -383,7 +386,7 @@ gv_status gv_onestep_load(gv_node *map, const gv_cfg_ctx *ctx, gv_onestep_params
       gv_map_set(map, "n", gv_node_new_scalar(num));
     }
   }
-  gv_status st = gv_params_load(onestep_specs, map, extra, ctx, p, err);
+  gv_status st = gv_params_load(gv_onestep_param_table, map, extra, ctx, p, err);
   if (st != GV_OK) return st;
   if (e && (long)ne != p->n) {
     gv_cfg_where(where, sizeof where, ctx, gv_map_key_line(map, "n"), "n");
