@@ -216,10 +216,14 @@ void gv_dirac_init(gv_dirac *d, const gv_dirac_params *p) {
   vf->self = d;
   vf->field = gv_dirac_field;
   vf->jacobian = gv_dirac_jacobian;
-  vf->penalty_real = dirac_penalty_input;
-  vf->penalty_fake = dirac_penalty_input;
-  vf->penalty_gp = dirac_penalty_gp;
-  vf->field_noisy = dirac_field_noisy;
+  /* its capabilities (controllers/ctl.h GV_VF_CAPS); the rest stay NULL */
+  static const gv_vfcaps caps = {
+      .penalty_real = dirac_penalty_input,
+      .penalty_fake = dirac_penalty_input,
+      .penalty_gp = dirac_penalty_gp,
+      .field_noisy = dirac_field_noisy,
+  };
+  vf->caps = &caps;
 }
 
 /* ----------------------------------------------------------- component */

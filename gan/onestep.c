@@ -308,9 +308,12 @@ gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err
   vf->jacobian = gv_onestep_jacobian;
   /* D sees no inputs it could take a gradient of (one table entry per
    * action): no R1, R2, WGAN-GP or instance-noise capability. */
-  vf->penalty_output = onestep_penalty_output;
-  vf->field_gen_reg = onestep_field_gen_reg;
-  vf->field_gen_div = onestep_field_gen_div;
+  static const gv_vfcaps caps = {
+      .penalty_output = onestep_penalty_output,
+      .field_gen_reg = onestep_field_gen_reg,
+      .field_gen_div = onestep_field_gen_div,
+  };
+  vf->caps = &caps;
   return GV_OK;
 }
 
