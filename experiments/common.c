@@ -209,9 +209,7 @@ static gv_status component_over(gv_node *root, const char *file, const char *key
     }
     return gv_fail(err, GV_ECONFIG, "%s: missing (allowed: %s)", where, names);
   }
-  s = gv_registry_lookup(reg, k->value, &ctx, line, "kind", comp, err);
-  if (s != GV_OK) return s;
-  if (!kind_taken(kinds, k->value)) {
+  if (!kind_taken(kinds, k->value)) { /* the game takes only some kinds */
     char names[512];
     size_t off = 0;
     names[0] = 0;
@@ -220,9 +218,14 @@ static gv_status component_over(gv_node *root, const char *file, const char *key
                               i ? ", " : "", kinds[i]);
     gv_cfg_where(where, sizeof where, &ctx, line, "kind");
     const char *game = gv_map_str(gv_map_get(root, "game"), "kind");
+    if (!gv_registry_find(reg, k->value))
+      return gv_fail(err, GV_ECONFIG, "%s: unknown %s '%s' (allowed: %s)", where, reg->kind,
+                     k->value, names);
     return gv_fail(err, GV_ECONFIG, "%s: game '%s' takes no %s '%s' (allowed: %s)",
                    where, game ? game : "?", reg->kind, k->value, names);
   }
+  s = gv_registry_lookup(reg, k->value, &ctx, line, "kind", comp, err);
+  if (s != GV_OK) return s;
   static const char *const extra[] = {"kind", NULL};
   memset(out, 0, (*comp)->params_size);
   return gv_params_load_over((*comp)->params, over, k->value, m, extra, &ctx, out, err);
