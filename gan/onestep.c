@@ -293,19 +293,6 @@ gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err
   gv_onestep_state(g, g->p.expert, half, g->xstar);
   for (size_t a = 0; a < g->na; ++a) g->shift[a] = 1.0 / sqrt((double)g->na);
 
-  gv_vfgame *vf = &g->vf;
-  vf->name = "onestep";
-  vf->n = 2 * g->na;
-  vf->gen0 = 0;
-  vf->ngen = g->na;
-  vf->disc0 = g->na;
-  vf->ndisc = g->na;
-  vf->conserved = g->shift;  /* the stability analysis works on its complement */
-  vf->nconserved = 1;
-  vf->xstar = g->xstar;
-  vf->self = g;
-  vf->field = gv_onestep_field;
-  vf->jacobian = gv_onestep_jacobian;
   /* D sees no inputs it could take a gradient of (one table entry per
    * action): no R1, R2, WGAN-GP or instance-noise capability. */
   static const gv_vfcaps caps = {
@@ -313,7 +300,11 @@ gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err
       .field_gen_reg = onestep_field_gen_reg,
       .field_gen_div = onestep_field_gen_div,
   };
-  vf->caps = &caps;
+  g->vf = (gv_vfgame){.name = "onestep", .n = 2 * g->na, .gen0 = 0, .ngen = g->na,
+                      .disc0 = g->na, .ndisc = g->na,
+                      .conserved = g->shift, /* the analysis works on its complement */
+                      .nconserved = 1, .xstar = g->xstar, .self = g, .field = gv_onestep_field,
+                      .jacobian = gv_onestep_jacobian, .caps = &caps};
   return GV_OK;
 }
 
