@@ -180,7 +180,13 @@ const gv_learner_type gv_learner_td3 = {
 
 /* ------------------------------------------------------------------ table */
 
-static const gv_learner_type *const learners[] = {&gv_learner_ppo, &gv_learner_td3, NULL};
+#define GV_LEARNER_TYPE(n) &gv_learner_##n,
+#define GV_LEARNER_AGENT(n) &gv_agent_##n,
+static const gv_learner_type *const learners[] = {GV_LEARNERS(GV_LEARNER_TYPE) NULL};
+static const gv_component *const agent_items[] = {GV_LEARNERS(GV_LEARNER_AGENT) NULL};
+const gv_registry gv_agent_registry = {
+    "agent", "the learner a run trains (`agent: {kind: NAME, ...}` of rl, gail and dac)",
+    agent_items};
 
 const gv_learner_type *gv_learner_find(const gv_component *c) {
   for (const gv_learner_type *const *t = learners; *t; ++t)

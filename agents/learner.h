@@ -77,7 +77,18 @@ typedef struct gv_learner {
   long chunk;               /* env steps per iteration */
 } gv_learner;
 
-extern const gv_learner_type gv_learner_ppo, gv_learner_td3;
+/* The learners, one X(name) each: its type gv_learner_<name> and its agent
+ * component gv_agent_<name> (name = agent.kind).  gv_agent_registry and
+ * gv_learner_find are made from this list. */
+#define GV_LEARNERS(X) X(ppo) X(td3)
+#define GV_LEARNER_DECLARE(n) \
+  extern const gv_learner_type gv_learner_##n; \
+  extern const gv_component gv_agent_##n;
+GV_LEARNERS(GV_LEARNER_DECLARE)
+#undef GV_LEARNER_DECLARE
+
+/* The one agent registry (`governor list agent`). */
+extern const gv_registry gv_agent_registry;
 
 /* The learner type of agent component c (NULL: none). */
 const gv_learner_type *gv_learner_find(const gv_component *c);

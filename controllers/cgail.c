@@ -55,33 +55,19 @@ static double cgail_loss(const void *par, void *state, gsl_rng *rng, gv_ctl_outp
 }
 
 /* dx_d -= k dP/dx_d on the discriminator components. */
-static void cgail_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
+static void cgail_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                        double *gr) {
   const cgail_params *p = par;
-  enum { LOCAL = 64 };
-  double gr[LOCAL];
-  if (g->n > LOCAL) { /* no game this large has the hook: poison, the scheme reports it */
-    for (size_t i = 0; i < g->n; ++i) dx[i] = NAN;
-    return;
-  }
-  g->penalty_output(g->self, p->target, p->on, x, gr);
+  g->caps->penalty_output(g->self, p->target, p->on, x, gr);
   for (size_t i = g->disc0; i < g->disc0 + g->ndisc; ++i) dx[i] -= p->k * gr[i];
-}
-
-static gv_status cgail_check(const void *par, const gv_vfgame *g, gv_err *err) {
-  (void)par;
-  if (!g->penalty_output)
-    return gv_fail(err, GV_ENOHOOK,
-                   "controller 'cgail' has no hook for game '%s' (it needs the "
-                   "discriminator's output probabilities on expert and policy samples)",
-                   g->name);
-  return GV_OK;
 }
 
 const gv_ctl_type gv_ctl_cgail = {
     .info = {"cgail", "C-GAIL: (k/2) E[(sigmoid(D) - 1/2)^2] pulls D to its equilibrium",
              "Luo et al. 2024 (arXiv 2402.16349); our working reading, docs/theory/cgail.md",
              cgail_specs, sizeof(cgail_params)},
-    .vf_check = cgail_check,
+    .vf_needs = GV_CAP(penalty_output),
+    .vf_scratch = gv_ctl_one_vector,
     .vf_drift = cgail_drift,
     .loss_outputs = cgail_loss,
 };

@@ -33,7 +33,9 @@ static const gv_param clc_specs[] = {
                  "neural games: buffer samples D is evaluated on per step"),
     GV_PARAM_END};
 
-static void clc_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
+static void clc_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                       double *scratch) {
+  (void)scratch;
   double lambda = ((const clc_params *)par)->lambda;
   for (size_t i = g->disc0; i < g->disc0 + g->ndisc; ++i) dx[i] -= lambda * (x[i] - g->xstar[i]);
 }

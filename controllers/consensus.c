@@ -35,16 +35,13 @@ static void fd_jacobian(const gv_vfgame *g, const double *x, double *J, double *
   }
 }
 
-static void consensus_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
+/* J (n x n), then v, xp, vp, vm (n each). */
+static size_t consensus_scratch(size_t n) { return n * n + 4 * n; }
+
+static void consensus_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                            double *buf) {
   double gamma = ((const consensus_params *)par)->gamma;
-  size_t n = g->n, need = n * n + 4 * n;
-  enum { LOCAL = 512 };
-  double local[LOCAL];
-  double *buf = need <= LOCAL ? local : malloc(need * sizeof *buf);
-  if (!buf) { /* out of memory: poison so the scheme reports divergence */
-    for (size_t i = 0; i < n; ++i) dx[i] = NAN;
-    return;
-  }
+  const size_t n = g->n;
   double *J = buf, *v = J + n * n, *xp = v + n, *vp = xp + n, *vm = vp + n;
   g->field(g->self, x, v);
   if (g->jacobian) g->jacobian(g->self, x, J);
@@ -54,12 +51,12 @@ static void consensus_drift(const void *par, const gv_vfgame *g, const double *x
     for (size_t i = 0; i < n; ++i) s += J[i * n + j] * v[i];
     dx[j] -= gamma * s;
   }
-  if (buf != local) free(buf);
 }
 
 const gv_ctl_type gv_ctl_consensus = {
     .info = {"consensus", "consensus optimisation: both players also descend gamma |v|^2 / 2",
              "Mescheder et al. 2017 (arXiv 1705.10461) eq. (9); Mescheder et al. 2018 sec. 3.3",
              consensus_specs, sizeof(consensus_params)},
+    .vf_scratch = consensus_scratch,
     .vf_drift = consensus_drift,
 };

@@ -28,6 +28,22 @@ unsigned gv_ctl_hooks(const gv_ctl_type *t) {
   return m;
 }
 
+#define GV_CAP_BITSET(name, args, what) m |= caps->name ? GV_CAP(name) : 0u;
+unsigned gv_vfcaps_mask(const gv_vfcaps *caps) {
+  unsigned m = 0;
+  if (caps) { GV_VF_CAPS(GV_CAP_BITSET) }
+  return m;
+}
+
+#define GV_CAP_TEXT(name, args, what) what,
+const char *gv_vfcap_what(unsigned bit_index) {
+  static const char *const text[] = {GV_VF_CAPS(GV_CAP_TEXT) NULL};
+  return bit_index < GV_NCAPS ? text[bit_index] : "?";
+}
+
+size_t gv_ctl_one_vector(size_t n) { return n; }
+size_t gv_ctl_two_vectors(size_t n) { return 2 * n; }
+
 /* ------------------------------------------------------------------ load */
 
 static void stream_name(char *buf, size_t size, size_t index, const char *name) {
@@ -42,8 +58,11 @@ void gv_ctl_stack_free(gv_ctl_stack *s) {
     if (s->items[i].rng) gsl_rng_free(s->items[i].rng);
   }
   free(s->items);
+  free(s->scratch);
   s->items = NULL;
+  s->scratch = NULL;
   s->n = 0;
+  s->nscratch = 0;
   s->noise_dim = 0;
 }
 
@@ -51,6 +70,11 @@ void gv_ctl_stack_free(gv_ctl_stack *s) {
  * top of the file); item i is reported as "<ctx path>.controllers.<i>". */
 gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
                             uint64_t seed, gv_err *err) {
+  return gv_ctl_stack_load_over(s, seq, ctx, seed, NULL, err);
+}
+
+gv_status gv_ctl_stack_load_over(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
+                                 uint64_t seed, const gv_param_default *over, gv_err *err) {
   static const gv_param no_params[] = {GV_PARAM_END};
   static const char *const extra[] = {"kind", NULL};
   const char *file = ctx && ctx->file ? ctx->file : "<config>";
@@ -58,9 +82,7 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
   char seqpath[512], where[600], names[512];
   snprintf(seqpath, sizeof seqpath, "%s%scontrollers", base, *base ? "." : "");
 
-  s->items = NULL;
-  s->n = 0;
-  s->noise_dim = 0;
+  memset(s, 0, sizeof *s);
   if (!seq) return GV_OK;
   if (seq->kind != GV_NODE_SEQ) {
     gv_cfg_ctx c = {file, base};
@@ -123,8 +145,8 @@ gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx
       st = gv_fail(err, GV_ENOMEM, "%s: out of memory", itempath);
       break;
     }
-    st = gv_params_load(t->info.params ? t->info.params : no_params, item, extra, &ictx, c->par,
-                        err);
+    st = gv_params_load_over(t->info.params ? t->info.params : no_params, over, kind, item,
+                             extra, &ictx, c->par, err);
     if (st != GV_OK) break;
     if (t->vf_noise_dim) s->noise_dim += t->vf_noise_dim(c->par);
   }
@@ -192,14 +214,29 @@ static gv_status check_one(const gv_ctl *c, const gv_vfgame *g, const char *sche
   if ((h & GV_HOOK_DRIFT) && !(scheme_hooks & GV_HOOK_DRIFT))
     return gv_fail(err, GV_ENOHOOK, "controller '%s' adds a drift; scheme '%s' takes none",
                    name, scheme);
-  return t->vf_check ? t->vf_check(c->par, g, err) : GV_OK;
+  const unsigned missing = t->vf_needs & ~gv_vfcaps_mask(g->caps);
+  for (unsigned b = 0; b < GV_NCAPS; ++b)
+    if (missing & (1u << b))
+      return gv_fail(err, GV_ENOHOOK, "controller '%s' has no hook for game '%s' (it needs %s)",
+                     name, g->name, gv_vfcap_what(b));
+  return GV_OK;
 }
 
-gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
+gv_status gv_ctl_stack_check(gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
                              unsigned scheme_hooks, gv_err *err) {
+  size_t need = 0;
   for (size_t i = 0; s && i < s->n; ++i) {
     gv_status st = check_one(&s->items[i], g, scheme, scheme_hooks, err);
     if (st != GV_OK) return located(&s->items[i], st, err);
+    const gv_ctl_type *t = s->items[i].type;
+    const size_t k = t->vf_scratch ? t->vf_scratch(g->n) : 0;
+    if (k > need) need = k;
+  }
+  if (s && need > s->nscratch) {
+    double *p = realloc(s->scratch, need * sizeof *p);
+    if (!p) return gv_fail(err, GV_ENOMEM, "controllers: out of memory for %zu doubles", need);
+    s->scratch = p;
+    s->nscratch = need;
   }
   return GV_OK;
 }
@@ -287,9 +324,18 @@ void gv_ctl_stack_param_update(gv_ctl_stack *s, const float *pre, float *p, size
 
 void gv_ctl_stack_drift(const gv_ctl_stack *s, const gv_vfgame *g, const double *x,
                         double *dx) {
-  if (!s) return;
-  for (size_t i = 0; i < s->n; ++i)
-    if (s->items[i].type->vf_drift) s->items[i].type->vf_drift(s->items[i].par, g, x, dx);
+  for (size_t i = 0; s && i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    if (!t->vf_drift) continue;
+    const size_t need = t->vf_scratch ? t->vf_scratch(g->n) : 0;
+    double *tmp = need > s->nscratch ? malloc(need * sizeof *tmp) : NULL; /* not checked */
+    if (need > s->nscratch && !tmp) { /* out of memory: poison, the scheme reports it */
+      for (size_t j = 0; j < g->n; ++j) dx[j] = NAN;
+      return;
+    }
+    t->vf_drift(s->items[i].par, g, x, dx, tmp ? tmp : s->scratch);
+    free(tmp);
+  }
 }
 
 void gv_ctl_stack_diffusion(const gv_ctl_stack *s, const gv_vfgame *g, const double *x,

@@ -24,11 +24,60 @@
 #include "core/config.h"
 #include "core/registry.h"
 
-/* What a closed-form game exposes to controllers.  Convention: x' = v(x) is
- * the ascent direction of both players; a regulariser P on the
- * discriminator's objective contributes -gamma * dP/dx on the discriminator
- * components.  Capability hooks are NULL when the game has no such structure
- * (a controller needing one then fails gv_ctl_check). */
+/* Closed-form capabilities: what a game can compute for controllers beyond
+ * its bare field, one row X(name, arguments, what a controller needing it
+ * is told) each.  Convention: x' = v(x) is the ascent direction of both
+ * players; a regulariser P on the discriminator's objective contributes
+ * -gamma * dP/dx on the discriminator components.  A game fills a const
+ * gv_vfcaps table with the slots it has (the rest NULL); a controller
+ * declares the ones it calls in gv_ctl_type.vf_needs (GV_CAP(name) bits),
+ * and gv_ctl_stack_check refuses it, naming both, on a game without them.
+ * A new capability is one row here: no game or controller changes. */
+#define GV_VF_CAPS(X)                                                                          \
+  /* d/dx of P_real = E_real |grad_input D|^2 / 2 (R1), all n components */                  \
+  X(penalty_real, (const void *self, const double *x, double *g),                              \
+    "the discriminator's input gradient on real samples")                                      \
+  /* d/dx of P_fake = E_fake |grad_input D|^2 / 2 (R2) */                                      \
+  X(penalty_fake, (const void *self, const double *x, double *g),                              \
+    "the discriminator's input gradient on generated samples")                                 \
+  /* d/dx of E_interp (|grad_input D| - target)^2 / 2 (WGAN-GP) */                             \
+  X(penalty_gp, (const void *self, double target, const double *x, double *g),                 \
+    "the discriminator's input gradient on interpolated samples")                              \
+  /* the bare field when every sample D sees carries N(0, sigma^2) noise, as an                \
+   * exact expectation (instance noise) */                                                     \
+  X(field_noisy, (const void *self, double sigma, const double *x, double *v),                 \
+    "the field under noisy samples")                                                           \
+  /* d/dx of P_out = E_on (D - target)^2 / 2, D the discriminator's output                     \
+   * probability, on the samples `on` (GV_CTL_ON_*), all n components (C-GAIL) */              \
+  X(penalty_output, (const void *self, double target, int on, const double *x, double *g),     \
+    "the discriminator's output probabilities on expert and policy samples")                   \
+  /* the part of the field the generator's own regulariser contributes                         \
+   * (one-step GAIL: the entropy bonus lambda H(pi)), n components */                          \
+  X(field_gen_reg, (const void *self, const double *x, double *v),                             \
+    "the generator's regulariser, as in one-step GAIL")                                        \
+  /* the field the generator would follow ascending -KL(generator || data), in                 \
+   * the coordinates and metric of `field`; zero on the discriminator (an oracle) */           \
+  X(field_gen_div, (const void *self, const double *x, double *v),                             \
+    "the generator's divergence from the data, as in one-step GAIL")
+
+#define GV_CAP_INDEX(name, args, what) GV_CAP_INDEX_##name,
+enum { GV_VF_CAPS(GV_CAP_INDEX) GV_NCAPS };
+#undef GV_CAP_INDEX
+/* The bit of capability `name` in gv_ctl_type.vf_needs. */
+#define GV_CAP(name) (1u << GV_CAP_INDEX_##name)
+
+/* A game's capability table: one slot per row of GV_VF_CAPS. */
+typedef struct gv_vfcaps {
+#define GV_CAP_SLOT(name, args, what) void(*name) args;
+  GV_VF_CAPS(GV_CAP_SLOT)
+#undef GV_CAP_SLOT
+} gv_vfcaps;
+
+/* Bits of the capabilities caps has (0 for NULL), and the text of one. */
+unsigned gv_vfcaps_mask(const gv_vfcaps *caps);
+const char *gv_vfcap_what(unsigned bit_index);
+
+/* What a closed-form game exposes to controllers. */
 typedef struct gv_vfgame {
   const char *name;         /* "dirac" */
   size_t n;                 /* state dimension */
@@ -47,25 +96,7 @@ typedef struct gv_vfgame {
   void (*field)(const void *self, const double *x, double *v);
   /* its Jacobian dv/dx (n x n, row-major: J[i*n + j] = dv_i/dx_j), or NULL */
   void (*jacobian)(const void *self, const double *x, double *J);
-  /* d/dx of P_real = E_real |grad_input D|^2 / 2 (R1), all n components */
-  void (*penalty_real)(const void *self, const double *x, double *g);
-  /* d/dx of P_fake = E_fake |grad_input D|^2 / 2 (R2) */
-  void (*penalty_fake)(const void *self, const double *x, double *g);
-  /* d/dx of E_interp (|grad_input D| - target)^2 / 2 (WGAN-GP) */
-  void (*penalty_gp)(const void *self, double target, const double *x, double *g);
-  /* bare field when every sample the discriminator sees carries N(0, sigma^2)
-   * noise (instance noise), as an exact expectation */
-  void (*field_noisy)(const void *self, double sigma, const double *x, double *v);
-  /* d/dx of P_out = E_on (D - target)^2 / 2, D the discriminator's output
-   * probability, on the samples `on` (GV_CTL_ON_*), all n components (C-GAIL) */
-  void (*penalty_output)(const void *self, double target, int on, const double *x, double *g);
-  /* the part of the bare field that the generator's own regulariser
-   * contributes (one-step GAIL: the entropy bonus lambda H(pi)), n components */
-  void (*field_gen_reg)(const void *self, const double *x, double *v);
-  /* the field the generator would follow ascending -KL(generator || data),
-   * in the same coordinates and metric as `field`; zero on the discriminator
-   * (an oracle: it knows the data distribution) */
-  void (*field_gen_div)(const void *self, const double *x, double *v);
+  const gv_vfcaps *caps;    /* its capabilities (static, per game); NULL: none */
 } gv_vfgame;
 
 /* Sample sets of penalty_output. */
@@ -152,12 +183,16 @@ typedef struct gv_ctl_penalty {
 typedef struct gv_ctl_type {
   gv_component info;        /* FIRST member: name, summary, cite, params */
   size_t state_size;        /* bytes of plain-data state (0: none) */
-  /* Capability check on a closed-form game: GV_ENOHOOK with a message naming
-   * the controller and the game when a needed game hook is NULL.  NULL: the
-   * controller needs nothing beyond field. */
-  gv_status (*vf_check)(const void *par, const gv_vfgame *g, gv_err *err);
-  /* dx[i] += drift_i(x) */
-  void (*vf_drift)(const void *par, const gv_vfgame *g, const double *x, double *dx);
+  /* The closed-form capabilities its hooks call (GV_CAP bits): checked by
+   * gv_ctl_stack_check, so a hook may call g->caps->NAME unguarded. */
+  unsigned vf_needs;
+  /* Doubles of scratch memory its vf_drift needs on a game of dimension n
+   * (NULL: none); the stack owns it (sized by gv_ctl_stack_check) and
+   * passes it to vf_drift, so no hook allocates. */
+  size_t (*vf_scratch)(size_t n);
+  /* dx[i] += drift_i(x); scratch holds vf_scratch(g->n) doubles */
+  void (*vf_drift)(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                   double *scratch);
   /* Number of independent Brownian motions of the diffusion. */
   size_t (*vf_noise_dim)(const void *par);
   /* G[i * m + k] += diffusion of component i on Brownian motion k, m = noise dim */
@@ -192,6 +227,10 @@ typedef struct gv_ctl_type {
                        size_t n);
 } gv_ctl_type;
 
+/* vf_scratch of a drift that needs one or two vectors of n doubles. */
+size_t gv_ctl_one_vector(size_t n);
+size_t gv_ctl_two_vectors(size_t n);
+
 /* Bitmask of the hook levels a controller type has. */
 unsigned gv_ctl_hooks(const gv_ctl_type *t);
 
@@ -209,6 +248,8 @@ typedef struct gv_ctl_stack {
   gv_ctl *items;            /* (n) */
   size_t n;
   size_t noise_dim;         /* sum of vf_noise_dim */
+  double *scratch;          /* the drifts' scratch (nscratch), sized by gv_ctl_stack_check */
+  size_t nscratch;
 } gv_ctl_stack;
 
 extern const gv_registry gv_ctl_registry;
@@ -219,11 +260,16 @@ const gv_ctl_type *gv_ctl_find(const char *name);
  * is a map with `kind` and the type's parameters (defaults written back). */
 gv_status gv_ctl_stack_load(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
                             uint64_t seed, gv_err *err);
+/* The same with a game's own defaults for some controllers' keys (GAIL's
+ * wgan_gp gamma 20; core/config.h gv_param_default, kind = controller). */
+gv_status gv_ctl_stack_load_over(gv_ctl_stack *s, gv_node *seq, const gv_cfg_ctx *ctx,
+                                 uint64_t seed, const gv_param_default *over, gv_err *err);
 void gv_ctl_stack_free(gv_ctl_stack *s);
 
 /* Checks every controller can act on game g under a scheme that consumes
- * `scheme_hooks` (GV_HOOK_*): GV_ENOHOOK naming controller, game and scheme. */
-gv_status gv_ctl_stack_check(const gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
+ * `scheme_hooks` (GV_HOOK_*): GV_ENOHOOK naming controller, game and scheme,
+ * or a capability g lacks.  Sizes the stack's scratch for g (GV_ENOMEM). */
+gv_status gv_ctl_stack_check(gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
                              unsigned scheme_hooks, gv_err *err);
 
 /* Checks every controller can act on the neural game `game` (an MLP GAN,
@@ -249,7 +295,8 @@ size_t gv_ctl_stack_penalties(const gv_ctl_stack *s, gv_ctl_penalty *pen, size_t
 /* Applies every param_update hook in order. */
 void gv_ctl_stack_param_update(gv_ctl_stack *s, const float *pre, float *p, size_t n);
 
-/* dx += sum of drifts. */
+/* dx += sum of drifts (in the stack's scratch once checked against g; an
+ * unchecked stack allocates per call). */
 void gv_ctl_stack_drift(const gv_ctl_stack *s, const gv_vfgame *g, const double *x, double *dx);
 /* G (n x noise_dim) = stacked diffusions (zeroed first). */
 void gv_ctl_stack_diffusion(const gv_ctl_stack *s, const gv_vfgame *g, const double *x,

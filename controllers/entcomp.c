@@ -33,33 +33,19 @@ static const gv_param entcomp_specs[] = {
                   "gain k: the policy ascends E[r] - k KL(pi || pi_E) instead of E[r] + lambda H"),
     GV_PARAM_END};
 
-static void entcomp_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
-  double k = ((const entcomp_params *)par)->k;
-  enum { LOCAL = 64 };
-  double vh[LOCAL], vk[LOCAL];
-  if (g->n > LOCAL) { /* no game this large has the hooks: poison, the scheme reports it */
-    for (size_t i = 0; i < g->n; ++i) dx[i] = NAN;
-    return;
-  }
-  g->field_gen_reg(g->self, x, vh);
-  g->field_gen_div(g->self, x, vk);
+static void entcomp_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                          double *vh) {
+  double k = ((const entcomp_params *)par)->k, *vk = vh + g->n;
+  g->caps->field_gen_reg(g->self, x, vh);
+  g->caps->field_gen_div(g->self, x, vk);
   for (size_t i = g->gen0; i < g->gen0 + g->ngen; ++i) dx[i] += -vh[i] + k * vk[i];
-}
-
-static gv_status entcomp_check(const void *par, const gv_vfgame *g, gv_err *err) {
-  (void)par;
-  if (!g->field_gen_reg || !g->field_gen_div)
-    return gv_fail(err, GV_ENOHOOK,
-                   "controller 'entcomp' has no hook for game '%s' (it needs the generator's "
-                   "regulariser and its divergence from the data, as in one-step GAIL)",
-                   g->name);
-  return GV_OK;
 }
 
 const gv_ctl_type gv_ctl_entcomp = {
     .info = {"entcomp",
              "entropy compensation: the policy ascends E[r] - k KL(pi || pi_E) (one-step GAIL)",
              "derived in docs/theory/onestep-gail.md", entcomp_specs, sizeof(entcomp_params)},
-    .vf_check = entcomp_check,
+    .vf_needs = GV_CAP(field_gen_reg) | GV_CAP(field_gen_div),
+    .vf_scratch = gv_ctl_two_vectors,
     .vf_drift = entcomp_drift,
 };

@@ -6,9 +6,6 @@
  * f''(0) sigma^2 +- sqrt(f''(0)^2 sigma^4 - f'(0)^2).  On neural games the
  * game adds the noise itself to every real and generated input of D, in
  * both players' steps (Sonderby et al. 2016, arXiv 1610.04490, sec. 3). */
-#include <math.h>
-#include <stdlib.h>
-
 #include "controllers/ctl.h"
 
 typedef struct instance_noise_params {
@@ -21,42 +18,25 @@ static const gv_param instance_noise_specs[] = {
     GV_PARAM_END};
 
 static void instance_noise_drift(const void *par, const gv_vfgame *g, const double *x,
-                                 double *dx) {
+                                 double *dx, double *vn) {
   double sigma = ((const instance_noise_params *)par)->sigma;
-  size_t n = g->n;
-  enum { LOCAL = 128 };
-  double local[LOCAL];
-  double *vn = 2 * n <= LOCAL ? local : malloc(2 * n * sizeof *vn);
-  if (!vn) { /* out of memory: poison so the scheme reports divergence */
-    for (size_t i = 0; i < n; ++i) dx[i] = NAN;
-    return;
-  }
+  const size_t n = g->n;
   double *v = vn + n;
-  g->field_noisy(g->self, sigma, x, vn);
+  g->caps->field_noisy(g->self, sigma, x, vn);
   g->field(g->self, x, v);
   for (size_t i = 0; i < n; ++i) dx[i] += vn[i] - v[i];
-  if (vn != local) free(vn);
 }
 
 static double instance_noise_sigma(const void *par) {
   return ((const instance_noise_params *)par)->sigma;
 }
 
-static gv_status instance_noise_check(const void *par, const gv_vfgame *g, gv_err *err) {
-  (void)par;
-  if (!g->field_noisy)
-    return gv_fail(err, GV_ENOHOOK,
-                   "controller 'instance_noise' has no hook for game '%s' (it needs the field "
-                   "under noisy samples)",
-                   g->name);
-  return GV_OK;
-}
-
 const gv_ctl_type gv_ctl_instance_noise = {
     .info = {"instance_noise", "instance noise: D sees every sample plus N(0, sigma^2) noise",
              "Mescheder et al. 2018 (arXiv 1801.04406) sec. 3.2, Lemma 3.3",
              instance_noise_specs, sizeof(instance_noise_params)},
-    .vf_check = instance_noise_check,
+    .vf_needs = GV_CAP(field_noisy),
+    .vf_scratch = gv_ctl_two_vectors,
     .vf_drift = instance_noise_drift,
     .input_noise = instance_noise_sigma,
 };

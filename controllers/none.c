@@ -4,7 +4,9 @@
  * accepted by every game (closed-form and neural) and scheme. */
 #include "controllers/ctl.h"
 
-static void none_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
+static void none_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                       double *scratch) {
+  (void)scratch;
   (void)par, (void)g, (void)x, (void)dx;
 }
 

@@ -4,9 +4,6 @@
  * components.  On the Dirac-GAN the field is non-smooth at psi = 0 and the
  * iterates do not converge in general (Mescheder et al. 2018, sec. 3.1,
  * Table 1); the figure's setting is gamma 0.7, g0 1.0. */
-#include <math.h>
-#include <stdlib.h>
-
 #include "controllers/ctl.h"
 
 typedef struct wgan_gp_params {
@@ -19,18 +16,11 @@ static const gv_param wgan_gp_specs[] = {
     GV_PARAM_REAL(wgan_gp_params, target, "1.0", 0.0, 1e6, "target input-gradient norm g0"),
     GV_PARAM_END};
 
-static void wgan_gp_drift(const void *par, const gv_vfgame *g, const double *x, double *dx) {
+static void wgan_gp_drift(const void *par, const gv_vfgame *g, const double *x, double *dx,
+                          double *gr) {
   const wgan_gp_params *p = par;
-  enum { LOCAL = 64 };
-  double local[LOCAL];
-  double *gr = g->n <= LOCAL ? local : malloc(g->n * sizeof *gr);
-  if (!gr) { /* out of memory: poison so the scheme reports divergence */
-    for (size_t i = 0; i < g->n; ++i) dx[i] = NAN;
-    return;
-  }
-  g->penalty_gp(g->self, p->target, x, gr);
+  g->caps->penalty_gp(g->self, p->target, x, gr);
   for (size_t i = g->disc0; i < g->disc0 + g->ndisc; ++i) dx[i] -= p->gamma * gr[i];
-  if (gr != local) free(gr);
 }
 
 /* Neural games: (gamma/2) E(|grad D| - g0)^2 on interpolates is gv_nn_penalty's
@@ -50,21 +40,12 @@ static gv_status wgan_gp_penalty(const void *par, gv_ctl_penalty *pen, gv_err *e
   return GV_OK;
 }
 
-static gv_status wgan_gp_check(const void *par, const gv_vfgame *g, gv_err *err) {
-  (void)par;
-  if (!g->penalty_gp)
-    return gv_fail(err, GV_ENOHOOK,
-                   "controller 'wgan_gp' has no hook for game '%s' (it needs the "
-                   "discriminator's input gradient on interpolated samples)",
-                   g->name);
-  return GV_OK;
-}
-
 const gv_ctl_type gv_ctl_wgan_gp = {
     .info = {"wgan_gp", "WGAN-GP: gradient penalty (gamma/2) E(|grad D| - g0)^2 on the critic",
              "Gulrajani et al. 2017 (arXiv 1704.00028) eq. (3)", wgan_gp_specs,
              sizeof(wgan_gp_params)},
-    .vf_check = wgan_gp_check,
+    .vf_needs = GV_CAP(penalty_gp),
+    .vf_scratch = gv_ctl_one_vector,
     .vf_drift = wgan_gp_drift,
     .input_penalty = wgan_gp_penalty,
 };

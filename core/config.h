@@ -86,7 +86,8 @@ typedef enum {
   GV_T_REAL,    /* double */
   GV_T_BOOL,    /* int, 0 or 1 */
   GV_T_STR,     /* char[GV_STR_MAX] */
-  GV_T_ENUM     /* int: index into choices */
+  GV_T_ENUM,    /* int: index into choices */
+  GV_T_LIST     /* a list the component reads itself: listed and accepted, not loaded */
 } gv_type;
 
 #define GV_STR_MAX 256
@@ -120,6 +121,7 @@ typedef struct gv_param {
   {#F, GV_T_STR, offsetof(S, F), def, 0, 0, 0, NULL, help}
 #define GV_PARAM_ENUM(S, F, def, choices, help) \
   {#F, GV_T_ENUM, offsetof(S, F), def, 0, 0, 0, choices, help}
+#define GV_PARAM_LIST(name, def, help) {name, GV_T_LIST, 0, def, 0, 0, 0, NULL, help}
 #define GV_PARAM_END {NULL, GV_T_INT, 0, NULL, 0, 0, 0, NULL, NULL}
 
 /* Where a mapping came from, for messages: "configs/x.yaml", "controllers.0". */
@@ -127,6 +129,23 @@ typedef struct gv_cfg_ctx {
   const char *file;         /* file name for messages */
   const char *path;         /* dotted path of the mapping ("" at the top) */
 } gv_cfg_ctx;
+
+/* An experiment's own default for a key of a table it shares with others
+ * (DAC's `disc.reward: logit` over the shared discriminator table, TD3's
+ * `absorbing: true` under DAC, WGAN-GP's `gamma: 20` under GAIL).  A list
+ * of them ends with a NULL name; `kind` names the component whose table the
+ * row overrides (NULL: the section's own table).  The loader writes the
+ * override into the tree exactly as it writes a table default, so the
+ * resolved config and `governor list` show it. */
+typedef struct gv_param_default {
+  const char *kind;         /* component ("td3", "wgan_gp"), NULL: the section's table */
+  const char *name;         /* key */
+  const char *def;          /* default as YAML text */
+} gv_param_default;
+
+/* The default of p under `over` for component `kind` (p->def when none). */
+const char *gv_param_default_of(const gv_param *p, const gv_param_default *over,
+                                const char *kind);
 
 /* Validates `map` against `specs` (NULL-name terminated) and fills `out`.
  * Keys listed in `extra` (NULL-terminated, may be NULL) are accepted and left
@@ -138,11 +157,20 @@ typedef struct gv_cfg_ctx {
 gv_status gv_params_load(const gv_param *specs, gv_node *map, const char *const *extra,
                          const gv_cfg_ctx *ctx, void *out, gv_err *err);
 
+/* gv_params_load with the defaults `over` of component `kind` in place of
+ * the table's (over may be NULL). */
+gv_status gv_params_load_over(const gv_param *specs, const gv_param_default *over,
+                              const char *kind, gv_node *map, const char *const *extra,
+                              const gv_cfg_ctx *ctx, void *out, gv_err *err);
+
 /* Fills `out` with the defaults of `specs` (required ones left zero). */
 void gv_params_defaults(const gv_param *specs, void *out);
 
 /* Prints one line per parameter: "  name  type  default  [bounds]  help". */
 void gv_params_print(FILE *f, const gv_param *specs, const char *indent);
+/* The same with the defaults `over` of component `kind`. */
+void gv_params_print_over(FILE *f, const gv_param *specs, const gv_param_default *over,
+                          const char *kind, const char *indent);
 
 /* Enum choice name of field value (for messages). */
 const char *gv_param_enum_name(const gv_param *p, int value);

@@ -16,6 +16,7 @@ static const char *type_name(gv_type t) {
   case GV_T_BOOL: return "boolean";
   case GV_T_STR: return "string";
   case GV_T_ENUM: return "name";
+  case GV_T_LIST: return "list";
   }
   return "?";
 }
@@ -161,6 +162,8 @@ static gv_status convert(const gv_param *p, const gv_node *v, void *out, char *m
     }
     snprintf(field, GV_STR_MAX, "%s", v->value);
     return GV_OK;
+  case GV_T_LIST:
+    return GV_OK; /* read by its owner */
   case GV_T_ENUM:
     for (int i = 0; p->choices && p->choices[i]; ++i)
       if (strcmp(p->choices[i], v->value) == 0) {
@@ -176,7 +179,7 @@ static gv_status convert(const gv_param *p, const gv_node *v, void *out, char *m
 
 void gv_params_defaults(const gv_param *specs, void *out) {
   for (const gv_param *p = specs; p && p->name; ++p) {
-    if (!p->def) continue;
+    if (!p->def || p->type == GV_T_LIST) continue;
     gv_node tmp = {.kind = GV_NODE_SCALAR, .value = (char *)p->def};
     char msg[256];
     convert(p, &tmp, out, msg, sizeof msg); /* defaults are valid by construction */
@@ -189,8 +192,22 @@ static int listed(const char *const *names, const char *key) {
   return 0;
 }
 
+const char *gv_param_default_of(const gv_param *p, const gv_param_default *over,
+                                const char *kind) {
+  for (const gv_param_default *o = over; o && o->name; ++o)
+    if (!strcmp(o->name, p->name) && (!o->kind || (kind && !strcmp(o->kind, kind))))
+      return o->def;
+  return p->def;
+}
+
 gv_status gv_params_load(const gv_param *specs, gv_node *map, const char *const *extra,
                          const gv_cfg_ctx *ctx, void *out, gv_err *err) {
+  return gv_params_load_over(specs, NULL, NULL, map, extra, ctx, out, err);
+}
+
+gv_status gv_params_load_over(const gv_param *specs, const gv_param_default *over,
+                              const char *kind, gv_node *map, const char *const *extra,
+                              const gv_cfg_ctx *ctx, void *out, gv_err *err) {
   char where[512], msg[768];
   if (!map || map->kind != GV_NODE_MAP) {
     gv_cfg_where(where, sizeof where, ctx, map ? map->line : 0, NULL);
@@ -216,14 +233,16 @@ gv_status gv_params_load(const gv_param *specs, gv_node *map, const char *const 
     }
   }
   for (const gv_param *p = specs; p && p->name; ++p) {
+    if (p->type == GV_T_LIST) continue; /* its owner reads and resolves it */
     gv_node *v = gv_map_get(map, p->name);
     int line = gv_map_key_line(map, p->name);
     gv_cfg_where(where, sizeof where, ctx, line ? line : map->line, p->name);
     if (!v) {
-      if (!p->def)
+      const char *def = gv_param_default_of(p, over, kind);
+      if (!def)
         return gv_fail(err, GV_ECONFIG, "%s: required %s is missing (%s)", where,
                        type_name(p->type), p->help ? p->help : "");
-      gv_map_set(map, p->name, gv_node_new_scalar(p->def)); /* resolved config */
+      gv_map_set(map, p->name, gv_node_new_scalar(def)); /* resolved config */
       v = gv_map_get(map, p->name);
     }
     if (v->kind == GV_NODE_SEQ) {
@@ -245,15 +264,21 @@ gv_status gv_params_load(const gv_param *specs, gv_node *map, const char *const 
 }
 
 void gv_params_print(FILE *f, const gv_param *specs, const char *indent) {
+  gv_params_print_over(f, specs, NULL, NULL, indent);
+}
+
+void gv_params_print_over(FILE *f, const gv_param *specs, const gv_param_default *over,
+                          const char *kind, const char *indent) {
   char extra[512];
   for (const gv_param *p = specs; p && p->name; ++p) {
+    const char *def = gv_param_default_of(p, over, kind);
     extra[0] = 0;
     if (p->type == GV_T_ENUM)
       choices_text(p, extra, sizeof extra);
     else if ((p->type == GV_T_REAL || p->type == GV_T_INT) && !(p->lo == 0 && p->hi == 0))
       bounds_text(p, extra, sizeof extra);
     fprintf(f, "%s%-14s %-8s default %-10s %s%s%s%s\n", indent, p->name, type_name(p->type),
-            p->def ? (*p->def ? p->def : "\"\"") : "(required)", p->help ? p->help : "",
+            def ? (*def ? def : "\"\"") : "(required)", p->help ? p->help : "",
             *extra ? " [" : "", extra, *extra ? "]" : "");
   }
 }

@@ -21,11 +21,10 @@
 #define GV_ASSET_DIR "envs/assets"
 #endif
 
-const gv_env_type *const gv_env_types[] = {
-    &gv_env_hopper,  &gv_env_walker2d, &gv_env_halfcheetah,
-    &gv_env_ant,     &gv_env_reacher,  &gv_env_inverted_pendulum,
-    NULL,
-};
+#define GV_ENV_TYPE(n) &gv_env_##n,
+#define GV_ENV_NAME(n) #n,
+const gv_env_type *const gv_env_types[] = {GV_ENVS(GV_ENV_TYPE) NULL};
+const char *const gv_env_names[] = {GV_ENVS(GV_ENV_NAME) NULL};
 
 gv_status gv_env_type_find(const gv_env_type **type, const char *name, gv_err *err) {
   *type = NULL;

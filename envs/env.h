@@ -64,10 +64,19 @@ struct gv_env_type {
                  const double *action, double x_before, double dt, int healthy);
 };
 
-/* Registry: NULL-terminated, in a stable order. */
+/* The registry of tasks, in a stable order: one X(name) per task, whose
+ * method table is gv_env_<name> (envs/tasks.c).  The list of types, the
+ * names a config's `game.env` accepts and `governor list env` all come
+ * from it, so a new task is its table plus one entry here. */
+#define GV_ENVS(X) X(hopper) X(walker2d) X(halfcheetah) X(ant) X(reacher) X(inverted_pendulum)
+#define GV_ENV_DECLARE(n) extern const gv_env_type gv_env_##n;
+GV_ENVS(GV_ENV_DECLARE)
+#undef GV_ENV_DECLARE
+/* NULL-terminated, in the order of GV_ENVS: the types and their names (the
+ * names are a gv_param enum's choices: an index into one is one into the
+ * other). */
 extern const gv_env_type *const gv_env_types[];
-extern const gv_env_type gv_env_hopper, gv_env_walker2d, gv_env_halfcheetah,
-    gv_env_ant, gv_env_reacher, gv_env_inverted_pendulum;
+extern const char *const gv_env_names[];
 
 /* The type called `name`; on failure GV_ENOTFOUND with every valid name. */
 gv_status gv_env_type_find(const gv_env_type **type, const char *name, gv_err *err);

@@ -11,7 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/learner.h"
 #include "controllers/ctl.h"
+#include "envs/env.h"
 #include "core/progress.h"
 #include "core/runfile.h"
 #include "experiments/claim.h"
@@ -88,7 +90,9 @@ static const char usage[] =
     "  report RUN.h5... --out DIR [--baseline ARM] [--metric final|tail|auc]\n"
     "         [--threshold X] [--reps N] [--seed S] [--noise FROZEN.h5...] [--title T]\n"
     "                                     a study's tables, figures, HTML (docs/report.md)\n"
-    "  list [game|scheme|controller]      registered components with their parameters\n"
+    "  list [top|game|scheme|controller|agent|env|SECTION]\n"
+    "                                     every component and config key: type, default,\n"
+    "                                     bounds, help (SECTION: disc, train, run, ...)\n"
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
     "                                     record deterministic demonstrations of a saved policy\n"
@@ -1365,34 +1369,86 @@ static int cmd_report(int argc, char **argv) {
                      "python3-matplotlib, python3-h5py");
 }
 
+/* `governor list [WHAT]`: every component and every key a config may hold.
+ * WHAT is a registry (game, scheme, controller, agent, env), `top` (the
+ * keys of every config) or a section key (disc, train, run, checkpoint,
+ * ...: that section of every game that has it). */
+static void list_top(void) {
+  printf("top-level keys of every config:\n");
+  gv_params_print(stdout, gv_common_params, "      ");
+  printf("  plot: (a list) figures drawn after the run [");
+  for (int i = 0; gv_plot_kinds[i]; ++i) printf("%s%s", i ? ", " : "", gv_plot_kinds[i]);
+  printf("]\n  checkpoint: resume points of every game (docs/resume.md)\n");
+  gv_params_print(stdout, gv_drive_ckpt_params, "      ");
+}
+
+static void list_envs(void) {
+  printf("envs: MuJoCo tasks with Gymnasium v5 semantics (game.env of rl, gail, dac; "
+         "docs/envs.md)\n");
+  for (const gv_env_type *const *t = gv_env_types; *t; ++t)
+    printf("  %-16s %s; observation %d, action %d in [%g, %g], %d steps\n", (*t)->name,
+           (*t)->summary, (*t)->obs_dim, (*t)->act_dim, (*t)->act_low, (*t)->act_high,
+           (*t)->max_steps);
+  printf("  task options (keys of the rl game):\n");
+  gv_params_print(stdout, gv_env_param_table, "      ");
+}
+
+static void list_games(const char *only) {
+  if (!only) printf("games: %s\n", gv_game_registry.help);
+  for (const gv_component *const *c = gv_game_registry.items; *c; ++c) {
+    const gv_experiment *e = (const gv_experiment *)*c;
+    int has = !only;
+    for (const gv_section *s = e->sections; !has && s && s->key; ++s) has = !strcmp(s->key, only);
+    if (!has) continue;
+    printf("  %-16s %s\n", (*c)->name, (*c)->summary);
+    if (!only && (*c)->cite) printf("  %-16s source: %s\n", "", (*c)->cite);
+    if (!only) printf("    game:\n");
+    if (!only) gv_params_print(stdout, e->game->params, "        ");
+    for (const gv_section *s = e->sections; s && s->key; ++s)
+      if (!only || !strcmp(s->key, only)) gv_exp_print_section(stdout, s, "    ");
+  }
+}
+
 static int cmd_list(int argc, char **argv) {
   const char *kind = argc > 0 ? argv[0] : NULL;
-  int any = 0;
+  static const struct {
+    const char *name;
+    const gv_registry *reg;
+  } regs[] = {{"scheme", &gv_scheme_registry}, {"controller", &gv_ctl_registry},
+              {"agent", &gv_agent_registry}, {NULL, NULL}};
+  if (!kind || !strcmp(kind, "top")) list_top();
   if (!kind || !strcmp(kind, "game") || !strcmp(kind, "games")) {
-    printf("games: %s\n", gv_game_registry.help);
-    for (const gv_component *const *c = gv_game_registry.items; *c; ++c) {
-      const gv_experiment *e = (const gv_experiment *)*c;
-      printf("  %-16s %s\n", (*c)->name, (*c)->summary);
-      if ((*c)->cite) printf("  %-16s source: %s\n", "", (*c)->cite);
-      gv_params_print(stdout, e->game->params, "      ");
-    }
-    printf("  every game's config also takes a `checkpoint:` section (docs/resume.md):\n");
-    gv_params_print(stdout, gv_drive_ckpt_params, "      ");
+    if (!kind) printf("\n");
+    list_games(NULL);
+  }
+  int any = !kind || !strcmp(kind, "top") || !strcmp(kind, "game") || !strcmp(kind, "games");
+  for (int i = 0; regs[i].name; ++i) {
+    const size_t n = strlen(regs[i].name);
+    if (kind && !(!strncmp(kind, regs[i].name, n) && (!kind[n] || !strcmp(kind + n, "s"))))
+      continue;
+    if (any) printf("\n");
+    gv_registry_print(stdout, regs[i].reg, 1);
     any = 1;
   }
-  if (!kind || !strcmp(kind, "scheme") || !strcmp(kind, "schemes")) {
+  if (!kind || !strcmp(kind, "env") || !strcmp(kind, "envs")) {
     if (any) printf("\n");
-    gv_registry_print(stdout, &gv_scheme_registry, 1);
+    list_envs();
     any = 1;
   }
-  if (!kind || !strcmp(kind, "controller") || !strcmp(kind, "controllers")) {
-    if (any) printf("\n");
-    gv_registry_print(stdout, &gv_ctl_registry, 1);
+  if (!any && !strcmp(kind, "checkpoint")) {
+    printf("checkpoint: resume points of every game (docs/resume.md)\n");
+    gv_params_print(stdout, gv_drive_ckpt_params, "    ");
     any = 1;
   }
   if (!any) {
-    fprintf(stderr, "governor: list: unknown kind '%s' (allowed: game, scheme, controller)\n",
-            kind);
+    for (const gv_component *const *c = gv_game_registry.items; !any && *c; ++c)
+      for (const gv_section *s = ((const gv_experiment *)*c)->sections; s && s->key; ++s)
+        any |= !strcmp(s->key, kind);
+    if (any) list_games(kind);
+  }
+  if (!any) {
+    fprintf(stderr, "governor: list: unknown kind '%s' (allowed: top, game, scheme, controller, "
+            "agent, env, checkpoint, or a section: disc, train, sampled, run, ...)\n", kind);
     return 2;
   }
   return 0;

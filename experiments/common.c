@@ -107,9 +107,86 @@ gv_status gv_exp_section(gv_node *root, const char *file, const char *key, gv_no
   return GV_OK;
 }
 
+static int kind_taken(const char *const *kinds, const char *name) {
+  for (int i = 0; kinds && kinds[i]; ++i)
+    if (!strcmp(kinds[i], name)) return 1;
+  return !kinds;
+}
+
+static gv_status component_over(gv_node *root, const char *file, const char *key,
+                                const gv_registry *reg, const char *const *kinds,
+                                const char *def_kind, const gv_param_default *over,
+                                const gv_component **comp, void *out, gv_err *err);
+
 gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
                            const gv_registry *reg, const char *def_kind,
                            const gv_component **comp, void *out, gv_err *err) {
+  return component_over(root, file, key, reg, NULL, def_kind, NULL, comp, out, err);
+}
+
+gv_status gv_exp_load_section(gv_node *root, const char *file, const gv_section *sec,
+                              const gv_component **comp, void *out, gv_err *err) {
+  if (sec->list) {
+    gv_node *v = gv_map_get(root, sec->key);
+    if (v) return GV_OK;
+    v = NULL;
+    gv_err perr;
+    if (!sec->def || gv_cfg_parse_string(sec->def, "default", &v, &perr) != GV_OK || !v)
+      v = gv_node_new_seq(); /* the tables' defaults are valid YAML by construction */
+    gv_map_set(root, sec->key, v);
+    return GV_OK;
+  }
+  const gv_component *c;
+  if (sec->reg)
+    return component_over(root, file, sec->key, sec->reg, sec->kinds, sec->def, sec->defaults,
+                          comp ? comp : &c, out, err);
+  gv_node *m;
+  gv_status st = gv_exp_section(root, file, sec->key, &m, err);
+  gv_cfg_ctx ctx = {file, sec->key};
+  return st ? st : gv_params_load_over(sec->params, sec->defaults, NULL, m, NULL, &ctx, out, err);
+}
+
+/* The row of `over` for a component's key, printed as "kind.key". */
+static void print_override(FILE *f, const gv_registry *reg, const gv_param_default *o,
+                           const char *indent) {
+  const gv_component *c = gv_registry_find(reg, o->kind);
+  for (const gv_param *p = c ? c->params : NULL; p && p->name; ++p) {
+    if (strcmp(p->name, o->name)) continue;
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", o->kind, o->name);
+    gv_param row[2] = {*p, GV_PARAM_END};
+    row[0].name = name;
+    row[0].def = o->def;
+    gv_params_print(f, row, indent);
+  }
+}
+
+void gv_exp_print_section(FILE *f, const gv_section *sec, const char *indent) {
+  char in2[64], names[512];
+  snprintf(in2, sizeof in2, "%s    ", indent);
+  fprintf(f, "%s%s:%s %s\n", indent, sec->key, sec->list ? " (a list)" : "", sec->help);
+  if (!sec->reg) {
+    gv_params_print_over(f, sec->params, sec->defaults, NULL, in2);
+    return;
+  }
+  size_t off = 0;
+  names[0] = 0;
+  for (const gv_component *const *c = sec->reg->items; *c; ++c)
+    if (kind_taken(sec->kinds, (*c)->name))
+      off += (size_t)snprintf(names + off, off < sizeof names ? sizeof names - off : 0, "%s%s",
+                              off ? ", " : "", (*c)->name);
+  fprintf(f, "%s%-14s %-8s default %-10s %s%s, its keys in `governor list %s` [%s]\n", in2,
+          sec->list ? "- kind" : "kind", "name",
+          sec->def ? sec->def : sec->list ? "[]" : "(required)", sec->list ? "each item: one " : "one ",
+          sec->reg->kind, sec->reg->kind, names);
+  for (const gv_param_default *o = sec->defaults; o && o->name; ++o)
+    if (o->kind) print_override(f, sec->reg, o, in2);
+}
+
+static gv_status component_over(gv_node *root, const char *file, const char *key,
+                                const gv_registry *reg, const char *const *kinds,
+                                const char *def_kind, const gv_param_default *over,
+                                const gv_component **comp, void *out, gv_err *err) {
   gv_node *m;
   gv_status s = gv_exp_section(root, file, key, &m, err);
   if (s != GV_OK) return s;
@@ -132,11 +209,26 @@ gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
     }
     return gv_fail(err, GV_ECONFIG, "%s: missing (allowed: %s)", where, names);
   }
+  if (!kind_taken(kinds, k->value)) { /* the game takes only some kinds */
+    char names[512];
+    size_t off = 0;
+    names[0] = 0;
+    for (int i = 0; kinds[i]; ++i)
+      off += (size_t)snprintf(names + off, off < sizeof names ? sizeof names - off : 0, "%s%s",
+                              i ? ", " : "", kinds[i]);
+    gv_cfg_where(where, sizeof where, &ctx, line, "kind");
+    const char *game = gv_map_str(gv_map_get(root, "game"), "kind");
+    if (!gv_registry_find(reg, k->value))
+      return gv_fail(err, GV_ECONFIG, "%s: unknown %s '%s' (allowed: %s)", where, reg->kind,
+                     k->value, names);
+    return gv_fail(err, GV_ECONFIG, "%s: game '%s' takes no %s '%s' (allowed: %s)",
+                   where, game ? game : "?", reg->kind, k->value, names);
+  }
   s = gv_registry_lookup(reg, k->value, &ctx, line, "kind", comp, err);
   if (s != GV_OK) return s;
   static const char *const extra[] = {"kind", NULL};
   memset(out, 0, (*comp)->params_size);
-  return gv_params_load((*comp)->params, m, extra, &ctx, out, err);
+  return gv_params_load_over((*comp)->params, over, k->value, m, extra, &ctx, out, err);
 }
 
 gv_status gv_exp_outcome(const char *status, const char *path, long step, const char *detail,

@@ -52,4 +52,5 @@ const gv_experiment gv_exp_dac = {
     &gv_dac_game_component,
     gv_gail_table,
     &dac_game_table,
+    gv_dac_sections,
 };

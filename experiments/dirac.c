@@ -535,6 +535,10 @@ static const gv_column dirac_table[] = {{"predicted_verdict", "predicted"},
     {"agree", "agree"},
     {NULL, NULL}};
 
+static const gv_section dirac_sections[] = {
+    GV_SECTION_SCHEME("simgd"), GV_SECTION_CONTROLLERS,
+    GV_SECTION_MAP("run", "logging, replicas, thresholds", run_params), GV_SECTION_END};
+
 const gv_experiment gv_exp_dirac = {
     {"dirac", "the Dirac-GAN (Mescheder et al. 2018): a point-mass generator against a linear "
               "discriminator", "Mescheder et al. 2018, arXiv 1801.04406, section 2", NULL, 0},
@@ -545,4 +549,5 @@ const gv_experiment gv_exp_dirac = {
     &gv_game_dirac,
     dirac_table,
     &dirac_game_table,
+    dirac_sections,
 };

@@ -18,6 +18,35 @@ typedef struct gv_common {
 
 extern const gv_param gv_common_params[];
 
+/* A top-level section of a game's config, as data: a mapping of the keys
+ * of `params`, or a component `{kind: NAME, ...}` of `reg` (one of `kinds`
+ * when not NULL; `def` the kind when absent), or with `list` a list of such
+ * components (`def`: the list as YAML when the key is absent).  `defaults`
+ * are the game's own defaults over the tables it shares (core/config.h
+ * gv_param_default).  The loader (gv_exp_load_section) writes every default
+ * into the tree and `governor list` prints the same rows. */
+typedef struct gv_section {
+  const char *key;          /* "disc" */
+  const char *help;         /* one line */
+  const gv_param *params;   /* a mapping of these keys, or NULL */
+  const gv_registry *reg;   /* ... or a component of this registry */
+  const char *const *kinds; /* the kinds of reg the game takes (NULL: all) */
+  const char *def;          /* the default kind; with list, the default list (YAML) */
+  int list;                 /* a list of components (`controllers`) */
+  const gv_param_default *defaults; /* the game's own defaults (NULL-name ended), or NULL */
+} gv_section;
+
+/* Rows for the sections several games share (the registries are declared
+ * in gan/scheme.h and controllers/ctl.h). */
+#define GV_SECTION_MAP(k, h, p) {.key = k, .help = h, .params = p}
+#define GV_SECTION_SCHEME(kind)                                                                \
+  {.key = "scheme", .help = "the update scheme (`governor list scheme`)",                      \
+   .reg = &gv_scheme_registry, .def = kind}
+#define GV_SECTION_CONTROLLERS                                                                 \
+  {.key = "controllers", .help = "controllers on the game (`governor list controller`)",       \
+   .reg = &gv_ctl_registry, .list = 1}
+#define GV_SECTION_END {.key = NULL}
+
 typedef struct gv_experiment {
   gv_component info;        /* FIRST member; name = game kind, params = the game's */
   /* Validates the whole tree and writes every default into it (the tree is
@@ -43,6 +72,9 @@ typedef struct gv_experiment {
   /* The driver's table of the game (experiments/drive.h), for `governor
    * resume`. */
   const struct gv_exp_game *driven;
+  /* Its sections besides `game` (NULL-key ended), for `governor list` and,
+   * where the game loads them with gv_exp_load_section, for validation. */
+  const gv_section *sections;
 } gv_experiment;
 
 typedef struct gv_column {
@@ -73,6 +105,17 @@ gv_status gv_exp_section(gv_node *root, const char *file, const char *key, gv_no
 gv_status gv_exp_component(gv_node *root, const char *file, const char *key,
                            const gv_registry *reg, const char *def_kind,
                            const gv_component **comp, void *out, gv_err *err);
+
+/* Loads section `sec` of root: a mapping into out, or a component (its
+ * table into out, *comp set; comp may be NULL); a list section only gets
+ * its default list (the caller loads the items, e.g. gv_ctl_stack_load_over
+ * with sec->defaults).  Messages as gv_exp_component's. */
+gv_status gv_exp_load_section(gv_node *root, const char *file, const gv_section *sec,
+                              const gv_component **comp, void *out, gv_err *err);
+
+/* Prints sec's keys for `governor list` (a component section: every kind
+ * it takes with its parameters under the game's defaults). */
+void gv_exp_print_section(FILE *f, const gv_section *sec, const char *indent);
 
 /* The result of a run from the status it ended with: GV_OK (completed),
  * GV_EDIVERGED, GV_EINTR (interrupted) or GV_EFAILED, with a message naming
@@ -119,11 +162,6 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
  * eval_episodes, eval_seconds. */
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
 void gv_exp_evals_free(gv_exp_evals *e);
-
-/* The MuJoCo task names of envs' registry, NULL-terminated: the choices of
- * game.env of rl, gail and dac (filled before main, so `governor list`
- * shows them too; experiments/rl.c). */
-extern const char *gv_exp_env_choices[32];
 
 /* Mean and population std of x (n); NAN when n is 0. */
 void gv_mean_std(const double *x, long n, double *mean, double *sd);

@@ -38,7 +38,7 @@
 /* ----------------------------------------------------------------- config */
 
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(gail_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(gail_game, env, NULL, gv_env_names, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_STR(gail_game, demos, "",
                  "demonstration file (empty: data/experts/ENV-demos.h5, from the working "
                  "directory)"),
@@ -80,30 +80,55 @@ static int line_or(const gv_node *map, const char *key, int section_line) {
   return l > 0 ? l : section_line > 0 ? section_line : 1;
 }
 
-static const gv_component *const agent_items[] = {&gv_agent_ppo, NULL};
-static const gv_registry agent_registry = {"agent", "the generator (PPO)", agent_items};
-static const gv_component *const dac_agent_items[] = {&gv_agent_td3, NULL};
-static const gv_registry dac_agent_registry = {"agent", "the generator (TD3)", dac_agent_items};
+/* The sections of both games, in the order they are loaded, with each
+ * game's own defaults over the shared tables. */
+enum { SEC_DISC, SEC_AGENT, SEC_RUN, SEC_CTL };
 
-/* Sets map[key] = value unless the key is there (a default of one
- * experiment that differs from the shared table's). */
-static void default_key(gv_node *map, const char *key, const char *value) {
-  if (map && map->kind == GV_NODE_MAP && !gv_map_get(map, key))
-    gv_map_set(map, key, gv_node_new_scalar(value));
-}
+/* Gulrajani's lambda = 10 is gamma 20 here (gv_nn_penalty's GP coefficient
+ * is gamma / 2; docs/mlpgan.md). */
+static const gv_param_default gail_ctl_defaults[] = {{"wgan_gp", "gamma", "20"},
+                                                     {NULL, NULL, NULL}};
+static const char *const gail_agents[] = {"ppo", NULL}, *const dac_agents[] = {"td3", NULL};
 
-/* GAIL's own default for WGAN-GP: Gulrajani's lambda = 10, i.e. gamma 20
- * (gv_nn_penalty's GP coefficient is gamma / 2; docs/mlpgan.md). */
-static void gail_controller_defaults(gv_node *seq) {
-  if (!seq || seq->kind != GV_NODE_SEQ) return;
-  for (size_t i = 0; i < seq->n; ++i) {
-    gv_node *it = seq->items[i];
-    if (it->kind != GV_NODE_MAP) continue;
-    const char *k = gv_map_str(it, "kind");
-    if (k && !strcmp(k, "wgan_gp") && !gv_map_get(it, "gamma"))
-      gv_map_set(it, "gamma", gv_node_new_scalar("20"));
-  }
-}
+#define GAIL_DISC_HELP "the discriminator D(s, a) and its steps (agents/gail.h)"
+#define GAIL_AGENT_HELP "the generator"
+#define GAIL_CTL_HELP "controllers on D (controllers/ctl.h)"
+#define GAIL_RUN_HELP "env steps, env copies, evaluations, flushes"
+
+const gv_section gv_gail_sections[] = {
+    [SEC_DISC] = GV_SECTION_MAP("disc", GAIL_DISC_HELP, gv_gail_disc_table),
+    [SEC_AGENT] = {.key = "agent", .help = GAIL_AGENT_HELP " (PPO)", .reg = &gv_agent_registry,
+                   .kinds = gail_agents, .def = "ppo"},
+    [SEC_RUN] = GV_SECTION_MAP("run", GAIL_RUN_HELP, run_params),
+    [SEC_CTL] = {.key = "controllers", .help = GAIL_CTL_HELP, .reg = &gv_ctl_registry, .list = 1,
+                 .defaults = gail_ctl_defaults},
+    GV_SECTION_END,
+};
+
+/* DAC's defaults (agents/dac.h, docs/dac.md): a logit reward, one D step of
+ * 256 + 256 rows per TD3 update, one env copy, TD3 with absorbing states,
+ * Gulrajani's penalty on interpolates (an explicit `controllers: []` turns
+ * it off). */
+static const gv_param_default dac_disc_defaults[] = {
+    {NULL, "reward", "logit"}, {NULL, "updates", "1"}, {NULL, "batch", "256"}, {NULL, NULL, NULL}};
+static const gv_param_default dac_run_defaults[] = {
+    {NULL, "steps", "1000000"}, {NULL, "envs", "1"},           {NULL, "threads", "1"},
+    {NULL, "eval_every", "10000"}, {NULL, "flush_every", "10000"}, {NULL, NULL, NULL}};
+static const gv_param_default dac_agent_defaults[] = {{"td3", "absorbing", "true"},
+                                                      {NULL, NULL, NULL}};
+
+const gv_section gv_dac_sections[] = {
+    [SEC_DISC] = {.key = "disc", .help = GAIL_DISC_HELP, .params = gv_gail_disc_table,
+                  .defaults = dac_disc_defaults},
+    [SEC_AGENT] = {.key = "agent", .help = GAIL_AGENT_HELP " (TD3 with absorbing states)",
+                   .reg = &gv_agent_registry, .kinds = dac_agents, .def = "td3",
+                   .defaults = dac_agent_defaults},
+    [SEC_RUN] = {.key = "run", .help = GAIL_RUN_HELP, .params = run_params,
+                 .defaults = dac_run_defaults},
+    [SEC_CTL] = {.key = "controllers", .help = GAIL_CTL_HELP, .reg = &gv_ctl_registry,
+                 .def = "[{kind: wgan_gp}]", .list = 1, .defaults = gail_ctl_defaults},
+    GV_SECTION_END,
+};
 
 /* What a run would refuse about how the demonstrations d are used, refused
  * by the check: more trajectories than the file holds, a subsample step
@@ -131,36 +156,7 @@ static gv_status check_demo_use(const gail_setup *s, const gv_demos *d, const gv
 
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err) {
   memset(s, 0, sizeof *s);
-  if (dac) {
-    /* DAC's defaults (agents/dac.h, docs/dac.md): a logit
-     * reward, one D step of 256 + 256 rows per TD3 update, one env copy,
-     * Gulrajani's penalty on interpolates; an explicit `controllers: []`
-     * turns the penalty off */
-    gv_node *sec[3] = {NULL, NULL, NULL};
-    const char *names[3] = {"disc", "run", "agent"};
-    for (int i = 0; i < 3; ++i) {
-      sec[i] = gv_map_get(root, names[i]);
-      if (!sec[i]) {
-        sec[i] = gv_node_new_map();
-        gv_map_set(root, names[i], sec[i]);
-      }
-    }
-    default_key(sec[0], "reward", "logit");
-    default_key(sec[0], "updates", "1");
-    default_key(sec[0], "batch", "256");
-    default_key(sec[1], "steps", "1000000");
-    default_key(sec[1], "envs", "1");
-    default_key(sec[1], "threads", "1");
-    default_key(sec[1], "eval_every", "10000");
-    default_key(sec[1], "flush_every", "10000");
-    default_key(sec[2], "absorbing", "true");
-    if (!gv_map_get(root, "controllers")) {
-      gv_node *seq = gv_node_new_seq(), *gp = gv_node_new_map();
-      gv_map_set(gp, "kind", gv_node_new_scalar("wgan_gp"));
-      gv_seq_push(seq, gp);
-      gv_map_set(root, "controllers", seq);
-    }
-  }
+  const gv_section *sec = dac ? gv_dac_sections : gv_gail_sections;
   gv_status st = gv_exp_check_top(root, file, sections, &s->common, err);
   if (st) return st;
   gv_node *gm;
@@ -168,21 +164,13 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   gv_cfg_ctx gctx = {file, "game"};
   if ((st = gv_params_load(game_params, gm, game_extra, &gctx, &s->game, err))) return st;
   s->env = gv_env_types[s->game.env];
-  gv_node *dm;
-  if ((st = gv_exp_section(root, file, "disc", &dm, err))) return st;
-  gv_cfg_ctx dctx = {file, "disc"};
-  if ((st = gv_params_load(gv_gail_disc_table, dm, NULL, &dctx, &s->gail, err))) return st;
+  if ((st = gv_exp_load_section(root, file, &sec[SEC_DISC], NULL, &s->gail, err))) return st;
   s->gail.trajectories = s->game.trajectories;
   s->gail.subsample = s->game.subsample;
-  const gv_component *c;
-  if (dac) st = gv_exp_component(root, file, "agent", &dac_agent_registry, "td3", &c, &s->td3,
-                                 err);
-  else st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &c, &s->ppo, err);
-  if (st) return st;
-  gv_node *m;
-  if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
-  gv_cfg_ctx rctx = {file, "run"};
-  if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
+  void *agent_params = dac ? (void *)&s->td3 : &s->ppo;
+  if ((st = gv_exp_load_section(root, file, &sec[SEC_AGENT], NULL, agent_params, err)) ||
+      (st = gv_exp_load_section(root, file, &sec[SEC_RUN], NULL, &s->run, err)))
+    return st;
 
   char where[512];
   gv_cfg_ctx actx = {file, "agent"};
@@ -240,14 +228,11 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   gv_demos_free(&demo);
   if (st) return st;
 
-  gv_node *ctl = gv_map_get(root, "controllers");
-  if (!ctl) {
-    ctl = gv_node_new_seq();
-    gv_map_set(root, "controllers", ctl);
-  }
-  gail_controller_defaults(ctl);
   gv_cfg_ctx cctx = {file, ""};
-  if ((st = gv_ctl_stack_load(&s->ctl, ctl, &cctx, (uint64_t)s->common.seed, err))) return st;
+  if ((st = gv_exp_load_section(root, file, &sec[SEC_CTL], NULL, NULL, err)) ||
+      (st = gv_ctl_stack_load_over(&s->ctl, gv_map_get(root, "controllers"), &cctx,
+                                   (uint64_t)s->common.seed, sec[SEC_CTL].defaults, err)))
+    return st;
   st = gv_gail_check_controllers_for(&s->ctl, dac ? "dac" : "gail", err);
   st = gv_cfg_locate(st, err, &cctx, root, "controllers");
   if (st) gv_ctl_stack_free(&s->ctl);
@@ -667,6 +652,7 @@ const gv_experiment gv_exp_gail = {
     &gv_gail_game_component,
     gv_gail_table,
     &gail_game_table,
+    gv_gail_sections,
 };
 
 /* ----------------------------------------------------------------- bench */

@@ -47,10 +47,10 @@ typedef struct gail_setup {
   double random_return;     /* ... and random_return_mean */
 } gail_setup;
 
-/* Checks root (dac: the `dac` experiment, whose defaults differ: reward
- * logit, one D step of 256 rows per TD3 update, one env copy, the wgan_gp
- * controller when `controllers` is absent, agent.absorbing true) and fills
- * s.  Writes every default into the tree. */
+/* Checks root (dac: the `dac` experiment, whose own defaults are rows of
+ * gv_dac_sections: reward logit, one D step of 256 rows per TD3 update, one
+ * env copy, the wgan_gp controller when `controllers` is absent,
+ * agent.absorbing true) and fills s.  Writes every default into the tree. */
 gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac, gv_err *err);
 
 /* What a gail or dac run holds besides its learner (experiments/drive.h). */
@@ -123,5 +123,7 @@ gv_status gv_gail_analyze(const char *path, FILE *out, gv_err *err);
 
 extern const gv_column gv_gail_table[];     /* `governor sweep` columns of both */
 extern const gv_component gv_gail_game_component, gv_dac_game_component;
+/* Their sections (disc, agent, run, controllers) with each game's defaults. */
+extern const gv_section gv_gail_sections[], gv_dac_sections[];
 
 #endif

@@ -339,6 +339,10 @@ static const gv_column mlpgan_table[] = {{"final_modes", "modes"},
     {"final_swd", "sliced W1"},
     {NULL, NULL}};
 
+static const gv_section mlpgan_sections[] = {
+    GV_SECTION_MAP("train", "the nets, optimisers and batches", gv_mlpgan_train_params),
+    GV_SECTION_CONTROLLERS, GV_SECTION_MAP("run", "logging, evaluations, snapshots", run_params), GV_SECTION_END};
+
 const gv_experiment gv_exp_mlpgan = {
     {"mlpgan", "MLP GAN on a 2-D Gaussian mixture (ring of 8, grid of 25) under controllers",
      "Metz et al. 2017 (arXiv 1611.02163); Mescheder et al. 2018 (arXiv 1801.04406)",
@@ -350,4 +354,5 @@ const gv_experiment gv_exp_mlpgan = {
     &gv_game_mlpgan,
     mlpgan_table,
     &mlpgan_game_table,
+    mlpgan_sections,
 };

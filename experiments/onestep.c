@@ -609,6 +609,10 @@ static const gv_column onestep_table[] = {{"predicted_verdict", "predicted"},
     {"agree", "agree"},
     {NULL, NULL}};
 
+static const gv_section os_sections[] = {
+    GV_SECTION_SCHEME("ode"), GV_SECTION_CONTROLLERS,
+    GV_SECTION_MAP("run", "logging and thresholds", run_params), GV_SECTION_END};
+
 const gv_experiment gv_exp_onestep = {
     {"onestep", "one-step GAIL (Luo et al. 2024): a discrete-action policy against a tabular "
                 "discriminator", "docs/theory/onestep-gail.md", NULL, 0},
@@ -619,4 +623,5 @@ const gv_experiment gv_exp_onestep = {
     &gv_game_onestep,
     onestep_table,
     &os_game_table,
+    os_sections,
 };

@@ -33,7 +33,7 @@ static const gv_param run_params[] = {
 
 static const gv_component os_game_component = {
     "onestep_sampled", "one-step GAIL learned from samples (MLP D, softmax policy) against "
-    "its closed-form flow", NULL, NULL, 0};
+    "its closed-form flow", NULL, gv_onestep_param_table, sizeof(gv_onestep_params)};
 
 static const char *const sections[] = {"game", "sampled", "controllers", "run", "plot", NULL};
 
@@ -185,6 +185,10 @@ static const gv_column os_table[] = {{"final_tv_sampled", "TV sampled"},
                                      {"max_tv_between", "max TV between"},
                                      {NULL, NULL}};
 
+static const gv_section os_sections[] = {
+    GV_SECTION_MAP("sampled", "D's net and the sampled steps", gv_os_sampled_param_table),
+    GV_SECTION_CONTROLLERS, GV_SECTION_MAP("run", "steps and logging", run_params), GV_SECTION_END};
+
 const gv_experiment gv_exp_onestep_sampled = {
     {"onestep_sampled", "one-step GAIL from samples (bandit, MLP D, softmax policy) next to "
      "its closed-form flow", "Luo et al. 2024 (C-GAIL), arXiv 2402.16349; docs/gail.md", NULL,
@@ -196,4 +200,5 @@ const gv_experiment gv_exp_onestep_sampled = {
     &os_game_component,
     os_table,
     &os_game_table,
+    os_sections,
 };

@@ -41,17 +41,8 @@ typedef struct rl_game {
   int include_cfrc_ext_in_observation; /* envs/env.h gv_env_options */
 } rl_game;
 
-const char *gv_exp_env_choices[32];
-
-__attribute__((constructor)) static void fill_env_choices(void) {
-  size_t n = 0;
-  for (const gv_env_type *const *t = gv_env_types; *t && n + 1 < 32; ++t)
-    gv_exp_env_choices[n++] = (*t)->name;
-  gv_exp_env_choices[n] = NULL;
-}
-
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(rl_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    GV_PARAM_ENUM(rl_game, env, NULL, gv_env_names, "MuJoCo task (Gymnasium v5 semantics)"),
     GV_PARAM_BOOL(rl_game, include_cfrc_ext_in_observation, "true",
                   "ant: the 78 clipped contact forces in the observation (105 values; false: "
                   "27, as Ant-v4); Gymnasium v5's option of that name (docs/ppo.md)"),
@@ -60,10 +51,6 @@ static const gv_param game_params[] = {
 
 static const gv_component rl_game_component = {
     "rl", "reinforcement learning on a MuJoCo task", NULL, game_params, sizeof(rl_game)};
-
-static const gv_component *const agent_items[] = {&gv_agent_ppo, &gv_agent_td3, NULL};
-static const gv_registry agent_registry = {"agent", "the learner (the config's agent.kind)",
-                                           agent_items};
 
 typedef struct rl_run {
   long steps;               /* total env steps */
@@ -87,6 +74,14 @@ static const gv_param run_params[] = {
 };
 
 static const char *const sections[] = {"game", "agent", "run", "plot", NULL};
+
+enum { SEC_AGENT, SEC_RUN };
+static const gv_section rl_sections[] = {
+    [SEC_AGENT] = {.key = "agent", .help = "the learner", .reg = &gv_agent_registry,
+                   .def = "ppo"},
+    [SEC_RUN] = GV_SECTION_MAP("run", "env steps, env copies, evaluations, flushes", run_params),
+    GV_SECTION_END,
+};
 
 typedef struct rl_setup {
   gv_common common;
@@ -126,14 +121,10 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
                      "(allowed: true)", where, s->env->name);
     }
   }
-  if ((st = gv_exp_component(root, file, "agent", &agent_registry, "ppo", &s->agent, &s->ag,
-                             err)))
+  if ((st = gv_exp_load_section(root, file, &rl_sections[SEC_AGENT], &s->agent, &s->ag, err)) ||
+      (st = gv_exp_load_section(root, file, &rl_sections[SEC_RUN], NULL, &s->run, err)))
     return st;
   s->learner = gv_learner_find(s->agent);
-  gv_node *m;
-  if ((st = gv_exp_section(root, file, "run", &m, err))) return st;
-  gv_cfg_ctx rctx = {file, "run"};
-  if ((st = gv_params_load(run_params, m, NULL, &rctx, &s->run, err))) return st;
   if (!s->learner->check) return GV_OK;
   return s->learner->check(&s->ag, root, file, s->run.envs, s->run.steps, err);
 }
@@ -339,6 +330,7 @@ const gv_experiment gv_exp_rl = {
     &rl_game_component,
     rl_table,
     &rl_game_table,
+    rl_sections,
 };
 
 /* ------------------------------------------------------ record, export */

@@ -204,22 +204,16 @@ void gv_dirac_init(gv_dirac *d, const gv_dirac_params *p) {
   }
   gsl_integration_fixed_free(w);
 
-  gv_vfgame *vf = &d->vf;
-  memset(vf, 0, sizeof *vf); /* capability hooks this game lacks stay NULL */
-  vf->name = "dirac";
-  vf->n = 2;
-  vf->gen0 = 0;
-  vf->ngen = 1;
-  vf->disc0 = 1;
-  vf->ndisc = 1;
-  vf->xstar = d->xstar;
-  vf->self = d;
-  vf->field = gv_dirac_field;
-  vf->jacobian = gv_dirac_jacobian;
-  vf->penalty_real = dirac_penalty_input;
-  vf->penalty_fake = dirac_penalty_input;
-  vf->penalty_gp = dirac_penalty_gp;
-  vf->field_noisy = dirac_field_noisy;
+  /* its capabilities (controllers/ctl.h GV_VF_CAPS); the rest stay NULL */
+  static const gv_vfcaps caps = {
+      .penalty_real = dirac_penalty_input,
+      .penalty_fake = dirac_penalty_input,
+      .penalty_gp = dirac_penalty_gp,
+      .field_noisy = dirac_field_noisy,
+  };
+  d->vf = (gv_vfgame){.name = "dirac", .n = 2, .gen0 = 0, .ngen = 1, .disc0 = 1, .ndisc = 1,
+                      .xstar = d->xstar, .self = d, .field = gv_dirac_field,
+                      .jacobian = gv_dirac_jacobian, .caps = &caps};
 }
 
 /* ----------------------------------------------------------- component */

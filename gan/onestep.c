@@ -293,24 +293,18 @@ gv_status gv_onestep_init(gv_onestep *g, const gv_onestep_params *p, gv_err *err
   gv_onestep_state(g, g->p.expert, half, g->xstar);
   for (size_t a = 0; a < g->na; ++a) g->shift[a] = 1.0 / sqrt((double)g->na);
 
-  gv_vfgame *vf = &g->vf;
-  vf->name = "onestep";
-  vf->n = 2 * g->na;
-  vf->gen0 = 0;
-  vf->ngen = g->na;
-  vf->disc0 = g->na;
-  vf->ndisc = g->na;
-  vf->conserved = g->shift;  /* the stability analysis works on its complement */
-  vf->nconserved = 1;
-  vf->xstar = g->xstar;
-  vf->self = g;
-  vf->field = gv_onestep_field;
-  vf->jacobian = gv_onestep_jacobian;
   /* D sees no inputs it could take a gradient of (one table entry per
    * action): no R1, R2, WGAN-GP or instance-noise capability. */
-  vf->penalty_output = onestep_penalty_output;
-  vf->field_gen_reg = onestep_field_gen_reg;
-  vf->field_gen_div = onestep_field_gen_div;
+  static const gv_vfcaps caps = {
+      .penalty_output = onestep_penalty_output,
+      .field_gen_reg = onestep_field_gen_reg,
+      .field_gen_div = onestep_field_gen_div,
+  };
+  g->vf = (gv_vfgame){.name = "onestep", .n = 2 * g->na, .gen0 = 0, .ngen = g->na,
+                      .disc0 = g->na, .ndisc = g->na,
+                      .conserved = g->shift, /* the analysis works on its complement */
+                      .nconserved = 1, .xstar = g->xstar, .self = g, .field = gv_onestep_field,
+                      .jacobian = gv_onestep_jacobian, .caps = &caps};
   return GV_OK;
 }
 
@@ -321,7 +315,7 @@ static const char *const disc_names[] = {"prob", "logit", NULL};
 static const char *const policy_names[] = {"softmax", "simplex", NULL};
 static const char *const start_names[] = {"uniform", "expert", "random", NULL};
 
-static const gv_param onestep_specs[] = {
+const gv_param gv_onestep_param_table[] = {
     GV_PARAM_INT(gv_onestep_params, n, "3", 2, GV_ONESTEP_MAXN,
                  "number of actions (default: the length of `expert: [p1, ...]`, which "
                  "defaults to [0.6, 0.3, 0.1])"),
@@ -336,13 +330,16 @@ static const gv_param onestep_specs[] = {
                   "initial policy: uniform, expert, or random (Dirichlet(1), seeded)"),
     GV_PARAM_REALX(gv_onestep_params, d0, "0.5", 0.0, 1.0, GV_P_LO_OPEN | GV_P_HI_OPEN,
                    "initial D(a) of every action"),
+    GV_PARAM_LIST("expert", "[0.6, 0.3, 0.1]",
+                  "expert pi_E as n probabilities summing to 1 (default for other n: 2^-a, "
+                  "normalised)"),
     GV_PARAM_END};
 
 const gv_component gv_game_onestep = {
     "onestep",
     "one-step GAIL: n actions, expert pi_E, discriminator D(a), policy with entropy bonus",
     "Luo et al. 2024 (arXiv 2402.16349); docs/theory/onestep-gail.md",
-    onestep_specs, sizeof(gv_onestep_params)};
+    gv_onestep_param_table, sizeof(gv_onestep_params)};
 
 /* Default expert: [0.6, 0.3, 0.1] for n = 3 (unequal, so that the entropy
  * bonus moves the policy off it), else 2^-a normalised. */
@@ -358,7 +355,7 @@ static void default_expert(long n, double *e) {
 
 gv_status gv_onestep_load(gv_node *map, const gv_cfg_ctx *ctx, gv_onestep_params *p,
                           gv_err *err) {
-  static const char *const extra[] = {"kind", "expert", NULL};
+  static const char *const extra[] = {"kind", NULL};
   char where[512], num[64];
   gv_node *e = gv_map_get(map, "expert");
   size_t ne = 0;
@@ -383,7 +380,7 @@ gv_status gv_onestep_load(gv_node *map, const gv_cfg_ctx *ctx, gv_onestep_params
       gv_map_set(map, "n", gv_node_new_scalar(num));
     }
   }
-  gv_status st = gv_params_load(onestep_specs, map, extra, ctx, p, err);
+  gv_status st = gv_params_load(gv_onestep_param_table, map, extra, ctx, p, err);
   if (st != GV_OK) return st;
   if (e && (long)ne != p->n) {
     gv_cfg_where(where, sizeof where, ctx, gv_map_key_line(map, "n"), "n");

@@ -66,6 +66,8 @@ typedef struct gv_onestep {
 } gv_onestep;
 
 extern const gv_component gv_game_onestep;  /* name "onestep", its parameter specs */
+extern const gv_param gv_onestep_param_table[]; /* the same specs (`expert` listed, read by
+                                                gv_onestep_load) */
 
 /* Loads the game's mapping (kind, the spec table, and `expert: [p1, ...]`,
  * positive, summing to 1 within 1e-6, renormalised; absent: [0.6, 0.3, 0.1]

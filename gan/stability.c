@@ -468,7 +468,7 @@ gv_status gv_predict(gv_scheme *s, gv_prediction *p, gv_err *err) {
                    g->name ? g->name : "?");
   if (err) err->msg[0] = '\0';
 
-  static const gv_ctl_stack no_ctl = {NULL, 0, 0};
+  static const gv_ctl_stack no_ctl = {.items = NULL};
   const gv_ctl_stack *ctl = s->ctl ? s->ctl : &no_ctl;
   const gv_scheme_type *t = s->type;
   double h = s->p.h;

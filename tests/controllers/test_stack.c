@@ -101,9 +101,7 @@ static void test_missing_capabilities(void **state) {
   tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
   gv_vfgame toy = d.vf;
   toy.name = "toy";
-  toy.penalty_real = toy.penalty_fake = NULL;
-  toy.penalty_gp = NULL;
-  toy.field_noisy = NULL;
+  toy.caps = NULL;
   toy.jacobian = NULL;
   const struct {
     const char *ctl, *msg;
@@ -189,7 +187,7 @@ static void test_no_vf_hook(void **state) {
   gv_dirac d;
   tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
   gv_ctl item = {.type = &loss_only}; /* built by hand: no config location */
-  gv_ctl_stack s = {&item, 1, 0};
+  gv_ctl_stack s = {.items = &item, .n = 1};
   gv_err err;
   assert_int_equal(gv_ctl_stack_check(&s, &d.vf, "simgd", GV_HOOK_DRIFT | GV_HOOK_UPDATE, &err),
                    GV_ENOHOOK);
@@ -231,7 +229,7 @@ static void test_every_registered(void **state) {
     gv_status ist = gv_scheme_init(&sc, gv_scheme_find("sde"), &p, &d.vf, &s, &err);
     /* controllers needing a capability the Dirac game lacks (cgail, entcomp:
      * one-step GAIL's) are run through tests/gan/test_gan_onestep.c */
-    if (ist == GV_ENOHOOK && ((const gv_ctl_type *)info)->vf_check) {
+    if (ist == GV_ENOHOOK && ((const gv_ctl_type *)info)->vf_needs) {
       gv_ctl_stack_free(&s);
       continue;
     }
@@ -257,7 +255,11 @@ static void test_drift_sums(void **state) {
   assert_int_equal(tu_stack(&s, "[{kind: r1, gamma: 0.3}, {kind: clc, lambda: 0.2}]", 1, &err),
                    GV_OK);
   double x[2] = {0.7, -1.1}, F[2], v[2];
-  gv_vf_controlled(&d.vf, &s, x, F);
+  gv_vf_controlled(&d.vf, &s, x, F); /* unchecked: scratch per call */
+  assert_int_equal(gv_ctl_stack_check(&s, &d.vf, "simgd", GV_HOOK_DRIFT, &err), GV_OK);
+  double Fc[2];
+  gv_vf_controlled(&d.vf, &s, x, Fc); /* checked: the stack's scratch, the same numbers */
+  assert_memory_equal(F, Fc, sizeof F);
   gv_dirac_field(&d, x, v);
   assert_near(F[0], v[0], 0);
   assert_near(F[1], v[1] - 0.3 * -1.1 - 0.2 * -1.1, 1e-15);

@@ -71,6 +71,38 @@ static void test_values_and_defaults(void **state) {
   gv_node_free(root);
 }
 
+/* A game's own defaults over a shared table: written into the tree in
+ * place of the table's, only for the component they name; a LIST row is
+ * accepted and left to its owner. */
+static void test_default_overrides(void **state) {
+  (void)state;
+  static const gv_param_default over[] = {
+      {NULL, "steps", "7"}, {"other", "mode", "slow"}, {"mine", "label", "y"}, {NULL, NULL, NULL}};
+  static const gv_param with_list[] = {GV_PARAM_INT(demo, steps, "100", 1, 1e9, "steps"),
+                                       GV_PARAM_LIST("points", "[1, 2]", "a list"),
+                                       GV_PARAM_END};
+  gv_err err;
+  gv_node *root;
+  assert_int_equal(gv_cfg_parse_string("gamma: 1\n", "t.yaml", &root, &err), GV_OK);
+  gv_cfg_ctx ctx = {"t.yaml", ""};
+  demo d;
+  memset(&d, 0, sizeof d);
+  assert_int_equal(gv_params_load_over(specs, over, "mine", root, NULL, &ctx, &d, &err), GV_OK);
+  assert_int_equal(d.steps, 7);
+  assert_int_equal(d.mode, 0);              /* the override of another component */
+  assert_string_equal(d.label, "y");
+  assert_string_equal(gv_map_str(root, "steps"), "7");
+  assert_string_equal(gv_map_str(root, "mode"), "fast");
+  assert_string_equal(gv_param_default_of(&specs[1], over, NULL), "7");
+  assert_string_equal(gv_param_default_of(&specs[3], over, "mine"), "fast");
+  gv_node_free(root);
+  assert_int_equal(gv_cfg_parse_string("points: [3, 4]\n", "t.yaml", &root, &err), GV_OK);
+  assert_int_equal(gv_params_load(with_list, root, NULL, &ctx, &d, &err), GV_OK);
+  assert_int_equal(d.steps, 100);
+  assert_int_equal(gv_map_get(root, "points")->n, 2); /* left as written */
+  gv_node_free(root);
+}
+
 static void expect_error(const char *text, const char *needle) {
   demo d;
   gv_err err = {{0}, {0}};
@@ -246,6 +278,7 @@ static void test_safe_name(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_values_and_defaults),
+      cmocka_unit_test(test_default_overrides),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_set_and_merge),
       cmocka_unit_test(test_file_errors),

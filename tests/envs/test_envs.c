@@ -68,6 +68,19 @@ static double geom_friction(const mjModel *m, const char *gname) {
 
 /* ---- every asset loads, and says what the facts say ---------------------- */
 
+/* The registry's names are the types' names, in one order (a config's
+ * game.env is an index into both). */
+static void test_registry_names(void **state) {
+  (void)state;
+  int i = 0;
+  for (; gv_env_types[i]; ++i) {
+    assert_non_null(gv_env_names[i]);
+    assert_string_equal(gv_env_names[i], gv_env_types[i]->name);
+  }
+  assert_null(gv_env_names[i]);
+  assert_int_equal(i, 6);
+}
+
 static void test_assets_load(void **state) {
   (void)state;
   for (int i = 0; gv_env_types[i]; ++i) {
@@ -952,7 +965,7 @@ static void test_bench(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_assets_load),         cmocka_unit_test(test_asset_facts),
+      cmocka_unit_test(test_registry_names), cmocka_unit_test(test_assets_load),         cmocka_unit_test(test_asset_facts),
       cmocka_unit_test(test_load_errors),         cmocka_unit_test(test_dimensions),
       cmocka_unit_test(test_rewards_and_obs),     cmocka_unit_test(test_ant_contact_forces),
       cmocka_unit_test(test_ant_cfrc_option),

@@ -183,19 +183,19 @@ static void test_penalties(void **state) {
   gv_dirac d;
   tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
   double x[2] = {0.8, -1.5}, g[2];
-  d.vf.penalty_real(d.vf.self, x, g);
+  d.vf.caps->penalty_real(d.vf.self, x, g);
   assert_near(g[0], 0.0, 0);
   assert_near(g[1], -1.5, 0);
-  d.vf.penalty_fake(d.vf.self, x, g);
+  d.vf.caps->penalty_fake(d.vf.self, x, g);
   assert_near(g[1], -1.5, 0);
-  d.vf.penalty_gp(d.vf.self, 1.0, x, g); /* (|psi| - 1) sign(psi) */
+  d.vf.caps->penalty_gp(d.vf.self, 1.0, x, g); /* (|psi| - 1) sign(psi) */
   assert_near(g[0], 0.0, 0);
   assert_near(g[1], -0.5, 1e-15);
   x[1] = 0.25;
-  d.vf.penalty_gp(d.vf.self, 1.0, x, g);
+  d.vf.caps->penalty_gp(d.vf.self, 1.0, x, g);
   assert_near(g[1], -0.75, 1e-15);
   x[1] = 0.0;
-  d.vf.penalty_gp(d.vf.self, 1.0, x, g);
+  d.vf.caps->penalty_gp(d.vf.self, 1.0, x, g);
   assert_near(g[1], 0.0, 0);
 }
 
@@ -227,7 +227,7 @@ static void test_field_noisy(void **state) {
         gv_dirac d;
         tu_dirac(&d, losses[li], 0.4);
         double v[2];
-        d.vf.field_noisy(d.vf.self, sig[si], points[k], v);
+        d.vf.caps->field_noisy(d.vf.self, sig[si], points[k], v);
         for (int comp = 0; comp < 2; ++comp) {
           nz_ctx c = {&d, points[k][0], points[k][1], sig[si], comp};
           gsl_function F = {nz_integrand, &c};
@@ -247,7 +247,7 @@ static void test_field_noisy(void **state) {
   gv_dirac d;
   tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
   double v0[2], v1[2];
-  d.vf.field_noisy(d.vf.self, 0.0, points[1], v0);
+  d.vf.caps->field_noisy(d.vf.self, 0.0, points[1], v0);
   gv_dirac_field(&d, points[1], v1);
   assert_near(v0[0], v1[0], 0);
   assert_near(v0[1], v1[1], 0);

@@ -862,7 +862,7 @@ static void test_predict_sde_unknown(void **state) {
   lin_init(&g, 0.0);
   for (int additive = 0; additive <= 1; ++additive) {
     gv_ctl item = {.type = &odd_ctl, .par = &additive};
-    gv_ctl_stack ctl = {&item, 1, 1};
+    gv_ctl_stack ctl = {.items = &item, .n = 1, .noise_dim = 1};
     gv_scheme s;
     gv_err err = {0};
     gv_scheme_params sp = {.h = 0.1, .steps = 10};
