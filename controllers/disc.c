@@ -34,9 +34,9 @@ static const struct {
   unsigned cap;
   const char *needs;
 } cap_text[] = {
-    {GV_DISC_GEN, "it puts a term on the generator's loss through D's logits, and the "
-                  "generator here is not trained through D's logits (it learns from D's "
-                  "reward): use the discriminator side, e.g. side: disc"},
+    {GV_DISC_GEN, "it puts a term on the generator's loss through D's logits, and this "
+                  "game's generator does not learn through D's logits but from its reward: "
+                  "use the discriminator side, e.g. side: disc"},
     {GV_DISC_HISTORY, "it evaluates D on buffered past samples, which this game does not keep"},
     {GV_DISC_INPUT_GRAD, "it penalises D's gradient in its input, and D's inputs here are "
                          "not continuous"},
