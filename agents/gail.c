@@ -132,7 +132,6 @@ struct gv_gail {
   double *tmp;              /* (tmp_cap) */
   size_t tmp_cap;           /* max(n_states, max_rows), grown by gv_gail_state_distance */
 
-  gv_ctl_stack *ctl;        /* borrowed (may be NULL) */
   gv_nn *D;
   gv_nn_ws *ws;             /* rows: max(gv_disc_rows(ctl, B, B), max_rows) */
   gv_nn_optim *opt;
@@ -230,7 +229,6 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
   g->ind = p->absorbing != 0;
   g->in_dim = d->obs_dim + g->ind + d->act_dim;
   g->max_rows = max_rows;
-  g->ctl = ctl;
   const int D = g->obs_dim, A = g->act_dim, I = g->in_dim, Di = D + g->ind;
   const long B = p->batch;
   gv_status st = GV_OK;
