@@ -94,13 +94,14 @@ enum {
  * the game backpropagates it through D (and, on the generator side, on into
  * G).  Every game takes its discriminator step with gv_disc_step
  * (controllers/disc.h), which does, in this order:
- *   1. takes the game's real and generated batches; when the stack's input_noise is
- *      sigma > 0, adds N(0, sigma^2) to every input D sees (instance noise);
- *   2. evaluates D on [real | fake | history] in one pass, where history is
+ *   1. takes the game's real and generated batches and the history:
  *      `batch` draws from each of two ring buffers holding the last
  *      `capacity` real and generated samples (gv_ctl_stack_history; CLC asks
- *      for one), and calls every loss_outputs hook with side DISC; the
- *      hooks ADD dLoss/dlogit into the d* arrays (+=) and return their loss;
+ *      for one); when the stack's input_noise is sigma > 0, adds
+ *      N(0, sigma^2) to every input D sees (instance noise);
+ *   2. evaluates D on [real | fake | history] in one pass, the game's loss,
+ *      then every loss_outputs hook with side DISC; the hooks ADD
+ *      dLoss/dlogit into the d* arrays (+=) and return their loss;
  *   3. backpropagates the game loss and the hooks' terms, then evaluates each
  *      input_penalty with gv_nn_penalty (nn/mlp.h) on the samples it names,
  *      accumulating into D's gradient;
