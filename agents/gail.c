@@ -132,22 +132,11 @@ struct gv_gail {
   double *tmp;              /* (tmp_cap) */
   size_t tmp_cap;           /* max(n_states, max_rows), grown by gv_gail_state_distance */
 
-  gv_ctl_stack *ctl;        /* borrowed (may be NULL) */
-  double sigma;             /* instance noise of the stack */
-  int has_outputs;
-  size_t npen;
-  gv_ctl_penalty *pen;      /* (npen) */
-  size_t hcap, hbatch, hfill, hpos; /* history rings (CLC) */
-  float *hexp, *hpol;       /* rings (hcap x in_dim each) */
-
   gv_nn *D;
-  gv_nn_ws *ws;             /* rows: max(2 B + 2 hbatch, max_rows) */
+  gv_nn_ws *ws;             /* rows: max(gv_disc_rows(ctl, B, B), max_rows) */
   gv_nn_optim *opt;
-  gsl_rng *rbatch, *rnoise, *rinterp, *rhist;
-  float *xin;               /* D's step inputs ((2 B + 2 hbatch) x in_dim) */
-  float *dy;                /* dLoss/dlogit of those rows */
-  float *scratch;           /* interpolates (B x in_dim) */
-  float *pre;               /* D's parameters before the step (nparam) */
+  gv_disc disc;             /* D's controlled step: history, noise, penalties, its rows */
+  gsl_rng *rbatch;
   float *xr;                /* the rollout's normalised inputs (max_rows x in_dim) */
   gv_gail_stats last;
   long steps;               /* D steps */
@@ -170,11 +159,10 @@ void gv_gail_free(gv_gail *g) {
   gv_nn_free(g->D);
   gv_nn_ws_free(g->ws);
   gv_nn_optim_free(g->opt);
-  gsl_rng *r[] = {g->rbatch, g->rnoise, g->rinterp, g->rhist};
-  for (size_t i = 0; i < 4; ++i)
-    if (r[i]) gsl_rng_free(r[i]);
-  void *b[] = {g->mean, g->std, g->xe, g->es_sorted, g->proj, g->ep_sorted, g->tmp, g->pen,
-               g->hexp, g->hpol, g->xin, g->dy, g->scratch, g->pre, g->xr, g->we, g->wb};
+  gv_disc_deinit(&g->disc);
+  if (g->rbatch) gsl_rng_free(g->rbatch);
+  void *b[] = {g->mean, g->std, g->xe, g->es_sorted, g->proj, g->ep_sorted, g->tmp, g->xr,
+               g->we, g->wb};
   for (size_t i = 0; i < sizeof b / sizeof b[0]; ++i) free(b[i]);
   free(g);
 }
@@ -184,34 +172,10 @@ gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err) {
 }
 
 gv_status gv_gail_check_controllers_for(gv_ctl_stack *ctl, const char *game, gv_err *err) {
-  if (!ctl) return GV_OK;
-  gv_status st = gv_ctl_stack_check_neural(ctl, game, err);
-  if (st) return st;
-  /* a term on the generator's loss has nowhere to go: PPO learns from D's
-   * reward, not through D's logits.  Probe each loss_outputs hook with
-   * side GEN on a copy of its state (a hook returns 0 and adds nothing on
-   * a side it does not act on; the probe draws no noise then). */
-  for (size_t i = 0; i < ctl->n; ++i) {
-    const gv_ctl_type *t = ctl->items[i].type;
-    if (!t->loss_outputs) continue;
-    float lr[1] = {0.3f}, lf[1] = {-0.2f}, dr[1] = {0}, df[1] = {0};
-    gv_ctl_outputs o = {GV_CTL_SIDE_GEN, 1, 1, 0, lr, lf, NULL, dr, df, NULL};
-    void *copy = NULL;
-    if (t->state_size) {
-      copy = malloc(t->state_size);
-      if (!copy) return gv_fail(err, GV_ENOMEM, "gail: out of memory");
-      memcpy(copy, ctl->items[i].state, t->state_size);
-    }
-    double v = t->loss_outputs(ctl->items[i].par, copy, ctl->items[i].rng, &o);
-    free(copy);
-    if (v != 0.0 || dr[0] != 0.0f || df[0] != 0.0f)
-      return gv_fail(err, GV_ENOHOOK,
-                     "controller '%s' has no hook for game '%s' with these parameters (it "
-                     "acts on the generator's loss through D's logits; the generator learns "
-                     "from D's reward: use the discriminator side, e.g. side: disc)",
-                     t->info.name, game);
-  }
-  return GV_OK;
+  /* everything but a term on the generator's loss: the policy learns from
+   * D's reward, not through D's logits */
+  const gv_disc_game dg = {game, GV_DISC_ALL & ~GV_DISC_GEN};
+  return ctl ? gv_disc_check(ctl, &dg, err) : GV_OK;
 }
 
 void gv_gail_inputs(const gv_gail *g, float *x, const float *obs, const float *act, int n) {
@@ -265,7 +229,6 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
   g->ind = p->absorbing != 0;
   g->in_dim = d->obs_dim + g->ind + d->act_dim;
   g->max_rows = max_rows;
-  g->ctl = ctl;
   const int D = g->obs_dim, A = g->act_dim, I = g->in_dim, Di = D + g->ind;
   const long B = p->batch;
   gv_status st = GV_OK;
@@ -406,33 +369,14 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
   }
   for (int j = 0; j < D; ++j) qsort(g->es_sorted + (size_t)j * ns, (size_t)ns, sizeof(double), cmp_double);
 
-  /* controllers */
-  if (ctl) {
-    g->sigma = gv_ctl_stack_input_noise(ctl);
-    g->hcap = gv_ctl_stack_history(ctl, &g->hbatch);
-    g->has_outputs = gv_ctl_stack_has_outputs(ctl);
-    g->npen = gv_ctl_stack_penalties(ctl, NULL, 0);
-  }
-  if (!g->hcap) g->hbatch = 0;
-  const size_t step_rows = (size_t)(2 * B) + 2 * g->hbatch;
+  const size_t step_rows = gv_disc_rows(ctl, (size_t)B, (size_t)B);
   const size_t ws_rows = step_rows > (size_t)max_rows ? step_rows : (size_t)max_rows;
-  g->pen = calloc(g->npen ? g->npen : 1, sizeof *g->pen);
-  g->hexp = calloc(g->hcap ? g->hcap * I : 1, sizeof(float));
-  g->hpol = calloc(g->hcap ? g->hcap * I : 1, sizeof(float));
-  g->xin = calloc(step_rows * I, sizeof(float));
-  g->dy = calloc(ws_rows, sizeof(float));
-  g->scratch = calloc((size_t)B * I, sizeof(float));
   g->xr = calloc((size_t)(max_rows > 0 ? max_rows : 1) * I, sizeof(float));
   g->rbatch = gv_rng_alloc(seed, "gail.batch", 0);
-  g->rnoise = gv_rng_alloc(seed, "gail.noise", 0);
-  g->rinterp = gv_rng_alloc(seed, "gail.interp", 0);
-  g->rhist = gv_rng_alloc(seed, "gail.hist", 0);
-  if (!g->pen || !g->hexp || !g->hpol || !g->xin || !g->dy || !g->scratch || !g->xr ||
-      !g->rbatch || !g->rnoise || !g->rinterp || !g->rhist) {
+  if (!g->xr || !g->rbatch) {
     st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
     goto fail;
   }
-  if (g->npen) gv_ctl_stack_penalties(ctl, g->pen, g->npen);
 
   /* D */
   int hidden[GV_NN_MAX_LAYERS];
@@ -453,11 +397,6 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
     gsl_rng_free(ri);
     if (st) goto fail;
   }
-  g->pre = calloc(g->D->nparam, sizeof(float));
-  if (!g->pre) {
-    st = gv_fail(err, GV_ENOMEM, "gail: out of memory");
-    goto fail;
-  }
   gv_nn_optim_spec os;
   gv_nn_optim_default(&os, GV_NN_ADAM);
   os.lr = p->lr;
@@ -466,6 +405,8 @@ gv_status gv_gail_alloc(gv_gail **out, const gv_gail_params *p, const gv_demos *
     os.step_every = p->halve_every;
   }
   if ((st = gv_nn_optim_alloc(&g->opt, &os, g->D->nparam, err))) goto fail;
+  const gv_disc_spec ds = {(size_t)I, (size_t)B, (size_t)B, "gail", 1};
+  if ((st = gv_disc_init(&g->disc, &ds, g->D, g->ws, g->opt, ctl, seed, err))) goto fail;
   *out = g;
   return GV_OK;
 fail:
@@ -473,10 +414,18 @@ fail:
   return st;
 }
 
-static int all_finite(const float *x, size_t n) {
-  for (size_t i = 0; i < n; ++i)
-    if (!isfinite(x[i])) return 0;
-  return 1;
+/* Sums of D = sigmoid(l) on the expert and policy rows of a step. */
+typedef struct gail_probs {
+  double se, sp;
+} gail_probs;
+
+double gv_gail_loss(void *ctx, const float *lr, const float *wr, float *dr, size_t nr,
+                    const float *lf, float *df, size_t nf) {
+  const double v = gv_gail_bce_w(lr, wr, dr, nr, lf, df, nf);
+  gail_probs *m = ctx;
+  for (size_t i = 0; m && i < nr; ++i) m->se += sigmoid(lr[i]);
+  for (size_t i = 0; m && i < nf; ++i) m->sp += sigmoid(lf[i]);
+  return v;
 }
 
 /* One D step; all_rows: the policy rows are xp itself (np == B), else B
@@ -485,84 +434,30 @@ static gv_status disc_step(gv_gail *g, const float *xp, int np, int all_rows,
                            gv_gail_stats *acc) {
   const int I = g->in_dim;
   const size_t B = (size_t)g->p.batch, row = (size_t)I * sizeof(float);
-  float *xin = g->xin;
+  float *xe = gv_disc_real(&g->disc), *xf = gv_disc_fake(&g->disc, B);
   for (size_t i = 0; i < B; ++i) {
     const size_t e = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)g->n_exp);
-    memcpy(xin + i * I, g->xe + e * I, row);
+    memcpy(xe + i * I, g->xe + e * I, row);
     if (g->we) g->wb[i] = g->we[e];
   }
-  if (all_rows) {
-    memcpy(xin + B * I, xp, B * row);
-  } else {
+  if (!all_rows) {
     for (size_t i = 0; i < B; ++i) {
       const size_t r = (size_t)gsl_rng_uniform_int(g->rbatch, (unsigned long)np);
-      memcpy(xin + (B + i) * I, xp + r * I, row);
+      memcpy(xf + i * I, xp + r * I, row);
     }
+    xp = xf;
   }
-  /* history (CLC): drawn from the past before this batch enters it */
-  const size_t nh = g->hfill ? g->hbatch : 0;
-  for (size_t i = 0; i < nh; ++i) {
-    size_t a = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
-    size_t b = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
-    memcpy(xin + (2 * B + i) * I, g->hexp + a * I, row);
-    memcpy(xin + (2 * B + nh + i) * I, g->hpol + b * I, row);
-  }
-  if (g->hcap)
-    for (size_t i = 0; i < B; ++i) {
-      memcpy(g->hexp + g->hpos * I, xin + i * I, row);
-      memcpy(g->hpol + g->hpos * I, xin + (B + i) * I, row);
-      g->hpos = (g->hpos + 1) % g->hcap;
-      if (g->hfill < g->hcap) g->hfill++;
-    }
-  const size_t rows = 2 * B + 2 * nh;
-  if (g->sigma > 0)
-    for (size_t i = 0; i < rows * I; ++i) xin[i] += (float)(g->sigma * gv_rng_normal(g->rnoise));
-  gv_status st = gv_nn_forward(g->ws, g->D, xin, (int)rows);
+  gail_probs pr = {0.0, 0.0};
+  gv_disc_sums sums = {0.0, 0.0};
+  const gv_disc_loss loss = {gv_gail_loss, &pr};
+  gv_status st = gv_disc_step(&g->disc, xe, g->we ? g->wb : NULL, B, xp, B, &loss, &sums);
   if (st) return st;
-  const float *l = g->ws->out;
-  float *dy = g->dy;
-  memset(dy, 0, rows * sizeof *dy);
-  const double dl = gv_gail_bce_w(l, g->we ? g->wb : NULL, dy, B, l + B, dy + B, B);
-  double cl = 0.0, se = 0.0, sp = 0.0;
-  for (size_t i = 0; i < B; ++i) {
-    se += sigmoid(l[i]);
-    sp += sigmoid(l[B + i]);
-  }
-  if (g->has_outputs) {
-    gv_ctl_outputs o = {GV_CTL_SIDE_DISC, B, B, 2 * nh, l, l + B, nh ? l + 2 * B : NULL,
-                        dy, dy + B, nh ? dy + 2 * B : NULL};
-    cl += gv_ctl_stack_loss_outputs(g->ctl, &o);
-  }
-  gv_nn_zero_grad(g->D);
-  if ((st = gv_nn_backward(g->D->grad, NULL, g->D, g->ws, dy))) return st;
-  for (size_t k = 0; k < g->npen; ++k) {
-    const float *x = xin;
-    if (g->pen[k].at == GV_CTL_PEN_FAKE) x = xin + B * I;
-    else if (g->pen[k].at == GV_CTL_PEN_INTERP) {
-      for (size_t i = 0; i < B; ++i) {
-        const float e = (float)gsl_rng_uniform(g->rinterp);
-        for (int j = 0; j < I; ++j)
-          g->scratch[i * I + j] = e * xin[i * I + j] + (1.0f - e) * xin[(B + i) * I + j];
-      }
-      x = g->scratch;
-    }
-    double v = 0.0;
-    st = gv_nn_penalty(g->D->grad, &v, g->D, g->ws, x, (int)B,
-                       g->pen[k].gp ? GV_NN_PENALTY_GP : GV_NN_PENALTY_R1, g->pen[k].coef);
-    if (st) return st;
-    cl += v;
-  }
-  if (!isfinite(dl) || !isfinite(cl) || !all_finite(g->D->grad, g->D->nparam))
-    return GV_EDIVERGED;
-  if (g->ctl) memcpy(g->pre, g->D->param, g->D->nparam * sizeof(float));
-  if ((st = gv_nn_optim_step(g->D->param, g->opt, g->D->grad, NULL))) return st;
-  if (g->ctl) gv_ctl_stack_param_update(g->ctl, g->pre, g->D->param, g->D->nparam);
   g->steps++;
   if (acc) {
-    acc->d_loss += dl;
-    acc->ctl_loss += cl;
-    acc->d_expert += se / (double)B;
-    acc->d_policy += sp / (double)B;
+    acc->d_loss += sums.loss;
+    acc->ctl_loss += sums.ctl;
+    acc->d_expert += pr.se / (double)B;
+    acc->d_policy += pr.sp / (double)B;
   }
   return GV_OK;
 }
@@ -676,16 +571,10 @@ void gv_gail_ckpt(gv_gail *g, gv_ckpt *c) {
   gv_ckpt_sub(c, "disc", &d);
   gv_nn_ckpt(g->D, &d, "D");
   gv_nn_optim_ckpt(g->opt, &d, "opt");
-  gsl_rng *r[] = {g->rbatch, g->rnoise, g->rinterp, g->rhist};
-  static const char *const names[] = {"rbatch", "rnoise", "rinterp", "rhist"};
-  for (int i = 0; i < 4; ++i) gv_ckpt_rng(&d, names[i], r[i]);
-  int64_t ring[2] = {(int64_t)g->hfill, (int64_t)g->hpos};
-  gv_ckpt_longs(&d, "hfill_hpos", ring, 2);
-  g->hfill = (size_t)ring[0], g->hpos = (size_t)ring[1];
-  if (g->hcap) {
-    gv_ckpt_floats(&d, "hexp", g->hexp, g->hcap * (size_t)g->in_dim);
-    gv_ckpt_floats(&d, "hpol", g->hpol, g->hcap * (size_t)g->in_dim);
-  }
+  gv_ckpt_rng(&d, "rbatch", g->rbatch);
+  static const char *const disc_names[6] = {"rnoise", "rinterp", "rhist", "hfill_hpos", "hexp",
+                                            "hpol"};
+  gv_disc_ckpt(&g->disc, &d, disc_names);
   gv_ckpt_long(&d, "steps", &g->steps);
   gv_gail_stats_ckpt(&g->last, &d, "last");
   gv_ckpt_end(&d, c);

@@ -18,8 +18,8 @@
  * rollout's rewards from the updated D.  Adam lr 1e-3 halved every 1e5
  * gradient steps (C-GAIL's setting: Luo et al. 2024, arXiv 2402.16349).
  *
- * Controllers act at loss level through controllers/ctl.h, in the order
- * gan/mlpgan.c uses (docs/gail.md): instance noise on every input D sees,
+ * Controllers act at loss level through controllers/ctl.h, D's step being
+ * gv_disc_step (controllers/disc.h), as in the MLP GANs: instance noise on every input D sees,
  * loss_outputs hooks on [expert | policy | history] logits (side DISC; real
  * = expert, fake = policy), input penalties by gv_nn_penalty on the expert
  * rows (R1), the policy rows (R2) or interpolates of the two (WGAN-GP), the
@@ -41,6 +41,7 @@
 #include "agents/demo.h"
 #include "agents/ppo.h"
 #include "controllers/ctl.h"
+#include "controllers/disc.h"
 #include "core/registry.h"
 #include "nn/mlp.h"
 #include "nn/optim.h"
@@ -93,6 +94,12 @@ double gv_gail_bce(const float *le, float *de, size_t ne, const float *lp, float
 double gv_gail_bce_w(const float *le, const float *we, float *de, size_t ne, const float *lp,
                      float *dp, size_t np);
 
+/* gv_gail_bce_w as the loss of gv_disc_step (controllers/disc.h): lr real
+ * (expert) logits with weights wr, lf fake (policy) ones.  ctx: NULL, or
+ * (inside gail.c) the sums of sigmoid(l) it adds to. */
+double gv_gail_loss(void *ctx, const float *lr, const float *wr, float *dr, size_t nr,
+                    const float *lf, float *df, size_t nf);
+
 /* Row indices of the subsampled transitions of the first ntraj episodes of
  * d (ntraj clipped to the file's), every k-th from a uniform offset in
  * [0, k) per episode drawn from r in episode order (an episode shorter than
@@ -133,10 +140,11 @@ struct gv_ckpt;
 void gv_gail_ckpt(gv_gail *g, struct gv_ckpt *c);
 void gv_gail_stats_ckpt(gv_gail_stats *s, struct gv_ckpt *c, const char *name);
 
-/* GV_ENOHOOK naming controller and game "gail" when a controller has no
- * loss- or parameter-level hook, or acts on the generator's loss. */
+/* gv_disc_check for game "gail": GV_ENOHOOK naming controller and game when
+ * a controller has no loss- or parameter-level hook, or acts on the
+ * generator's loss (the policy learns from D's reward). */
 gv_status gv_gail_check_controllers(gv_ctl_stack *ctl, gv_err *err);
-/* The same, naming `game` (gail, dac, onestep_sampled) in its messages. */
+/* The same, naming `game` (gail, dac) in its messages. */
 gv_status gv_gail_check_controllers_for(gv_ctl_stack *ctl, const char *game, gv_err *err);
 
 /* Normalised D inputs of n raw (obs, act) rows into x (n x in_dim). */

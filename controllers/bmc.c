@@ -141,6 +141,10 @@ static double bmc_loss(const void *par, void *state, gsl_rng *rng, gv_ctl_output
   return bmc_side_loss(p, b1, b2, o->fake, o->dfake, o->nfake, o->real, o->dreal, o->nreal);
 }
 
+static unsigned bmc_sides(const void *par) {
+  return ((const bmc_params *)par)->side == GV_CTL_SIDE_GEN ? GV_CTL_ACTS_GEN : GV_CTL_ACTS_DISC;
+}
+
 static void bmc_param_update(const void *par, void *state, gsl_rng *rng, const float *pre,
                              float *x, size_t n) {
   (void)state;
@@ -167,6 +171,7 @@ const gv_ctl_type gv_ctl_bmc = {
     .vf_noise_dim = bmc_noise_dim,
     .vf_diffusion = bmc_diffusion,
     .loss_outputs = bmc_loss,
+    .neural_sides = bmc_sides,
 };
 
 const gv_ctl_type gv_ctl_bmc_update = {

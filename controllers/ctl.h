@@ -118,19 +118,21 @@ enum {
 
 /* ---------------------------------------------------------- neural games
  *
- * A neural game (gan/mlpgan.c; GAIL later) trains a discriminator D, an MLP
- * with one output: the logit l = D(x) (before any sigmoid).  Convention:
- * both players MINIMISE their loss (L_D, L_G); a controller's term is added
- * to the loss of the player named by `side` and the game backpropagates it
- * through D (and, on the generator side, on into G).  Per discriminator step
- * the game:
- *   1. draws the real and generated batches; when the stack's input_noise is
- *      sigma > 0, adds N(0, sigma^2) to every input D sees (instance noise);
- *   2. evaluates D on [real | fake | history] in one pass, where history is
+ * A neural game (the MLP GANs, GAIL, DAC, the sampled one-step game) trains
+ * a discriminator D, an MLP with one output: the logit l = D(x) (before any
+ * sigmoid).  Convention: both players MINIMISE their loss (L_D, L_G); a
+ * controller's term is added to the loss of the player named by `side` and
+ * the game backpropagates it through D (and, on the generator side, on into
+ * G).  Every game takes its discriminator step with gv_disc_step
+ * (controllers/disc.h), which does, in this order:
+ *   1. takes the game's real and generated batches and the history:
  *      `batch` draws from each of two ring buffers holding the last
  *      `capacity` real and generated samples (gv_ctl_stack_history; CLC asks
- *      for one), and calls every loss_outputs hook with side DISC; the
- *      hooks ADD dLoss/dlogit into the d* arrays (+=) and return their loss;
+ *      for one); when the stack's input_noise is sigma > 0, adds
+ *      N(0, sigma^2) to every input D sees (instance noise);
+ *   2. evaluates D on [real | fake | history] in one pass, the game's loss,
+ *      then every loss_outputs hook with side DISC; the hooks ADD
+ *      dLoss/dlogit into the d* arrays (+=) and return their loss;
  *   3. backpropagates the game loss and the hooks' terms, then evaluates each
  *      input_penalty with gv_nn_penalty (nn/mlp.h) on the samples it names,
  *      accumulating into D's gradient;
@@ -144,6 +146,12 @@ enum {
 enum {
   GV_CTL_SIDE_DISC = 0,     /* the term is part of the discriminator's loss */
   GV_CTL_SIDE_GEN = 1       /* ... of the generator's loss */
+};
+
+/* The players a controller's loss_outputs terms act on (gv_ctl_type.neural_sides). */
+enum {
+  GV_CTL_ACTS_DISC = 1 << GV_CTL_SIDE_DISC, /* the discriminator's loss */
+  GV_CTL_ACTS_GEN = 1 << GV_CTL_SIDE_GEN    /* the generator's (policy's) loss, through D */
 };
 
 /* D's logits handed to loss_outputs.  Arrays without samples are NULL with
@@ -225,6 +233,10 @@ typedef struct gv_ctl_type {
    * place; pre (n) their values before the step. */
   void (*param_update)(const void *par, void *state, gsl_rng *rng, const float *pre, float *p,
                        size_t n);
+  /* The players its loss_outputs terms act on with these parameters (GV_CTL_ACTS_*).
+   * NULL: the discriminator only.  What else it needs from a neural game follows
+   * from its hooks; a game checks both with gv_disc_check (controllers/disc.h). */
+  unsigned (*neural_sides)(const void *par);
 } gv_ctl_type;
 
 /* vf_scratch of a drift that needs one or two vectors of n doubles. */

@@ -79,7 +79,7 @@ static gv_status cfg_build(mlpgan_cfg *c, gv_node *root, const char *file, gv_er
   gv_cfg_ctx cctx = {file, ""};
   if ((st = gv_ctl_stack_load(&c->ctl, ctl, &cctx, (uint64_t)c->common.seed, err)) != GV_OK)
     return st;
-  st = gv_cfg_locate(gv_ctl_stack_check_neural(&c->ctl, "mlpgan", err), err, &cctx, root,
+  st = gv_cfg_locate(gv_disc_check(&c->ctl, &gv_mlpgan_disc_game, err), err, &cctx, root,
                      "controllers");
   if (st != GV_OK) gv_ctl_stack_free(&c->ctl);
   return st;

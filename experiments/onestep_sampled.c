@@ -91,8 +91,7 @@ static gv_status os_setup(void *vg, gv_drive *d, gv_node *root, const char *file
   gv_cfg_ctx cctx = {file, ""};
   if ((st = gv_ctl_stack_load(&o->ctl, ctl, &cctx, (uint64_t)d->common.seed, err))) return st;
   /* a controller must act on both: the flow (drift) and the sampled D (loss level) */
-  if (!(st = gv_ctl_stack_check(&o->ctl, &o->game.vf, "euler", GV_HOOK_DRIFT, err)))
-    st = gv_gail_check_controllers_for(&o->ctl, "onestep_sampled", err);
+  st = gv_os_sampled_check(&o->ctl, &o->game, err);
   if ((st = gv_cfg_locate(st, err, &cctx, root, "controllers"))) return st;
   d->series = os_series;
   d->flush_every = o->run.flush_every;

@@ -236,21 +236,12 @@ double gv_gan_loss_gen(int loss, const float *lf, float *df, size_t nf) {
 gv_status gv_gan_penalty(float *grad, double *value, const gv_nn *D, gv_nn_ws *ws,
                          const gv_ctl_penalty *pen, const float *xr, const float *xf, int n,
                          float *scratch, gsl_rng *rng) {
-  const float *x = xr;
-  if (pen->at == GV_CTL_PEN_FAKE) x = xf;
-  else if (pen->at == GV_CTL_PEN_INTERP) {
-    for (int i = 0; i < n; ++i) {
-      float e = (float)gsl_rng_uniform(rng);
-      for (int j = 0; j < 2; ++j)
-        scratch[2 * i + j] = e * xr[2 * i + j] + (1.0f - e) * xf[2 * i + j];
-    }
-    x = scratch;
-  }
-  return gv_nn_penalty(grad, value, D, ws, x, n, pen->gp ? GV_NN_PENALTY_GP : GV_NN_PENALTY_R1,
-                       pen->coef);
+  return gv_disc_penalty(grad, value, D, ws, pen, xr, xf, n, 2, scratch, rng);
 }
 
 /* ---------------------------------------------------------------- trainer */
+
+const gv_disc_game gv_mlpgan_disc_game = {"mlpgan", GV_DISC_ALL};
 
 static gv_status make_net(gv_nn **net, int nin, long width, long depth, int act, int nout,
                           int init, gsl_rng *rng, gv_err *err) {
@@ -273,20 +264,11 @@ void gv_mlpgan_deinit(gv_mlpgan *g) {
   gv_nn_ws_free(g->dws);
   gv_nn_optim_free(g->gopt);
   gv_nn_optim_free(g->dopt);
-  gsl_rng *r[] = {g->rdata, g->rz, g->rnoise, g->rinterp, g->rhist};
-  for (size_t i = 0; i < sizeof r / sizeof r[0]; ++i)
-    if (r[i]) gsl_rng_free(r[i]);
-  free(g->pen);
-  free(g->xr);
-  free(g->xf);
+  gv_disc_deinit(&g->disc);
+  if (g->rdata) gsl_rng_free(g->rdata);
+  if (g->rz) gsl_rng_free(g->rz);
   free(g->z);
-  free(g->xin);
-  free(g->dy);
   free(g->dx);
-  free(g->scratch);
-  free(g->hreal);
-  free(g->hfake);
-  free(g->pre);
   memset(g, 0, sizeof *g);
 }
 
@@ -306,12 +288,7 @@ gv_status gv_mlpgan_init(gv_mlpgan *g, const gv_mlpgan_params *p, const gv_mlpga
   gsl_rng_free(rinit);
   if (st != GV_OK) goto fail;
 
-  g->sigma = gv_ctl_stack_input_noise(ctl);
-  g->hcap = gv_ctl_stack_history(ctl, &g->hbatch);
-  g->has_outputs = gv_ctl_stack_has_outputs(ctl);
-  g->npen = gv_ctl_stack_penalties(ctl, NULL, 0);
-  size_t nb = (size_t)t->batch, nf = (size_t)t->gbatch;
-  size_t rows = nb + nf + 2 * g->hbatch, nmax = nb > nf ? nb : nf;
+  size_t nb = (size_t)t->batch, nf = (size_t)t->gbatch, rows = gv_disc_rows(ctl, nb, nf);
   if ((st = gv_nn_ws_alloc(&g->gws, &g->G->spec, (int)nf, err)) != GV_OK) goto fail;
   if ((st = gv_nn_ws_alloc(&g->dws, &g->D->spec, (int)rows, err)) != GV_OK) goto fail;
 
@@ -329,29 +306,16 @@ gv_status gv_mlpgan_init(gv_mlpgan *g, const gv_mlpgan_params *p, const gv_mlpga
   os.horizon = t->steps;
   if ((st = gv_nn_optim_alloc(&g->gopt, &os, g->G->nparam, err)) != GV_OK) goto fail;
 
+  const gv_disc_spec ds = {2, nb, nf, "mlpgan", 0};
+  if ((st = gv_disc_init(&g->disc, &ds, g->D, g->dws, g->dopt, ctl, seed, err))) goto fail;
   g->rdata = gv_rng_alloc(seed, "mlpgan.data", 0);
   g->rz = gv_rng_alloc(seed, "mlpgan.z", 0);
-  g->rnoise = gv_rng_alloc(seed, "mlpgan.noise", 0);
-  g->rinterp = gv_rng_alloc(seed, "mlpgan.interp", 0);
-  g->rhist = gv_rng_alloc(seed, "mlpgan.hist", 0);
-  g->pen = calloc(g->npen ? g->npen : 1, sizeof *g->pen);
-  g->xr = malloc(nb * 2 * sizeof(float));
-  g->xf = malloc(nf * 2 * sizeof(float));
   g->z = malloc(nf * (size_t)p->z_dim * sizeof(float));
-  g->xin = malloc(rows * 2 * sizeof(float));
-  g->dy = malloc(rows * sizeof(float));
-  g->dx = malloc(rows * 2 * sizeof(float));
-  g->scratch = malloc(nmax * 2 * sizeof(float));
-  g->hreal = malloc((g->hcap ? g->hcap : 1) * 2 * sizeof(float));
-  g->hfake = malloc((g->hcap ? g->hcap : 1) * 2 * sizeof(float));
-  g->pre = malloc(g->D->nparam * sizeof(float));
-  if (!g->rdata || !g->rz || !g->rnoise || !g->rinterp || !g->rhist || !g->pen || !g->xr ||
-      !g->xf || !g->z || !g->xin || !g->dy || !g->dx || !g->scratch || !g->hreal || !g->hfake ||
-      !g->pre) {
+  g->dx = malloc((nf + nb) * 2 * sizeof(float));
+  if (!g->rdata || !g->rz || !g->z || !g->dx) {
     st = gv_fail(err, GV_ENOMEM, "mlpgan: out of memory");
     goto fail;
   }
-  gv_ctl_stack_penalties(ctl, g->pen, g->npen);
   return GV_OK;
 fail:
   gv_mlpgan_deinit(g);
@@ -376,97 +340,52 @@ static void draw_z(gv_mlpgan *g, size_t n) {
   for (size_t i = 0; i < m; ++i) g->z[i] = (float)gv_rng_normal(g->rz);
 }
 
-/* rows x (n x 2) += N(0, sigma^2) */
-static void add_noise(gv_mlpgan *g, float *x, size_t n) {
-  if (g->sigma <= 0.0) return;
-  for (size_t i = 0; i < 2 * n; ++i) x[i] += (float)(g->sigma * gv_rng_normal(g->rnoise));
-}
-
-static void hist_push(gv_mlpgan *g, const float *xr, const float *xf, size_t n) {
-  if (!g->hcap) return;
-  for (size_t i = 0; i < n; ++i) {
-    memcpy(g->hreal + 2 * g->hpos, xr + 2 * i, 2 * sizeof(float));
-    memcpy(g->hfake + 2 * g->hpos, xf + 2 * i, 2 * sizeof(float));
-    g->hpos = (g->hpos + 1) % g->hcap;
-    if (g->hfill < g->hcap) g->hfill++;
-  }
-}
-
 static int all_finite(const float *x, size_t n) {
   for (size_t i = 0; i < n; ++i)
     if (!isfinite(x[i])) return 0;
   return 1;
 }
 
-/* One discriminator step; adds its game loss and controller loss. */
-static gv_status disc_step(gv_mlpgan *g, double *dloss, double *closs) {
+/* The game's loss on D's logits (gv_disc_loss_fn; unweighted). */
+static double disc_loss(void *ctx, const float *lr, const float *wr, float *dr, size_t nr,
+                        const float *lf, float *df, size_t nf) {
+  (void)wr;
+  return gv_gan_loss_disc(*(const int *)ctx, lr, dr, nr, lf, df, nf);
+}
+
+/* One discriminator step on a fresh real and generated batch; adds its game
+ * loss and controller terms into sums. */
+static gv_status disc_step(gv_mlpgan *g, gv_disc_sums *sums) {
   const size_t nr = (size_t)g->t.batch, nf = (size_t)g->t.gbatch;
-  gv_mixture_sample(&g->mix, g->rdata, g->xr, nr);
+  float *xr = gv_disc_real(&g->disc), *xf = gv_disc_fake(&g->disc, nr);
+  gv_mixture_sample(&g->mix, g->rdata, xr, nr);
   draw_z(g, nf);
-  gv_status st = gv_mlpgan_generate(g, g->gws, g->z, g->xf, (int)nf);
+  gv_status st = gv_mlpgan_generate(g, g->gws, g->z, xf, (int)nf);
   if (st != GV_OK) return st;
-  /* history: drawn from the past, before this batch enters it */
-  size_t nh = g->hfill ? g->hbatch : 0;
-  float *xin = g->xin;
-  memcpy(xin, g->xr, nr * 2 * sizeof(float));
-  memcpy(xin + 2 * nr, g->xf, nf * 2 * sizeof(float));
-  for (size_t i = 0; i < nh; ++i) {
-    size_t a = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
-    size_t b = (size_t)gsl_rng_uniform_int(g->rhist, (unsigned long)g->hfill);
-    memcpy(xin + 2 * (nr + nf + i), g->hreal + 2 * a, 2 * sizeof(float));
-    memcpy(xin + 2 * (nr + nf + nh + i), g->hfake + 2 * b, 2 * sizeof(float));
-  }
-  hist_push(g, g->xr, g->xf, nr < nf ? nr : nf);
-  const size_t rows = nr + nf + 2 * nh;
-  add_noise(g, xin, rows); /* every input D sees */
-  if ((st = gv_nn_forward(g->dws, g->D, xin, (int)rows)) != GV_OK) return st;
-  const float *l = g->dws->out;
-  float *dy = g->dy;
-  memset(dy, 0, rows * sizeof *dy);
-  *dloss += gv_gan_loss_disc(g->p.loss, l, dy, nr, l + nr, dy + nr, nf);
-  if (g->has_outputs) {
-    gv_ctl_outputs o = {GV_CTL_SIDE_DISC, nr, nf, 2 * nh, l, l + nr, nh ? l + nr + nf : NULL,
-                        dy, dy + nr, nh ? dy + nr + nf : NULL};
-    *closs += gv_ctl_stack_loss_outputs(g->ctl, &o);
-  }
-  gv_nn_zero_grad(g->D);
-  if ((st = gv_nn_backward(g->D->grad, NULL, g->D, g->dws, dy)) != GV_OK) return st;
-  /* penalties on the inputs D saw (noisy when instance noise is on) */
-  int np = (int)(nr < nf ? nr : nf);
-  for (size_t k = 0; k < g->npen; ++k) {
-    double v = 0.0;
-    int n = g->pen[k].at == GV_CTL_PEN_REAL ? (int)nr : g->pen[k].at == GV_CTL_PEN_FAKE ? (int)nf : np;
-    st = gv_gan_penalty(g->D->grad, &v, g->D, g->dws, &g->pen[k], xin, xin + 2 * nr, n,
-                        g->scratch, g->rinterp);
-    if (st != GV_OK) return st;
-    *closs += v;
-  }
-  memcpy(g->pre, g->D->param, g->D->nparam * sizeof(float));
-  if ((st = gv_nn_optim_step(g->D->param, g->dopt, g->D->grad, NULL)) != GV_OK) return st;
-  gv_ctl_stack_param_update(g->ctl, g->pre, g->D->param, g->D->nparam);
-  return GV_OK;
+  const gv_disc_loss loss = {disc_loss, &g->p.loss};
+  return gv_disc_step(&g->disc, xr, NULL, nr, xf, nf, &loss, sums);
 }
 
 /* One generator step; returns its game loss and controller loss. */
 static gv_status gen_step(gv_mlpgan *g, double *gloss, double *closs) {
   const size_t nf = (size_t)g->t.gbatch;
   /* real logits only when a controller's term needs them (BMC's cross term) */
-  const size_t nr = g->has_outputs ? (size_t)g->t.batch : 0;
+  const size_t nr = g->disc.has_outputs ? (size_t)g->t.batch : 0;
   draw_z(g, nf);
   gv_status st = gv_nn_forward(g->gws, g->G, g->z, (int)nf);
   if (st != GV_OK) return st;
-  float *xin = g->xin;
+  float *xin = g->disc.xin;
   memcpy(xin, g->gws->out, nf * 2 * sizeof(float));
   if (nr) gv_mixture_sample(&g->mix, g->rdata, xin + 2 * nf, nr);
-  add_noise(g, xin, nf + nr); /* additive: d/dx passes through unchanged */
+  gv_disc_noise(&g->disc, xin, nf + nr); /* additive: d/dx passes through unchanged */
   const size_t rows = nf + nr;
   if ((st = gv_nn_forward(g->dws, g->D, xin, (int)rows)) != GV_OK) return st;
   const float *l = g->dws->out;
-  float *dy = g->dy;
+  float *dy = g->disc.dy;
   memset(dy, 0, rows * sizeof *dy);
   *gloss = gv_gan_loss_gen(g->p.loss, l, dy, nf);
   *closs = 0.0;
-  if (g->has_outputs) {
+  if (g->disc.has_outputs) {
     gv_ctl_outputs o = {GV_CTL_SIDE_GEN, nr, nf, 0, l + nf, l, NULL, dy + nf, dy, NULL};
     *closs = gv_ctl_stack_loss_outputs(g->ctl, &o);
     memset(dy + nf, 0, nr * sizeof *dy); /* real rows carry nothing back to G */
@@ -478,14 +397,15 @@ static gv_status gen_step(gv_mlpgan *g, double *gloss, double *closs) {
 }
 
 gv_status gv_mlpgan_step(gv_mlpgan *g, gv_mlpgan_losses *out) {
-  double dl = 0.0, cl = 0.0, gl = 0.0, cg = 0.0;
+  gv_disc_sums ds = {0.0, 0.0};
+  double gl = 0.0, cg = 0.0;
   gv_status st = GV_OK;
-  for (long k = 0; k < g->t.n_d && st == GV_OK; ++k) st = disc_step(g, &dl, &cl);
+  for (long k = 0; k < g->t.n_d && st == GV_OK; ++k) st = disc_step(g, &ds);
   if (st == GV_OK) st = gen_step(g, &gl, &cg);
   g->step++;
-  out->d = dl / (double)g->t.n_d;
+  out->d = ds.loss / (double)g->t.n_d;
   out->g = gl;
-  out->ctl = cl / (double)g->t.n_d + cg;
+  out->ctl = ds.ctl / (double)g->t.n_d + cg;
   if (st == GV_EINVAL) return st;
   if (st != GV_OK || !isfinite(out->d) || !isfinite(out->g) || !isfinite(out->ctl) ||
       !all_finite(g->D->param, g->D->nparam) || !all_finite(g->G->param, g->G->nparam))
@@ -498,14 +418,10 @@ void gv_mlpgan_ckpt(gv_mlpgan *g, gv_ckpt *c) {
   gv_nn_ckpt(g->D, c, "D");
   gv_nn_optim_ckpt(g->gopt, c, "gopt");
   gv_nn_optim_ckpt(g->dopt, c, "dopt");
-  gsl_rng *r[] = {g->rdata, g->rz, g->rnoise, g->rinterp, g->rhist};
-  static const char *const names[] = {"rdata", "rz", "rnoise", "rinterp", "rhist"};
-  for (int i = 0; i < 5; ++i) gv_ckpt_rng(c, names[i], r[i]);
-  int64_t ring[2] = {(int64_t)g->hfill, (int64_t)g->hpos};
-  gv_ckpt_longs(c, "hfill_hpos", ring, 2);
-  g->hfill = (size_t)ring[0];
-  g->hpos = (size_t)ring[1];
-  gv_ckpt_floats(c, "hreal", g->hreal, 2 * g->hcap);
-  gv_ckpt_floats(c, "hfake", g->hfake, 2 * g->hcap);
+  gv_ckpt_rng(c, "rdata", g->rdata);
+  gv_ckpt_rng(c, "rz", g->rz);
+  static const char *const disc_names[6] = {"rnoise", "rinterp", "rhist", "hfill_hpos", "hreal",
+                                            "hfake"};
+  gv_disc_ckpt(&g->disc, c, disc_names);
   gv_ckpt_long(c, "step", &g->step);
 }

@@ -13,7 +13,8 @@
  * Arjovsky et al. 2017; hinge: Lim & Ye 2017 / Miyato et al. 2018).
  * Training alternates n_d discriminator steps with one generator step; the
  * controller stack acts through the loss-, input- and parameter-level hooks
- * of controllers/ctl.h (the step order is written there).
+ * of controllers/ctl.h, D's step being gv_disc_step (controllers/disc.h, where
+ * the step order is written).
  *
  * Every draw comes from a named stream of the run's seed: "mlpgan.init"
  * (both nets), "mlpgan.data", "mlpgan.z", "mlpgan.noise" (instance noise),
@@ -26,6 +27,7 @@
 #include <stddef.h>
 
 #include "controllers/ctl.h"
+#include "controllers/disc.h"
 #include "core/registry.h"
 #include "nn/mlp.h"
 #include "nn/optim.h"
@@ -98,10 +100,10 @@ double gv_gan_loss_disc(int loss, const float *lr, float *dr, size_t nr, const f
                         float *df, size_t nf);
 double gv_gan_loss_gen(int loss, const float *lf, float *df, size_t nf);
 
-/* A controller's declarative penalty on D, evaluated with gv_nn_penalty:
- * on xr (real, n x 2), xf (generated, n x 2) or their interpolates (e drawn
- * from rng, one per row, into scratch (n x 2)).  Accumulates into grad (may
- * be NULL) and returns the value in *value. */
+/* gv_disc_penalty (controllers/disc.h) on 2-D inputs: a controller's
+ * declarative penalty on D, on xr (real, n x 2), xf (generated, n x 2) or
+ * their interpolates (e drawn from rng, one per row, into scratch (n x 2)).
+ * Accumulates into grad (may be NULL) and returns the value in *value. */
 gv_status gv_gan_penalty(float *grad, double *value, const gv_nn *D, gv_nn_ws *ws,
                          const gv_ctl_penalty *pen, const float *xr, const float *xf, int n,
                          float *scratch, gsl_rng *rng);
@@ -122,27 +124,18 @@ typedef struct gv_mlpgan {
   gv_nn *G, *D;
   gv_nn_ws *gws, *dws;      /* training workspaces */
   gv_nn_optim *gopt, *dopt;
-  gsl_rng *rdata, *rz, *rnoise, *rinterp, *rhist;
-  double sigma;             /* instance noise of the stack */
-  size_t hcap, hbatch;      /* history ring capacity per kind, samples per kind per step */
-  size_t hfill, hpos;       /* history entries held, next write position */
-  int has_outputs;          /* the stack has loss_outputs hooks */
-  size_t npen;              /* penalties in the stack */
-  gv_ctl_penalty *pen;      /* (npen) */
-  float *xr;                /* real batch (batch x 2) */
-  float *xf;                /* generated batch (gbatch x 2) */
+  gsl_rng *rdata, *rz;
+  gv_disc disc;             /* D's controlled step: history, noise, penalties, its rows */
   float *z;                 /* latents (gbatch x z_dim) */
-  float *xin;               /* D's input batch ((batch + gbatch + 2 hbatch) x 2) */
-  float *dy;                /* dLoss/dlogit of that batch (same rows) */
-  float *dx;                /* dLoss/dinput of that batch (same rows x 2) */
-  float *scratch;           /* penalties' interpolates (max(batch, gbatch) x 2) */
-  float *hreal, *hfake;     /* history rings (hcap x 2 each) */
-  float *pre;               /* D's parameters before its step (D->nparam), if needed */
+  float *dx;                /* the generator step's dLoss/dinput ((gbatch + batch) x 2) */
   long step;                /* generator steps taken */
 } gv_mlpgan;
 
+/* What the MLP GAN serves controllers: everything (GV_DISC_ALL). */
+extern const gv_disc_game gv_mlpgan_disc_game;
+
 /* Builds nets (initialised from "mlpgan.init"), optimisers and streams; the
- * stack must have passed gv_ctl_stack_check_neural. */
+ * stack must have passed gv_disc_check with gv_mlpgan_disc_game. */
 gv_status gv_mlpgan_init(gv_mlpgan *g, const gv_mlpgan_params *p, const gv_mlpgan_train *t,
                          gv_ctl_stack *ctl, uint64_t seed, gv_err *err);
 void gv_mlpgan_deinit(gv_mlpgan *g);

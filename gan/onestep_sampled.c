@@ -27,7 +27,18 @@ const gv_param gv_os_sampled_param_table[] = {
     GV_PARAM_END,
 };
 
+/* The sampled D sees one-hot actions: no input gradients or input noise,
+ * nor a generator trained through D (the policy learns from D's reward). */
+const gv_disc_game gv_os_sampled_disc_game = {"onestep_sampled", GV_DISC_HISTORY | GV_DISC_PARAM};
+
+gv_status gv_os_sampled_check(const gv_ctl_stack *ctl, const gv_onestep *g, gv_err *err) {
+  gv_status st = gv_ctl_stack_check(ctl, &g->vf, "euler", GV_HOOK_DRIFT, err);
+  return st ? st : gv_disc_check(ctl, &gv_os_sampled_disc_game, err);
+}
+
 void gv_os_sampled_deinit(gv_os_sampled *s) {
+  gv_disc_deinit(&s->disc);
+  gv_nn_optim_free(s->opt);
   gv_nn_free(s->D);
   gv_nn_ws_free(s->ws);
   gsl_rng *rs[] = {s->rinit, s->re, s->rp};
@@ -50,7 +61,7 @@ gv_status gv_os_sampled_init(gv_os_sampled *s, const gv_onestep *g,
               : g->p.reward == GV_OS_REWARD_LOGD ? GV_GAIL_REW_LOGD
                                                  : GV_GAIL_REW_SOFTPLUS;
   const size_t n = g->na, dim = gv_onestep_dim(g), B = (size_t)p->batch;
-  const size_t rows = 2 * B > n ? 2 * B : n;
+  const size_t step_rows = gv_disc_rows(ctl, B, B), rows = step_rows > n ? step_rows : n;
   s->rinit = gv_rng_alloc(seed, "os.init", 0);
   s->re = gv_rng_alloc(seed, "os.expert", 0);
   s->rp = gv_rng_alloc(seed, "os.policy", 0);
@@ -58,8 +69,8 @@ gv_status gv_os_sampled_init(gv_os_sampled *s, const gv_onestep *g,
   s->F = calloc(dim, sizeof(double));
   double **nb[] = {&s->y, &s->pi, &s->pif, &s->Df, &s->Ds, &s->gy};
   for (size_t i = 0; i < sizeof nb / sizeof nb[0]; ++i) *nb[i] = calloc(n, sizeof(double));
-  s->xin = calloc(2 * B * n, sizeof(float));
-  s->dy = calloc(rows, sizeof(float));
+  s->xin = calloc(n * n, sizeof(float));
+  s->dy = calloc(B, sizeof(float));
   s->ae = calloc(B, sizeof(size_t));
   s->ap = calloc(B, sizeof(size_t));
   if (!s->rinit || !s->re || !s->rp || !s->x || !s->F || !s->y || !s->pi || !s->pif || !s->Df ||
@@ -79,6 +90,13 @@ gv_status gv_os_sampled_init(gv_os_sampled *s, const gv_onestep *g,
   const int L = s->D->spec.nlayer;
   memset(gv_nn_W(s->D, L - 1), 0, (size_t)s->D->spec.size[L - 1] * sizeof(float));
   gv_nn_b(s->D, L - 1)[0] = (float)log(g->p.d0 / (1 - g->p.d0));
+  /* plain SGD: no state beyond its step count, which a constant rate ignores */
+  gv_nn_optim_spec os;
+  gv_nn_optim_default(&os, GV_NN_SGD);
+  os.lr = s->p.lr_d;
+  if ((st = gv_nn_optim_alloc(&s->opt, &os, s->D->nparam, err))) return st;
+  const gv_disc_spec ds = {n, B, B, "os", 0};
+  if ((st = gv_disc_init(&s->disc, &ds, s->D, s->ws, s->opt, ctl, seed, err))) return st;
   gv_onestep_start(g, NULL, s->x);
   gv_onestep_policy(g, s->x, s->pi);
   for (size_t a = 0; a < n; ++a) s->y[a] = s->x[a]; /* the sampled policy's logits */
@@ -137,7 +155,7 @@ gv_status gv_os_sampled_step(gv_os_sampled *s, gv_err *err) {
   const size_t n = g->na, dim = gv_onestep_dim(g), B = (size_t)s->p.batch;
   const double h = s->p.h, lam = g->p.lambda;
   double *x = s->x, *pi = s->pi, *gy = s->gy;
-  float *xin = s->xin, *dy = s->dy;
+  float *dy = s->dy;
   size_t *ae = s->ae, *ap = s->ap;
   /* the flow: one Euler step of the controlled field */
   gv_vf_controlled(&g->vf, s->ctl, x, s->F);
@@ -162,24 +180,18 @@ gv_status gv_os_sampled_step(gv_os_sampled *s, gv_err *err) {
     for (size_t b = 0; b < n; ++b) est[b] += c * ((b == ap[i]) - pi[b]);
   }
   for (size_t b = 0; b < n; ++b) s->y[b] += h * est[b];
-  /* D: BCE + controllers on [expert | policy], one SGD step */
-  memset(xin, 0, 2 * B * n * sizeof(float));
+  /* D: BCE + controllers on [expert | policy] (and their history), one SGD step */
+  float *xe = gv_disc_real(&s->disc), *xp = gv_disc_fake(&s->disc, B);
+  memset(xe, 0, 2 * B * n * sizeof(float));
   for (size_t i = 0; i < B; ++i) {
-    xin[i * n + ae[i]] = 1.0f;
-    xin[(B + i) * n + ap[i]] = 1.0f;
+    xe[i * n + ae[i]] = 1.0f;
+    xp[i * n + ap[i]] = 1.0f;
   }
   gv_nn *D = s->D;
-  gv_status st = gv_nn_forward(s->ws, D, xin, (int)(2 * B));
-  if (st) return gv_fail(err, st, "onestep_sampled: D's forward pass failed");
-  const float *l = s->ws->out;
-  memset(dy, 0, 2 * B * sizeof(float));
-  gv_gail_bce(l, dy, B, l + B, dy + B, B);
-  gv_ctl_outputs o = {GV_CTL_SIDE_DISC, B, B, 0, l, l + B, NULL, dy, dy + B, NULL};
-  gv_ctl_stack_loss_outputs(s->ctl, &o);
-  gv_nn_zero_grad(D);
-  if ((st = gv_nn_backward(D->grad, NULL, D, s->ws, dy)))
-    return gv_fail(err, st, "onestep_sampled: D's backward pass failed");
-  for (size_t i = 0; i < D->nparam; ++i) D->param[i] -= (float)s->p.lr_d * D->grad[i];
+  gv_disc_sums sums = {0.0, 0.0};
+  const gv_disc_loss loss = {gv_gail_loss, NULL};
+  gv_status st = gv_disc_step(&s->disc, xe, NULL, B, xp, B, &loss, &sums);
+  if (st) return gv_fail(err, st, "onestep_sampled: D's step failed");
   if (!isfinite(gv_nn_vec_norm(D->param, D->nparam)) || !isfinite(x[0]))
     return gv_fail(err, GV_EDIVERGED, "D's parameters or the flow's state are not finite");
   return GV_OK;
@@ -195,4 +207,6 @@ void gv_os_sampled_ckpt(gv_os_sampled *s, gv_ckpt *c) {
   gv_ckpt_rng(c, "rinit", s->rinit);
   gv_ckpt_rng(c, "re", s->re);
   gv_ckpt_rng(c, "rp", s->rp);
+  static const char *const disc_names[6] = {NULL, NULL, "rhist", "hfill_hpos", "hreal", "hfake"};
+  if (s->disc.hcap) gv_disc_ckpt(&s->disc, c, disc_names);
 }

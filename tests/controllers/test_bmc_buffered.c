@@ -208,8 +208,8 @@ static void test_buffer_contents(void **state) {
   gv_ctl_stack s;
   gv_mlpgan g;
   make_gan(&g, &s, "[{kind: bmc_buffered, buffer: 7, sample: 2}]", 5);
-  assert_int_equal(g.hcap, 7);
-  assert_int_equal(g.hbatch, 2);
+  assert_int_equal(g.disc.hcap, 7);
+  assert_int_equal(g.disc.hbatch, 2);
   /* the real batches each step draws, replayed from the game's data stream */
   gsl_rng *rdata = gv_rng_alloc(5, "mlpgan.data", 0);
   float all[9 * 2]; /* 3 steps push 9 real inputs into a ring of 7 */
@@ -221,16 +221,16 @@ static void test_buffer_contents(void **state) {
      * controller may need real logits on the generator's side) */
     float skip[2 * 3];
     gv_mixture_sample(&g.mix, rdata, skip, 3);
-    assert_int_equal(g.hfill, (size_t)(3 * (k + 1) < 7 ? 3 * (k + 1) : 7));
+    assert_int_equal(g.disc.hfill, (size_t)(3 * (k + 1) < 7 ? 3 * (k + 1) : 7));
   }
   gsl_rng_free(rdata);
   /* ring order: samples 7 and 8 overwrote slots 0 and 1 */
   for (int j = 0; j < 7; ++j) {
     int src = j < 2 ? 7 + j : j;
-    assert_near(g.hreal[2 * j], all[2 * src], 0);
-    assert_near(g.hreal[2 * j + 1], all[2 * src + 1], 0);
+    assert_near(g.disc.hreal[2 * j], all[2 * src], 0);
+    assert_near(g.disc.hreal[2 * j + 1], all[2 * src + 1], 0);
   }
-  assert_int_equal(g.hpos, 2);
+  assert_int_equal(g.disc.hpos, 2);
   gv_mlpgan_deinit(&g);
   gv_ctl_stack_free(&s);
 }
@@ -247,13 +247,13 @@ static void test_game_feeds_buffered_samples(void **state) {
            8);
   gv_mlpgan_losses out;
   for (int k = 0; k < 3; ++k) assert_int_equal(gv_mlpgan_step(&g, &out), GV_OK);
-  assert_int_equal(g.hfill, 5);
-  gsl_rng *rh = gsl_rng_clone(g.rhist), *rc = gsl_rng_clone(s.items[0].rng);
+  assert_int_equal(g.disc.hfill, 5);
+  gsl_rng *rh = gsl_rng_clone(g.disc.rhist), *rc = gsl_rng_clone(s.items[0].rng);
   float x[2 * 6], l[6];
   for (int i = 0; i < 3; ++i) {
     size_t a = (size_t)gsl_rng_uniform_int(rh, 5), b = (size_t)gsl_rng_uniform_int(rh, 5);
-    memcpy(x + 2 * i, g.hreal + 2 * a, 2 * sizeof(float));
-    memcpy(x + 2 * (3 + i), g.hfake + 2 * b, 2 * sizeof(float));
+    memcpy(x + 2 * i, g.disc.hreal + 2 * a, 2 * sizeof(float));
+    memcpy(x + 2 * (3 + i), g.disc.hfake + 2 * b, 2 * sizeof(float));
   }
   assert_int_equal(gv_nn_forward(g.dws, g.D, x, 6), GV_OK);
   memcpy(l, g.dws->out, sizeof l);
@@ -289,8 +289,8 @@ static void test_seeded_determinism(void **state) {
     assert_memory_equal(&oa.ctl, &ob.ctl, sizeof oa.ctl);
     assert_true(oa.ctl > 0.0);
   }
-  assert_memory_equal(a.hreal, b.hreal, 16 * 2 * sizeof(float));
-  assert_memory_equal(a.hfake, b.hfake, 16 * 2 * sizeof(float));
+  assert_memory_equal(a.disc.hreal, b.disc.hreal, 16 * 2 * sizeof(float));
+  assert_memory_equal(a.disc.hfake, b.disc.hfake, 16 * 2 * sizeof(float));
   assert_memory_equal(a.D->param, b.D->param, a.D->nparam * sizeof(float));
   assert_memory_not_equal(a.D->param, c.D->param, a.D->nparam * sizeof(float));
   gv_mlpgan_deinit(&a);

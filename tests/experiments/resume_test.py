@@ -45,6 +45,10 @@ CASES = [
      1700),
     ("onestep_sampled", "configs/gail/onestep-sampled.yaml",
      ["sampled.steps=300", "run.flush_every=10", "checkpoint.every=50"], 123, 222),
+    # CLC's history rings (wrapped by the first kill) come back with it
+    ("onestep_sampled-clc", "configs/gail/onestep-sampled.yaml",
+     ["sampled.steps=300", "run.flush_every=10", "checkpoint.every=50",
+      "controllers=[{kind: clc, lambda: 0.5, buffer: 700, sample: 16}]"], 123, 222),
 ] + [("mlpgan-" + c, "configs/mlpgan/ring-%s.yaml" % c,
       ["train.steps=300", "run.every=20", "run.flush_every=20", "checkpoint.every=50"], 173, 260)
      for c in ("clc", "wgan-gp", "bmc", "instance-noise")] + [
