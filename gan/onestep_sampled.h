@@ -70,7 +70,7 @@ extern const gv_disc_game gv_os_sampled_disc_game;
 /* GV_ENOHOOK (naming controller and game) unless every controller acts on
  * both: the flow (a drift, gv_ctl_stack_check on g's field under Euler
  * steps) and the sampled D (gv_disc_check with gv_os_sampled_disc_game). */
-gv_status gv_os_sampled_check(const gv_ctl_stack *ctl, const gv_onestep *g, gv_err *err);
+gv_status gv_os_sampled_check(gv_ctl_stack *ctl, const gv_onestep *g, gv_err *err);
 
 /* Builds D at D = d0 for every action and both policies at the game's
  * start.  g and ctl must outlive s; ctl must act on both (a drift and a

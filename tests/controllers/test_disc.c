@@ -242,7 +242,7 @@ static void test_order(void **state) {
   gv_err err;
   char par = 0, st = 0;
   gv_ctl item = {&probe_type, &par, &st, gv_rng_alloc(1, "probe", 0), ""};
-  gv_ctl_stack s = {&item, 1, 0};
+  gv_ctl_stack s = {.items = &item, .n = 1};
   const gv_disc_game all = {"toy", GV_DISC_ALL};
   assert_int_equal(gv_disc_check(&s, &all, &err), GV_OK);
   rig r;
@@ -330,7 +330,7 @@ static void test_history(void **state) {
   (void)state;
   char par = 0, st = 0;
   gv_ctl item = {&hist_type, &par, &st, NULL, ""};
-  gv_ctl_stack s = {&item, 1, 0};
+  gv_ctl_stack s = {.items = &item, .n = 1};
   rig r;
   gv_nn *D = make_net(2, 0, 4);
   gv_nn_W(D, 0)[0] = 1.0f, gv_nn_W(D, 0)[1] = 0.0f, gv_nn_b(D, 0)[0] = 0.0f;
