@@ -29,6 +29,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "envs/mjcf.h"
 #include "envs/vec.h"
 #include "experiments/drive.h"
 #include "experiments/bench.h"
@@ -50,8 +51,21 @@ __attribute__((constructor)) static void fill_env_choices(void) {
   gv_exp_env_choices[n] = NULL;
 }
 
+/* A policy trained on a task from a config carries the YAML of the
+ * resolved game.env mapping, so `governor record` rebuilds that task. */
+gv_status gv_exp_env_record(gv_policy *pi, const gv_node *root, gv_err *err) {
+  const gv_node *env = gv_cfg_lookup(root, "game.env");
+  if (!env || env->kind != GV_NODE_MAP) return GV_OK;
+  char *text = gv_cfg_emit(env);
+  gv_status st = text ? gv_policy_set_env_config(pi, text) : GV_ENOMEM;
+  free(text);
+  return st ? gv_fail(err, st, "out of memory for the env config") : GV_OK;
+}
+
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(rl_game, env, NULL, gv_exp_env_choices, "MuJoCo task (Gymnasium v5 semantics)"),
+    {"env", GV_T_ENUM, offsetof(rl_game, env), NULL, 0, 0, GV_P_MAP_OK, gv_exp_env_choices,
+     "MuJoCo task (Gymnasium v5 semantics), or your own model: {kind: mjcf, xml: FILE, ...} "
+     "(docs/envs.md, `governor list env`)"},
     GV_PARAM_BOOL(rl_game, include_cfrc_ext_in_observation, "true",
                   "ant: the 78 clipped contact forces in the observation (105 values; false: "
                   "27, as Ant-v4); Gymnasium v5's option of that name (docs/ppo.md)"),
@@ -99,6 +113,7 @@ typedef struct rl_setup {
   } ag;                     /* its parameters */
   rl_run run;
   const gv_env_type *env;
+  gv_env_task *task;        /* game.env a mapping: its task, loaded by the check (owned) */
 } rl_setup;
 
 static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_err *err) {
@@ -108,8 +123,10 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   static const gv_component *const games[] = {&rl_game_component, NULL};
   static const gv_registry rl_only = {"game", "", games};
   const gv_component *c;
-  if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
-  s->env = gv_env_types[s->game.env];
+  if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err)) ||
+      (st = gv_env_config(&s->env, &s->task, gv_map_get(root, "game"), s->game.env, file,
+                          "game", err)))
+    return st;
   {
     const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
     gv_err why = {{0}, {0}};
@@ -175,12 +192,15 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
   const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
-  if ((st = gv_env_task_alloc_opts(&g->task, s->env->name, &eo, NULL, err)) ||
+  g->task = s->task; /* a task from the config, else the built-in one */
+  s->task = NULL;
+  if ((!g->task && (st = gv_env_task_alloc_opts(&g->task, s->env->name, &eo, NULL, err))) ||
       (st = g->L.type->alloc(&g->L, params, g->task, (int)s->run.envs, (int)s->run.threads,
                              (uint64_t)s->common.seed, s->run.steps, err)))
     return st;
   d->pi = g->L.type->policy(&g->L);
   d->pi->env_cfrc = s->game.include_cfrc_ext_in_observation; /* saved with the policy: record rebuilds this task */
+  if ((st = gv_exp_env_record(d->pi, root, err))) return st;
   d->task = g->task;
   d->eval_every = s->run.eval_every;
   d->eval_episodes = s->run.eval_episodes;
@@ -240,6 +260,7 @@ static void rl_teardown(void *vg) {
   rl_state *g = vg;
   gv_learner_free(&g->L);
   gv_env_task_free(g->task);
+  gv_env_task_free(g->s.task);
 }
 
 /* The learner between two iterations (a PPO rollout and its update, a TD3
@@ -390,8 +411,9 @@ int gv_rl_record_main(int argc, char **argv) {
   gv_env_task *task = NULL;
   gv_status st = gv_policy_load_file(&pi, in, group, &err);
   if (!st) {
-    const gv_env_options eo = {pi->env_cfrc};
-    st = gv_env_task_alloc_opts(&task, pi->env, &eo, NULL, &err);
+    char where[600];
+    snprintf(where, sizeof where, "%s:/%s env_config", in, group);
+    st = gv_env_task_rebuild(&task, pi->env, pi->env_config, pi->env_cfrc, where, &err);
   }
   gv_demo_summary sum;
   if (!st) {
