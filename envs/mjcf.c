@@ -174,15 +174,15 @@ static const gv_component *const hl_items[] = {&t_range.c, &t_state.c, &t_finite
 static const gv_component *const rs_items[] = {&t_noise.c, &t_disc.c, &t_zero.c, NULL};
 
 const gv_registry gv_mjcf_observation_terms = {
-    "observation", "game.env.observation: the observation, the terms' values in list order",
+    "observation term", "game.env.observation: the observation, the terms' values in list order",
     ob_items};
 const gv_registry gv_mjcf_reward_terms = {
-    "reward", "game.env.reward: the reward, the sum of the terms (each at most once)", rw_items};
+    "reward term", "game.env.reward: the reward, the sum of the terms (each at most once)", rw_items};
 const gv_registry gv_mjcf_healthy_terms = {
-    "healthy", "game.env.healthy: the episode ends on the first step where a term fails "
+    "healthy term", "game.env.healthy: the episode ends on the first step where a term fails "
                "(none: never)", hl_items};
 const gv_registry gv_mjcf_reset_terms = {
-    "reset", "game.env.reset: applied in list order after mj_resetData (qpos0, zero qvel)",
+    "reset term", "game.env.reset: applied in list order after mj_resetData (qpos0, zero qvel)",
     rs_items};
 
 typedef struct mjcf_p {
