@@ -209,6 +209,31 @@ const gv_component gv_mjcf_component = {
     "mjcf", "a MuJoCo model from an MJCF file, with observation, reward, healthy and reset "
             "lists of terms (docs/envs.md)", NULL, mjcf_params, sizeof(mjcf_p)};
 
+void gv_mjcf_print(FILE *f) {
+  fprintf(f, "envs: game.env of rl, gail and dac: a built-in task's name, or a mapping "
+             "{kind: mjcf, ...} (docs/envs.md)\n");
+  for (const gv_env_type *const *t = gv_env_types; *t; ++t)
+    fprintf(f, "  %-16s %s; observation %d, action %d in [%g, %g], %d steps\n", (*t)->name,
+            (*t)->summary, (*t)->obs_dim, (*t)->act_dim, (*t)->act_low, (*t)->act_high,
+            (*t)->max_steps);
+  fprintf(f, "  %-16s %s\n", gv_mjcf_component.name, gv_mjcf_component.summary);
+  gv_params_print(f, gv_mjcf_component.params, "      ");
+  const gv_registry *const menu[] = {&gv_mjcf_observation_terms, &gv_mjcf_reward_terms,
+                                     &gv_mjcf_healthy_terms, &gv_mjcf_reset_terms};
+  for (int i = 0; i < 4; ++i) {
+    fprintf(f, "\n%ss: %s\n", menu[i]->kind, menu[i]->help);
+    for (const gv_component *const *c = menu[i]->items; *c; ++c) {
+      fprintf(f, "  %-16s %s\n", (*c)->name, (*c)->summary);
+      gv_params_print(f, (*c)->params, "      ");
+      const char *const *x = ((const term_kind *)*c)->extra;
+      for (int k = 1; x[k]; ++k) /* the name-list keys after `term` */
+        fprintf(f, "      %-14s %-8s %s\n", x[k], "names",
+                !strcmp(x[k], "joints") ? "a joint name or a list of them, in the order given"
+                                        : "joints whose coordinates are left out");
+    }
+  }
+}
+
 /* --------------------------------------------------- compiled terms */
 
 typedef struct coord {      /* one number of the state */

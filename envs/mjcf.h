@@ -22,6 +22,8 @@
 #ifndef GV_ENVS_MJCF_H
 #define GV_ENVS_MJCF_H
 
+#include <stdio.h>
+
 #include "core/registry.h"
 #include "envs/env.h"
 
@@ -30,6 +32,10 @@ extern const gv_component gv_mjcf_component;
 /* The menu, one registry per list: observation, reward, healthy, reset. */
 extern const gv_registry gv_mjcf_observation_terms, gv_mjcf_reward_terms,
     gv_mjcf_healthy_terms, gv_mjcf_reset_terms;
+
+/* `governor list env`: the built-in tasks, then the mjcf kind's keys and
+ * every term of its menu with its parameters. */
+void gv_mjcf_print(FILE *f);
 
 /* Validates the env mapping `env` (kind: mjcf; messages name ctx->file and
  * ctx->path, e.g. "game.env"), loads the model, resolves every name and

@@ -16,6 +16,7 @@
 #include "core/runfile.h"
 #include "experiments/claim.h"
 #include "experiments/drive.h"
+#include "envs/mjcf.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 #include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
@@ -87,7 +88,7 @@ static const char usage[] =
     "  report RUN.h5... --out DIR [--baseline ARM] [--metric final|tail|auc]\n"
     "         [--threshold X] [--reps N] [--seed S] [--noise FROZEN.h5...] [--title T]\n"
     "                                     a study's tables, figures, HTML (docs/report.md)\n"
-    "  list [game|scheme|controller]      registered components with their parameters\n"
+    "  list [game|scheme|controller|env]  registered components with their parameters\n"
     "  record RUN.h5 --episodes N --out FILE.h5 [--seed S] [--group G]\n"
     "         [--random-episodes R] [--eval-episodes E]\n"
     "                                     record deterministic demonstrations of a saved policy\n"
@@ -1386,8 +1387,13 @@ static int cmd_list(int argc, char **argv) {
     gv_registry_print(stdout, &gv_ctl_registry, 1);
     any = 1;
   }
+  if (!kind || !strcmp(kind, "env") || !strcmp(kind, "envs")) {
+    if (any) printf("\n");
+    gv_mjcf_print(stdout); /* the built-in tasks and the menu of game.env {kind: mjcf} */
+    any = 1;
+  }
   if (!any) {
-    fprintf(stderr, "governor: list: unknown kind '%s' (allowed: game, scheme, controller)\n",
+    fprintf(stderr, "governor: list: unknown kind '%s' (allowed: game, scheme, controller, env)\n",
             kind);
     return 2;
   }
