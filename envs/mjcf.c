@@ -453,13 +453,17 @@ static const char *kind_word(mjtObj type) {
 /* The id of `name` (a `key` of the term) of a kind; a miss lists the model's names. */
 static gv_status find_id(const compiler *cc, const char *key, mjtObj type, const char *name,
                          int *id) {
-  *id = mj_name2id(cc->m, type, name);
+  *id = *name ? mj_name2id(cc->m, type, name) : -1;
   if (*id >= 0) return GV_OK;
   char names[800], msg[1000];
   model_names(names, sizeof names, cc->m, type);
-  snprintf(msg, sizeof msg, "no %s '%s' in the model (the model's %s: %s)", kind_word(type),
-           name, type == mjOBJ_BODY ? "bodies" : type == mjOBJ_JOINT ? "joints" : "sites",
-           names);
+  const char *kinds = type == mjOBJ_BODY ? "bodies" : type == mjOBJ_JOINT ? "joints" : "sites";
+  if (!*name)
+    snprintf(msg, sizeof msg, "required: a %s of the model (the model's %s: %s)",
+             kind_word(type), kinds, names);
+  else
+    snprintf(msg, sizeof msg, "no %s '%s' in the model (the model's %s: %s)", kind_word(type),
+             name, kinds, names);
   return fail_at(cc, key, "%s", msg);
 }
 

@@ -4,7 +4,7 @@
  * and the commands around it: `governor record` (demonstrations),
  * `governor export` (a standalone policy file), `governor bench env|ppo`.
  *
- *   game:  {kind: rl, env: hopper}
+ *   game:  {kind: rl, env: hopper}          (or env: {kind: mjcf, ...}, envs/mjcf.h)
  *   agent: {kind: ppo, ...}                 (agents/ppo.h, gv_ppo_param_table)
  *   agent: {kind: td3, ...}                 (agents/td3.h, gv_td3_param_table)
  *   run:   {steps, envs, threads, eval_every, eval_episodes, flush_every}

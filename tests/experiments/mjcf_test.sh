@@ -34,6 +34,8 @@ refuse e3.yaml "$OBS
   "game.env.reward.0.site: no site 'tip' in the model (the model's sites: none)"
 refuse e4.yaml "    observation: [{term: qvel, joints: [rootx, ankle]}]" \
   "game.env.observation.0.joints: no joint 'ankle' in the model (the model's joints: rootx"
+refuse e26.yaml "    observation: [{term: site_pos}]" \
+  "game.env.observation.0.site: required: a site of the model (the model's sites: none)"
 refuse e5.yaml "$OBS
     reset: [{term: target_disc, joint_x: rootx, joint_y: rooty}]" \
   "game.env.reset.0.joint_y: 'rooty' is not a slide joint (allowed: slide joints)"
