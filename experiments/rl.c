@@ -139,6 +139,9 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
                        ? gv_map_key_line(gm, "include_cfrc_ext_in_observation")
                        : gv_map_key_line(root, "game"),
                    "include_cfrc_ext_in_observation");
+      if (s->task) /* a task from a config: its terms are its observation */
+        return gv_fail(err, GV_ECONFIG, "%s: game.env's observation is its list of terms "
+                       "(allowed: true; leave out a cfrc_ext term instead)", where);
       return gv_fail(err, GV_ECONFIG, "%s: %s has no contact forces in its observation "
                      "(allowed: true)", where, s->env->name);
     }

@@ -82,7 +82,7 @@ printf 'game: {kind: rl, env: hoper}\n' >"$T/e20.yaml"
 expect 2 "game.env: unknown value 'hoper' (allowed: hopper, walker2d" -- "$GV" check "$T/e20.yaml"
 refuse e21.yaml "$OBS
   include_cfrc_ext_in_observation: false" \
-  "include_cfrc_ext_in_observation: hopper has no contact forces in its observation (allowed: true)"
+  "game.include_cfrc_ext_in_observation: game.env's observation is its list of terms (allowed: true; leave out a cfrc_ext term instead)"
 
 # --- the model file: missing, refused by MuJoCo, changed since the config was resolved
 sed 's/xml: hopper.xml/xml: nothere.xml/' "$T/e1.yaml" >"$T/e22.yaml"
