@@ -115,6 +115,7 @@ for k in names:
     x, y = a["series"][k]["value"][:], b["series"][k]["value"][:]
     assert x.shape == y.shape and np.array_equal(x, y, equal_nan=True), k
 assert a["summary"].attrs["final_eval_return_mean"] == b["summary"].attrs["final_eval_return_mean"]
+assert a["policy"].attrs["hash"] == b["policy"].attrs["hash"]
 P
 }
 short="--set run.steps=2048 --set run.eval_every=0 --set run.eval_episodes=2"
@@ -125,6 +126,18 @@ td3="--set agent.kind=td3 --set run.steps=1500 --set agent.learning_starts=1000 
 expect 0 "" -- "$GV" run configs/envs/inverted_pendulum.yaml $td3 --out "$T/td3-cfg.h5"
 expect 0 "" -- "$GV" run configs/experts/inverted_pendulum.yaml $td3 --out "$T/td3-builtin.h5"
 same "$T/td3-cfg.h5" "$T/td3-builtin.h5"
+
+# gail and dac: game.env given on the command line, the defaults of alive,
+# ctrl_cost and state_range standing in for the hopper's numbers
+HOPPER="{kind: mjcf, xml: $PWD/envs/assets/hopper.xml, frame_skip: 4, observation: [{term: qpos, skip: 1}, {term: qvel, clip: 10}], reward: [{term: forward, joint: rootx}, {term: alive}, {term: ctrl_cost}], healthy: [{term: state_range, skip: 2}, {term: range, joint: rootz, low: 0.7}, {term: range, joint: rooty, low: -0.2, high: 0.2}], reset: [{term: noise, of: qpos, scale: 5e-3}, {term: noise, of: qvel, scale: 5e-3}]}"
+gshort="--set run.steps=2048 --set run.envs=2 --set run.eval_every=0 --set run.eval_episodes=1"
+expect 0 "" -- "$GV" run configs/gail/hopper-gail.yaml $gshort --set "game.env=$HOPPER" --out "$T/gail-cfg.h5"
+expect 0 "" -- "$GV" run configs/gail/hopper-gail.yaml $gshort --out "$T/gail-builtin.h5"
+same "$T/gail-cfg.h5" "$T/gail-builtin.h5"
+dshort="--set run.steps=1200 --set agent.learning_starts=1000 --set agent.hidden=64 --set run.eval_every=0 --set run.eval_episodes=1"
+expect 0 "" -- "$GV" run configs/dac/hopper-dac.yaml $dshort --set "game.env=$HOPPER" --out "$T/dac-cfg.h5"
+expect 0 "" -- "$GV" run configs/dac/hopper-dac.yaml $dshort --out "$T/dac-builtin.h5"
+same "$T/dac-cfg.h5" "$T/dac-builtin.h5"
 
 # --- the saved policy rebuilds its task: record works, a changed model is refused
 expect 0 "2 episodes of hopper" -- "$GV" record "$T/ppo-cfg.h5" --episodes 2 --random-episodes 2 --eval-episodes 0 --out "$T/demo.h5"
