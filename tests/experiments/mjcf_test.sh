@@ -139,6 +139,16 @@ expect 0 "" -- "$GV" run configs/dac/hopper-dac.yaml $dshort --set "game.env=$HO
 expect 0 "" -- "$GV" run configs/dac/hopper-dac.yaml $dshort --out "$T/dac-builtin.h5"
 same "$T/dac-cfg.h5" "$T/dac-builtin.h5"
 
+# the shipped example that is not built in: 8 observations, 2 actions, never terminates
+for f in configs/envs/*.yaml; do expect 0 "ok (1 run)" -- "$GV" check "$f"; done
+expect 0 "" -- "$GV" run configs/envs/swimmer.yaml $short --out "$T/swim.h5"
+$PY - "$T/swim.h5" <<'P' && ok || bad "the swimmer's policy should see 8 numbers and give 2"
+import sys, h5py
+p = h5py.File(sys.argv[1], "r")["policy"]
+assert p["obs_mean"].shape == (8,) and p["log_std"].shape == (2,), (p["obs_mean"].shape,)
+assert h5py.File(sys.argv[1], "r")["summary"].attrs["env"] in ("swimmer", b"swimmer")
+P
+
 # --- the saved policy rebuilds its task: record works, a changed model is refused
 expect 0 "2 episodes of hopper" -- "$GV" record "$T/ppo-cfg.h5" --episodes 2 --random-episodes 2 --eval-episodes 0 --out "$T/demo.h5"
 $PY - "$T/ppo-cfg.h5" <<'P' && ok || bad "the policy should carry its env config"
