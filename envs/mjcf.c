@@ -539,14 +539,15 @@ static gv_status select_coords(const compiler *cc, const term_p *p, int vel, ter
   const int total = vel ? m->nv : m->nq;
   if (!st && !nj && (t->id == OB_COS || t->id == OB_SIN || t->id == RS_ZERO))
     st = fail_at(cc, "joints", "required: a joint name or a list of them");
-  if (!st && !(t->idx = calloc((size_t)total + 1, sizeof *t->idx)))
+  const size_t cap = (size_t)total + 7 * (size_t)nj + 1; /* a joint named twice counts twice */
+  if (!st && !(t->idx = calloc(cap, sizeof *t->idx)))
     st = gv_fail(cc->err, GV_ENOMEM, "out of memory");
   if (st) goto done;
   if (nj) {
     for (int i = 0; i < nj; ++i) {
       const int type = m->jnt_type[jn[i]];
       const int adr = vel ? m->jnt_dofadr[jn[i]] : m->jnt_qposadr[jn[i]];
-      for (int k = 0; k < (vel ? jnt_nv(type) : jnt_nq(type)) && t->n < total; ++k)
+      for (int k = 0; k < (vel ? jnt_nv(type) : jnt_nq(type)); ++k)
         t->idx[t->n++] = adr + k;
     }
   } else {
