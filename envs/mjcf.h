@@ -7,8 +7,8 @@
  *       xml: swimmer.xml          # relative to the config file's folder
  *       frame_skip: 4
  *       max_steps: 1000
- *       observation: [{term: qpos, skip: 2}, {term: qvel}]
- *       reward: [{term: forward, joint: slider_x}, {term: ctrl_cost, weight: 1e-4}]
+ *       observation: [{term: qpos, exclude: [slide_x, slide_y]}, {term: qvel}]
+ *       reward: [{term: forward, joint: slide_x}, {term: ctrl_cost, weight: 1e-4}]
  *       healthy: []               # never terminates
  *       reset: [{term: noise, of: qpos, scale: 0.1}]
  *
