@@ -128,7 +128,16 @@ void gv_policy_free(gv_policy *pi) {
   gv_nn_free(pi->actor);
   gv_rms_free(pi->obs_rms);
   free(pi->log_std);
+  free(pi->env_config);
   free(pi);
+}
+
+gv_status gv_policy_set_env_config(gv_policy *pi, const char *text) {
+  if (pi->env_config == text) return GV_OK;
+  free(pi->env_config);
+  pi->env_config = NULL;
+  if (!text || !*text) return GV_OK;
+  return (pi->env_config = strdup(text)) ? GV_OK : GV_ENOMEM;
 }
 
 gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src) {
@@ -148,7 +157,7 @@ gv_status gv_policy_copy(gv_policy *dst, const gv_policy *src) {
   dst->steps = src->steps;
   memcpy(dst->env, src->env, sizeof dst->env);
   dst->env_cfrc = src->env_cfrc;
-  return GV_OK;
+  return gv_policy_set_env_config(dst, src->env_config);
 }
 
 void gv_policy_obs(float *out, const gv_policy *pi, const double *obs, int n) {
@@ -292,7 +301,8 @@ gv_status gv_policy_save(hid_t loc, const char *name, const gv_policy *pi, gv_er
               put_attr(g, "act_high", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &pi->act_high) ||
               put_attr(g, "steps", H5T_STD_I64LE, H5T_NATIVE_INT64, &steps) ||
               (!pi->env_cfrc && put_attr(g, "include_cfrc_ext_in_observation", H5T_STD_I32LE,
-                                         H5T_NATIVE_INT, &pi->env_cfrc))))
+                                         H5T_NATIVE_INT, &pi->env_cfrc)) ||
+              (pi->env_config && gv_h5_put_str(g, "env_config", pi->env_config))))
     st = gv_fail(err, GV_EIO, "policy save: can not write %s", name);
   H5Gclose(g);
   return st;
@@ -359,6 +369,12 @@ gv_status gv_policy_load(gv_policy **out, hid_t loc, const char *name, gv_err *e
     goto done;
   }
   pi->steps = (long)steps;
+  st = gv_h5_get_str(g, "env_config", &pi->env_config, err); /* optional */
+  if (st && st != GV_ENOTFOUND) {
+    gv_policy_free(pi);
+    goto done;
+  }
+  st = GV_OK;
   *out = pi;
 done:
   H5Gclose(g);

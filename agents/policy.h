@@ -25,7 +25,10 @@
  *   attrs             format "governor-gaussian-policy-1", env (task name),
  *                     obs_count, obs_eps, clip_obs, norm_obs (0: the statistics
  *                     are ignored), act_low, act_high, hash ("fnv1a64:%016x",
- *                     gv_policy_hash), steps (env steps trained; -1 unknown).
+ *                     gv_policy_hash), steps (env steps trained; -1 unknown);
+ *                     for a task from a config, env_config (the YAML of its
+ *                     resolved env mapping, with the model's absolute path and
+ *                     content hash: `governor record` rebuilds the task from it).
  * A deterministic policy group has the same layout without log_std and with
  * format "governor-deterministic-policy-1". */
 #ifndef GV_AGENTS_POLICY_H
@@ -91,7 +94,13 @@ typedef struct gv_policy {
   char env[64];             /* task name */
   int env_cfrc;             /* the task's include_cfrc_ext_in_observation (envs/env.h;
                                1, the default, unless the policy was trained without) */
+  char *env_config;         /* a task from a config (envs/mjcf.h): the YAML of its
+                               resolved env mapping, which rebuilds it (owned; NULL
+                               for a built-in task) */
 } gv_policy;
+
+/* pi->env_config := a copy of text (NULL or "": none); GV_ENOMEM. */
+gv_status gv_policy_set_env_config(gv_policy *pi, const char *text);
 
 /* Allocates a GAUSSIAN policy whose actor has the given spec (input obs_dim,
  * output act_dim); parameters zero, log_std 0, statistics mean 0 var 1 count

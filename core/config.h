@@ -95,6 +95,8 @@ typedef enum {
 enum {
   GV_P_LO_OPEN = 1,         /* lower bound excluded: value > lo */
   GV_P_HI_OPEN = 2,         /* upper bound excluded: value < hi */
+  GV_P_MAP_OK = 4,          /* the key may hold a mapping instead, which the loader
+                               leaves to its owner (game.env: {kind: mjcf, ...}) */
 };
 
 typedef struct gv_param {

@@ -254,6 +254,7 @@ gv_status gv_params_load_over(const gv_param *specs, const gv_param_default *ove
                      "`governor sweep`)",
                      where, type_name(p->type));
     }
+    if (v->kind == GV_NODE_MAP && (p->flags & GV_P_MAP_OK)) continue;
     if (v->kind != GV_NODE_SCALAR)
       return gv_fail(err, GV_ECONFIG, "%s: expected one %s, found a mapping", where,
                      type_name(p->type));

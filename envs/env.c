@@ -119,6 +119,11 @@ gv_status gv_env_options_check(const gv_env_type *type, const gv_env_options *op
   return GV_OK;
 }
 
+mjModel *gv_env_load_xml(const char *path, char *msg, int size) {
+  pthread_once(&handlers_once, install_handlers);
+  return mj_loadXML(path, NULL, msg, size);
+}
+
 gv_status gv_env_task_alloc(gv_env_task **task, const char *name, const char *asset_dir,
                             gv_err *err) {
   return gv_env_task_alloc_opts(task, name, NULL, asset_dir, err);
@@ -176,6 +181,7 @@ gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
 
 void gv_env_task_free(gv_env_task *task) {
   if (!task) return;
+  if (task->ctx && task->type && task->type->ctx_free) task->type->ctx_free(task->ctx);
   if (task->model) mj_deleteModel(task->model);
   free(task);
 }
@@ -219,7 +225,7 @@ void gv_env_free(gv_env *env) {
  * as Gymnasium's ant appends cfrc_ext[1:] clipped to +-1. */
 static void observe(double *obs, const gv_env_task *task, const mjData *d) {
   const gv_env_type *ty = task->type;
-  ty->observe(obs, task->model, d);
+  ty->observe(task->ctx, obs, task->model, d);
   if (!ty->cfrc_bodies || !task->opts.include_cfrc_ext_in_observation) return;
   const int n = 6 * ty->cfrc_bodies;
   double *out = obs + ty->obs_dim - n;
@@ -243,7 +249,7 @@ gv_status gv_env_reset(double *obs, gv_env *env, gsl_rng *rng, gv_err *err) {
   env->mj_error[0] = 0; /* a reset that succeeds makes the copy usable again */
   GV_MJ_TRY
   mj_resetData(m, env->d);
-  ty->reset(m, env->d, rng);
+  ty->reset(env->task->ctx, m, env->d, rng);
   mj_forward(m, env->d); /* Gymnasium's set_state: derived quantities for the obs */
   GV_MJ_CATCH
   failed = 1;
@@ -287,7 +293,7 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
     if (!isfinite(action[i]))
       return gv_fail(err, GV_EINVAL, "%s: action[%d] = %g is not finite", ty->name, i, action[i]);
 
-  double x_before = d->qpos[0];
+  double x_before = ty->position ? ty->position(env->task->ctx, m, d) : d->qpos[0];
   long warn_before = bad_warnings(d);
   /* MuJoCo clamps ctrl to ctrlrange inside the actuator model; the control
    * cost sees the action as given, as in Gymnasium. */
@@ -321,8 +327,8 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
     memset(&env->terms, 0, sizeof env->terms);
     term = 1;
   } else {
-    int healthy = ty->healthy(m, d);
-    ty->reward(&env->terms, m, d, action, x_before, env->task->dt, healthy);
+    int healthy = ty->healthy(env->task->ctx, m, d);
+    ty->reward(env->task->ctx, &env->terms, m, d, action, x_before, env->task->dt, healthy);
     const gv_env_terms *tm = &env->terms;
     r = tm->forward + tm->healthy - tm->ctrl_cost - tm->contact_cost - tm->dist_cost;
     term = !healthy;
@@ -338,7 +344,7 @@ gv_status gv_env_step(double *obs, double *reward, int *terminated, int *truncat
 }
 
 int gv_env_healthy(const gv_env *env) {
-  return env->task->type->healthy(env->task->model, env->d);
+  return env->task->type->healthy(env->task->ctx, env->task->model, env->d);
 }
 
 void gv_env_observe(double *obs, const gv_env *env) { observe(obs, env->task, env->d); }

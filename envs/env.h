@@ -34,8 +34,11 @@ typedef struct gv_env_type gv_env_type;
 typedef struct gv_env_task gv_env_task;
 typedef struct gv_env gv_env;
 
-/* A task's method table.  Hooks receive the model and data only: a type has
- * no state of its own, so one table serves any number of copies. */
+/* A task's method table.  Every hook receives the task's context first:
+ * NULL for the built-in tasks (a type has no state of its own, so one table
+ * serves any number of copies), the compiled menu for a task read from a
+ * config (envs/mjcf.c).  The context is immutable after load and shared by
+ * every copy and thread, like the model. */
 struct gv_env_type {
   const char *name;       /* "hopper" */
   const char *summary;    /* one line for `governor list` */
@@ -53,15 +56,20 @@ struct gv_env_type {
   int needs_kinematics;   /* 1: refresh xpos after the step (reward reads body positions) */
 
   /* qpos, qvel := initial state + reset noise drawn from rng */
-  void (*reset)(const mjModel *m, mjData *d, gsl_rng *rng);
+  void (*reset)(const void *ctx, const mjModel *m, mjData *d, gsl_rng *rng);
   /* obs from the current state: obs_dim values, or obs_dim - 6 cfrc_bodies
    * when the type has contact forces (env.c appends those) */
-  void (*observe)(double *obs, const mjModel *m, const mjData *d);
+  void (*observe)(const void *ctx, double *obs, const mjModel *m, const mjData *d);
   /* 1 if the state is healthy (episode continues), 0 if it terminates */
-  int (*healthy)(const mjModel *m, const mjData *d);
-  /* reward terms after the physics step; x_before is qpos[0] before it */
-  void (*reward)(gv_env_terms *terms, const mjModel *m, const mjData *d,
+  int (*healthy)(const void *ctx, const mjModel *m, const mjData *d);
+  /* reward terms after the physics step; x_before is the position the
+   * forward velocity is measured on, before it */
+  void (*reward)(const void *ctx, gv_env_terms *terms, const mjModel *m, const mjData *d,
                  const double *action, double x_before, double dt, int healthy);
+  /* that position of the current state (NULL: qpos[0]) */
+  double (*position)(const void *ctx, const mjModel *m, const mjData *d);
+  /* frees a task's context (NULL: the type has none) */
+  void (*ctx_free)(void *ctx);
 };
 
 /* The registry of tasks, in a stable order: one X(name) per task, whose
@@ -112,6 +120,8 @@ struct gv_env_task {
   mjModel *model;          /* loaded MJCF, immutable after load (owned) */
   double dt;               /* frame_skip * model timestep: seconds per env step */
   char path[512];          /* the MJCF file loaded */
+  void *ctx;               /* the hooks' context (owned; NULL for a built-in task) */
+  char name[64];           /* the task's name (variant.name points here) */
 };
 
 /* Load the task's model from asset_dir (NULL: gv_env_asset_dir()) and check it
@@ -124,6 +134,10 @@ gv_status gv_env_task_alloc_opts(gv_env_task **task, const char *name,
                                  const gv_env_options *opts, const char *asset_dir,
                                  gv_err *err);
 void gv_env_task_free(gv_env_task *task);
+
+/* mj_loadXML with governor's MuJoCo handlers installed; NULL with MuJoCo's
+ * message in msg when it refuses the file. */
+mjModel *gv_env_load_xml(const char *path, char *msg, int size);
 
 /* MuJoCo warnings (any text warning, every thread) since the process began. */
 long gv_env_mujoco_warnings(void);

@@ -9,38 +9,14 @@
 
 #include "core/rng.h"
 #include "envs/env.h"
-
-/* ---- shared helpers ------------------------------------------------------ */
-
-static double uniform(gsl_rng *rng, double lo, double hi) {
-  return lo + (hi - lo) * gsl_rng_uniform(rng);
-}
-
-/* x := base + U(-scale, scale) elementwise; base NULL means zero.  Draws in
- * index order, qpos before qvel, as Gymnasium's reset_model does. */
-static void add_uniform(double *x, const double *base, int n, double scale, gsl_rng *rng) {
-  for (int i = 0; i < n; ++i) x[i] = (base ? base[i] : 0.0) + uniform(rng, -scale, scale);
-}
-
-static double clip(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
-
-static double sumsq(const double *x, int n) {
-  double s = 0;
-  for (int i = 0; i < n; ++i) s += x[i] * x[i];
-  return s;
-}
-
-static int finite_all(const double *x, int n) {
-  for (int i = 0; i < n; ++i)
-    if (!isfinite(x[i])) return 0;
-  return 1;
-}
+#include "envs/task_util.h"
 
 /* Planar walkers (hopper, walker2d, halfcheetah): qpos[1:] then qvel,
  * velocities clipped to +-vclip (0: not clipped). */
 static void planar_observe(double *obs, const mjModel *m, const mjData *d, double vclip) {
   for (int i = 1; i < m->nq; ++i) *obs++ = d->qpos[i];
-  for (int i = 0; i < m->nv; ++i) *obs++ = vclip > 0 ? clip(d->qvel[i], -vclip, vclip) : d->qvel[i];
+  for (int i = 0; i < m->nv; ++i)
+    *obs++ = vclip > 0 ? gv_task_clip(d->qvel[i], -vclip, vclip) : d->qvel[i];
 }
 
 /* Locomotion reward: forward_weight * vx + healthy bonus (only while
@@ -52,23 +28,23 @@ static void locomotion_reward(gv_env_terms *t, const mjData *d, const double *a,
   t->x_velocity = (d->qpos[0] - x_before) / dt;
   t->forward = t->x_velocity;
   t->healthy = healthy ? healthy_bonus : 0.0;
-  t->ctrl_cost = ctrl_weight * sumsq(a, nu);
+  t->ctrl_cost = ctrl_weight * gv_task_sumsq(a, nu);
 }
 
 /* ---- Hopper --------------------------------------------------------------
  * obs 11 = qpos[1:] (5) + clip(qvel, +-10) (6); reward vx + 1 - 1e-3 |a|^2;
  * healthy iff every qpos[2:], qvel in (-100, 100), z > 0.7, |angle| < 0.2. */
 
-static void hopper_reset(const mjModel *m, mjData *d, gsl_rng *rng) {
-  add_uniform(d->qpos, m->qpos0, m->nq, 5e-3, rng);
-  add_uniform(d->qvel, NULL, m->nv, 5e-3, rng);
+static void hopper_reset(const void *ctx, const mjModel *m, mjData *d, gsl_rng *rng) {
+  gv_task_add_uniform(d->qpos, m->qpos0, m->nq, 5e-3, rng);
+  gv_task_add_uniform(d->qvel, NULL, m->nv, 5e-3, rng);
 }
 
-static void hopper_observe(double *obs, const mjModel *m, const mjData *d) {
+static void hopper_observe(const void *ctx, double *obs, const mjModel *m, const mjData *d) {
   planar_observe(obs, m, d, 10.0);
 }
 
-static int hopper_healthy(const mjModel *m, const mjData *d) {
+static int hopper_healthy(const void *ctx, const mjModel *m, const mjData *d) {
   /* Comparisons are written so that a NaN fails them. */
   for (int i = 2; i < m->nq; ++i)
     if (!(d->qpos[i] > -100.0 && d->qpos[i] < 100.0)) return 0;
@@ -78,7 +54,7 @@ static int hopper_healthy(const mjModel *m, const mjData *d) {
   return z > 0.7 && angle > -0.2 && angle < 0.2;
 }
 
-static void hopper_reward(gv_env_terms *t, const mjModel *m, const mjData *d,
+static void hopper_reward(const void *ctx, gv_env_terms *t, const mjModel *m, const mjData *d,
                           const double *a, double x_before, double dt, int healthy) {
   locomotion_reward(t, d, a, m->nu, x_before, dt, healthy, 1.0, 1e-3);
 }
@@ -98,7 +74,7 @@ const gv_env_type gv_env_hopper = {
  * obs 17 = qpos[1:] (8) + clip(qvel, +-10) (9); reward vx + 1 - 1e-3 |a|^2;
  * healthy iff 0.8 < z < 2.0 and -1 < angle < 1. */
 
-static int walker_healthy(const mjModel *m, const mjData *d) {
+static int walker_healthy(const void *ctx, const mjModel *m, const mjData *d) {
   double z = d->qpos[1], angle = d->qpos[2];
   return z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0;
 }
@@ -118,18 +94,18 @@ const gv_env_type gv_env_walker2d = {
  * obs 17 = qpos[1:] (8) + qvel (9), unclipped; reward vx - 0.1 |a|^2; never
  * terminates.  Reset: qpos U(+-0.1), qvel 0.1 N(0, 1). */
 
-static void wide_reset(const mjModel *m, mjData *d, gsl_rng *rng) {
-  add_uniform(d->qpos, m->qpos0, m->nq, 0.1, rng);
+static void wide_reset(const void *ctx, const mjModel *m, mjData *d, gsl_rng *rng) {
+  gv_task_add_uniform(d->qpos, m->qpos0, m->nq, 0.1, rng);
   for (int i = 0; i < m->nv; ++i) d->qvel[i] = 0.1 * gv_rng_normal(rng);
 }
 
-static void cheetah_observe(double *obs, const mjModel *m, const mjData *d) {
+static void cheetah_observe(const void *ctx, double *obs, const mjModel *m, const mjData *d) {
   planar_observe(obs, m, d, 0.0);
 }
 
-static int always_healthy(const mjModel *m, const mjData *d) { return 1; }
+static int always_healthy(const void *ctx, const mjModel *m, const mjData *d) { return 1; }
 
-static void cheetah_reward(gv_env_terms *t, const mjModel *m, const mjData *d,
+static void cheetah_reward(const void *ctx, gv_env_terms *t, const mjModel *m, const mjData *d,
                            const double *a, double x_before, double dt, int healthy) {
   locomotion_reward(t, d, a, m->nu, x_before, dt, 0, 0.0, 0.1);
 }
@@ -156,22 +132,23 @@ enum { ANT_BODIES = 13 };
 
 /* qpos[2:], qvel; env.c appends the contact forces (cfrc_bodies) when the
  * task's include_cfrc_ext_in_observation is on. */
-static void ant_observe(double *obs, const mjModel *m, const mjData *d) {
+static void ant_observe(const void *ctx, double *obs, const mjModel *m, const mjData *d) {
   for (int i = 2; i < m->nq; ++i) *obs++ = d->qpos[i];
   for (int i = 0; i < m->nv; ++i) *obs++ = d->qvel[i];
 }
 
-static int ant_healthy(const mjModel *m, const mjData *d) {
+static int ant_healthy(const void *ctx, const mjModel *m, const mjData *d) {
   double z = d->qpos[2];
-  return finite_all(d->qpos, m->nq) && finite_all(d->qvel, m->nv) && z >= 0.2 && z <= 1.0;
+  return gv_task_finite(d->qpos, m->nq) && gv_task_finite(d->qvel, m->nv) && z >= 0.2 &&
+         z <= 1.0;
 }
 
-static void ant_reward(gv_env_terms *t, const mjModel *m, const mjData *d, const double *a,
-                       double x_before, double dt, int healthy) {
+static void ant_reward(const void *ctx, gv_env_terms *t, const mjModel *m, const mjData *d,
+                       const double *a, double x_before, double dt, int healthy) {
   locomotion_reward(t, d, a, m->nu, x_before, dt, healthy, 1.0, 0.5);
   double c = 0;
   for (int i = 0; i < 6 * ANT_BODIES; ++i) {
-    double f = clip(d->cfrc_ext[6 + i], -1.0, 1.0);
+    double f = gv_task_clip(d->cfrc_ext[6 + i], -1.0, 1.0);
     c += f * f;
   }
   t->contact_cost = 5e-4 * c;
@@ -197,20 +174,20 @@ const gv_env_type gv_env_ant = {
 
 enum { REACHER_FINGERTIP = 3, REACHER_TARGET = 4 }; /* body ids, checked by the tests */
 
-static void reacher_reset(const mjModel *m, mjData *d, gsl_rng *rng) {
-  add_uniform(d->qpos, m->qpos0, m->nq, 0.1, rng);
+static void reacher_reset(const void *ctx, const mjModel *m, mjData *d, gsl_rng *rng) {
+  gv_task_add_uniform(d->qpos, m->qpos0, m->nq, 0.1, rng);
   double gx, gy;
   do { /* rejection: uniform in the disc of radius 0.2 */
-    gx = uniform(rng, -0.2, 0.2);
-    gy = uniform(rng, -0.2, 0.2);
+    gx = gv_task_uniform(rng, -0.2, 0.2);
+    gy = gv_task_uniform(rng, -0.2, 0.2);
   } while (!(gx * gx + gy * gy < 0.2 * 0.2));
   d->qpos[2] = gx;
   d->qpos[3] = gy;
-  add_uniform(d->qvel, NULL, m->nv, 5e-3, rng);
+  gv_task_add_uniform(d->qvel, NULL, m->nv, 5e-3, rng);
   d->qvel[2] = d->qvel[3] = 0; /* the target does not move */
 }
 
-static void reacher_observe(double *obs, const mjModel *m, const mjData *d) {
+static void reacher_observe(const void *ctx, double *obs, const mjModel *m, const mjData *d) {
   const double *tip = d->xpos + 3 * REACHER_FINGERTIP, *goal = d->xpos + 3 * REACHER_TARGET;
   obs[0] = cos(d->qpos[0]);
   obs[1] = cos(d->qpos[1]);
@@ -224,13 +201,13 @@ static void reacher_observe(double *obs, const mjModel *m, const mjData *d) {
   obs[9] = tip[1] - goal[1];
 }
 
-static void reacher_reward(gv_env_terms *t, const mjModel *m, const mjData *d,
+static void reacher_reward(const void *ctx, gv_env_terms *t, const mjModel *m, const mjData *d,
                            const double *a, double x_before, double dt, int healthy) {
   const double *tip = d->xpos + 3 * REACHER_FINGERTIP, *goal = d->xpos + 3 * REACHER_TARGET;
   double v[3] = {tip[0] - goal[0], tip[1] - goal[1], tip[2] - goal[2]};
   memset(t, 0, sizeof *t);
-  t->dist_cost = sqrt(sumsq(v, 3));
-  t->ctrl_cost = sumsq(a, m->nu);
+  t->dist_cost = sqrt(gv_task_sumsq(v, 3));
+  t->ctrl_cost = gv_task_sumsq(a, m->nu);
 }
 
 const gv_env_type gv_env_reacher = {
@@ -248,23 +225,24 @@ const gv_env_type gv_env_reacher = {
  * obs 4 = qpos + qvel; reward 1 per step except the terminating one (v5);
  * ends when the state is not finite or |pole angle| > 0.2. */
 
-static void pendulum_reset(const mjModel *m, mjData *d, gsl_rng *rng) {
-  add_uniform(d->qpos, m->qpos0, m->nq, 0.01, rng);
-  add_uniform(d->qvel, NULL, m->nv, 0.01, rng);
+static void pendulum_reset(const void *ctx, const mjModel *m, mjData *d, gsl_rng *rng) {
+  gv_task_add_uniform(d->qpos, m->qpos0, m->nq, 0.01, rng);
+  gv_task_add_uniform(d->qvel, NULL, m->nv, 0.01, rng);
 }
 
-static void pendulum_observe(double *obs, const mjModel *m, const mjData *d) {
+static void pendulum_observe(const void *ctx, double *obs, const mjModel *m, const mjData *d) {
   obs[0] = d->qpos[0];
   obs[1] = d->qpos[1];
   obs[2] = d->qvel[0];
   obs[3] = d->qvel[1];
 }
 
-static int pendulum_healthy(const mjModel *m, const mjData *d) {
-  return finite_all(d->qpos, m->nq) && finite_all(d->qvel, m->nv) && fabs(d->qpos[1]) <= 0.2;
+static int pendulum_healthy(const void *ctx, const mjModel *m, const mjData *d) {
+  return gv_task_finite(d->qpos, m->nq) && gv_task_finite(d->qvel, m->nv) &&
+         fabs(d->qpos[1]) <= 0.2;
 }
 
-static void pendulum_reward(gv_env_terms *t, const mjModel *m, const mjData *d,
+static void pendulum_reward(const void *ctx, gv_env_terms *t, const mjModel *m, const mjData *d,
                             const double *a, double x_before, double dt, int healthy) {
   memset(t, 0, sizeof *t);
   t->healthy = healthy ? 1.0 : 0.0;

@@ -18,6 +18,7 @@
 #include "core/runfile.h"
 #include "experiments/claim.h"
 #include "experiments/drive.h"
+#include "envs/mjcf.h"
 #include "experiments/experiment.h"
 #include "gan/scheme.h"
 #include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
@@ -1383,13 +1384,8 @@ static void list_top(void) {
 }
 
 static void list_envs(void) {
-  printf("envs: MuJoCo tasks with Gymnasium v5 semantics (game.env of rl, gail, dac; "
-         "docs/envs.md)\n");
-  for (const gv_env_type *const *t = gv_env_types; *t; ++t)
-    printf("  %-16s %s; observation %d, action %d in [%g, %g], %d steps\n", (*t)->name,
-           (*t)->summary, (*t)->obs_dim, (*t)->act_dim, (*t)->act_low, (*t)->act_high,
-           (*t)->max_steps);
-  printf("  task options (keys of the rl game):\n");
+  gv_mjcf_print(stdout); /* the built-in tasks and the menu of game.env {kind: mjcf} */
+  printf("\ntask options (keys of the rl game):\n");
   gv_params_print(stdout, gv_env_param_table, "      ");
 }
 

@@ -171,6 +171,8 @@ static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *
     return st;
   d->best->kind = pi->kind;
   d->best->env_cfrc = pi->env_cfrc;
+  if ((st = gv_policy_set_env_config(d->best, pi->env_config)))
+    return gv_fail(err, st, "out of memory");
   return gv_exp_evals_init(&d->ev, d->rf, d->eval_every, d->eval_episodes, d->eval_threads,
                            (uint64_t)d->common.seed, d->r_rand, d->span, err);
 }

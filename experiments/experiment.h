@@ -163,6 +163,11 @@ gv_status gv_exp_evals_step(gv_exp_evals *e, struct gv_runfile *rf, long step, i
 void gv_exp_evals_summary(const gv_exp_evals *e, struct gv_runfile *rf);
 void gv_exp_evals_free(gv_exp_evals *e);
 
+/* pi->env_config := the YAML of root's game.env when that is a mapping (a
+ * task from a config, envs/mjcf.h), so `governor record` rebuilds the task. */
+struct gv_policy;
+gv_status gv_exp_env_record(struct gv_policy *pi, const gv_node *root, gv_err *err);
+
 /* Mean and population std of x (n); NAN when n is 0. */
 void gv_mean_std(const double *x, long n, double *mean, double *sd);
 

@@ -29,6 +29,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "envs/mjcf.h"
 #include "envs/vec.h"
 #include "experiments/drive.h"
 #include "experiments/bench.h"
@@ -38,7 +39,9 @@
 /* ----------------------------------------------------------------- config */
 
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(gail_game, env, NULL, gv_env_names, "MuJoCo task (Gymnasium v5 semantics)"),
+    {"env", GV_T_ENUM, offsetof(gail_game, env), NULL, 0, 0, GV_P_MAP_OK, gv_env_names,
+     "MuJoCo task (Gymnasium v5 semantics), or your own model: {kind: mjcf, xml: FILE, ...} "
+     "(docs/envs.md)"},
     GV_PARAM_STR(gail_game, demos, "",
                  "demonstration file (empty: data/experts/ENV-demos.h5, from the working "
                  "directory)"),
@@ -162,8 +165,9 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   gv_node *gm;
   if ((st = gv_exp_section(root, file, "game", &gm, err))) return st;
   gv_cfg_ctx gctx = {file, "game"};
-  if ((st = gv_params_load(game_params, gm, game_extra, &gctx, &s->game, err))) return st;
-  s->env = gv_env_types[s->game.env];
+  if ((st = gv_params_load(game_params, gm, game_extra, &gctx, &s->game, err)) ||
+      (st = gv_env_config(&s->env, &s->task, gm, s->game.env, file, "game", err)))
+    return st;
   if ((st = gv_exp_load_section(root, file, &sec[SEC_DISC], NULL, &s->gail, err))) return st;
   s->gail.trajectories = s->game.trajectories;
   s->gail.subsample = s->game.subsample;
@@ -257,7 +261,9 @@ gv_status gv_gail_plan(gail_base *b, gv_drive *d, gv_node *root, const char *fil
   if (!build) return GV_OK;
   openblas_set_num_threads(1);
   if ((st = gv_demos_load(&b->demos, s->demos, err))) return st;
-  if ((st = gv_env_task_alloc(&b->task, s->env->name, NULL, err))) return st;
+  b->task = s->task; /* a task from the config, else the built-in one */
+  s->task = NULL;
+  if (!b->task && (st = gv_env_task_alloc(&b->task, s->env->name, NULL, err))) return st;
   const gv_env_type *t = b->task->type;
   if (b->demos.obs_dim != t->obs_dim || b->demos.act_dim != t->act_dim)
     return gv_fail(err, GV_ECONFIG, "%s: demonstrations of sizes %d + %d, env %s has %d + %d",
@@ -288,6 +294,7 @@ void gv_gail_log_episodes(gv_drive *d, long episodes, double ret, double len) {
 
 void gv_gail_base_free(gail_base *b) {
   gv_env_task_free(b->task);
+  gv_env_task_free(b->s.task);
   gv_demos_free(&b->demos);
   gv_ctl_stack_free(&b->s.ctl);
 }
@@ -409,7 +416,7 @@ gv_status gv_imit_setup(imit_state *g, gv_drive *d, gv_node *root, const char *f
       (st = g->disc->attach(g, err)))
     return st;
   d->pi = g->L.type->policy(&g->L);
-  return GV_OK;
+  return gv_exp_env_record(d->pi, root, err);
 }
 
 gv_status gv_imit_start(void *vg, gv_drive *d, gv_err *err) {

@@ -42,6 +42,7 @@ typedef struct gail_setup {
   gail_run run;
   gv_ctl_stack ctl;         /* owned: gv_ctl_stack_free */
   const gv_env_type *env;
+  gv_env_task *task;        /* game.env a mapping: its task, loaded by the check (owned) */
   char demos[GV_STR_MAX + 64]; /* resolved path */
   double expert_return;     /* the demonstration file's eval_return_mean */
   double random_return;     /* ... and random_return_mean */

@@ -4,7 +4,7 @@
  * and the commands around it: `governor record` (demonstrations),
  * `governor export` (a standalone policy file), `governor bench env|ppo`.
  *
- *   game:  {kind: rl, env: hopper}
+ *   game:  {kind: rl, env: hopper}          (or env: {kind: mjcf, ...}, envs/mjcf.h)
  *   agent: {kind: ppo, ...}                 (agents/ppo.h, gv_ppo_param_table)
  *   agent: {kind: td3, ...}                 (agents/td3.h, gv_td3_param_table)
  *   run:   {steps, envs, threads, eval_every, eval_episodes, flush_every}
@@ -29,6 +29,7 @@
 #include "core/progress.h"
 #include "core/rng.h"
 #include "core/runfile.h"
+#include "envs/mjcf.h"
 #include "envs/vec.h"
 #include "experiments/drive.h"
 #include "experiments/bench.h"
@@ -41,8 +42,21 @@ typedef struct rl_game {
   int include_cfrc_ext_in_observation; /* envs/env.h gv_env_options */
 } rl_game;
 
+/* A policy trained on a task from a config carries the YAML of the
+ * resolved game.env mapping, so `governor record` rebuilds that task. */
+gv_status gv_exp_env_record(gv_policy *pi, const gv_node *root, gv_err *err) {
+  const gv_node *env = gv_cfg_lookup(root, "game.env");
+  if (!env || env->kind != GV_NODE_MAP) return GV_OK;
+  char *text = gv_cfg_emit(env);
+  gv_status st = text ? gv_policy_set_env_config(pi, text) : GV_ENOMEM;
+  free(text);
+  return st ? gv_fail(err, st, "out of memory for the env config") : GV_OK;
+}
+
 static const gv_param game_params[] = {
-    GV_PARAM_ENUM(rl_game, env, NULL, gv_env_names, "MuJoCo task (Gymnasium v5 semantics)"),
+    {"env", GV_T_ENUM, offsetof(rl_game, env), NULL, 0, 0, GV_P_MAP_OK, gv_env_names,
+     "MuJoCo task (Gymnasium v5 semantics), or your own model: {kind: mjcf, xml: FILE, ...} "
+     "(docs/envs.md, `governor list env`)"},
     GV_PARAM_BOOL(rl_game, include_cfrc_ext_in_observation, "true",
                   "ant: the 78 clipped contact forces in the observation (105 values; false: "
                   "27, as Ant-v4); Gymnasium v5's option of that name (docs/ppo.md)"),
@@ -94,6 +108,7 @@ typedef struct rl_setup {
   } ag;                     /* its parameters */
   rl_run run;
   const gv_env_type *env;
+  gv_env_task *task;        /* game.env a mapping: its task, loaded by the check (owned) */
 } rl_setup;
 
 static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_err *err) {
@@ -103,8 +118,10 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
   static const gv_component *const games[] = {&rl_game_component, NULL};
   static const gv_registry rl_only = {"game", "", games};
   const gv_component *c;
-  if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err))) return st;
-  s->env = gv_env_types[s->game.env];
+  if ((st = gv_exp_component(root, file, "game", &rl_only, NULL, &c, &s->game, err)) ||
+      (st = gv_env_config(&s->env, &s->task, gv_map_get(root, "game"), s->game.env, file,
+                          "game", err)))
+    return st;
   {
     const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
     gv_err why = {{0}, {0}};
@@ -117,6 +134,9 @@ static gv_status setup_build(rl_setup *s, gv_node *root, const char *file, gv_er
                        ? gv_map_key_line(gm, "include_cfrc_ext_in_observation")
                        : gv_map_key_line(root, "game"),
                    "include_cfrc_ext_in_observation");
+      if (s->task) /* a task from a config: its terms are its observation */
+        return gv_fail(err, GV_ECONFIG, "%s: game.env's observation is its list of terms "
+                       "(allowed: true; leave out a cfrc_ext term instead)", where);
       return gv_fail(err, GV_ECONFIG, "%s: %s has no contact forces in its observation "
                      "(allowed: true)", where, s->env->name);
     }
@@ -166,12 +186,15 @@ static gv_status rl_setup_run(void *vg, gv_drive *d, gv_node *root, const char *
    * threads on 64-row products only add synchronisation */
   openblas_set_num_threads(1);
   const gv_env_options eo = {s->game.include_cfrc_ext_in_observation};
-  if ((st = gv_env_task_alloc_opts(&g->task, s->env->name, &eo, NULL, err)) ||
+  g->task = s->task; /* a task from the config, else the built-in one */
+  s->task = NULL;
+  if ((!g->task && (st = gv_env_task_alloc_opts(&g->task, s->env->name, &eo, NULL, err))) ||
       (st = g->L.type->alloc(&g->L, params, g->task, (int)s->run.envs, (int)s->run.threads,
                              (uint64_t)s->common.seed, s->run.steps, err)))
     return st;
   d->pi = g->L.type->policy(&g->L);
   d->pi->env_cfrc = s->game.include_cfrc_ext_in_observation; /* saved with the policy: record rebuilds this task */
+  if ((st = gv_exp_env_record(d->pi, root, err))) return st;
   d->task = g->task;
   d->eval_every = s->run.eval_every;
   d->eval_episodes = s->run.eval_episodes;
@@ -231,6 +254,7 @@ static void rl_teardown(void *vg) {
   rl_state *g = vg;
   gv_learner_free(&g->L);
   gv_env_task_free(g->task);
+  gv_env_task_free(g->s.task);
 }
 
 /* The learner between two iterations (a PPO rollout and its update, a TD3
@@ -382,8 +406,9 @@ int gv_rl_record_main(int argc, char **argv) {
   gv_env_task *task = NULL;
   gv_status st = gv_policy_load_file(&pi, in, group, &err);
   if (!st) {
-    const gv_env_options eo = {pi->env_cfrc};
-    st = gv_env_task_alloc_opts(&task, pi->env, &eo, NULL, &err);
+    char where[600];
+    snprintf(where, sizeof where, "%s:/%s env_config", in, group);
+    st = gv_env_task_rebuild(&task, pi->env, pi->env_config, pi->env_cfrc, where, &err);
   }
   gv_demo_summary sum;
   if (!st) {
