@@ -48,6 +48,7 @@ TABLE = [
     ("gail", "configs/gail/hopper-cgail.yaml", ["run.steps=4096", "run.envs=2"] + SHORT_RL),
     ("dac", "configs/dac/hopper-cgail.yaml",
      ["run.steps=1500", "agent.learning_starts=1000"] + SHORT_RL),
+    ("rl-mjcf", "configs/envs/swimmer.yaml", ["run.steps=4096", "run.envs=2"] + SHORT_RL),
 ]
 
 # --update rewrites the lines between these markers.
@@ -66,6 +67,7 @@ HASHES = {
     "rl-td3": "d78d2f9bc96f5a1a",
     "gail": "d2f4e11e07fa019d",
     "dac": "6bf8fc5112b9978b",
+    "rl-mjcf": "6cfacdffd9a05b1c",
 }
 # END HASHES
 
