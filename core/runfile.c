@@ -1,12 +1,16 @@
 /* The HDF5 run file; the layout is documented in core/runfile.h and
- * docs/hdf5-schema.md.  Crash safety rests on one rule: HDF5 is only called
- * at creation, at flushes and at close, each ending in H5Fflush, so a
- * process killed between flushes leaves the file as the last flush wrote it. */
+ * docs/hdf5-schema.md.  Crash safety rests on two rules: a run file is
+ * made under a temporary name, PATH.tmp, and renamed over PATH only once
+ * it is complete (flushed and fsync'ed), so a kill while it is made leaves
+ * the previous PATH or none; after that HDF5 is only called at flushes and
+ * at close, each ending in H5Fflush, so a process killed between flushes
+ * leaves the file as the last flush wrote it. */
 #include "core/runfile.h"
 
 #include "core/h5.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,8 +43,11 @@ struct gv_runfile {
   size_t nlog;
   hsize_t log_written;
   hid_t dlog;
-  char path[4096];          /* for gv_h5_room */
-  int lock_fd;              /* holds the writer's lock (gv_h5_lock_output) */
+  char path[4096];          /* the final name */
+  char tmp[4200];           /* the name it is made under (path + ".tmp") */
+  int lock_fd;              /* the writer's lock on the file being written (lock_run) */
+  int old_fd;               /* its lock on the previous PATH until the rename (-1: none) */
+  int pending;              /* still under tmp: gv_run_commit renames it */
   int broken;               /* a write failed or would not fit: no HDF5 write again */
 };
 
@@ -60,7 +67,7 @@ static gv_status reserve(gv_runfile *rf, size_t bytes) {
   if (rf->broken) return GV_EIO;
   haddr_t eoa = 0;
   if (H5Fget_eoa(rf->file, &eoa) < 0) eoa = 0;
-  if (gv_h5_room(rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
+  if (gv_h5_room(rf->pending ? rf->tmp : rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
   rf->broken = 1;
   return GV_EIO;
 }
@@ -116,35 +123,129 @@ void gv_run_set_labels(const char *group, const char *axes) {
   run_axes = axes ? strdup(axes) : NULL;
 }
 
-gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
-                        gv_err *err) {
+/* One writer per run file (core/runfile.h).  The lock is an fcntl OFD
+ * lock, as gv_h5_lock_output takes, but a run file changes inode when it
+ * is renamed into place, so the writer holds two: on PATH.tmp, the inode
+ * it writes (which becomes PATH), and on the PATH present before (until
+ * the rename).  Every writer locks PATH.tmp first, then PATH, and checks
+ * after each lock that the name still leads to the inode it locked (a
+ * rename may have moved it meanwhile: it tries again).  So a second writer
+ * is refused while the first is alive, before or after its rename. */
+static int lock_fd_of(const char *path, int create, int *busy) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+      const int e = errno;
+      close(fd);
+      *busy = e == EAGAIN || e == EACCES;
+      errno = e;
+      return -1;
+    }
+    struct stat a, b;
+    const int gone = stat(path, &b) != 0;
+    if (!gone && fstat(fd, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+      return fd;
+    close(fd); /* renamed away between the open and the lock */
+    if (gone && !create) {
+      errno = ENOENT;
+      return -1;
+    }
+  }
+  errno = EAGAIN;
+  *busy = 1;
+  return -1;
+}
+
+static gv_status lock_run(gv_runfile *rf, gv_err *err) {
+  int busy = 0;
+  rf->old_fd = -1;
+  rf->lock_fd = lock_fd_of(rf->tmp, 1, &busy);
+  if (rf->lock_fd >= 0) {
+    rf->old_fd = lock_fd_of(rf->path, 0, &busy);
+    if (rf->old_fd >= 0 || errno == ENOENT) return GV_OK;
+    const int e = errno;
+    unlink(rf->tmp); /* ours: made by this writer, or left by a dead one */
+    close(rf->lock_fd);
+    rf->lock_fd = -1;
+    errno = e;
+  }
+  if (busy)
+    return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
+                   "one writer per output; choose another --out)", rf->path);
+  return gv_fail(err, GV_EIO, "%s: cannot lock: %s", rf->lock_fd < 0 ? rf->tmp : rf->path,
+                 strerror(errno));
+}
+
+/* The folder of path, fsync'ed: a rename in it is on disk. */
+static void fsync_dir_of(const char *path) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) slash[slash == dir] = 0;
+  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+gv_status gv_run_commit(gv_runfile *rf) {
+  if (!rf || !rf->pending) return GV_OK;
+  /* HDF5's buffers to the file, the file to the disk, then its name.  A
+   * file refused a write (disk full: broken) is not flushed again; it goes
+   * into place as its last good flush left it, as a file made in place would
+   * stay, and its writer reports the failure. */
+  if (!rf->broken && H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) mark_broken(rf);
+  if (fsync(rf->lock_fd) != 0) {
+    mark_broken(rf);
+    return GV_EIO;
+  }
+  const char *abort_at = getenv("GV_TEST_ABORT_BEFORE_RENAME");
+  if (abort_at && !strcmp(abort_at, "run")) abort(); /* tests: killed before the rename */
+  if (rename(rf->tmp, rf->path) != 0) {
+    mark_broken(rf);
+    return GV_EIO;
+  }
+  fsync_dir_of(rf->path);
+  rf->pending = 0;
+  if (rf->old_fd >= 0) close(rf->old_fd); /* the previous file is gone */
+  rf->old_fd = -1;
+  return GV_OK;
+}
+
+gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run_info *info,
+                                gv_err *err) {
   gv_h5_quiet();
   *out = NULL;
   if (mkdirs_for(path) != 0)
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
-  int lock_fd = -1;
-  gv_status ls = gv_h5_lock_output(path, &lock_fd, err);
-  if (ls) return ls;
+  gv_runfile *rf = calloc(1, sizeof *rf);
+  if (!rf) return gv_fail(err, GV_ENOMEM, "run file");
+  snprintf(rf->path, sizeof rf->path, "%s", path);
+  snprintf(rf->tmp, sizeof rf->tmp, "%s.tmp", path);
+  gv_status ls = lock_run(rf, err);
+  if (ls) {
+    free(rf);
+    return ls;
+  }
   /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  hid_t f = H5Fcreate(rf->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (f < 0) {
-    close(lock_fd);
-    return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
-  }
-  gv_runfile *rf = calloc(1, sizeof *rf);
-  if (!rf) {
-    H5Fclose(f);
-    close(lock_fd);
-    return gv_fail(err, GV_ENOMEM, "run file");
+    gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", rf->tmp);
+    unlink(rf->tmp);
+    close(rf->lock_fd);
+    if (rf->old_fd >= 0) close(rf->old_fd);
+    free(rf);
+    return GV_EIO;
   }
   rf->file = f;
-  rf->lock_fd = lock_fd;
-  snprintf(rf->path, sizeof rf->path, "%s", path);
+  rf->pending = 1;
   /* past RLIMIT_FSIZE a write fails with EFBIG (handled) instead of killing */
   signal(SIGXFSZ, SIG_IGN);
   rf->flush_every = info->flush_every > 0 ? info->flush_every : 1000;
@@ -174,11 +275,20 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   if ((g = open_or_create_group(f, "arrays")) >= 0) H5Gclose(g);
   if ((g = open_or_create_group(f, "summary")) >= 0) H5Gclose(g);
   if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || bad_config) {
-    gv_run_close(rf);
+    gv_run_abandon(rf);
     return gv_fail(err, GV_EIO, "%s: cannot write run file", path);
   }
   *out = rf;
   return GV_OK;
+}
+
+gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
+                        gv_err *err) {
+  gv_status st = gv_run_create_pending(out, path, info, err);
+  if (st || gv_run_commit(*out) == GV_OK) return st;
+  gv_run_abandon(*out);
+  *out = NULL;
+  return gv_fail(err, GV_EIO, "%s: cannot write run file: %s", path, strerror(errno));
 }
 
 int gv_run_series(gv_runfile *rf, const char *name) {
@@ -295,26 +405,46 @@ gv_status gv_run_tick(gv_runfile *rf, int64_t step) {
   return gv_run_flush(rf);
 }
 
-gv_status gv_run_close(gv_runfile *rf) {
-  if (!rf) return GV_OK;
-  gv_status st = gv_run_flush(rf);
+/* Frees rf after its HDF5 file was closed (st: the close's outcome). */
+static gv_status run_free(gv_runfile *rf, gv_status st) {
   for (size_t i = 0; i < rf->ns; ++i) {
-    if (rf->s[i].dstep >= 0) H5Dclose(rf->s[i].dstep);
-    if (rf->s[i].dvalue >= 0) H5Dclose(rf->s[i].dvalue);
     free(rf->s[i].step);
     free(rf->s[i].value);
   }
-  if (rf->dlog >= 0) H5Dclose(rf->dlog);
   free(rf->s);
   for (size_t i = 0; i < rf->nlog; ++i) free(rf->log[i]);
   free(rf->log);
-  if (H5Fclose(rf->file) < 0) {
-    mark_broken(rf);
-    st = GV_EIO;
-  }
+  if (rf->old_fd >= 0) close(rf->old_fd);
   close(rf->lock_fd);
   free(rf);
   return st;
+}
+
+static herr_t close_h5(gv_runfile *rf) {
+  for (size_t i = 0; i < rf->ns; ++i) {
+    if (rf->s[i].dstep >= 0) H5Dclose(rf->s[i].dstep);
+    if (rf->s[i].dvalue >= 0) H5Dclose(rf->s[i].dvalue);
+  }
+  if (rf->dlog >= 0) H5Dclose(rf->dlog);
+  return H5Fclose(rf->file);
+}
+
+gv_status gv_run_close(gv_runfile *rf) {
+  if (!rf) return GV_OK;
+  gv_status st = gv_run_flush(rf);
+  if (gv_run_commit(rf) != GV_OK) st = GV_EIO;
+  if (close_h5(rf) < 0) {
+    mark_broken(rf);
+    st = GV_EIO;
+  }
+  return run_free(rf, st);
+}
+
+void gv_run_abandon(gv_runfile *rf) {
+  if (!rf) return;
+  close_h5(rf);
+  if (rf->pending) unlink(rf->tmp); /* under our lock: no other writer has it */
+  run_free(rf, GV_OK);
 }
 
 static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, const void *data,

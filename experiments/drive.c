@@ -152,11 +152,14 @@ gv_status gv_exp_drive_check(const gv_exp_game *game, gv_node *root, const char 
   return st;
 }
 
-/* Creates the run file, its series, the evaluations and the best policy. */
+/* Creates the run file, its series, the evaluations and the best policy.
+ * The file stays under its temporary name (gv_run_create_pending) until the
+ * caller has written its first content and calls gv_run_commit: a kill
+ * before that leaves the previous file at path, or none. */
 static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *err) {
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {d->kind, d->common.name, yaml, (uint64_t)d->common.seed, d->flush_every};
-  gv_status st = gv_run_create(&d->rf, path, &info, err);
+  gv_status st = gv_run_create_pending(&d->rf, path, &info, err);
   free(yaml);
   if (st) return st;
   for (int i = 0; d->series && d->series[i].name; ++i) {
@@ -498,9 +501,15 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
   gv_status st = game_setup(game, &g, &d, root, file, 1, err);
   if (st) return st;
   if ((st = open_run(&d, root, path, err)) || (game->start && (st = game->start(g, &d, err)))) {
-    gv_run_close(d.rf);
+    gv_run_close(d.rf); /* a run that could not start leaves its file, status running */
     game_free(game, g, &d);
     return st;
+  }
+  if (gv_run_commit(d.rf) != GV_OK) {
+    gv_run_abandon(d.rf);
+    game_free(game, g, &d);
+    return gv_fail(err, GV_EIO, "%s: cannot put the new run file in place: %s", path,
+                   strerror(errno));
   }
   char *yaml = gv_cfg_emit(root);
   ckpt_plan cp = {game, g, path, yaml, 0, 0, ""};
@@ -753,11 +762,14 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   }
   char *cfg = get_text(f, "config");
   H5Fclose(f);
-  if (!st && gv_run_tick(d.rf, flushed) != GV_OK)
+  /* the rebuilt file replaces the old one only now, whole: a kill before
+   * leaves the old file (and the checkpoint) as they were */
+  if (!st && (gv_run_tick(d.rf, flushed) != GV_OK || gv_run_reserve(d.rf, 0) != GV_OK ||
+              gv_run_commit(d.rf) != GV_OK))
     st = gv_fail(err, GV_EIO, "%s: error writing the run file (disk full, file size limit or "
                  "I/O error)", path);
   if (st) {
-    gv_run_close(d.rf);
+    gv_run_abandon(d.rf);
     game_free(game, g, &d);
     free(cfg);
     return st;
