@@ -10,7 +10,11 @@ or rebuilt by `governor resume` leaves the previous file, or none
 (docs/resume.md).
 
 The kill instants come from a seeded generator, but where they land depends
-on the machine's speed; the assertions hold wherever they land.
+on the machine's speed; the assertions hold wherever they land.  On a loaded
+machine a resume may not get past its start (the rebuild of the run file)
+within the window: while three kills in a row left the checkpoint where it
+was, the window stretches (up to 10 times), and it shrinks back once the
+run moves on, so the kills keep reaching flushes and checkpoint writes.
 
 Usage: resume_storm.py PATH/TO/governor [KILLS]
 """
@@ -51,6 +55,7 @@ def main():
         kills = runs = resumes = rounds = 0
         run_unreadable = []
         steps = []
+        stretch, still = 1.0, 0  # the kill window's factor; kills without progress
         # rounds of one run each, killed until it completes, until enough kills landed
         while kills < kills_wanted and not bad:
             rounds += 1
@@ -69,7 +74,7 @@ def main():
                 try:
                     if kills >= kills_wanted:
                         raise subprocess.TimeoutExpired(cmd, 0)
-                    proc.wait(timeout=rng.uniform(0.01, 0.15))
+                    proc.wait(timeout=rng.uniform(0.01, 0.15) * stretch)
                 except subprocess.TimeoutExpired:
                     if kills < kills_wanted:
                         proc.kill()
@@ -86,6 +91,12 @@ def main():
                     try:
                         with h5py.File(p + ".ckpt", "r") as f:
                             steps.append(int(f["step"][0]))
+                        moved = len(steps) < 2 or steps[-1] != steps[-2]
+                        still = 0 if moved else still + 1
+                        if moved:
+                            stretch = max(1.0, stretch / 1.5)
+                        elif still >= 3:
+                            stretch = min(10.0, stretch * 1.5)
                     except OSError as e:
                         bad.append("after kill %d the checkpoint does not open: %s" % (kills, e))
                         break
