@@ -325,11 +325,19 @@ void gv_run_append(gv_runfile *rf, int id, int64_t step, double value) {
   s->value[s->n++] = value;
 }
 
+/* The fill value of /series/NAME/step: what a reader finds at points whose
+ * dataset was extended but not yet written (a flush caught half-way).  No
+ * run logs a negative step, so these points can not be mistaken for data
+ * (older files fill with 0: see steps_valid). */
+#define STEP_FILL (-1)
+
 static hid_t create_extendible(hid_t loc, const char *name, hid_t type, hsize_t chunk) {
   hsize_t dims = 0, maxd = H5S_UNLIMITED;
   hid_t sp = H5Screate_simple(1, &dims, &maxd);
   hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(pl, 1, &chunk);
+  const int64_t fill = STEP_FILL;
+  if (type == H5T_STD_I64LE) H5Pset_fill_value(pl, H5T_NATIVE_INT64, &fill);
   hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
   H5Pclose(pl);
   H5Sclose(sp);
@@ -372,8 +380,8 @@ gv_status gv_run_flush(gv_runfile *rf) {
     }
     if (!s->n || s->dstep < 0) continue;
     /* values first: a reader that catches this flush half-way sees the new
-     * steps still at the fill value 0 (cut off by steps_valid), never new
-     * steps over values not yet written */
+     * steps still at the fill value STEP_FILL (cut off by steps_valid), never
+     * new steps over values not yet written */
     bad |= append(s->dvalue, H5T_NATIVE_DOUBLE, s->written, s->n, s->value);
     bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);
     s->written += s->n;
@@ -577,11 +585,14 @@ static gv_status check_dset(hid_t loc, const char *name, int lo, int hi, int rea
 /* The points of a series that hold data.  A run appends steps from 0, never
  * decreasing; a reader that catches a flush in progress (a live run file, or
  * one killed inside a flush) sees the datasets already extended and the new
- * points still at HDF5's fill value: a tail of zero steps after a positive
- * one.  Returns the count before such a tail, or -1 with the index of the
- * first point out of order in *bad (a negative step, or a decrease that is
- * not that tail). */
+ * points still at HDF5's fill value: a tail of STEP_FILL, which may be the
+ * whole series while its first flush is half-done ("no points yet"), or in
+ * files made before STEP_FILL existed, a tail of zero steps after a
+ * positive one.  Returns the count before such a tail, or -1 with the index
+ * of the first point out of order in *bad (a negative step, or a decrease
+ * that is not that tail). */
 static long steps_valid(const int64_t *st, size_t n, size_t *bad) {
+  while (n > 0 && st[n - 1] == STEP_FILL) --n;
   for (size_t i = 0; i < n; ++i) {
     if (st[i] >= 0 && (!i || st[i] >= st[i - 1])) continue;
     if (i && st[i] == 0) {
