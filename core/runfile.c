@@ -201,8 +201,7 @@ gv_status gv_run_commit(gv_runfile *rf) {
     mark_broken(rf);
     return GV_EIO;
   }
-  const char *abort_at = getenv("GV_TEST_ABORT_BEFORE_RENAME");
-  if (abort_at && !strcmp(abort_at, "run")) abort(); /* tests: killed before the rename */
+  if (getenv("GV_TEST_STOP_BEFORE_RENAME")) raise(SIGSTOP); /* tests: the temp-name window */
   if (rename(rf->tmp, rf->path) != 0) {
     mark_broken(rf);
     return GV_EIO;
