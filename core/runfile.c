@@ -7,6 +7,7 @@
  * leaves the file as the last flush wrote it. */
 #include "core/runfile.h"
 
+#include "core/checkpoint.h"
 #include "core/h5.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@ typedef struct series {
   int64_t *step;            /* buffered (n, cap) */
   double *value;
   size_t n, cap;
+  int64_t last_step;        /* the last point in the file (written > 0) */
+  double last_value;
   const char *unit, *description; /* static strings of its row (NULL: none) */
   int doc_pending;          /* unit and description not yet written */
 } series;
@@ -384,6 +387,8 @@ gv_status gv_run_flush(gv_runfile *rf) {
     bad |= append(s->dvalue, H5T_NATIVE_DOUBLE, s->written, s->n, s->value);
     bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);
     s->written += s->n;
+    s->last_step = s->step[s->n - 1];
+    s->last_value = s->value[s->n - 1];
     s->n = 0;
   }
   H5Gclose(gs);
@@ -543,6 +548,209 @@ void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...) {
   if (!rf) return;
   rf->log = realloc(rf->log, (rf->nlog + 1) * sizeof *rf->log);
   rf->log[rf->nlog++] = strdup(buf);
+}
+
+/* ---------------------------------------------------------- checkpoints */
+
+/* The first n elements of dataset name under loc into buf; -1 when it holds
+ * fewer or can not be read. */
+static int read_prefix(hid_t loc, const char *name, hid_t mem, hsize_t n, void *buf) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t fs = H5Dget_space(d);
+  hsize_t dim = 0, start = 0;
+  int r = -1;
+  if (fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
+      H5Sget_simple_extent_dims(fs, &dim, NULL) == 1 && dim >= n) {
+    r = 0;
+    if (n) {
+      hid_t ms = H5Screate_simple(1, &n, NULL);
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &n, NULL);
+      r = H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+      H5Sclose(ms);
+    }
+  }
+  if (fs >= 0) H5Sclose(fs);
+  H5Dclose(d);
+  return r;
+}
+
+/* The counts of the run file's part of a checkpoint. */
+enum { CK_SERIES, CK_NAMES, CK_POINTS, CK_LOG_WRITTEN, CK_LOG_PENDING, CK_LOG_BYTES, CK_N };
+
+/* The run file's part of a checkpoint, both ways (gv_ckpt): each series'
+ * name, the points the file holds and the last of them, the points still
+ * buffered; the log lines the file holds and those pending.  Its size does
+ * not grow with the run: the points already in the file stay there. */
+static void run_ckpt_io(gv_ckpt *g, int64_t *k, char *names, int64_t *cnt,
+                        double *last, int64_t *step, double *value, char *log) {
+  gv_ckpt_longs(g, "written_buffered_last", cnt, 3 * (size_t)k[CK_SERIES]);
+  gv_ckpt_bytes(g, "names", names, (size_t)k[CK_NAMES]);
+  gv_ckpt_doubles(g, "last_value", last, (size_t)k[CK_SERIES]);
+  gv_ckpt_longs(g, "step", step, (size_t)k[CK_POINTS]);
+  gv_ckpt_doubles(g, "value", value, (size_t)k[CK_POINTS]);
+  gv_ckpt_bytes(g, "log", log, (size_t)k[CK_LOG_BYTES]);
+}
+
+typedef struct run_ckpt_bufs {
+  int64_t k[CK_N], *cnt, *step;
+  char *names, *log;
+  double *last, *value;
+} run_ckpt_bufs;
+
+static int bufs_alloc(run_ckpt_bufs *b) {
+  const size_t ns = (size_t)b->k[CK_SERIES], np = (size_t)b->k[CK_POINTS];
+  b->cnt = malloc((3 * ns + 1) * sizeof *b->cnt);
+  b->last = malloc((ns + 1) * sizeof *b->last);
+  b->step = malloc((np + 1) * sizeof *b->step);
+  b->value = malloc((np + 1) * sizeof *b->value);
+  b->names = malloc((size_t)b->k[CK_NAMES] + 1);
+  b->log = malloc((size_t)b->k[CK_LOG_BYTES] + 1);
+  if (!b->cnt || !b->last || !b->step || !b->value || !b->names || !b->log) return 0;
+  b->names[b->k[CK_NAMES]] = b->log[b->k[CK_LOG_BYTES]] = 0; /* ends a damaged last string */
+  return 1;
+}
+
+static void bufs_free(run_ckpt_bufs *b) {
+  free(b->cnt);
+  free(b->last);
+  free(b->step);
+  free(b->value);
+  free(b->names);
+  free(b->log);
+}
+
+void gv_run_ckpt_save(gv_runfile *rf, gv_ckpt *c) {
+  run_ckpt_bufs b;
+  memset(&b, 0, sizeof b);
+  b.k[CK_SERIES] = (int64_t)rf->ns;
+  b.k[CK_LOG_WRITTEN] = (int64_t)rf->log_written;
+  b.k[CK_LOG_PENDING] = (int64_t)rf->nlog;
+  for (size_t i = 0; i < rf->ns; ++i) {
+    b.k[CK_NAMES] += (int64_t)strlen(rf->s[i].name) + 1;
+    b.k[CK_POINTS] += (int64_t)rf->s[i].n;
+  }
+  for (size_t i = 0; i < rf->nlog; ++i) b.k[CK_LOG_BYTES] += (int64_t)strlen(rf->log[i]) + 1;
+  gv_ckpt g;
+  gv_ckpt_sub(c, "runfile", &g);
+  gv_ckpt_longs(&g, "counts", b.k, CK_N);
+  if (!bufs_alloc(&b)) {
+    gv_ckpt_fail(&g, "runfile: out of memory");
+  } else {
+    size_t at = 0, pt = 0, lb = 0;
+    for (size_t i = 0; i < rf->ns; ++i) {
+      const series *s = &rf->s[i];
+      memcpy(b.names + at, s->name, strlen(s->name) + 1);
+      at += strlen(s->name) + 1;
+      b.cnt[3 * i] = (int64_t)s->written;
+      b.cnt[3 * i + 1] = (int64_t)s->n;
+      b.cnt[3 * i + 2] = s->written ? s->last_step : -1;
+      b.last[i] = s->written ? s->last_value : 0;
+      memcpy(b.step + pt, s->step, s->n * sizeof *s->step);
+      memcpy(b.value + pt, s->value, s->n * sizeof *s->value);
+      pt += s->n;
+    }
+    for (size_t i = 0; i < rf->nlog; ++i) {
+      memcpy(b.log + lb, rf->log[i], strlen(rf->log[i]) + 1);
+      lb += strlen(rf->log[i]) + 1;
+    }
+    run_ckpt_io(&g, b.k, b.names, b.cnt, b.last, b.step, b.value, b.log);
+  }
+  bufs_free(&b);
+  gv_ckpt_end(&g, c);
+}
+
+/* The points of series i of the checkpoint the old file holds, appended to
+ * rf's series id: GV_EIO when the file holds fewer or another last point. */
+static gv_status restore_series(gv_runfile *rf, hid_t old, const char *name, int id,
+                                const int64_t *cnt, double last, gv_err *err) {
+  const hsize_t n = (hsize_t)cnt[0];
+  if (!n) return GV_OK;
+  int64_t *step = malloc(n * sizeof *step);
+  double *value = malloc(n * sizeof *value);
+  char p[300];
+  int bad = !step || !value;
+  snprintf(p, sizeof p, "series/%s/step", name);
+  bad = bad || read_prefix(old, p, H5T_NATIVE_INT64, n, step) < 0;
+  snprintf(p, sizeof p, "series/%s/value", name);
+  bad = bad || read_prefix(old, p, H5T_NATIVE_DOUBLE, n, value) < 0;
+  bad = bad || step[n - 1] != cnt[2] || memcmp(&value[n - 1], &last, sizeof last) != 0;
+  for (hsize_t j = 0; !bad && j < n; ++j) gv_run_append(rf, id, step[j], value[j]);
+  free(step);
+  free(value);
+  if (bad)
+    return gv_fail(err, GV_EIO, "%s: /series/%s: the run file no longer holds the %llu points "
+                   "its checkpoint was written after (replaced or damaged since?)", rf->path,
+                   name, (unsigned long long)n);
+  return GV_OK;
+}
+
+gv_status gv_run_ckpt_restore(gv_runfile *rf, gv_ckpt *c, gv_err *err) {
+  run_ckpt_bufs b;
+  memset(&b, 0, sizeof b);
+  gv_ckpt g;
+  gv_ckpt_sub(c, "runfile", &g);
+  gv_ckpt_longs(&g, "counts", b.k, CK_N);
+  int ok = !g.bad;
+  for (int i = 0; i < CK_N; ++i) ok = ok && b.k[i] >= 0 && b.k[i] < ((int64_t)1 << 40);
+  if (ok && !bufs_alloc(&b)) gv_ckpt_fail(&g, "runfile: out of memory");
+  else if (!ok) gv_ckpt_fail(&g, "runfile/counts: out of range");
+  else run_ckpt_io(&g, b.k, b.names, b.cnt, b.last, b.step, b.value, b.log);
+  gv_ckpt_end(&g, c);
+  gv_status st = gv_ckpt_status(c, err);
+  hid_t old = -1;
+  const int need_old = !st && (b.k[CK_LOG_WRITTEN] > 0 || b.k[CK_SERIES] > 0);
+  if (need_old) { /* the file the run wrote until it stopped */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    old = access(rf->path, R_OK) == 0 ? H5Fopen(rf->path, H5F_ACC_RDONLY, fapl) : -1;
+    H5Pclose(fapl);
+  }
+  size_t at = 0, pt = 0;
+  for (int64_t i = 0; !st && i < b.k[CK_SERIES]; ++i) {
+    const char *name = b.names + at;
+    const size_t len = strnlen(name, (size_t)b.k[CK_NAMES] - at);
+    const int64_t *cnt = b.cnt + 3 * i;
+    if (at + len >= (size_t)b.k[CK_NAMES] || cnt[0] < 0 || cnt[1] < 0 ||
+        pt + (size_t)cnt[1] > (size_t)b.k[CK_POINTS]) {
+      st = gv_fail(err, GV_EIO, "checkpoint: runfile: series %lld out of range", (long long)i);
+      break;
+    }
+    const int id = gv_run_series(rf, name);
+    if (cnt[0] && old < 0)
+      st = gv_fail(err, GV_EIO, "%s: the run file can not be opened, and its checkpoint holds "
+                   "only what was not yet written to it", rf->path);
+    else st = restore_series(rf, old, name, id, cnt, b.last[i], err);
+    for (int64_t j = 0; !st && j < cnt[1]; ++j, ++pt)
+      gv_run_append(rf, id, b.step[pt], b.value[pt]);
+    at += len + 1;
+  }
+  if (!st && b.k[CK_LOG_WRITTEN] > 0) { /* the lines in the file, then the pending ones */
+    const hsize_t n = (hsize_t)b.k[CK_LOG_WRITTEN];
+    char **lines = calloc(n, sizeof *lines);
+    hid_t t = gv_h5_str_type();
+    if (!lines || old < 0 || read_prefix(old, "log", t, n, lines) < 0)
+      st = gv_fail(err, GV_EIO, "%s: /log: the run file no longer holds the %llu lines its "
+                   "checkpoint was written after", rf->path, (unsigned long long)n);
+    for (hsize_t i = 0; lines && i < n; ++i) {
+      if (!st) gv_run_log(rf, 0, "%s", lines[i] ? lines[i] : "");
+      H5free_memory(lines[i]);
+    }
+    free(lines);
+    H5Tclose(t);
+  }
+  for (size_t lb = 0; !st && lb < (size_t)b.k[CK_LOG_BYTES];) {
+    gv_run_log(rf, 0, "%s", b.log + lb); /* b.log[k] is 0 (bufs_alloc) */
+    lb += strlen(b.log + lb) + 1;
+  }
+  if (old >= 0) H5Fclose(old);
+  bufs_free(&b);
+  return st;
+}
+
+gv_status gv_run_sync(gv_runfile *rf) {
+  if (!rf || rf->broken) return GV_EIO;
+  return fsync(rf->lock_fd) == 0 ? GV_OK : GV_EIO;
 }
 
 /* ------------------------------------------------------------- reading */

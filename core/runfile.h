@@ -108,6 +108,24 @@ long long gv_run_h5(gv_runfile *rf);
  * see core/runfile.c). */
 gv_status gv_run_reserve(gv_runfile *rf, size_t bytes);
 
+/* Checkpoints (docs/resume.md).  gv_run_ckpt_save writes into c (group
+ * "runfile") what the file does not hold yet, and how much it does: each
+ * series' name, its points in the file and the last of them, its buffered
+ * points; the log lines in the file and those pending.  So a checkpoint's
+ * cost does not grow with the run's series.  gv_run_ckpt_restore, on a
+ * pending file (gv_run_create_pending) of the same path, appends to it
+ * those points and lines: the ones the file at path held when the
+ * checkpoint was written (it may hold more: a run goes on after a
+ * checkpoint) read back from it and checked by their count and last point,
+ * then the buffered ones; GV_EIO naming the series when the old file no
+ * longer holds them. */
+typedef struct gv_ckpt gv_ckpt;
+void gv_run_ckpt_save(gv_runfile *rf, gv_ckpt *c);
+gv_status gv_run_ckpt_restore(gv_runfile *rf, gv_ckpt *c, gv_err *err);
+/* fsyncs what the flushes wrote: the file on disk holds them (GV_EIO on a
+ * failure or a broken file). */
+gv_status gv_run_sync(gv_runfile *rf);
+
 /* Root attribute status, written and flushed at once. */
 gv_status gv_run_set_status(gv_runfile *rf, const char *status);
 

@@ -339,10 +339,14 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_double(&c, "shown", &d->shown);
   long mjw = d->mjw_base + gv_env_mujoco_warnings(); /* the run's, across resumes */
   gv_ckpt_long(&c, "mujoco_warnings", &mjw);
+  /* the run file's series and log stay in it (what it holds now is on disk
+   * before the checkpoint names it); its snapshots and summary are copied */
+  if (gv_run_sync(d->rf) != GV_OK) gv_ckpt_fail(&c, "cannot fsync the run file");
+  gv_run_ckpt_save(d->rf, &c);
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
   herr_t r;
-  static const char *const copied[] = {"series", "arrays", "summary", "log"};
-  for (int i = 0; i < 4; ++i)
+  static const char *const copied[] = {"arrays", "summary"};
+  for (int i = 0; i < 2; ++i)
     if ((r = copy_obj(rf, f, copied[i])) < 0)
       gv_ckpt_fail(&c, "cannot copy /%s%s", copied[i],
                    r == -2 ? ": no room (disk full or file size limit)" : "");
@@ -594,11 +598,15 @@ static void *read_all(hid_t loc, const char *name, hid_t mem, size_t *n) {
 }
 
 /* The run file's series (buffered, as if just appended), arrays, summary and
- * log lines as the checkpoint holds them. */
-static gv_status restore_runfile(hid_t f, gv_drive *d, gv_err *err) {
+ * log lines as they were at the checkpoint: the series and log lines from
+ * the old run file and the checkpoint (gv_run_ckpt_restore); from the
+ * checkpoint alone when it holds a copy of them (written by governor
+ * before the checkpoints stopped copying the series). */
+static gv_status restore_runfile(hid_t f, gv_drive *d, gv_ckpt *c, gv_err *err) {
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
   if (copy_obj(f, rf, "arrays") < 0 || copy_obj(f, rf, "summary") < 0)
     return gv_fail(err, GV_EIO, "checkpoint: cannot copy /arrays, /summary");
+  if (H5Lexists(f, "series", H5P_DEFAULT) <= 0) return gv_run_ckpt_restore(d->rf, c, err);
   hid_t g = H5Gopen2(f, "series", H5P_DEFAULT);
   H5G_info_t info = {0};
   if (g < 0 || H5Gget_info(g, &info) < 0) {
@@ -744,7 +752,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   long step = 0, flushed = 0;
   gv_ckpt c, gc;
   gv_ckpt_wrap(&c, f, 0);
-  if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, err))) {
+  if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, &c, err))) {
     gv_ckpt_long(&c, "step", &step);
     gv_ckpt_long(&c, "flushed", &flushed);
     gv_ckpt_double(&c, "shown", &d.shown);

@@ -24,6 +24,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 
@@ -33,6 +34,15 @@ from numbers_guard import digest  # noqa: E402
 CFG = "configs/dirac/r1.yaml"
 SETS = ["scheme.steps=3000000", "run.every=100", "run.flush_every=20000",
         "checkpoint.every=50000"]
+
+
+def made_since(path, t):
+    """1 when path exists and was written since time t (by the process
+    started then, not left by an earlier kill)."""
+    try:
+        return int(os.path.getmtime(path) >= t - 0.01)
+    except OSError:
+        return 0
 
 
 def main():
@@ -56,6 +66,7 @@ def main():
         run_unreadable = []
         steps = []
         stretch, still = 1.0, 0  # the kill window's factor; kills without progress
+        in_make = in_ckpt = 0
         # rounds of one run each, killed until it completes, until enough kills landed
         while kills < kills_wanted and not bad:
             rounds += 1
@@ -69,6 +80,7 @@ def main():
                     # the partial file (a run never replaces one silently)
                     cmd = [gv, "run", CFG, "--out", p, "--overwrite"] + args
                     runs += 1
+                t_start = time.time()
                 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
                 try:
@@ -87,6 +99,10 @@ def main():
                 if proc.returncode != -9:
                     bad.append("%s exit %d: %s" % (cmd[1], proc.returncode, err))
                     break
+                # where the kill landed: in the making of the run file (its
+                # temporary name exists) or of a checkpoint
+                in_make += made_since(p + ".tmp", t_start)
+                in_ckpt += made_since(p + ".ckpt.tmp", t_start)
                 if os.path.exists(p + ".ckpt"):
                     try:
                         with h5py.File(p + ".ckpt", "r") as f:
@@ -109,10 +125,12 @@ def main():
             got = digest(p) if not bad else "none"
             if got != want:
                 bad.append("round %d: result %s, the straight run %s" % (rounds, got, want))
-        print("%d kills over %d rounds, %d fresh starts, %d resumes; %d checkpoints seen "
-              "after a kill, at %d different steps; %d run files h5py could not open after "
-              "a kill"
-              % (kills, rounds, runs, resumes, len(steps), len(set(steps)), len(run_unreadable)))
+        print("%d kills over %d rounds, %d fresh starts, %d resumes; %d kills while a run "
+              "file was made (created or rebuilt), %d while a checkpoint was written; %d "
+              "checkpoints seen after a kill, at %d different steps; %d run files h5py could "
+              "not open after a kill"
+              % (kills, rounds, runs, resumes, in_make, in_ckpt, len(steps), len(set(steps)),
+                 len(run_unreadable)))
         for u in run_unreadable:
             bad.append("unreadable run file " + u)
         # the storm must have exercised resume: kills that all land before the

@@ -14,7 +14,8 @@ changed demonstration file (`--only demos`); and a kill between writing a
 checkpoint's temporary file and its rename.  Last, the run file's own
 temporary name: a resume stopped before and after renaming its rebuilt run
 file into place refuses a second writer, and killed before the rename it
-leaves the old file.
+leaves the old file; and a run file cut short after its checkpoint (which
+counts the points the run file holds instead of copying them) is refused.
 
 Usage: resume_test.py PATH/TO/governor [--only NAME]
 """
@@ -368,6 +369,35 @@ def one_writer(tmp, want):
     same(name, want, p, "resumed past the refused second writers")
 
 
+def run_file_cut(tmp, want):
+    """The series points a checkpoint counts stay in the run file: resume
+    reads them back, and a run file cut short since is refused (exit 1,
+    naming the series) with both files left as they were; the run file put
+    back, the resume ends as the straight run."""
+    name, cfg, sets, kill, kill2 = CASES[0]
+    p = os.path.join(tmp, "cut.h5")
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    keep = os.path.join(tmp, "cut.keep")
+    shutil.copy(p, keep)
+    with open(p + ".ckpt", "rb") as f:
+        ckpt = f.read()
+    with h5py.File(p, "a") as f:
+        for k in ("step", "value"):
+            f["series/distance/" + k].resize((3,))
+    with open(p, "rb") as f:
+        cut = f.read()
+    r = gv(["resume", p])
+    check(r.returncode == 1 and "/series/distance: the run file no longer holds" in r.stderr,
+          "run file cut short: exit %d %s" % (r.returncode, r.stderr.strip()))
+    with open(p + ".ckpt", "rb") as f, open(p, "rb") as g:
+        check(f.read() == ckpt and g.read() == cut and not os.path.exists(p + ".tmp"),
+              "run file cut short: the checkpoint and the run file as they were")
+    shutil.copy(keep, p)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "the run file put back: resume exit %d" % r.returncode)
+    same(name, want, p, "resumed from the run file put back")
+
+
 def at_the_end(tmp):
     """SIGTERM at the last step: the resumed run only ends (the replicas)."""
     name, cfg, sets = [c for c in CASES if c[0] == "dirac-replicas"][0][:3]
@@ -400,6 +430,7 @@ def main():
         if first:
             refusals(tmp, first)
             one_writer(tmp, first)
+            run_file_cut(tmp, first)
         if not only or only == "dirac-replicas":
             at_the_end(tmp)
         if not only or only == "demos":
