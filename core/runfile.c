@@ -165,6 +165,7 @@ static gv_status lock_run(gv_runfile *rf, gv_err *err) {
   int busy = 0;
   rf->old_fd = -1;
   rf->lock_fd = lock_fd_of(rf->tmp, 1, &busy);
+  const char *what = rf->tmp; /* the name that failed */
   if (rf->lock_fd >= 0) {
     rf->old_fd = lock_fd_of(rf->path, 0, &busy);
     if (rf->old_fd >= 0 || errno == ENOENT) return GV_OK;
@@ -173,12 +174,12 @@ static gv_status lock_run(gv_runfile *rf, gv_err *err) {
     close(rf->lock_fd);
     rf->lock_fd = -1;
     errno = e;
+    what = rf->path;
   }
   if (busy)
     return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
                    "one writer per output; choose another --out)", rf->path);
-  return gv_fail(err, GV_EIO, "%s: cannot lock: %s", rf->lock_fd < 0 ? rf->tmp : rf->path,
-                 strerror(errno));
+  return gv_fail(err, GV_EIO, "%s: cannot create or lock: %s", what, strerror(errno));
 }
 
 /* The folder of path, fsync'ed: a rename in it is on disk. */
