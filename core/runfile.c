@@ -1,12 +1,17 @@
 /* The HDF5 run file; the layout is documented in core/runfile.h and
- * docs/hdf5-schema.md.  Crash safety rests on one rule: HDF5 is only called
- * at creation, at flushes and at close, each ending in H5Fflush, so a
- * process killed between flushes leaves the file as the last flush wrote it. */
+ * docs/hdf5-schema.md.  Crash safety rests on two rules: a run file is
+ * made under a temporary name, PATH.tmp, and renamed over PATH only once
+ * it is complete (flushed and fsync'ed), so a kill while it is made leaves
+ * the previous PATH or none; after that HDF5 is only called at flushes and
+ * at close, each ending in H5Fflush, so a process killed between flushes
+ * leaves the file as the last flush wrote it. */
 #include "core/runfile.h"
 
+#include "core/checkpoint.h"
 #include "core/h5.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +30,8 @@ typedef struct series {
   int64_t *step;            /* buffered (n, cap) */
   double *value;
   size_t n, cap;
+  int64_t last_step;        /* the last point in the file (written > 0) */
+  double last_value;
   const char *unit, *description; /* static strings of its row (NULL: none) */
   int doc_pending;          /* unit and description not yet written */
 } series;
@@ -39,8 +46,11 @@ struct gv_runfile {
   size_t nlog;
   hsize_t log_written;
   hid_t dlog;
-  char path[4096];          /* for gv_h5_room */
-  int lock_fd;              /* holds the writer's lock (gv_h5_lock_output) */
+  char path[4096];          /* the final name */
+  char tmp[4200];           /* the name it is made under (path + ".tmp") */
+  int lock_fd;              /* the writer's lock on the file being written (lock_run) */
+  int old_fd;               /* its lock on the previous PATH until the rename (-1: none) */
+  int pending;              /* still under tmp: gv_run_commit renames it */
   int broken;               /* a write failed or would not fit: no HDF5 write again */
 };
 
@@ -60,7 +70,7 @@ static gv_status reserve(gv_runfile *rf, size_t bytes) {
   if (rf->broken) return GV_EIO;
   haddr_t eoa = 0;
   if (H5Fget_eoa(rf->file, &eoa) < 0) eoa = 0;
-  if (gv_h5_room(rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
+  if (gv_h5_room(rf->pending ? rf->tmp : rf->path, (double)eoa, bytes) == GV_OK) return GV_OK;
   rf->broken = 1;
   return GV_EIO;
 }
@@ -116,35 +126,129 @@ void gv_run_set_labels(const char *group, const char *axes) {
   run_axes = axes ? strdup(axes) : NULL;
 }
 
-gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
-                        gv_err *err) {
+/* One writer per run file (core/runfile.h).  The lock is an fcntl OFD
+ * lock, as gv_h5_lock_output takes, but a run file changes inode when it
+ * is renamed into place, so the writer holds two: on PATH.tmp, the inode
+ * it writes (which becomes PATH), and on the PATH present before (until
+ * the rename).  Every writer locks PATH.tmp first, then PATH, and checks
+ * after each lock that the name still leads to the inode it locked (a
+ * rename may have moved it meanwhile: it tries again).  So a second writer
+ * is refused while the first is alive, before or after its rename. */
+static int lock_fd_of(const char *path, int create, int *busy) {
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
+    if (fd < 0) return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+      const int e = errno;
+      close(fd);
+      *busy = e == EAGAIN || e == EACCES;
+      errno = e;
+      return -1;
+    }
+    struct stat a, b;
+    const int gone = stat(path, &b) != 0;
+    if (!gone && fstat(fd, &a) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+      return fd;
+    close(fd); /* renamed away between the open and the lock */
+    if (gone && !create) {
+      errno = ENOENT;
+      return -1;
+    }
+  }
+  errno = EAGAIN;
+  *busy = 1;
+  return -1;
+}
+
+static gv_status lock_run(gv_runfile *rf, gv_err *err) {
+  int busy = 0;
+  rf->old_fd = -1;
+  rf->lock_fd = lock_fd_of(rf->tmp, 1, &busy);
+  const char *what = rf->tmp; /* the name that failed */
+  if (rf->lock_fd >= 0) {
+    rf->old_fd = lock_fd_of(rf->path, 0, &busy);
+    if (rf->old_fd >= 0 || errno == ENOENT) return GV_OK;
+    const int e = errno;
+    unlink(rf->tmp); /* ours: made by this writer, or left by a dead one */
+    close(rf->lock_fd);
+    rf->lock_fd = -1;
+    errno = e;
+    what = rf->path;
+  }
+  if (busy)
+    return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
+                   "one writer per output; choose another --out)", rf->path);
+  return gv_fail(err, GV_EIO, "%s: cannot create or lock: %s", what, strerror(errno));
+}
+
+/* The folder of path, fsync'ed: a rename in it is on disk. */
+static void fsync_dir_of(const char *path) {
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash) slash[slash == dir] = 0;
+  int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  fsync(fd);
+  close(fd);
+}
+
+gv_status gv_run_commit(gv_runfile *rf) {
+  if (!rf || !rf->pending) return GV_OK;
+  /* HDF5's buffers to the file, the file to the disk, then its name.  A
+   * file refused a write (disk full: broken) is not flushed again; it goes
+   * into place as its last good flush left it, as a file made in place would
+   * stay, and its writer reports the failure. */
+  if (!rf->broken && H5Fflush(rf->file, H5F_SCOPE_GLOBAL) < 0) mark_broken(rf);
+  if (fsync(rf->lock_fd) != 0) {
+    mark_broken(rf);
+    return GV_EIO;
+  }
+  if (getenv("GV_TEST_STOP_BEFORE_RENAME")) raise(SIGSTOP); /* tests: the temp-name window */
+  if (rename(rf->tmp, rf->path) != 0) {
+    mark_broken(rf);
+    return GV_EIO;
+  }
+  fsync_dir_of(rf->path);
+  rf->pending = 0;
+  if (rf->old_fd >= 0) close(rf->old_fd); /* the previous file is gone */
+  rf->old_fd = -1;
+  return GV_OK;
+}
+
+gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run_info *info,
+                                gv_err *err) {
   gv_h5_quiet();
   *out = NULL;
   if (mkdirs_for(path) != 0)
     return gv_fail(err, GV_EIO, "%s: cannot create parent directory: %s", path,
                    strerror(errno));
-  int lock_fd = -1;
-  gv_status ls = gv_h5_lock_output(path, &lock_fd, err);
-  if (ls) return ls;
+  gv_runfile *rf = calloc(1, sizeof *rf);
+  if (!rf) return gv_fail(err, GV_ENOMEM, "run file");
+  snprintf(rf->path, sizeof rf->path, "%s", path);
+  snprintf(rf->tmp, sizeof rf->tmp, "%s.tmp", path);
+  gv_status ls = lock_run(rf, err);
+  if (ls) {
+    free(rf);
+    return ls;
+  }
   /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  hid_t f = H5Fcreate(rf->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (f < 0) {
-    close(lock_fd);
-    return gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", path);
-  }
-  gv_runfile *rf = calloc(1, sizeof *rf);
-  if (!rf) {
-    H5Fclose(f);
-    close(lock_fd);
-    return gv_fail(err, GV_ENOMEM, "run file");
+    gv_fail(err, GV_EIO, "%s: cannot create HDF5 file", rf->tmp);
+    unlink(rf->tmp);
+    close(rf->lock_fd);
+    if (rf->old_fd >= 0) close(rf->old_fd);
+    free(rf);
+    return GV_EIO;
   }
   rf->file = f;
-  rf->lock_fd = lock_fd;
-  snprintf(rf->path, sizeof rf->path, "%s", path);
+  rf->pending = 1;
   /* past RLIMIT_FSIZE a write fails with EFBIG (handled) instead of killing */
   signal(SIGXFSZ, SIG_IGN);
   rf->flush_every = info->flush_every > 0 ? info->flush_every : 1000;
@@ -174,11 +278,20 @@ gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *i
   if ((g = open_or_create_group(f, "arrays")) >= 0) H5Gclose(g);
   if ((g = open_or_create_group(f, "summary")) >= 0) H5Gclose(g);
   if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 || bad_config) {
-    gv_run_close(rf);
+    gv_run_abandon(rf);
     return gv_fail(err, GV_EIO, "%s: cannot write run file", path);
   }
   *out = rf;
   return GV_OK;
+}
+
+gv_status gv_run_create(gv_runfile **out, const char *path, const gv_run_info *info,
+                        gv_err *err) {
+  gv_status st = gv_run_create_pending(out, path, info, err);
+  if (st || gv_run_commit(*out) == GV_OK) return st;
+  gv_run_abandon(*out);
+  *out = NULL;
+  return gv_fail(err, GV_EIO, "%s: cannot write run file: %s", path, strerror(errno));
 }
 
 int gv_run_series(gv_runfile *rf, const char *name) {
@@ -215,11 +328,19 @@ void gv_run_append(gv_runfile *rf, int id, int64_t step, double value) {
   s->value[s->n++] = value;
 }
 
+/* The fill value of /series/NAME/step: what a reader finds at points whose
+ * dataset was extended but not yet written (a flush caught half-way).  No
+ * run logs a negative step, so these points can not be mistaken for data
+ * (older files fill with 0: see steps_valid). */
+#define STEP_FILL (-1)
+
 static hid_t create_extendible(hid_t loc, const char *name, hid_t type, hsize_t chunk) {
   hsize_t dims = 0, maxd = H5S_UNLIMITED;
   hid_t sp = H5Screate_simple(1, &dims, &maxd);
   hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(pl, 1, &chunk);
+  const int64_t fill = STEP_FILL;
+  if (type == H5T_STD_I64LE) H5Pset_fill_value(pl, H5T_NATIVE_INT64, &fill);
   hid_t d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
   H5Pclose(pl);
   H5Sclose(sp);
@@ -262,11 +383,13 @@ gv_status gv_run_flush(gv_runfile *rf) {
     }
     if (!s->n || s->dstep < 0) continue;
     /* values first: a reader that catches this flush half-way sees the new
-     * steps still at the fill value 0 (cut off by steps_valid), never new
-     * steps over values not yet written */
+     * steps still at the fill value STEP_FILL (cut off by steps_valid), never
+     * new steps over values not yet written */
     bad |= append(s->dvalue, H5T_NATIVE_DOUBLE, s->written, s->n, s->value);
     bad |= append(s->dstep, H5T_NATIVE_INT64, s->written, s->n, s->step);
     s->written += s->n;
+    s->last_step = s->step[s->n - 1];
+    s->last_value = s->value[s->n - 1];
     s->n = 0;
   }
   H5Gclose(gs);
@@ -295,26 +418,46 @@ gv_status gv_run_tick(gv_runfile *rf, int64_t step) {
   return gv_run_flush(rf);
 }
 
-gv_status gv_run_close(gv_runfile *rf) {
-  if (!rf) return GV_OK;
-  gv_status st = gv_run_flush(rf);
+/* Frees rf after its HDF5 file was closed (st: the close's outcome). */
+static gv_status run_free(gv_runfile *rf, gv_status st) {
   for (size_t i = 0; i < rf->ns; ++i) {
-    if (rf->s[i].dstep >= 0) H5Dclose(rf->s[i].dstep);
-    if (rf->s[i].dvalue >= 0) H5Dclose(rf->s[i].dvalue);
     free(rf->s[i].step);
     free(rf->s[i].value);
   }
-  if (rf->dlog >= 0) H5Dclose(rf->dlog);
   free(rf->s);
   for (size_t i = 0; i < rf->nlog; ++i) free(rf->log[i]);
   free(rf->log);
-  if (H5Fclose(rf->file) < 0) {
-    mark_broken(rf);
-    st = GV_EIO;
-  }
+  if (rf->old_fd >= 0) close(rf->old_fd);
   close(rf->lock_fd);
   free(rf);
   return st;
+}
+
+static herr_t close_h5(gv_runfile *rf) {
+  for (size_t i = 0; i < rf->ns; ++i) {
+    if (rf->s[i].dstep >= 0) H5Dclose(rf->s[i].dstep);
+    if (rf->s[i].dvalue >= 0) H5Dclose(rf->s[i].dvalue);
+  }
+  if (rf->dlog >= 0) H5Dclose(rf->dlog);
+  return H5Fclose(rf->file);
+}
+
+gv_status gv_run_close(gv_runfile *rf) {
+  if (!rf) return GV_OK;
+  gv_status st = gv_run_flush(rf);
+  if (gv_run_commit(rf) != GV_OK) st = GV_EIO;
+  if (close_h5(rf) < 0) {
+    mark_broken(rf);
+    st = GV_EIO;
+  }
+  return run_free(rf, st);
+}
+
+void gv_run_abandon(gv_runfile *rf) {
+  if (!rf) return;
+  close_h5(rf);
+  if (rf->pending) unlink(rf->tmp); /* under our lock: no other writer has it */
+  run_free(rf, GV_OK);
 }
 
 static gv_status write_array(gv_runfile *rf, const char *name, hid_t memtype, const void *data,
@@ -408,6 +551,209 @@ void gv_run_log(gv_runfile *rf, int echo, const char *fmt, ...) {
   rf->log[rf->nlog++] = strdup(buf);
 }
 
+/* ---------------------------------------------------------- checkpoints */
+
+/* The first n elements of dataset name under loc into buf; -1 when it holds
+ * fewer or can not be read. */
+static int read_prefix(hid_t loc, const char *name, hid_t mem, hsize_t n, void *buf) {
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t fs = H5Dget_space(d);
+  hsize_t dim = 0, start = 0;
+  int r = -1;
+  if (fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
+      H5Sget_simple_extent_dims(fs, &dim, NULL) == 1 && dim >= n) {
+    r = 0;
+    if (n) {
+      hid_t ms = H5Screate_simple(1, &n, NULL);
+      H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &n, NULL);
+      r = H5Dread(d, mem, ms, fs, H5P_DEFAULT, buf) < 0 ? -1 : 0;
+      H5Sclose(ms);
+    }
+  }
+  if (fs >= 0) H5Sclose(fs);
+  H5Dclose(d);
+  return r;
+}
+
+/* The counts of the run file's part of a checkpoint. */
+enum { CK_SERIES, CK_NAMES, CK_POINTS, CK_LOG_WRITTEN, CK_LOG_PENDING, CK_LOG_BYTES, CK_N };
+
+/* The run file's part of a checkpoint, both ways (gv_ckpt): each series'
+ * name, the points the file holds and the last of them, the points still
+ * buffered; the log lines the file holds and those pending.  Its size does
+ * not grow with the run: the points already in the file stay there. */
+static void run_ckpt_io(gv_ckpt *g, int64_t *k, char *names, int64_t *cnt,
+                        double *last, int64_t *step, double *value, char *log) {
+  gv_ckpt_longs(g, "written_buffered_last", cnt, 3 * (size_t)k[CK_SERIES]);
+  gv_ckpt_bytes(g, "names", names, (size_t)k[CK_NAMES]);
+  gv_ckpt_doubles(g, "last_value", last, (size_t)k[CK_SERIES]);
+  gv_ckpt_longs(g, "step", step, (size_t)k[CK_POINTS]);
+  gv_ckpt_doubles(g, "value", value, (size_t)k[CK_POINTS]);
+  gv_ckpt_bytes(g, "log", log, (size_t)k[CK_LOG_BYTES]);
+}
+
+typedef struct run_ckpt_bufs {
+  int64_t k[CK_N], *cnt, *step;
+  char *names, *log;
+  double *last, *value;
+} run_ckpt_bufs;
+
+static int bufs_alloc(run_ckpt_bufs *b) {
+  const size_t ns = (size_t)b->k[CK_SERIES], np = (size_t)b->k[CK_POINTS];
+  b->cnt = malloc((3 * ns + 1) * sizeof *b->cnt);
+  b->last = malloc((ns + 1) * sizeof *b->last);
+  b->step = malloc((np + 1) * sizeof *b->step);
+  b->value = malloc((np + 1) * sizeof *b->value);
+  b->names = malloc((size_t)b->k[CK_NAMES] + 1);
+  b->log = malloc((size_t)b->k[CK_LOG_BYTES] + 1);
+  if (!b->cnt || !b->last || !b->step || !b->value || !b->names || !b->log) return 0;
+  b->names[b->k[CK_NAMES]] = b->log[b->k[CK_LOG_BYTES]] = 0; /* ends a damaged last string */
+  return 1;
+}
+
+static void bufs_free(run_ckpt_bufs *b) {
+  free(b->cnt);
+  free(b->last);
+  free(b->step);
+  free(b->value);
+  free(b->names);
+  free(b->log);
+}
+
+void gv_run_ckpt_save(gv_runfile *rf, gv_ckpt *c) {
+  run_ckpt_bufs b;
+  memset(&b, 0, sizeof b);
+  b.k[CK_SERIES] = (int64_t)rf->ns;
+  b.k[CK_LOG_WRITTEN] = (int64_t)rf->log_written;
+  b.k[CK_LOG_PENDING] = (int64_t)rf->nlog;
+  for (size_t i = 0; i < rf->ns; ++i) {
+    b.k[CK_NAMES] += (int64_t)strlen(rf->s[i].name) + 1;
+    b.k[CK_POINTS] += (int64_t)rf->s[i].n;
+  }
+  for (size_t i = 0; i < rf->nlog; ++i) b.k[CK_LOG_BYTES] += (int64_t)strlen(rf->log[i]) + 1;
+  gv_ckpt g;
+  gv_ckpt_sub(c, "runfile", &g);
+  gv_ckpt_longs(&g, "counts", b.k, CK_N);
+  if (!bufs_alloc(&b)) {
+    gv_ckpt_fail(&g, "runfile: out of memory");
+  } else {
+    size_t at = 0, pt = 0, lb = 0;
+    for (size_t i = 0; i < rf->ns; ++i) {
+      const series *s = &rf->s[i];
+      memcpy(b.names + at, s->name, strlen(s->name) + 1);
+      at += strlen(s->name) + 1;
+      b.cnt[3 * i] = (int64_t)s->written;
+      b.cnt[3 * i + 1] = (int64_t)s->n;
+      b.cnt[3 * i + 2] = s->written ? s->last_step : -1;
+      b.last[i] = s->written ? s->last_value : 0;
+      memcpy(b.step + pt, s->step, s->n * sizeof *s->step);
+      memcpy(b.value + pt, s->value, s->n * sizeof *s->value);
+      pt += s->n;
+    }
+    for (size_t i = 0; i < rf->nlog; ++i) {
+      memcpy(b.log + lb, rf->log[i], strlen(rf->log[i]) + 1);
+      lb += strlen(rf->log[i]) + 1;
+    }
+    run_ckpt_io(&g, b.k, b.names, b.cnt, b.last, b.step, b.value, b.log);
+  }
+  bufs_free(&b);
+  gv_ckpt_end(&g, c);
+}
+
+/* The points of series i of the checkpoint the old file holds, appended to
+ * rf's series id: GV_EIO when the file holds fewer or another last point. */
+static gv_status restore_series(gv_runfile *rf, hid_t old, const char *name, int id,
+                                const int64_t *cnt, double last, gv_err *err) {
+  const hsize_t n = (hsize_t)cnt[0];
+  if (!n) return GV_OK;
+  int64_t *step = malloc(n * sizeof *step);
+  double *value = malloc(n * sizeof *value);
+  char p[300];
+  int bad = !step || !value;
+  snprintf(p, sizeof p, "series/%s/step", name);
+  bad = bad || read_prefix(old, p, H5T_NATIVE_INT64, n, step) < 0;
+  snprintf(p, sizeof p, "series/%s/value", name);
+  bad = bad || read_prefix(old, p, H5T_NATIVE_DOUBLE, n, value) < 0;
+  bad = bad || step[n - 1] != cnt[2] || memcmp(&value[n - 1], &last, sizeof last) != 0;
+  for (hsize_t j = 0; !bad && j < n; ++j) gv_run_append(rf, id, step[j], value[j]);
+  free(step);
+  free(value);
+  if (bad)
+    return gv_fail(err, GV_EIO, "%s: /series/%s: the run file no longer holds the %llu points "
+                   "its checkpoint was written after (replaced or damaged since?)", rf->path,
+                   name, (unsigned long long)n);
+  return GV_OK;
+}
+
+gv_status gv_run_ckpt_restore(gv_runfile *rf, gv_ckpt *c, gv_err *err) {
+  run_ckpt_bufs b;
+  memset(&b, 0, sizeof b);
+  gv_ckpt g;
+  gv_ckpt_sub(c, "runfile", &g);
+  gv_ckpt_longs(&g, "counts", b.k, CK_N);
+  int ok = !g.bad;
+  for (int i = 0; i < CK_N; ++i) ok = ok && b.k[i] >= 0 && b.k[i] < ((int64_t)1 << 40);
+  if (ok && !bufs_alloc(&b)) gv_ckpt_fail(&g, "runfile: out of memory");
+  else if (!ok) gv_ckpt_fail(&g, "runfile/counts: out of range");
+  else run_ckpt_io(&g, b.k, b.names, b.cnt, b.last, b.step, b.value, b.log);
+  gv_ckpt_end(&g, c);
+  gv_status st = gv_ckpt_status(c, err);
+  hid_t old = -1;
+  const int need_old = !st && (b.k[CK_LOG_WRITTEN] > 0 || b.k[CK_SERIES] > 0);
+  if (need_old) { /* the file the run wrote until it stopped */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_file_locking(fapl, 0, 1);
+    old = access(rf->path, R_OK) == 0 ? H5Fopen(rf->path, H5F_ACC_RDONLY, fapl) : -1;
+    H5Pclose(fapl);
+  }
+  size_t at = 0, pt = 0;
+  for (int64_t i = 0; !st && i < b.k[CK_SERIES]; ++i) {
+    const char *name = b.names + at;
+    const size_t len = strnlen(name, (size_t)b.k[CK_NAMES] - at);
+    const int64_t *cnt = b.cnt + 3 * i;
+    if (at + len >= (size_t)b.k[CK_NAMES] || cnt[0] < 0 || cnt[1] < 0 ||
+        pt + (size_t)cnt[1] > (size_t)b.k[CK_POINTS]) {
+      st = gv_fail(err, GV_EIO, "checkpoint: runfile: series %lld out of range", (long long)i);
+      break;
+    }
+    const int id = gv_run_series(rf, name);
+    if (cnt[0] && old < 0)
+      st = gv_fail(err, GV_EIO, "%s: the run file can not be opened, and its checkpoint holds "
+                   "only what was not yet written to it", rf->path);
+    else st = restore_series(rf, old, name, id, cnt, b.last[i], err);
+    for (int64_t j = 0; !st && j < cnt[1]; ++j, ++pt)
+      gv_run_append(rf, id, b.step[pt], b.value[pt]);
+    at += len + 1;
+  }
+  if (!st && b.k[CK_LOG_WRITTEN] > 0) { /* the lines in the file, then the pending ones */
+    const hsize_t n = (hsize_t)b.k[CK_LOG_WRITTEN];
+    char **lines = calloc(n, sizeof *lines);
+    hid_t t = gv_h5_str_type();
+    if (!lines || old < 0 || read_prefix(old, "log", t, n, lines) < 0)
+      st = gv_fail(err, GV_EIO, "%s: /log: the run file no longer holds the %llu lines its "
+                   "checkpoint was written after", rf->path, (unsigned long long)n);
+    for (hsize_t i = 0; lines && i < n; ++i) {
+      if (!st) gv_run_log(rf, 0, "%s", lines[i] ? lines[i] : "");
+      H5free_memory(lines[i]);
+    }
+    free(lines);
+    H5Tclose(t);
+  }
+  for (size_t lb = 0; !st && lb < (size_t)b.k[CK_LOG_BYTES];) {
+    gv_run_log(rf, 0, "%s", b.log + lb); /* b.log[k] is 0 (bufs_alloc) */
+    lb += strlen(b.log + lb) + 1;
+  }
+  if (old >= 0) H5Fclose(old);
+  bufs_free(&b);
+  return st;
+}
+
+gv_status gv_run_sync(gv_runfile *rf) {
+  if (!rf || rf->broken) return GV_EIO;
+  return fsync(rf->lock_fd) == 0 ? GV_OK : GV_EIO;
+}
+
 /* ------------------------------------------------------------- reading */
 
 struct gv_runread {
@@ -447,11 +793,14 @@ static gv_status check_dset(hid_t loc, const char *name, int lo, int hi, int rea
 /* The points of a series that hold data.  A run appends steps from 0, never
  * decreasing; a reader that catches a flush in progress (a live run file, or
  * one killed inside a flush) sees the datasets already extended and the new
- * points still at HDF5's fill value: a tail of zero steps after a positive
- * one.  Returns the count before such a tail, or -1 with the index of the
- * first point out of order in *bad (a negative step, or a decrease that is
- * not that tail). */
+ * points still at HDF5's fill value: a tail of STEP_FILL, which may be the
+ * whole series while its first flush is half-done ("no points yet"), or in
+ * files made before STEP_FILL existed, a tail of zero steps after a
+ * positive one.  Returns the count before such a tail, or -1 with the index
+ * of the first point out of order in *bad (a negative step, or a decrease
+ * that is not that tail). */
 static long steps_valid(const int64_t *st, size_t n, size_t *bad) {
+  while (n > 0 && st[n - 1] == STEP_FILL) --n;
   for (size_t i = 0; i < n; ++i) {
     if (st[i] >= 0 && (!i || st[i] >= st[i - 1])) continue;
     if (i && st[i] == 0) {

@@ -35,12 +35,15 @@ typedef struct gv_run_info {
   long flush_every;         /* steps between flushes (>= 1) */
 } gv_run_info;
 
-/* Creates (truncates) path, writes root attributes with status "running" and
- * /config, and flushes.  Parent directories are created.  The file is
- * locked for writing until gv_run_close (gv_h5_lock_output): a second
- * writer of path gets GV_EINVAL before it touches it; readers are not
- * locked out.  Every later write first checks for room (gv_h5_room): on a
- * full disk the writes return GV_EIO and the file keeps its last flush. */
+/* Creates path: the file is made as path + ".tmp", gets root attributes
+ * with status "running" and /config, is flushed, fsync'ed and renamed over
+ * path, so a process killed meanwhile leaves the previous path (or none)
+ * and a stale path.tmp that the next writer replaces.  Parent directories
+ * are created.  The file is locked for writing until gv_run_close (see
+ * lock_run in core/runfile.c): a second writer of path gets GV_EINVAL
+ * before it touches it; readers are not locked out.  Every later write
+ * first checks for room (gv_h5_room): on a full disk the writes return
+ * GV_EIO and the file keeps its last flush. */
 gv_status gv_run_create(gv_runfile **rf, const char *path, const gv_run_info *info,
                         gv_err *err);
 /* The root attributes `group` and `axes` of the run files this process
@@ -49,8 +52,20 @@ gv_status gv_run_create(gv_runfile **rf, const char *path, const gv_run_info *in
  * the point's `key=value` pairs joined by ';' (dotted config paths in grid
  * order, values as written). */
 void gv_run_set_labels(const char *group, const char *axes);
-/* Flushes buffered series and closes; rf may be NULL. */
+/* gv_run_create without the rename: the file stays path + ".tmp" (path,
+ * if present, is untouched and still readable) until gv_run_commit, so a
+ * file whose first content takes several writes (a resumed run rebuilt
+ * from its checkpoint) appears whole or not at all. */
+gv_status gv_run_create_pending(gv_runfile **rf, const char *path, const gv_run_info *info,
+                                gv_err *err);
+/* Flushes HDF5's buffers, fsyncs the file and renames it over path (a
+ * no-op once done); GV_EIO, and the file broken, on failure. */
+gv_status gv_run_commit(gv_runfile *rf);
+/* Flushes buffered series, commits a pending file and closes; rf may be NULL. */
 gv_status gv_run_close(gv_runfile *rf);
+/* Closes without a flush; a pending file is removed (path stays as it
+ * was).  rf may be NULL. */
+void gv_run_abandon(gv_runfile *rf);
 
 /* Series: id of series `name` (created on first use). */
 int gv_run_series(gv_runfile *rf, const char *name);
@@ -92,6 +107,24 @@ long long gv_run_h5(gv_runfile *rf);
  * follow) when the disk or RLIMIT_FSIZE has no room for them (disk full:
  * see core/runfile.c). */
 gv_status gv_run_reserve(gv_runfile *rf, size_t bytes);
+
+/* Checkpoints (docs/resume.md).  gv_run_ckpt_save writes into c (group
+ * "runfile") what the file does not hold yet, and how much it does: each
+ * series' name, its points in the file and the last of them, its buffered
+ * points; the log lines in the file and those pending.  So a checkpoint's
+ * cost does not grow with the run's series.  gv_run_ckpt_restore, on a
+ * pending file (gv_run_create_pending) of the same path, appends to it
+ * those points and lines: the ones the file at path held when the
+ * checkpoint was written (it may hold more: a run goes on after a
+ * checkpoint) read back from it and checked by their count and last point,
+ * then the buffered ones; GV_EIO naming the series when the old file no
+ * longer holds them. */
+typedef struct gv_ckpt gv_ckpt;
+void gv_run_ckpt_save(gv_runfile *rf, gv_ckpt *c);
+gv_status gv_run_ckpt_restore(gv_runfile *rf, gv_ckpt *c, gv_err *err);
+/* fsyncs what the flushes wrote: the file on disk holds them (GV_EIO on a
+ * failure or a broken file). */
+gv_status gv_run_sync(gv_runfile *rf);
 
 /* Root attribute status, written and flushed at once. */
 gv_status gv_run_set_status(gv_runfile *rf, const char *status);

@@ -1,5 +1,7 @@
 /* The `governor` command line. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -889,6 +891,45 @@ static void write_manifest(const gv_node *root, const char *config, const char *
   gv_node_free(m);
 }
 
+/* With several workers: 1 when this one prints the end-of-sweep table for
+ * the whole sweep.  It does when every point's file is final (completed,
+ * diverged or failed) and unclaimed, and no worker printed the table for
+ * these very files: their identity (inode, size and mtime of each) names a
+ * marker DIR/.governor-sweep.table-HASH that is created exclusively, so of
+ * the workers that end together (the last point's, those waiting for it)
+ * one prints, and a rerun that changes nothing prints nothing. */
+static int sweep_table_mine(const sweeper *w, const char *dir) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < w->n; ++i) {
+    char status[64];
+    gv_claim_info ci;
+    struct stat sb;
+    const int st = point_state(w->paths[i], NULL, status, sizeof status);
+    if ((st != PT_DONE && st != PT_DIVERGED && st != PT_FAILED) ||
+        gv_claim_read(w->paths[i], &ci) || stat(w->paths[i], &sb) != 0)
+      return 0;
+    const long long id[4] = {(long long)sb.st_ino, (long long)sb.st_size,
+                             (long long)sb.st_mtim.tv_sec, (long long)sb.st_mtim.tv_nsec};
+    const unsigned char *b = (const unsigned char *)id;
+    for (size_t k = 0; k < sizeof id; ++k) h = (h ^ b[k]) * 1099511628211ull;
+  }
+  static const char stem[] = ".governor-sweep.table-";
+  char mine[64], path[4400];
+  snprintf(mine, sizeof mine, "%s%016llx", stem, (unsigned long long)h);
+  snprintf(path, sizeof path, "%s/%s", dir, mine);
+  const int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return 0;
+  close(fd);
+  DIR *dp = opendir(dir); /* the markers of earlier states of the sweep */
+  for (struct dirent *e; dp && (e = readdir(dp));)
+    if (!strncmp(e->d_name, stem, sizeof stem - 1) && strcmp(e->d_name, mine)) {
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      unlink(path);
+    }
+  if (dp) closedir(dp);
+  return 1;
+}
+
 /* `governor sweep --status`: every point's state, and the sweep's ETA. */
 static int sweep_status(const gv_sweep *sw, double lease) {
   const size_t n = gv_sweep_count(sw);
@@ -1143,15 +1184,18 @@ static int cmd_sweep(int argc, char **argv) {
     fprintf(stderr, "governor: %zu run%s failed earlier and %s not run again (use "
             "--retry-failed)\n", w.skipped_failed, w.skipped_failed == 1 ? "" : "s",
             w.skipped_failed == 1 ? "was" : "were");
-  if (s == GV_OK && size == 1 && !sweep_stop) {
+  char tdir[4200] = ".";
+  if (s == GV_OK) sweep_dir(w.paths[0], tdir, sizeof tdir);
+  if (s == GV_OK && !sweep_stop && (size == 1 || sweep_table_mine(&w, tdir))) {
+    if (size > 1)
+      printf("worker %ld of %ld (%s:%ld) ends the sweep: every point is done\n", rank, size,
+             gv_claim_host(), (long)getpid());
     const gv_experiment *exp = NULL;
     gv_sweep_point pt = {0};
     if (gv_sweep_point_at(sw, 0, &pt, &err) == GV_OK) gv_exp_find(pt.tree, "", &exp, &err);
     gv_sweep_point_clear(&pt);
     sweep_table(exp, w.names, w.paths, w.n);
-    char dir[4200];
-    sweep_dir(w.paths[0], dir, sizeof dir);
-    run_plots(root, (const char *const *)w.paths, w.n, dir);
+    run_plots(root, (const char *const *)w.paths, w.n, tdir);
   } else if (s == GV_OK) {
     printf("worker %ld of %ld (%s:%ld) ends; `governor sweep --status` shows the whole sweep\n",
            rank, size, gv_claim_host(), (long)getpid());

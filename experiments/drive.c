@@ -152,11 +152,14 @@ gv_status gv_exp_drive_check(const gv_exp_game *game, gv_node *root, const char 
   return st;
 }
 
-/* Creates the run file, its series, the evaluations and the best policy. */
+/* Creates the run file, its series, the evaluations and the best policy.
+ * The file stays under its temporary name (gv_run_create_pending) until the
+ * caller has written its first content and calls gv_run_commit: a kill
+ * before that leaves the previous file at path, or none. */
 static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *err) {
   char *yaml = gv_cfg_emit(root);
   gv_run_info info = {d->kind, d->common.name, yaml, (uint64_t)d->common.seed, d->flush_every};
-  gv_status st = gv_run_create(&d->rf, path, &info, err);
+  gv_status st = gv_run_create_pending(&d->rf, path, &info, err);
   free(yaml);
   if (st) return st;
   for (int i = 0; d->series && d->series[i].name; ++i) {
@@ -338,10 +341,14 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_double(&c, "shown", &d->shown);
   long mjw = d->mjw_base + gv_env_mujoco_warnings(); /* the run's, across resumes */
   gv_ckpt_long(&c, "mujoco_warnings", &mjw);
+  /* the run file's series and log stay in it (what it holds now is on disk
+   * before the checkpoint names it); its snapshots and summary are copied */
+  if (gv_run_sync(d->rf) != GV_OK) gv_ckpt_fail(&c, "cannot fsync the run file");
+  gv_run_ckpt_save(d->rf, &c);
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
   herr_t r;
-  static const char *const copied[] = {"series", "arrays", "summary", "log"};
-  for (int i = 0; i < 4; ++i)
+  static const char *const copied[] = {"arrays", "summary"};
+  for (int i = 0; i < 2; ++i)
     if ((r = copy_obj(rf, f, copied[i])) < 0)
       gv_ckpt_fail(&c, "cannot copy /%s%s", copied[i],
                    r == -2 ? ": no room (disk full or file size limit)" : "");
@@ -500,9 +507,15 @@ gv_status gv_exp_drive(const gv_exp_game *game, gv_node *root, const char *file,
   gv_status st = game_setup(game, &g, &d, root, file, 1, err);
   if (st) return st;
   if ((st = open_run(&d, root, path, err)) || (game->start && (st = game->start(g, &d, err)))) {
-    gv_run_close(d.rf);
+    gv_run_close(d.rf); /* a run that could not start leaves its file, status running */
     game_free(game, g, &d);
     return st;
+  }
+  if (gv_run_commit(d.rf) != GV_OK) {
+    gv_run_abandon(d.rf);
+    game_free(game, g, &d);
+    return gv_fail(err, GV_EIO, "%s: cannot put the new run file in place: %s", path,
+                   strerror(errno));
   }
   char *yaml = gv_cfg_emit(root);
   ckpt_plan cp = {game, g, path, yaml, 0, 0, ""};
@@ -587,11 +600,15 @@ static void *read_all(hid_t loc, const char *name, hid_t mem, size_t *n) {
 }
 
 /* The run file's series (buffered, as if just appended), arrays, summary and
- * log lines as the checkpoint holds them. */
-static gv_status restore_runfile(hid_t f, gv_drive *d, gv_err *err) {
+ * log lines as they were at the checkpoint: the series and log lines from
+ * the old run file and the checkpoint (gv_run_ckpt_restore); from the
+ * checkpoint alone when it holds a copy of them (written by governor
+ * before the checkpoints stopped copying the series). */
+static gv_status restore_runfile(hid_t f, gv_drive *d, gv_ckpt *c, gv_err *err) {
   const hid_t rf = (hid_t)gv_run_h5(d->rf);
   if (copy_obj(f, rf, "arrays") < 0 || copy_obj(f, rf, "summary") < 0)
     return gv_fail(err, GV_EIO, "checkpoint: cannot copy /arrays, /summary");
+  if (H5Lexists(f, "series", H5P_DEFAULT) <= 0) return gv_run_ckpt_restore(d->rf, c, err);
   hid_t g = H5Gopen2(f, "series", H5P_DEFAULT);
   H5G_info_t info = {0};
   if (g < 0 || H5Gget_info(g, &info) < 0) {
@@ -737,7 +754,7 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   long step = 0, flushed = 0;
   gv_ckpt c, gc;
   gv_ckpt_wrap(&c, f, 0);
-  if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, err))) {
+  if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, &c, err))) {
     gv_ckpt_long(&c, "step", &step);
     gv_ckpt_long(&c, "flushed", &flushed);
     gv_ckpt_double(&c, "shown", &d.shown);
@@ -755,11 +772,14 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   }
   char *cfg = get_text(f, "config");
   H5Fclose(f);
-  if (!st && gv_run_tick(d.rf, flushed) != GV_OK)
+  /* the rebuilt file replaces the old one only now, whole: a kill before
+   * leaves the old file (and the checkpoint) as they were */
+  if (!st && (gv_run_tick(d.rf, flushed) != GV_OK || gv_run_reserve(d.rf, 0) != GV_OK ||
+              gv_run_commit(d.rf) != GV_OK))
     st = gv_fail(err, GV_EIO, "%s: error writing the run file (disk full, file size limit or "
                  "I/O error)", path);
   if (st) {
-    gv_run_close(d.rf);
+    gv_run_abandon(d.rf);
     game_free(game, g, &d);
     free(cfg);
     return st;

@@ -87,7 +87,11 @@ _AXIS = re.compile(r"-([A-Za-z_][\w.]*)=(.*?)(?=-[A-Za-z_][\w.]*=|$)")
 def _written(step, n):
     """The points of a series that hold data: a live run file caught inside a
     flush (or one killed there) shows the new points still at HDF5's fill
-    value, a tail of zero steps after a positive one (core/runfile.c)."""
+    value, a tail of steps -1 (the whole series while its first flush is
+    under way: no points yet), or in older files a tail of zero steps after a
+    positive one (core/runfile.c)."""
+    while n > 0 and step[n - 1] == -1:
+        n -= 1
     if n > 1 and step[n - 1] == 0 and step[:n].max() > 0:
         i = n
         while i > 0 and step[i - 1] == 0:

@@ -56,21 +56,41 @@ def ckpt_step(path):
 
 
 def during_checkpoint(tmp):
-    """DAC's checkpoint (its replay buffer) outgrows a 1200 KiB limit the run
-    file stays under: the checkpoints from step 1000 on fail with a warning
-    each, the run goes on, the one of step 800 stays; killed at 1450 and
-    resumed without the limit, the result is the straight run's."""
+    """DAC's checkpoint (networks of 256 units: several MB) outgrows a 1200
+    KiB limit the run file stays under.  The limit is set (prlimit) while
+    the run stands stopped after the flush that follows its checkpoint of
+    step 800 (GV_TEST_STOP_AFTER_FLUSH), so the checkpoints from step 1000
+    on fail with a warning each, the run goes on, the one of step 800 stays;
+    killed at 1450 and resumed without the limit, the result is the straight
+    run's."""
     name, cfg, sets, kill = [c for c in rt.CASES if c[0] == "dac"][0][:4]
+    sets = sets + ["agent.hidden=256"]
     straight = os.path.join(tmp, "dac-straight.h5")
     r = rt.run(cfg, sets, straight)
     check(r.returncode == 0, "dac: straight run exit %d %s" % (r.returncode, r.stderr))
     p = os.path.join(tmp, "dac-full.h5")
-    r = run_limited(1200, cfg, sets, p, GV_TEST_KILL_AT_STEP=kill + 200)
-    check(r.returncode == -9, "checkpoint over the limit: the run went on to its kill (exit %d "
-          "%s)" % (r.returncode, r.stderr.strip()[-300:]))
-    check("warning: step 1000: checkpoint: no room to write" in r.stderr and
-          "disk full or file size limit" in r.stderr,
-          "checkpoint over the limit: a clear warning: %s" % r.stderr.strip()[:300])
+    env = dict(rt.ENV, GV_TEST_KILL_AT_STEP=str(kill + 200),
+               # flushes: every 100 steps and one before each checkpoint (every
+               # 200): the 13th is step 900's
+               GV_TEST_STOP_AFTER_FLUSH="13")
+    args = [rt.GV, "run", cfg, "--out", p]
+    for s in sets:
+        args += ["--set", s]
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGXFSZ,
+                                                                        signal.SIG_IGN))
+    if rt.stopped(proc.pid):
+        check(os.path.getsize(p + ".ckpt") > 1200 * 1024 and ckpt_step(p) == 800,
+              "the checkpoint of step 800 is written and bigger than the limit: step %d, "
+              "%d bytes" % (ckpt_step(p), os.path.getsize(p + ".ckpt")))
+        resource.prlimit(proc.pid, resource.RLIMIT_FSIZE, (1200 * 1024, 1200 * 1024))
+        os.kill(proc.pid, signal.SIGCONT)
+    out, err = proc.communicate()
+    check(proc.returncode == -9, "checkpoint over the limit: the run went on to its kill (exit "
+          "%d %s)" % (proc.returncode, err.strip()[-300:]))
+    check("warning: step 1000: checkpoint: no room to write" in err and
+          "disk full or file size limit" in err,
+          "checkpoint over the limit: a clear warning: %s" % err.strip()[:300])
     check(not os.path.exists(p + ".ckpt.tmp"), "the failed checkpoint left no temporary file")
     check(ckpt_step(p) == 800, "the previous checkpoint (step 800) is in place: %d"
           % ckpt_step(p))

@@ -128,6 +128,32 @@ array "$T/a2"
 untouched "$T/a" "$T/a.snap"
 once "$T/a1.0" "$T/a1.1" "$T/a2.0" "$T/a2.1"
 same_as_ref "$T/a"
+# tables FILE...: the end-of-sweep tables in the outputs of a sweep's workers
+tables() { cat "$@" | grep -c "^run  *status"; }
+# table_once FILE...: one worker (the one that ended the sweep) printed the
+# table, for the whole sweep: every point, completed
+table_once() {
+  [ "$(tables "$@")" -eq 1 ] || { bad "$(tables "$@") end-of-sweep tables in: $(cat "$@")"; return; }
+  for p in $POINTS; do
+    cat "$@" | grep -Eq "^$p +completed" || { bad "the table lacks $p: $(cat "$@")"; return; }
+  done
+  ok
+}
+table_once "$T/a1.0" "$T/a1.1" "$T/a2.0" "$T/a2.1"
+# two tasks that both live: one table; the array run again (nothing to do): none
+for id in 0 1; do
+  SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "$GV" sweep "$T/g.yaml" --out "$T/t" \
+    >"$T/t1.$id" 2>&1 &
+done
+wait
+table_once "$T/t1.0" "$T/t1.1"
+for id in 0 1; do
+  SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "$GV" sweep "$T/g.yaml" --out "$T/t" \
+    >"$T/t2.$id" 2>&1 &
+done
+wait
+[ "$(tables "$T/t2.0" "$T/t2.1")" -eq 0 ] && ok || bad "a rerun printed the table: $(cat "$T/t2.0")"
+same_as_ref "$T/t"
 # several workers may not --overwrite (one would redo what another did)
 SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=2 \
   expect 2 "--overwrite with 2 workers" -- "$GV" sweep "$T/g.yaml" --out "$T/a" --overwrite
@@ -150,6 +176,7 @@ else
   $MPI "$GV" sweep "$T/g.yaml" --out "$T/m" >"$T/m2" 2>&1 && ok || bad "mpirun rerun: $(cat "$T/m2")"
   untouched "$T/m" "$T/m.snap"
   once "$T/m1" "$T/m2"
+  table_once "$T/m1" "$T/m2"
   same_as_ref "$T/m"
 fi
 

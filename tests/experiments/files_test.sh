@@ -55,6 +55,17 @@ import runfile
 r = runfile.load(sys.argv[1])
 assert r.series['distance'].step[-1] > 0, r.series['distance'].step[-3:]
 " "$T/run_steps_zero_tail.h5" && ok || bad "runfile.py keeps the unwritten zero tail of a series"
+# its first flush caught half-way: every step still at the fill value -1 is
+# "no points yet" (analyze measures nothing), never points at step 0
+hostile run_steps_fill_first:x "$T/run.h5" &&
+  expect 0 "" -- "$GV" analyze "$T/run_steps_fill_first.h5"
+grep -Eq "verdict +[a-z]+ +unknown" "$T/out" && ok || bad "analyze measured unwritten points: $(cat "$T/out")"
+$PY -c "
+import sys
+sys.path.insert(0, 'plots')
+import runfile
+assert runfile.load(sys.argv[1]).series['distance'].step.size == 0
+" "$T/run_steps_fill_first.h5" && ok || bad "runfile.py shows unwritten points of a first flush"
 # the one-step analysis: x_final of shape (n, 0) is not the final point
 "$GV" run configs/onestep/cgail.yaml --set scheme.steps=50 --out "$T/os.h5" >/dev/null 2>&1 \
   || bad "the base onestep run failed"

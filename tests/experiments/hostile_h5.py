@@ -84,6 +84,13 @@ def run_steps_zero_tail(f):       # a flush caught in progress: extended, not ye
     g["value"] = np.concatenate([v, np.zeros(5, dtype=v.dtype)])
 
 
+def run_steps_fill_first(f):      # the first flush caught in progress: no step written yet
+    g = f["series"]["distance"]
+    s = g["step"][...]
+    del g["step"]
+    g["step"] = np.full(s.shape, -1, dtype=s.dtype)
+
+
 def run_steps_dip(f):             # a decrease that is not such a tail
     g = f["series"]["distance"]
     s = g["step"][...]

@@ -3,11 +3,18 @@
 flushes and checkpoint writes, resumed after each kill (started again while
 there is no checkpoint yet), ends with the same numbers as the run never
 stopped (the numbers guard's digest).  After every kill the checkpoint, when
-there is one, opens with h5py and names a step: a kill in the middle of a
-checkpoint write leaves the previous one (docs/resume.md).
+there is one, opens with h5py and names a step (a kill in the middle of a
+checkpoint write leaves the previous one), and the run file, when there is
+one, opens with h5py and has a status: a kill while the run file is created
+or rebuilt by `governor resume` leaves the previous file, or none
+(docs/resume.md).
 
 The kill instants come from a seeded generator, but where they land depends
-on the machine's speed; the assertions hold wherever they land.
+on the machine's speed; the assertions hold wherever they land.  On a loaded
+machine a resume may not get past its start (the rebuild of the run file)
+within the window: while three kills in a row left the checkpoint where it
+was, the window stretches (up to 10 times), and it shrinks back once the
+run moves on, so the kills keep reaching flushes and checkpoint writes.
 
 Usage: resume_storm.py PATH/TO/governor [KILLS]
 """
@@ -17,6 +24,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 
@@ -26,6 +34,15 @@ from numbers_guard import digest  # noqa: E402
 CFG = "configs/dirac/r1.yaml"
 SETS = ["scheme.steps=3000000", "run.every=100", "run.flush_every=20000",
         "checkpoint.every=50000"]
+
+
+def made_since(path, t):
+    """1 when path exists and was written since time t (by the process
+    started then, not left by an earlier kill)."""
+    try:
+        return int(os.path.getmtime(path) >= t - 0.01)
+    except OSError:
+        return 0
 
 
 def main():
@@ -48,6 +65,8 @@ def main():
         kills = runs = resumes = rounds = 0
         run_unreadable = []
         steps = []
+        stretch, still = 1.0, 0  # the kill window's factor; kills without progress
+        in_make = in_ckpt = 0
         # rounds of one run each, killed until it completes, until enough kills landed
         while kills < kills_wanted and not bad:
             rounds += 1
@@ -61,12 +80,13 @@ def main():
                     # the partial file (a run never replaces one silently)
                     cmd = [gv, "run", CFG, "--out", p, "--overwrite"] + args
                     runs += 1
+                t_start = time.time()
                 proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, text=True)
                 try:
                     if kills >= kills_wanted:
                         raise subprocess.TimeoutExpired(cmd, 0)
-                    proc.wait(timeout=rng.uniform(0.01, 0.15))
+                    proc.wait(timeout=rng.uniform(0.01, 0.15) * stretch)
                 except subprocess.TimeoutExpired:
                     if kills < kills_wanted:
                         proc.kill()
@@ -79,10 +99,20 @@ def main():
                 if proc.returncode != -9:
                     bad.append("%s exit %d: %s" % (cmd[1], proc.returncode, err))
                     break
+                # where the kill landed: in the making of the run file (its
+                # temporary name exists) or of a checkpoint
+                in_make += made_since(p + ".tmp", t_start)
+                in_ckpt += made_since(p + ".ckpt.tmp", t_start)
                 if os.path.exists(p + ".ckpt"):
                     try:
                         with h5py.File(p + ".ckpt", "r") as f:
                             steps.append(int(f["step"][0]))
+                        moved = len(steps) < 2 or steps[-1] != steps[-2]
+                        still = 0 if moved else still + 1
+                        if moved:
+                            stretch = max(1.0, stretch / 1.5)
+                        elif still >= 3:
+                            stretch = min(10.0, stretch * 1.5)
                     except OSError as e:
                         bad.append("after kill %d the checkpoint does not open: %s" % (kills, e))
                         break
@@ -95,12 +125,14 @@ def main():
             got = digest(p) if not bad else "none"
             if got != want:
                 bad.append("round %d: result %s, the straight run %s" % (rounds, got, want))
-        print("%d kills over %d rounds, %d fresh starts, %d resumes; %d checkpoints seen "
-              "after a kill, at %d different steps; %d run files h5py could not open after "
-              "a kill (resume rebuilds them from the checkpoint)"
-              % (kills, rounds, runs, resumes, len(steps), len(set(steps)), len(run_unreadable)))
-        for u in run_unreadable[:3]:
-            print("  unreadable run file " + u)
+        print("%d kills over %d rounds, %d fresh starts, %d resumes; %d kills while a run "
+              "file was made (created or rebuilt), %d while a checkpoint was written; %d "
+              "checkpoints seen after a kill, at %d different steps; %d run files h5py could "
+              "not open after a kill"
+              % (kills, rounds, runs, resumes, in_make, in_ckpt, len(steps), len(set(steps)),
+                 len(run_unreadable)))
+        for u in run_unreadable:
+            bad.append("unreadable run file " + u)
         # the storm must have exercised resume: kills that all land before the
         # first checkpoint (a loaded machine) test nothing
         if not bad and (resumes < 5 or len(set(steps)) < 3):

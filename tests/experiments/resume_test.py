@@ -11,16 +11,22 @@ the straight run through the numbers guard's digest: every dataset under
 figures aside.  Then the refusals: a changed config, a checkpoint of another
 version (and --force), a kind that can not be resumed yet, no checkpoint, a
 changed demonstration file (`--only demos`); and a kill between writing a
-checkpoint's temporary file and its rename.
+checkpoint's temporary file and its rename.  Last, the run file's own
+temporary name: a resume stopped before and after renaming its rebuilt run
+file into place refuses a second writer, and killed before the rename it
+leaves the old file; and a run file cut short after its checkpoint (which
+counts the points the run file holds instead of copying them) is refused.
 
 Usage: resume_test.py PATH/TO/governor [--only NAME]
 """
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import h5py
 
@@ -306,6 +312,96 @@ def demos_changed(tmp):
     check(r.returncode == 0, "demos restored: resume exit %d %s" % (r.returncode, r.stderr))
 
 
+def stopped(pid):
+    """True once process pid is stopped (SIGSTOP), False once it is gone."""
+    while True:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state in ("T", "t"):
+            return True
+        if state == "Z":
+            return False
+        time.sleep(0.02)
+
+
+def one_writer(tmp, want):
+    """The run file is rebuilt under RUN.h5.tmp and renamed into place; while
+    a resume stands before the rename (GV_TEST_STOP_BEFORE_RENAME) the old
+    file is untouched and readable, and a second resume or run of the same
+    path is refused (exit 2); killed there, it leaves the old file, and the
+    next resume ends as the straight run.  After the rename
+    (GV_TEST_STOP_AFTER_FLUSH) the second writers are refused too."""
+    name, cfg, sets, kill, kill2 = CASES[0]
+    p = os.path.join(tmp, "window.h5")
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    with open(p, "rb") as f:
+        before = f.read()
+    busy = "another governor process is writing this file"
+    for where, var, value in (("before the rename", "GV_TEST_STOP_BEFORE_RENAME", "1"),
+                              ("after the rename", "GV_TEST_STOP_AFTER_FLUSH", "2")):
+        env = dict(ENV, **{var: value})
+        first = subprocess.Popen([GV, "resume", p], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, text=True)
+        check(stopped(first.pid), "resume stopped %s" % where)
+        if where == "before the rename":
+            with open(p, "rb") as f:
+                same_bytes = f.read() == before
+            check(same_bytes and os.path.exists(p + ".tmp"),
+                  "%s: the old run file untouched, the new one under .tmp" % where)
+            with h5py.File(p, "r") as f:
+                check(f.attrs["status"] in ("running", b"running"),
+                      "%s: the old run file opens" % where)
+        r = gv(["resume", p])
+        check(r.returncode == 2 and busy in r.stderr,
+              "%s: a second resume refused: exit %d %s" % (where, r.returncode, r.stderr.strip()))
+        r = gv(["run", cfg, "--out", p, "--overwrite"] + sum([["--set", x] for x in sets], []))
+        check(r.returncode == 2 and busy in r.stderr,
+              "%s: a second run refused: exit %d %s" % (where, r.returncode, r.stderr.strip()))
+        if where == "before the rename":
+            first.kill()
+            first.communicate()
+            with open(p, "rb") as f:
+                check(f.read() == before, "killed before the rename: the old run file stands")
+        else:
+            os.kill(first.pid, signal.SIGCONT)
+            first.communicate()
+            check(first.returncode == 0, "resumed after the stop: exit %d" % first.returncode)
+    check(not os.path.exists(p + ".tmp"), "no temporary run file left")
+    same(name, want, p, "resumed past the refused second writers")
+
+
+def run_file_cut(tmp, want):
+    """The series points a checkpoint counts stay in the run file: resume
+    reads them back, and a run file cut short since is refused (exit 1,
+    naming the series) with both files left as they were; the run file put
+    back, the resume ends as the straight run."""
+    name, cfg, sets, kill, kill2 = CASES[0]
+    p = os.path.join(tmp, "cut.h5")
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    keep = os.path.join(tmp, "cut.keep")
+    shutil.copy(p, keep)
+    with open(p + ".ckpt", "rb") as f:
+        ckpt = f.read()
+    with h5py.File(p, "a") as f:
+        for k in ("step", "value"):
+            f["series/distance/" + k].resize((3,))
+    with open(p, "rb") as f:
+        cut = f.read()
+    r = gv(["resume", p])
+    check(r.returncode == 1 and "/series/distance: the run file no longer holds" in r.stderr,
+          "run file cut short: exit %d %s" % (r.returncode, r.stderr.strip()))
+    with open(p + ".ckpt", "rb") as f, open(p, "rb") as g:
+        check(f.read() == ckpt and g.read() == cut and not os.path.exists(p + ".tmp"),
+              "run file cut short: the checkpoint and the run file as they were")
+    shutil.copy(keep, p)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "the run file put back: resume exit %d" % r.returncode)
+    same(name, want, p, "resumed from the run file put back")
+
+
 def at_the_end(tmp):
     """SIGTERM at the last step: the resumed run only ends (the replicas)."""
     name, cfg, sets = [c for c in CASES if c[0] == "dirac-replicas"][0][:3]
@@ -337,6 +433,8 @@ def main():
             first = first or (want if case is CASES[0] else None)
         if first:
             refusals(tmp, first)
+            one_writer(tmp, first)
+            run_file_cut(tmp, first)
         if not only or only == "dirac-replicas":
             at_the_end(tmp)
         if not only or only == "demos":
