@@ -51,6 +51,10 @@
    * probability, on the samples `on` (GV_CTL_ON_*), all n components (C-GAIL) */              \
   X(penalty_output, (const void *self, double target, int on, const double *x, double *g),     \
     "the discriminator's output probabilities on expert and policy samples")                   \
+  /* d/dx of P_logit = E_on l^2 / 2, l the discriminator's logit, on the samples                \
+   * `on` (GV_CTL_ON_*; both: the mean of the two means), all n components */                 \
+  X(penalty_logit, (const void *self, int on, const double *x, double *g),                     \
+    "the discriminator's logits on real and generated samples")                                \
   /* the part of the field the generator's own regulariser contributes                         \
    * (one-step GAIL: the entropy bonus lambda H(pi)), n components */                          \
   X(field_gen_reg, (const void *self, const double *x, double *v),                             \

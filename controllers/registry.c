@@ -18,6 +18,7 @@
   X(cgail)                                                                                     \
   X(entcomp)          /* one-step GAIL, docs/theory/onestep-gail.md */                         \
   X(bmc_buffered)     /* the BMC authors' neural-GAN code */                                   \
+  X(logit_l2)         /* (lambda/2) E l^2 on D's logits */                                     \
   X(decay)            /* the template of docs/extending.md */
 
 #define GV_CTL_DECLARE(name) extern const gv_ctl_type gv_ctl_##name;

@@ -135,6 +135,18 @@ static void dirac_penalty_gp(const void *self, double target, const double *x, d
   g[1] = (fabs(psi) - target) * sgn;
 }
 
+/* The logit l = D(x) = psi x is psi c on the real sample and psi theta on the
+ * generated one: P_real = psi^2 c^2 / 2 has gradient (0, psi c^2), P_fake =
+ * psi^2 theta^2 / 2 has (psi^2 theta, psi theta^2); both weighs each by 1/2. */
+static void dirac_penalty_logit(const void *self, int on, const double *x, double *g) {
+  const gv_dirac *d = self;
+  double theta = x[0], psi = x[1], c = d->p.c;
+  double wr = on == GV_CTL_ON_POLICY ? 0.0 : on == GV_CTL_ON_BOTH ? 0.5 : 1.0;
+  double wf = on == GV_CTL_ON_EXPERT ? 0.0 : on == GV_CTL_ON_BOTH ? 0.5 : 1.0;
+  g[0] = wf * psi * psi * theta;
+  g[1] = psi * (wr * c * c + wf * theta * theta);
+}
+
 /* Instance noise (Mescheder 2018, section 3.2, Lemma 3.3): every sample the
  * discriminator sees carries e ~ N(0, sigma^2).  With GH nodes z_k and
  * weights w_k for the weight exp(-z^2), E[f(e)] = sum_k w_k f(sqrt(2) sigma
@@ -210,6 +222,7 @@ void gv_dirac_init(gv_dirac *d, const gv_dirac_params *p) {
       .penalty_fake = dirac_penalty_input,
       .penalty_gp = dirac_penalty_gp,
       .field_noisy = dirac_field_noisy,
+      .penalty_logit = dirac_penalty_logit,
   };
   d->vf = (gv_vfgame){.name = "dirac", .n = 2, .gen0 = 0, .ngen = 1, .disc0 = 1, .ndisc = 1,
                       .xstar = d->xstar, .self = d, .field = gv_dirac_field,

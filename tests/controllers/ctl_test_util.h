@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "gan/dirac.h"
 #include "gan/scheme.h"
+#include "gan/stability.h"
 
 /* cmocka 1.1.5 (Debian 12) compares floats only in single precision. */
 #define assert_near(a, b, tol)                                                      \
@@ -76,6 +77,24 @@ static inline gv_status tu_controlled_jacobian(const gv_vfgame *g, gv_ctl_stack 
   gv_scheme_map_jacobian(&sc, x, J);
   gv_scheme_deinit(&sc);
   return GV_OK;
+}
+
+/* gv_predict of the Dirac-GAN (loss, data point c) under simgd with step h
+ * and the controllers of list_yaml; any error fails the test. */
+static inline void tu_predict_dirac(int loss, double c, double h, const char *list_yaml,
+                                    gv_prediction *p) {
+  gv_dirac d;
+  tu_dirac(&d, loss, c);
+  gv_ctl_stack s;
+  gv_err err;
+  if (tu_stack(&s, list_yaml, 1, &err) != GV_OK) fail_msg("%s", err.msg);
+  gv_scheme sc;
+  gv_scheme_params sp = tu_sp(h, 1);
+  if (gv_scheme_init(&sc, gv_scheme_find("simgd"), &sp, &d.vf, &s, &err) != GV_OK)
+    fail_msg("%s", err.msg);
+  if (gv_predict(&sc, p, &err) != GV_OK) fail_msg("%s", err.msg);
+  gv_scheme_deinit(&sc);
+  gv_ctl_stack_free(&s);
 }
 
 #endif

@@ -13,18 +13,7 @@
 #include "gan/stability.h"
 
 static void predict(const char *ctl, gv_prediction *p) {
-  gv_dirac d;
-  tu_dirac(&d, GV_LOSS_STANDARD, 0.0);
-  gv_ctl_stack s;
-  gv_err err;
-  if (tu_stack(&s, ctl, 1, &err) != GV_OK) fail_msg("%s", err.msg);
-  gv_scheme sc;
-  gv_scheme_params sp = tu_sp(0.1, 1);
-  if (gv_scheme_init(&sc, gv_scheme_find("simgd"), &sp, &d.vf, &s, &err) != GV_OK)
-    fail_msg("%s", err.msg);
-  if (gv_predict(&sc, p, &err) != GV_OK) fail_msg("%s", err.msg);
-  gv_scheme_deinit(&sc);
-  gv_ctl_stack_free(&s);
+  tu_predict_dirac(GV_LOSS_STANDARD, 0.0, 0.1, ctl, p);
 }
 
 static void test_dirac_spectrum(void **state) {
