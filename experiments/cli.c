@@ -332,6 +332,19 @@ static gv_status list_points(const gv_sweep *sw, int print, long rank, long size
   return s;
 }
 
+/* The sweep's labels of the run file at path (group, axes) for the file a
+ * resume rebuilds: a resumed sweep point stays in its group. */
+static void keep_labels(const char *path) {
+  gv_runread *rr;
+  gv_err err;
+  if (gv_runread_open(&rr, path, &err) != GV_OK) return;
+  char *group = gv_runread_attr(rr, "group"), *axes = gv_runread_attr(rr, "axes");
+  gv_runread_close(rr);
+  if (group) gv_run_set_labels(group, axes);
+  free(group);
+  free(axes);
+}
+
 /* `governor resume RUN.h5 [--config CONFIG] [--force]` (docs/resume.md). */
 static int cmd_resume(int argc, char **argv) {
   const char *path = NULL, *config = NULL;
@@ -354,8 +367,10 @@ static int cmd_resume(int argc, char **argv) {
   const gv_experiment *exp = NULL;
   if (!s) s = gv_exp_find(root, file, &exp, &err);
   if (!s) s = exp->check(root, file, &err);
+  keep_labels(path);
   if (!s) s = analyze_after(exp, gv_exp_resume(exp->driven, root, file, path, 1, force, &err),
                             path, 1);
+  gv_run_set_labels(NULL, NULL);
   if (s == GV_OK || s == GV_EDIVERGED) printf("wrote %s\n", path);
   gv_node_free(root);
   return report(s, &err);

@@ -37,6 +37,7 @@ def content(path):
     with h5py.File(path, "r") as f:
         assert f.attrs["status"] in (b"completed", "completed"), (path, f.attrs["status"])
         out.append(f["config"][()].decode().replace(os.path.dirname(path), "DIR"))
+        out += [(k, str(f.attrs[k])) for k in ("group", "axes")]  # a resumed point keeps its labels
         f["series"].visititems(lambda n, o: out.append((n, o[()].tobytes())) if isinstance(o, h5py.Dataset) else None)
         out += sorted((k, repr(v)) for k, v in f["summary"].attrs.items())
     return out
@@ -217,7 +218,9 @@ cat >"$T/fake-resume" <<EOF
 echo "\$@" >>"$T/resumed"
 $PY -c "import h5py,sys; open(sys.argv[2],'w').write(h5py.File(sys.argv[1],'r')['config'][()].decode())" "\$2" "$T/resume.yaml"
 rm -f "\$2.ckpt"
-exec "$GV" run "$T/resume.yaml" --out "\$2" --overwrite >/dev/null
+$PY -c "import h5py,sys,json; f=h5py.File(sys.argv[1],'r'); json.dump({k: str(f.attrs[k], 'utf-8') if isinstance(f.attrs[k], bytes) else str(f.attrs[k]) for k in ('group','axes')}, open(sys.argv[1]+'.labels','w'))" "\$2"
+"$GV" run "$T/resume.yaml" --out "\$2" --overwrite >/dev/null || exit \$?
+exec $PY -c "import h5py,sys,json,os; l=json.load(open(sys.argv[1]+'.labels')); os.remove(sys.argv[1]+'.labels'); f=h5py.File(sys.argv[1],'a'); [f.attrs.__setitem__(k, v) for k, v in l.items()]" "\$2"
 EOF
 chmod +x "$T/fake-resume"
 GV_TEST_RESUME="$T/fake-resume" "$GV" sweep "$T/g.yaml" --out "$T/r" >"$T/r1" 2>&1 && ok || bad "resume: $(cat "$T/r1")"
