@@ -377,6 +377,17 @@ static int cmd_check(int argc, char **argv) {
   return report(s, &err);
 }
 
+/* Why a run's prediction and measurement disagree, in a table cell: the
+ * verdicts differ, or they match and the rates are apart. */
+static const char *no_reason(gv_runread *rr) {
+  char *p = gv_runread_summary_str(rr, "predicted_verdict");
+  char *m = gv_runread_summary_str(rr, "measured_verdict");
+  int same = p && m && !strcmp(p, m);
+  free(p);
+  free(m);
+  return same ? "NO: rate" : "NO: verdict";
+}
+
 /* The end-of-sweep table: status and the experiment's headline /summary
  * keys for every run (names[i], paths[i]). */
 static void sweep_table(const gv_experiment *exp, char **names, char **paths, size_t n) {
@@ -400,7 +411,9 @@ static void sweep_table(const gv_experiment *exp, char **names, char **paths, si
       double d = v ? strtod(v, &end) : NAN;
       int number = v && end && *end == 0 && end != v;
       if (number && !strcmp(col[k].key, "agree")) /* 1, 0, -1: nothing to compare */
-        printf(" %-12s", d == 1 ? "yes" : d == 0 ? "NO" : "n/a");
+        printf(" %-12s", d == 1 ? "yes" : d == 0 ? no_reason(rr) : "n/a");
+      else if (number && d < 0 && !strcmp(col[k].key, "meas_iters_to_converge"))
+        printf(" %-12s", "never"); /* not below run.tol within the run */
       else if (number) printf(" %-12.5g", d);
       else printf(" %-12.12s", v ? v : "-");
       free(v);
