@@ -393,17 +393,20 @@ static const char *no_reason(gv_runread *rr) {
 static void sweep_table(const gv_experiment *exp, char **names, char **paths, size_t n) {
   gv_err err;
   const gv_column *col = exp ? exp->table : NULL;
-  printf("\n%-34s %-11s", "run", "status");
+  int w = 34; /* the run column fits the longest name, so the columns line up */
+  for (size_t i = 0; i < n; ++i)
+    if ((int)strlen(names[i]) > w) w = (int)strlen(names[i]);
+  printf("\n%-*s %-11s", w, "run", "status");
   for (size_t k = 0; col && col[k].key; ++k) printf(" %-12.12s", col[k].header);
   printf("\n");
   for (size_t i = 0; i < n; ++i) {
     gv_runread *rr;
     if (gv_runread_open(&rr, paths[i], &err) != GV_OK) {
-      printf("%-34s (no file)\n", names[i]);
+      printf("%-*s (no file)\n", w, names[i]);
       continue;
     }
     char *st = gv_runread_attr(rr, "status");
-    printf("%-34s %-11s", names[i], st ? st : "?");
+    printf("%-*s %-11s", w, names[i], st ? st : "?");
     free(st);
     for (size_t k = 0; col && col[k].key; ++k) {
       char *v = gv_runread_summary_str(rr, col[k].key);
