@@ -394,22 +394,36 @@ static int cmd_check(int argc, char **argv) {
   return report(s, &err);
 }
 
+/* Why a run's prediction and measurement disagree, in a table cell: the
+ * verdicts differ, or they match and the rates are apart. */
+static const char *no_reason(gv_runread *rr) {
+  char *p = gv_runread_summary_str(rr, "predicted_verdict");
+  char *m = gv_runread_summary_str(rr, "measured_verdict");
+  int same = p && m && !strcmp(p, m);
+  free(p);
+  free(m);
+  return same ? "NO: rate" : "NO: verdict";
+}
+
 /* The end-of-sweep table: status and the experiment's headline /summary
  * keys for every run (names[i], paths[i]). */
 static void sweep_table(const gv_experiment *exp, char **names, char **paths, size_t n) {
   gv_err err;
   const gv_column *col = exp ? exp->table : NULL;
-  printf("\n%-34s %-11s", "run", "status");
+  int w = 34; /* the run column fits the longest name, so the columns line up */
+  for (size_t i = 0; i < n; ++i)
+    if ((int)strlen(names[i]) > w) w = (int)strlen(names[i]);
+  printf("\n%-*s %-11s", w, "run", "status");
   for (size_t k = 0; col && col[k].key; ++k) printf(" %-12.12s", col[k].header);
   printf("\n");
   for (size_t i = 0; i < n; ++i) {
     gv_runread *rr;
     if (gv_runread_open(&rr, paths[i], &err) != GV_OK) {
-      printf("%-34s (no file)\n", names[i]);
+      printf("%-*s (no file)\n", w, names[i]);
       continue;
     }
     char *st = gv_runread_attr(rr, "status");
-    printf("%-34s %-11s", names[i], st ? st : "?");
+    printf("%-*s %-11s", w, names[i], st ? st : "?");
     free(st);
     for (size_t k = 0; col && col[k].key; ++k) {
       char *v = gv_runread_summary_str(rr, col[k].key);
@@ -417,7 +431,9 @@ static void sweep_table(const gv_experiment *exp, char **names, char **paths, si
       double d = v ? strtod(v, &end) : NAN;
       int number = v && end && *end == 0 && end != v;
       if (number && !strcmp(col[k].key, "agree")) /* 1, 0, -1: nothing to compare */
-        printf(" %-12s", d == 1 ? "yes" : d == 0 ? "NO" : "n/a");
+        printf(" %-12s", d == 1 ? "yes" : d == 0 ? no_reason(rr) : "n/a");
+      else if (number && d < 0 && !strcmp(col[k].key, "meas_iters_to_converge"))
+        printf(" %-12s", "never"); /* not below run.tol within the run */
       else if (number) printf(" %-12.5g", d);
       else printf(" %-12.12s", v ? v : "-");
       free(v);

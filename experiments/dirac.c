@@ -446,15 +446,26 @@ static gv_status dirac_analyze(const char *path, FILE *out, gv_err *err) {
     fprintf(out, "  %-30s %-26s %.6g\n", "final distance", "", m.final_distance);
     fprintf(out, "  %-30s %-26s %.6g\n", "oscillation range (last 1/4)", "", m.osc_range);
     snprintf(buf, sizeof buf, "iterations to converge (%g)", s.run.tol);
-    fprintf(out, "  %-30s %-26s %lld\n", buf, "", (long long)m.iters_to_converge);
+    if (m.iters_to_converge >= 0)
+      fprintf(out, "  %-30s %-26s %lld\n", buf, "", (long long)m.iters_to_converge);
+    else /* the verdict is the fitted rate's sign; the threshold may lie past the run */
+      fprintf(out, "  %-30s %-26s never (not below %g within the run)\n", buf, "", s.run.tol);
     if (nrep) {
       fprintf(out, "  %-30s %zu of %zu converged, median iterations %g\n", "replicas", nconv,
               nrep, it_median);
       fprintf(out, "  %-30s %-26.6g %.6g +- %.2g (mean +- std over seeds)\n",
               "Lyapunov over seeds", p.lyapunov, ly_mean, ly_std);
     }
-    fprintf(out, "  %-30s %s\n", "prediction and measurement",
-            agree < 0 ? "n/a (no linear prediction)" : agree ? "agree" : "DISAGREE");
+    if (agree == 0 && p.verdict == m.verdict) {
+      /* same verdict: gv_agree found the rates apart (20%, or 3 standard errors) */
+      const char *what = p.stochastic ? "Lyapunov exponent" : "rate";
+      fprintf(out, "  %-30s DISAGREE: both verdicts say %s, but the measured %s %.6g is not within "
+              "20%% (or 3 standard errors) of the predicted %.6g\n",
+              "prediction and measurement", gv_verdict_name(p.verdict), what,
+              p.stochastic ? magree.lyapunov : magree.rate, p.stochastic ? p.lyapunov : p.rate);
+    } else
+      fprintf(out, "  %-30s %s\n", "prediction and measurement",
+              agree < 0 ? "n/a (no linear prediction)" : agree ? "agree" : "DISAGREE");
     if (perr.msg[0]) fprintf(out, "  note: %s\n", perr.msg);
   }
 out:

@@ -417,8 +417,8 @@ int gv_rl_record_main(int argc, char **argv) {
     st = gv_demo_record(out, pi, task, &o, &sum, &err);
   }
   if (!st) {
-    printf("%s: %ld episodes of %s (%ld steps), policy %s\n", out, episodes, pi->env, sum.steps,
-           sum.hash);
+    printf("%s: %ld episode%s of %s (%ld steps), policy %s\n", out, episodes,
+           episodes == 1 ? "" : "s", pi->env, sum.steps, sum.hash);
     printf("  recorded return   %.2f +- %.2f\n", sum.return_mean, sum.return_std);
     if (evn) printf("  eval return       %.2f +- %.2f (%ld deterministic episodes, seed %ld)\n",
                     sum.eval_mean, sum.eval_std, evn, seed);

@@ -541,8 +541,9 @@ def build(args):
         f.write("# %s\n\n%s" % (title, "\n".join(md)))
     with open(os.path.join(args.out, "report.html"), "w") as f:
         f.write(PAGE % {"title": html.escape(title), "body": "\n".join(body)})
-    print("wrote %s/report.md, report.html, iqm.png, curves.png, profiles.png%s" %
-          (args.out, ", lower.png" if lo_forest else ""))
+    print("wrote %s/report.md, report.html, iqm.png, curves.png, profiles.png%s%s" %
+          (args.out, ", improvement.png" if pi_forest else "",
+           ", lower.png" if lo_forest else ""))
     return 0
 
 

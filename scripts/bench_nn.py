@@ -38,7 +38,11 @@ import time
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import torch  # noqa: E402
+try:
+    import torch  # noqa: E402
+except ImportError:
+    sys.exit("bench_nn: needs PyTorch, which scripts/bootstrap does not install: "
+             "apt-get install python3-torch (Debian's)")
 
 SHAPES = [  # key, nin, hidden, nout, batch, activation: as nn/bench.c's cases
     ("a", 11, 64, 3, 64, "tanh"),
