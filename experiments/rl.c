@@ -366,13 +366,22 @@ static int usage_err(const char *msg) {
 
 /* `governor record RUN_OR_POLICY.h5 --episodes N --out FILE.h5 [--seed S]
  *  [--group G] [--random-episodes R] [--eval-episodes E]` */
+/* An existing output file is never replaced without --overwrite: exit 2. */
+static int out_exists(const char *cmd, const char *out) {
+  fprintf(stderr, "governor: %s: %s exists; nothing was written (replace it with --overwrite, "
+          "or give another --out)\n", cmd, out);
+  return 2;
+}
+
 int gv_rl_record_main(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *group = "policy";
   long episodes = 25, seed = 0, rnd = 25, evn = 10;
+  int overwrite = 0;
   for (int i = 0; i < argc; ++i) {
     char *end = NULL;
     long *target = NULL;
     if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
     else if (!strcmp(argv[i], "--group") && i + 1 < argc) group = argv[++i];
     else if (!strcmp(argv[i], "--episodes") && i + 1 < argc) target = &episodes;
     else if (!strcmp(argv[i], "--seed") && i + 1 < argc) target = &seed;
@@ -399,8 +408,11 @@ int gv_rl_record_main(int argc, char **argv) {
     return usage_err("record: --out is the input file itself");
   if (!in || !out)
     return usage_err("usage: governor record RUN.h5 --episodes N --out FILE.h5 [--seed S] "
-                     "[--group policy|policy_best] [--random-episodes R] [--eval-episodes E]");
+                     "[--group policy|policy_best] [--random-episodes R] [--eval-episodes E] "
+                     "[--overwrite]");
   if (episodes < 1) return usage_err("record: --episodes must be at least 1");
+  if (!overwrite && access(out, F_OK) == 0)
+    return out_exists("record", out);
   gv_err err = {{0}, {0}};
   gv_policy *pi = NULL;
   gv_env_task *task = NULL;
@@ -434,14 +446,19 @@ int gv_rl_record_main(int argc, char **argv) {
 /* `governor export RUN.h5 --out POLICY.h5 [--group policy|policy_best]` */
 int gv_rl_export_main(int argc, char **argv) {
   const char *in = NULL, *out = NULL, *group = "policy";
+  int overwrite = 0;
+  static const char use[] = "usage: governor export RUN.h5 --out POLICY.h5 [--group G] "
+                            "[--overwrite]";
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--group") && i + 1 < argc) group = argv[++i];
+    else if (!strcmp(argv[i], "--overwrite")) overwrite = 1;
     else if (argv[i][0] != '-' && !in) in = argv[i];
-    else return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
+    else return usage_err(use);
   }
-  if (!in || !out) return usage_err("usage: governor export RUN.h5 --out POLICY.h5 [--group G]");
+  if (!in || !out) return usage_err(use);
   if (gv_exp_same_file(in, out)) return usage_err("export: --out is the input file itself");
+  if (!overwrite && access(out, F_OK) == 0) return out_exists("export", out);
   gv_err err = {{0}, {0}};
   gv_policy *pi = NULL;
   gv_status st = gv_policy_load_file(&pi, in, group, &err);

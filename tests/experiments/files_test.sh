@@ -141,9 +141,9 @@ kill -0 $first 2>/dev/null && ok || bad "the live writer ended before its third 
 before=$(sum "$T/live.h5")
 expect 2 "another governor process is writing this file" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
 expect 2 "another governor process is writing this file" -- \
-  "$GV" export data/experts/hopper-policy.h5 --out "$T/live.h5"
+  "$GV" export data/experts/hopper-policy.h5 --out "$T/live.h5" --overwrite
 expect 2 "another governor process is writing this file" -- \
-  "$GV" record data/experts/inverted_pendulum-policy.h5 --episodes 1 --out "$T/live.h5"
+  "$GV" record data/experts/inverted_pendulum-policy.h5 --episodes 1 --out "$T/live.h5" --overwrite
 [ "$(sum "$T/live.h5")" = "$before" ] && ok || bad "a refused second writer touched the live file"
 $PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='running'" "$T/live.h5" \
   && ok || bad "h5py cannot read the live, locked file"

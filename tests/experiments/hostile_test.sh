@@ -205,6 +205,15 @@ expect 2 "export: --out is the input file itself" -- "$GV" export "$T/pol.h5" --
 ln -s pol.h5 "$T/pol-link.h5"
 expect 2 "record: --out is the input file itself" -- "$GV" record "$T/pol.h5" --episodes 1 --out "$T/pol-link.h5"
 [ "$(md5sum <"$T/pol.h5")" = "$sum1" ] && ok || bad "export/record damaged their input"
+# record and export never replace an existing file without --overwrite
+for c in "export $T/pol.h5" "record $T/pol.h5 --episodes 1 --random-episodes 0 --eval-episodes 0"; do
+  w=${c%% *}
+  expect 0 "" -- "$GV" $c --out "$T/$w-out.h5"
+  sum2=$(md5sum <"$T/$w-out.h5")
+  expect 2 "$w: $T/$w-out.h5 exists; nothing was written" -- "$GV" $c --out "$T/$w-out.h5"
+  [ "$(md5sum <"$T/$w-out.h5")" = "$sum2" ] && ok || bad "a refused $w changed its output"
+  expect 0 "" -- "$GV" $c --out "$T/$w-out.h5" --overwrite
+done
 
 # --- an idempotent sweep: finished runs of the same config are skipped,
 # any other existing file is refused before anything runs
