@@ -979,6 +979,16 @@ static int sweep_status(const gv_sweep *sw, double lease) {
     int st = point_state(pt.path, NULL, status, sizeof status);
     gv_claim_info ci;
     const int claimed = gv_claim_read(pt.path, &ci);
+    int foreign = 0; /* a finished file of another config: the sweep refuses it */
+    if (!claimed && (st == PT_DONE || st == PT_DIVERGED || st == PT_FAILED || st == PT_STOPPED)) {
+      gv_sweep_point full = {0};
+      if (gv_sweep_point_at(sw, i, &full, &(gv_err){{0}, {0}}) == GV_OK) {
+        char *want = gv_cfg_emit(full.tree), other[64];
+        foreign = want && point_state(pt.path, want, other, sizeof other) == PT_BAD;
+        free(want);
+      }
+      gv_sweep_point_clear(&full);
+    }
     snprintf(state, sizeof state, "%s", st == PT_PENDING ? "pending" : st == PT_STOPPED ?
              "stopped" : st == PT_BAD ? "unreadable" : status);
     if (claimed && st != PT_DONE && st != PT_DIVERGED && st != PT_FAILED) {
@@ -1013,6 +1023,12 @@ static int sweep_status(const gv_sweep *sw, double lease) {
     } else if (st != PT_PENDING) {
       snprintf(detail, sizeof detail, "%s", pt.path);
     }
+    if (foreign) {
+      st = PT_BAD;
+      snprintf(state, sizeof state, "other");
+      snprintf(detail, sizeof detail, "%.400s: status %s of another config; the sweep refuses it "
+               "(exit 2) unless --overwrite", pt.path, status);
+    }
     if (st == PT_DONE || st == PT_DIVERGED) { /* its duration, for the ETA */
       gv_runread *rr;
       gv_err err;
@@ -1037,6 +1053,9 @@ static int sweep_status(const gv_sweep *sw, double lease) {
   printf("\n%zu runs: %zu completed, %zu diverged, %zu failed, %zu running, %zu pending, "
          "%zu stopped or stale\n", n, count[PT_DONE], count[PT_DIVERGED], count[PT_FAILED],
          running, count[PT_PENDING], count[PT_STOPPED] + count[STALE]);
+  if (count[PT_BAD])
+    printf("%zu file%s unreadable or of another config: the sweep refuses to start until they "
+           "are moved or replaced (--overwrite)\n", count[PT_BAD], count[PT_BAD] == 1 ? "" : "s");
   if (!left && !running) printf("ETA: finished\n");
   else if (!ndur) printf("ETA: unknown (no run has finished yet)\n");
   else {
