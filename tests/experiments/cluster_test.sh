@@ -187,7 +187,10 @@ else
   $MPI "$GV" sweep "$T/g.yaml" --out "$T/m" >"$T/m2" 2>&1 && ok || bad "mpirun rerun: $(cat "$T/m2")"
   untouched "$T/m" "$T/m.snap"
   once "$T/m1" "$T/m2"
-  table_once "$T/m1" "$T/m2"
+  # mpirun aborts the job once a rank has died, killing the other rank at
+  # any instant, possibly while it prints the end table: only its count is
+  # checked here (the array cases above check the table's content)
+  [ "$(tables "$T/m1" "$T/m2")" -le 1 ] && ok || bad "mpirun: more than one end table"
   same_as_ref "$T/m"
 fi
 
