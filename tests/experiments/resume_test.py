@@ -462,6 +462,17 @@ def replay_side(tmp):
     for x in ids:
         with h5py.File(os.path.join(p + ".ckpt.d", x), "r") as f:
             check(len(f.keys()) > 0, "side: %s opens with h5py and holds blocks" % x)
+    gone = os.path.join(p + ".ckpt.d", ids[0])
+    os.rename(gone, gone + ".away")
+    with open(p, "rb") as f:
+        before = f.read()
+    r = gv(["resume", p])
+    check(r.returncode == 1 and "side file" in r.stderr and ids[0] in r.stderr,
+          "side: a side file gone: resume refused (exit %d %s)" % (r.returncode,
+                                                                    r.stderr.strip()))
+    with open(p, "rb") as f:
+        check(f.read() == before, "side: the refused resume left the run file alone")
+    os.rename(gone + ".away", gone)
     r = gv(["resume", p])
     check(r.returncode == 0, "side: resume exit %d %s" % (r.returncode, r.stderr))
     same(name, want, p, "side: killed, resumed from blocks in side files")
