@@ -290,6 +290,8 @@ def demos_changed(tmp):
     q = os.path.join(tmp, "demos-nohash.h5")
     shutil.copy(p, q)
     shutil.copy(p + ".ckpt", q + ".ckpt")
+    if os.path.isdir(p + ".ckpt.d"):  # the replay ring's side files go with it
+        shutil.copytree(p + ".ckpt.d", q + ".ckpt.d")
     with h5py.File(q + ".ckpt", "r+") as f:
         del f["input_hash"]
     r = gv(["resume", q])
