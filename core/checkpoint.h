@@ -12,7 +12,8 @@
  *   gv_ckpt_end(&c);                st = gv_ckpt_status(&c, err);
  *
  * Buffers above 64 KiB are chunked (64 KiB) and compressed (byte shuffle,
- * deflate level 1: a 1M-row replay buffer in about 5 s, docs/resume.md). */
+ * deflate level 1; docs/resume.md).  A replay ring's blocks go to side files
+ * (below), so a checkpoint rewrites only what changed since the last. */
 #ifndef GV_CORE_CHECKPOINT_H
 #define GV_CORE_CHECKPOINT_H
 
