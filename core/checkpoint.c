@@ -195,6 +195,16 @@ static void fsync_fd_path(const char *path, int flags, int *bad) {
 static void side_h5(gv_ckpt *c, gv_ckpt *file, uint64_t id) {
   char path[4300];
   side_name(path, sizeof path, c->side, id, file->writing);
+  /* tests: the Nth side file this process writes fails as a full disk
+   * would, before anything is written */
+  static int made;
+  const char *inject = file->writing ? getenv("GV_TEST_CKPT_SIDE_FAIL") : NULL;
+  if (inject && ++made == atoi(inject)) {
+    gv_ckpt_fail(c, "no room to write the side file %s: failure injected by "
+                 "GV_TEST_CKPT_SIDE_FAIL", path);
+    file->bad = 1;
+    return;
+  }
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_file_locking(fapl, 0, 1);
   const hid_t f = file->writing ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)

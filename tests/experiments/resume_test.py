@@ -438,7 +438,8 @@ def replay_side(tmp):
     writes only the blocks rows were added to since the previous one and
     names the older files of the rest; the folder holds exactly the files
     the checkpoint names; a kill between the side file and the checkpoint's
-    rename leaves the previous checkpoint with its files; a checkpoint of
+    rename leaves the previous checkpoint with its files; a side file that
+    can not be written leaves its blocks to the next checkpoint; a checkpoint of
     the format before side files (the ring in the checkpoint) is resumed;
     every case ends as the straight run."""
     name, cfg, sets, kill = [c for c in CASES if c[0] == "rl-td3"][0][:4]
@@ -495,6 +496,23 @@ def replay_side(tmp):
     r = gv(["resume", p])
     check(r.returncode == 0, "side: resume after the abort: exit %d %s" % (r.returncode, r.stderr))
     same(name, want, p, "side: aborted after the side file, resumed")
+
+    # a side file that can not be written (as on a full disk): a warning,
+    # the run goes on, the next checkpoint writes the blocks the failed one
+    # held too (the kill at 850 leaves a ring that still holds them)
+    p = os.path.join(tmp, "side-full.h5")
+    r = run(cfg, sets, p, GV_TEST_CKPT_SIDE_FAIL=3, GV_TEST_KILL_AT_STEP=850)
+    check(r.returncode == -9 and "warning: step 600: checkpoint: no room to write the side "
+          "file" in r.stderr, "side: the failed side file is a warning, the run goes on "
+          "(exit %d %s)" % (r.returncode, r.stderr.strip()[-300:]))
+    with h5py.File(p + ".ckpt", "r") as f:
+        step = int(f["step"][0])
+    check(step == 800 and not [x for x in side_files(p) if x.endswith(".tmp")],
+          "side: the next checkpoint (step %d) in place, no temporary side file" % step)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "side: resume after the failed side file: exit %d %s"
+          % (r.returncode, r.stderr))
+    same(name, want, p, "side: a side file failed, the next checkpoint resumed")
 
     # the format before side files
     p = os.path.join(tmp, "side-inline.h5")
