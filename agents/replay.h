@@ -25,6 +25,10 @@
 #include "agents/policy.h"
 #include "core/status.h"
 
+/* The ring's blocks in a checkpoint: each a side file's group, rewritten
+ * only when a row of it changed since the last checkpoint. */
+#define GV_REPLAY_BLOCKS 64
+
 typedef struct gv_replay {
   long capacity;            /* rows held at most */
   long size;                /* rows filled (<= capacity) */
@@ -38,6 +42,13 @@ typedef struct gv_replay {
                                observation it ended on, not the reset (capacity x obs_dim) */
   uint8_t *done;            /* 1: terminated, no bootstrap (capacity) */
   uint8_t *trunc;           /* 1: hit the time limit and not terminated (capacity) */
+  /* checkpoints (gv_replay_ckpt): the side file holding each block at the
+   * last checkpoint in place (0: none, the block is empty), the rows added
+   * by then, the same for the checkpoint being written, and whether every
+   * block must be written again (after a reset or an inline restore) */
+  uint64_t ck_file[GV_REPLAY_BLOCKS], ck_new[GV_REPLAY_BLOCKS];
+  long ck_added, ck_pend;
+  int ck_all;
 } gv_replay;
 
 /* One allocation for the struct and every array (zeroed). */
@@ -45,9 +56,15 @@ gv_status gv_replay_alloc(gv_replay **rb, long capacity, int obs_dim, int act_di
 void gv_replay_free(gv_replay *rb);       /* NULL is fine */
 void gv_replay_reset(gv_replay *rb);      /* empty, arrays kept */
 /* Saves or restores (c->writing) the counters and the filled rows only,
- * each array one chunked, compressed buffer written straight from the ring
- * (no copy: a checkpoint of a full buffer does not double the memory;
- * core/checkpoint.h). */
+ * written straight from the ring (no copy: a checkpoint of a full buffer
+ * does not double the memory; core/checkpoint.h).  With side files
+ * (c->side) the ring is cut into GV_REPLAY_BLOCKS blocks of
+ * ceil(capacity / GV_REPLAY_BLOCKS) rows; a checkpoint writes the blocks
+ * that rows were added to since the last checkpoint in place into one new
+ * side file and names the older side files of the others, so its cost
+ * grows with the rows added, not with the ring (docs/resume.md).  Without
+ * (and on reading a checkpoint written so, or by governor before side
+ * files) each array is one chunked, compressed buffer in the checkpoint. */
 struct gv_ckpt;
 void gv_replay_ckpt(gv_replay *rb, struct gv_ckpt *c, const char *name);
 

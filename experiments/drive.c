@@ -325,6 +325,11 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
                    why ? strerror(why) : "");
   gv_ckpt c;
   gv_ckpt_wrap(&c, f, 1);
+  /* the replay ring's blocks go to side files (fin.d); tests may ask for
+   * the format before them, everything in the checkpoint */
+  static gv_ckpt_side side;
+  gv_ckpt_side_init(&side, fin);
+  if (!getenv("GV_TEST_CKPT_INLINE")) c.side = &side;
   put_text(&c, "version", GV_VERSION);
   put_text(&c, "git_commit", GV_GIT_COMMIT);
   put_text(&c, "kind", d->kind);
@@ -359,8 +364,12 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_end(&game, &c);
   if (!st) st = gv_ckpt_status(&c, err);
   if (H5Fclose(f) < 0 && !st) st = gv_fail(err, GV_EIO, "%s: cannot close", tmp);
+  if (!st && gv_ckpt_side_sync(&side))
+    st = gv_fail(err, GV_EIO, "%s: cannot fsync the folder %s", tmp, side.dir);
   if (st) {
     unlink(tmp);
+    gv_ckpt_side_finish(&side, 0);
+    gv_ckpt_side_free(&side);
     return st;
   }
   fsync_path(tmp, 0);
@@ -368,6 +377,8 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   if (abort_at && d->step >= atol(abort_at)) abort(); /* tests: killed before the rename */
   if (rename(tmp, fin) != 0) {
     unlink(tmp);
+    gv_ckpt_side_finish(&side, 0);
+    gv_ckpt_side_free(&side);
     return gv_fail(err, GV_EIO, "%s: cannot rename the checkpoint into place", fin);
   }
   char dir[4200];
@@ -375,6 +386,9 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   char *slash = strrchr(dir, '/');
   if (slash) *slash = 0;
   fsync_path(slash ? dir : ".", 1);
+  /* the new checkpoint is in place: the side files only the old one named go */
+  gv_ckpt_side_finish(&side, 1);
+  gv_ckpt_side_free(&side);
   cp->last_step = d->step;
   cp->last_time = gv_now();
   return GV_OK;
@@ -493,6 +507,7 @@ static gv_status drive_rest(const gv_exp_game *game, void *g, gv_drive *d, const
     char fin[4200]; /* the run's data are final: nothing to resume */
     ckpt_path(fin, sizeof fin, path, "");
     unlink(fin);
+    gv_ckpt_side_remove(fin);
     ckpt_path(fin, sizeof fin, path, ".tmp"); /* left by a kill during a write */
     unlink(fin);
   }
@@ -754,6 +769,11 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
   long step = 0, flushed = 0;
   gv_ckpt c, gc;
   gv_ckpt_wrap(&c, f, 0);
+  static gv_ckpt_side side; /* the side files the checkpoint names (read only) */
+  char fin[4200];
+  ckpt_path(fin, sizeof fin, path, "");
+  gv_ckpt_side_init(&side, fin);
+  c.side = &side;
   if (!(st = open_run(&d, root, path, err)) && !(st = restore_runfile(f, &d, &c, err))) {
     gv_ckpt_long(&c, "step", &step);
     gv_ckpt_long(&c, "flushed", &flushed);

@@ -16,7 +16,11 @@ within the window: while three kills in a row left the checkpoint where it
 was, the window stretches (up to 10 times), and it shrinks back once the
 run moves on, so the kills keep reaching flushes and checkpoint writes.
 
-Usage: resume_storm.py PATH/TO/governor [KILLS]
+With --td3 the run is TD3's with a replay ring smaller than the run
+(checkpoints every 100 steps): after every kill each side file the
+checkpoint names is in RUN.h5.ckpt.d and opens with h5py (docs/resume.md).
+
+Usage: resume_storm.py PATH/TO/governor [KILLS] [--td3]
 """
 
 import os
@@ -34,6 +38,26 @@ from numbers_guard import digest  # noqa: E402
 CFG = "configs/dirac/r1.yaml"
 SETS = ["scheme.steps=3000000", "run.every=100", "run.flush_every=20000",
         "checkpoint.every=50000"]
+TD3_CFG = "configs/experts/halfcheetah-td3.yaml"
+TD3_SETS = ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=32",
+            "agent.log_every=100", "agent.buffer=700", "run.envs=2", "run.eval_every=0",
+            "run.threads=1", "run.flush_every=50", "checkpoint.every=100"]
+
+
+def side_files_open(p):
+    """'' when every side file the checkpoint p names opens, else why not."""
+    with h5py.File(p + ".ckpt", "r") as f:
+        found = []
+        f.visit(lambda n: found.append(n) if n.endswith("replay/blocks") else None)
+        ids = set(int(x) & (2**64 - 1) for n in found for x in f[n][()])
+    for x in ids - {0}:
+        name = os.path.join(p + ".ckpt.d", "%016x.h5" % x)
+        try:
+            with h5py.File(name, "r") as g:
+                g.keys()
+        except OSError as e:
+            return "side file %s: %s" % (name, e)
+    return ""
 
 
 def made_since(path, t):
@@ -49,8 +73,13 @@ def main():
     if len(sys.argv) < 2:
         sys.stderr.write(__doc__)
         return 2
-    gv = os.path.abspath(sys.argv[1])
-    kills_wanted = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    global CFG, SETS
+    td3 = "--td3" in sys.argv
+    argv = [a for a in sys.argv if a != "--td3"]
+    if td3:
+        CFG, SETS = TD3_CFG, TD3_SETS
+    gv = os.path.abspath(argv[1])
+    kills_wanted = int(argv[2]) if len(argv) > 2 else 30
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     args = []
     for s in SETS:
@@ -107,6 +136,10 @@ def main():
                     try:
                         with h5py.File(p + ".ckpt", "r") as f:
                             steps.append(int(f["step"][0]))
+                        why = side_files_open(p) if td3 else ""
+                        if why:
+                            bad.append("after kill %d: %s" % (kills, why))
+                            break
                         moved = len(steps) < 2 or steps[-1] != steps[-2]
                         still = 0 if moved else still + 1
                         if moved:

@@ -290,6 +290,8 @@ def demos_changed(tmp):
     q = os.path.join(tmp, "demos-nohash.h5")
     shutil.copy(p, q)
     shutil.copy(p + ".ckpt", q + ".ckpt")
+    if os.path.isdir(p + ".ckpt.d"):  # the replay ring's side files go with it
+        shutil.copytree(p + ".ckpt.d", q + ".ckpt.d")
     with h5py.File(q + ".ckpt", "r+") as f:
         del f["input_hash"]
     r = gv(["resume", q])
@@ -417,6 +419,115 @@ def at_the_end(tmp):
     same(name, digest(straight), p, "SIGTERM at the last step, resumed")
 
 
+def replay_blocks(f):
+    """The replay ring's block table of a checkpoint (h5py file): the side
+    file id of each block."""
+    found = []
+    f.visit(lambda n: found.append(n) if n.endswith("replay/blocks") else None)
+    check(len(found) == 1, "one replay ring in the checkpoint: %s" % found)
+    return [int(x) & (2**64 - 1) for x in f[found[0]][()]] if found else []
+
+
+def side_files(p):
+    d = p + ".ckpt.d"
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def replay_side(tmp):
+    """The replay ring's blocks in side files (docs/resume.md): a checkpoint
+    writes only the blocks rows were added to since the previous one and
+    names the older files of the rest; the folder holds exactly the files
+    the checkpoint names; a kill between the side file and the checkpoint's
+    rename leaves the previous checkpoint with its files; a side file that
+    can not be written leaves its blocks to the next checkpoint; a checkpoint of
+    the format before side files (the ring in the checkpoint) is resumed;
+    every case ends as the straight run."""
+    name, cfg, sets, kill = [c for c in CASES if c[0] == "rl-td3"][0][:4]
+    straight = os.path.join(tmp, "side-straight.h5")
+    run(cfg, sets, straight)
+    want = digest(straight)
+    check(not side_files(straight) and not os.path.exists(straight + ".ckpt.d"),
+          "side: a completed run leaves no side folder")
+    p = os.path.join(tmp, "side.h5")
+    r = run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    with h5py.File(p + ".ckpt", "r") as f:
+        table = replay_blocks(f)
+    ids = sorted(set("%016x.h5" % x for x in table if x))
+    check(len(table) == 64 and ids and side_files(p) == ids,
+          "side: the folder holds exactly the files the checkpoint names: %s vs %s"
+          % (side_files(p), ids))
+    newest = {}
+    for x in table:
+        newest[x] = newest.get(x, 0) + 1
+    check(len(newest) > 1 and min(newest.values()) < 64,
+          "side: the last checkpoint wrote only the blocks that changed (blocks per file %s)"
+          % sorted(newest.values()))
+    for x in ids:
+        with h5py.File(os.path.join(p + ".ckpt.d", x), "r") as f:
+            check(len(f.keys()) > 0, "side: %s opens with h5py and holds blocks" % x)
+    gone = os.path.join(p + ".ckpt.d", ids[0])
+    os.rename(gone, gone + ".away")
+    with open(p, "rb") as f:
+        before = f.read()
+    r = gv(["resume", p])
+    check(r.returncode == 1 and "side file" in r.stderr and ids[0] in r.stderr,
+          "side: a side file gone: resume refused (exit %d %s)" % (r.returncode,
+                                                                    r.stderr.strip()))
+    with open(p, "rb") as f:
+        check(f.read() == before, "side: the refused resume left the run file alone")
+    os.rename(gone + ".away", gone)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "side: resume exit %d %s" % (r.returncode, r.stderr))
+    same(name, want, p, "side: killed, resumed from blocks in side files")
+    check(not os.path.exists(p + ".ckpt.d"), "side: the completed run removed its side folder")
+
+    # killed between the side file of the checkpoint of step 1000 and its rename
+    p = os.path.join(tmp, "side-abort.h5")
+    r = run(cfg, sets, p, GV_TEST_CKPT_ABORT_AT_STEP=1000)
+    check(r.returncode == -6, "side: abort in a checkpoint write (exit %d)" % r.returncode)
+    with h5py.File(p + ".ckpt", "r") as f:
+        table = replay_blocks(f)
+        step = int(f["step"][0])
+    named = set("%016x.h5" % x for x in table if x)
+    left = side_files(p)
+    check(step == 800 and named < set(left),
+          "side: the checkpoint of step 800 and its files in place, the new file beside "
+          "(step %d, %d named, %d in the folder)" % (step, len(named), len(left)))
+    r = gv(["resume", p])
+    check(r.returncode == 0, "side: resume after the abort: exit %d %s" % (r.returncode, r.stderr))
+    same(name, want, p, "side: aborted after the side file, resumed")
+
+    # a side file that can not be written (as on a full disk): a warning,
+    # the run goes on, the next checkpoint writes the blocks the failed one
+    # held too (the kill at 850 leaves a ring that still holds them)
+    p = os.path.join(tmp, "side-full.h5")
+    r = run(cfg, sets, p, GV_TEST_CKPT_SIDE_FAIL=3, GV_TEST_KILL_AT_STEP=850)
+    check(r.returncode == -9 and "warning: step 600: checkpoint: no room to write the side "
+          "file" in r.stderr, "side: the failed side file is a warning, the run goes on "
+          "(exit %d %s)" % (r.returncode, r.stderr.strip()[-300:]))
+    with h5py.File(p + ".ckpt", "r") as f:
+        step = int(f["step"][0])
+    check(step == 800 and not [x for x in side_files(p) if x.endswith(".tmp")],
+          "side: the next checkpoint (step %d) in place, no temporary side file" % step)
+    r = gv(["resume", p])
+    check(r.returncode == 0, "side: resume after the failed side file: exit %d %s"
+          % (r.returncode, r.stderr))
+    same(name, want, p, "side: a side file failed, the next checkpoint resumed")
+
+    # the format before side files
+    p = os.path.join(tmp, "side-inline.h5")
+    r = run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill, GV_TEST_CKPT_INLINE=1)
+    with h5py.File(p + ".ckpt", "r") as f:
+        inline = []
+        f.visit(lambda n: inline.append(n) if n.endswith("replay/obs") else None)
+    check(inline and not os.path.exists(p + ".ckpt.d"),
+          "side: GV_TEST_CKPT_INLINE writes the ring into the checkpoint")
+    r = gv(["resume", p])
+    check(r.returncode == 0, "side: resume of the inline format exit %d %s"
+          % (r.returncode, r.stderr))
+    same(name, want, p, "side: the ring in the checkpoint (format before side files), resumed")
+
+
 def main():
     global GV
     if len(sys.argv) < 2:
@@ -439,6 +550,8 @@ def main():
             at_the_end(tmp)
         if not only or only == "demos":
             demos_changed(tmp)
+        if not only or only == "side":
+            replay_side(tmp)
     print("%d failure(s)" % len(failures))
     return 1 if failures else 0
 
