@@ -42,7 +42,8 @@ def content(path):
         out += sorted((k, repr(v)) for k, v in f["summary"].attrs.items())
     return out
 for n in names:
-    assert content(os.path.join(ref, n)) == content(os.path.join(got, n)), n
+    a, b = content(os.path.join(ref, n)), content(os.path.join(got, n))
+    assert a == b, (n, "first difference:", next((x[0] if isinstance(x, tuple) else "config", y[0] if isinstance(y, tuple) else "config") for x, y in zip(a, b) if x != y) if len(a) == len(b) else ("lengths", len(a), len(b)))
 leftover = [f for f in os.listdir(got) if ".claim" in f or f.startswith(".gv-now")]
 assert not leftover, leftover
 EOF
