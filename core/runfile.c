@@ -647,8 +647,10 @@ void gv_run_ckpt_save(gv_runfile *rf, gv_ckpt *c) {
       b.cnt[3 * i + 1] = (int64_t)s->n;
       b.cnt[3 * i + 2] = s->written ? s->last_step : -1;
       b.last[i] = s->written ? s->last_value : 0;
-      memcpy(b.step + pt, s->step, s->n * sizeof *s->step);
-      memcpy(b.value + pt, s->value, s->n * sizeof *s->value);
+      if (s->n) { /* unflushed points (none: the buffers may be NULL) */
+        memcpy(b.step + pt, s->step, s->n * sizeof *s->step);
+        memcpy(b.value + pt, s->value, s->n * sizeof *s->value);
+      }
       pt += s->n;
     }
     for (size_t i = 0; i < rf->nlog; ++i) {
