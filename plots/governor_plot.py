@@ -515,7 +515,7 @@ def replica_fan(ax, run, st, prep, floor, label):
     note = "%s: %d replicas, 5-95%% (band) and median (dotted) of |x0 - x*| exp(lambda t)" % (
         label, fin.size + blown)
     if blown:
-        note += "; %d blew up (not drawn)" % blown
+        note += "; %d with a final distance past floating point (not drawn)" % blown
     return note, np.concatenate([fin, [d0]])
 
 
@@ -1077,7 +1077,9 @@ def plot_auto(runs, out, title=None, **kw):
             if "distance" in r.series:
                 dist.append(r)
             if not (r in repl or r in phase or r in dist):
-                warn("%s: kind %r with nothing auto can plot" % (r.path, r.kind))
+                warn("%s: kind %r has no figure of its own; its series (%s) are in the file "
+                     "(`governor export %s --csv DIR` writes them as CSV)"
+                     % (r.path, r.kind, ", ".join(sorted(r.series)[:8]) or "none", r.path))
     if not (scans or phase or dist or repl or gan or ret):
         raise BadInput("auto: nothing to plot (no scan, Dirac, one-step, MLP-GAN, GAIL or "
                        "DAC data in these files)")
