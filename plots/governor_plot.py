@@ -91,8 +91,10 @@ MAX_ARROWS = 25          # quiver arrows per axis (the field grid is subsampled)
 MANY = 6                 # more groups than this: one panel (row) per group
 EPS = float(np.finfo(np.float64).eps)
 # tab10, then the same colours dashed, then dotted: 30 distinct styles, and the
-# first ten never pale (tab20's light halves made neighbours look alike)
-COLOURS = plt.get_cmap("tab10").colors
+# first ten never pale (tab20's light halves made neighbours look alike); tab10's
+# grey is replaced by black, since "the other groups" are drawn in light grey
+COLOURS = tuple((0.0, 0.0, 0.0) if i == 7 else c
+                for i, c in enumerate(plt.get_cmap("tab10").colors))
 LINESTYLES = ("-", (0, (5, 2)), (0, (1, 1.2)))
 BAND_ALPHA = 0.18
 # t(0.975, df) for df = 1..30
