@@ -962,7 +962,10 @@ static int sweep_table_mine(const sweeper *w, const char *dir) {
 }
 
 /* `governor sweep --status`: every point's state, and the sweep's ETA. */
-static int sweep_status(const gv_sweep *sw, double lease) {
+/* compare: check finished files against the points' resolved configs (the
+ * sweep's own CONFIG was given; a folder's manifest may resolve paths
+ * differently from the command that ran the sweep, so it is not used). */
+static int sweep_status(const gv_sweep *sw, double lease, int compare) {
   const size_t n = gv_sweep_count(sw);
   gv_sweep_point pt = {0};
   enum { RUNNING = PT_BAD + 1, STALE, NBUCKET };
@@ -980,7 +983,8 @@ static int sweep_status(const gv_sweep *sw, double lease) {
     gv_claim_info ci;
     const int claimed = gv_claim_read(pt.path, &ci);
     int foreign = 0; /* a finished file of another config: the sweep refuses it */
-    if (!claimed && (st == PT_DONE || st == PT_DIVERGED || st == PT_FAILED || st == PT_STOPPED)) {
+    if (compare && !claimed &&
+        (st == PT_DONE || st == PT_DIVERGED || st == PT_FAILED || st == PT_STOPPED)) {
       gv_sweep_point full = {0};
       if (gv_sweep_point_at(sw, i, &full, &(gv_err){{0}, {0}}) == GV_OK) {
         char *want = gv_cfg_emit(full.tree), other[64];
@@ -1122,7 +1126,7 @@ static int cmd_sweep(int argc, char **argv) {
   long rank, size;
   worker_rank(&rank, &size);
   if (s == GV_OK && status_only) {
-    rc = sweep_status(sw, lease);
+    rc = sweep_status(sw, lease, !manifest[0]);
     gv_sweep_close(sw);
     gv_node_free(root);
     return rc;

@@ -116,10 +116,13 @@ grep -q "^12 runs: 12 completed" "$T/st3" && grep -q "^ETA: finished" "$T/st3" &
 F="$T/j/g-seed=0-h=0.03.h5"
 cp "$F" "$T/keep.h5"
 $PY -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); c=f['config'][()]; del f['config']; f['config']=c+b'# edited\n'" "$F"
-"$GV" sweep --status "$T/j" >"$T/st4" 2>&1
+"$GV" sweep --status "$T/g.yaml" --out "$T/j" >"$T/st4" 2>&1
 grep -q "^g-seed=0-h=0.03 *other .*of another config; the sweep refuses it" "$T/st4" &&
   grep -q "^12 runs: 11 completed" "$T/st4" && grep -q "^1 file unreadable or of another config" "$T/st4" &&
   ok || bad "--status of a file of another config: $(cat "$T/st4")"
+# --status DIR reads the sweep's manifest and does not compare configs
+"$GV" sweep --status "$T/j" >"$T/st5" 2>&1
+grep -q "^12 runs: 12 completed" "$T/st5" && ok || bad "--status DIR: $(cat "$T/st5")"
 expect 2 "exists and is not a finished run of this point's config" -- "$GV" sweep "$T/g.yaml" --out "$T/j"
 mv "$T/keep.h5" "$F"
 
