@@ -267,6 +267,7 @@ gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run
   set_attr_str(f, "host", host);
   set_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed);
   set_attr_str(f, "status", "running");
+  set_attr_str(f, "analysis", "pending"); /* "done" once `governor analyze` ran on it */
   set_attr_str(f, "kind", info->kind ? info->kind : "");
   set_attr_str(f, "name", info->name ? info->name : "");
   set_attr_str(f, "group", run_group ? run_group : info->name ? info->name : "");

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/h5.h"
 #include "agents/learner.h"
 #include "controllers/ctl.h"
 #include "envs/env.h"
@@ -208,8 +209,16 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
     sigaddset(&stop, SIGTERM);
     sigprocmask(SIG_BLOCK, &stop, &old);
     gv_err aerr = {{0}, {0}};
-    if (exp->analyze(path, progress ? stdout : NULL, &aerr) != GV_OK)
-      fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
+    const int ok = exp->analyze(path, progress ? stdout : NULL, &aerr) == GV_OK;
+    if (!ok) fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
+    /* a finished file whose analysis was cut short (a SIGKILL: mpirun's abort)
+     * still says "pending", and a sweep runs its point again */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f >= 0) {
+      if (H5Aexists(f, "analysis") > 0) H5Adelete(f, "analysis");
+      gv_h5_put_str(f, "analysis", ok ? "done" : "failed");
+      H5Fclose(f);
+    }
     fflush(NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
@@ -464,13 +473,18 @@ static int point_state(const char *path, const char *want, char *status, size_t 
     snprintf(status, size, "unreadable");
     return PT_BAD;
   }
-  char *st = gv_runread_attr(rr, "status");
+  char *st = gv_runread_attr(rr, "status"), *an = gv_runread_attr(rr, "analysis");
   char *cfg = want ? gv_runread_config(rr) : NULL;
   gv_runread_close(rr);
   snprintf(status, size, "%s", st ? st : "unreadable");
+  const int cut = an && !strcmp(an, "pending"); /* finished, its analysis cut short */
+  free(an);
   int r = PT_BAD;
   if (!st || (want && (!cfg || strcmp(cfg, want)))) r = PT_BAD;
-  else if (!strcmp(st, "completed")) r = PT_DONE;
+  else if (cut && (!strcmp(st, "completed") || !strcmp(st, "diverged"))) {
+    r = PT_STOPPED;
+    snprintf(status, size, "%s without its analysis", st);
+  } else if (!strcmp(st, "completed")) r = PT_DONE;
   else if (!strcmp(st, "diverged")) r = PT_DIVERGED;
   else if (!strcmp(st, "failed")) r = PT_FAILED;
   else if (!strcmp(st, "running") || !strcmp(st, "interrupted") || !strcmp(st, "preempted"))
@@ -1102,7 +1116,10 @@ static int cmd_sweep(int argc, char **argv) {
   int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &force, &lease);
   struct stat dst;
   for (int i = 0; !rc && status_only && i < argc2; ++i) /* --status DIR: its manifest */
-    if (argv2[i][0] != '-' && stat(argv2[i], &dst) == 0 && S_ISDIR(dst.st_mode)) {
+    if (argv2[i][0] == '-' && i + 1 < argc2 && strcmp(argv2[i], "--dry-run") &&
+        strcmp(argv2[i], "--overwrite") && strcmp(argv2[i], "--print")) {
+      ++i; /* an option's value (--out DIR, --set K=V, --jobs N) is not the sweep's folder */
+    } else if (argv2[i][0] != '-' && stat(argv2[i], &dst) == 0 && S_ISDIR(dst.st_mode)) {
       snprintf(manifest, sizeof manifest, "%s/.governor-sweep.yaml", argv2[i]);
       if (access(manifest, R_OK) != 0) {
         fprintf(stderr, "governor: %s: not the folder of a sweep (no %s; give the sweep's "

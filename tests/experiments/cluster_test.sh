@@ -222,6 +222,12 @@ $PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='failed'" "$
 expect 1 "g-seed=1-h=0.03 failed earlier" -- "$GV" sweep "$T/g.yaml" --out "$T/f"
 expect 0 "g-seed=1-h=0.03 done (" -- "$GV" sweep "$T/g.yaml" --out "$T/f" --retry-failed
 same_as_ref "$T/f"
+# a finished run whose analysis was cut short (mpirun's abort kills with
+# SIGKILL) still says analysis "pending": the next sweep runs it again
+$PY -c "import h5py,sys; f=h5py.File(sys.argv[1],'a'); del f['summary']; f.create_group('summary'); f.attrs['analysis']='pending'" "$T/f/g-seed=0-h=0.04.h5"
+expect 0 "g-seed=0-h=0.04: status completed without its analysis and no checkpoint: running it again" -- \
+  "$GV" sweep "$T/g.yaml" --out "$T/f"
+same_as_ref "$T/f"
 
 # --- a stopped run with a checkpoint sidecar is resumed by `governor
 # resume RUN.h5` (here a stand-in that records its arguments and runs the
