@@ -71,7 +71,9 @@ for n in sorted(os.listdir(sys.argv[1])):
     if not n.endswith(".h5"):
         continue
     try:
-        done = h5py.File(p, "r").attrs["status"] in (b"completed", "completed")
+        a = h5py.File(p, "r").attrs  # analysis pending: its analysis was cut, run again
+        done = a["status"] in (b"completed", "completed") and \
+            a.get("analysis", "done") not in (b"pending", "pending")
     except OSError:
         done = False
     if done:
