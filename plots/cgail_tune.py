@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""The tuning rules of the C-GAIL study (docs/studies/cgail-protocol.md,
+"Tuning"), applied to the tuning sweeps' run files.
+
+    /usr/bin/python3 plots/cgail_tune.py RUN.h5... [--tie 0.02] [--md FILE]
+
+Runs are sorted by their group name: a group ending in `-kX` is C-GAIL at
+gain X, one ending in `-clcX` is the control at strength X, any other (the
+plain `gail` or `dac` arm) is the baseline, shown for reference only.
+
+- **K\\***: each run's score is its tail normalised return (the mean of the
+  last quarter of `eval_normalised_return`, the report's `--metric tail`;
+  a diverged run scores as in the report: its curve up to the divergence,
+  0 without a finite evaluation).  Per gain, the interquartile mean of its
+  runs' scores (all tasks pooled).  K\\* is the smallest gain whose IQM is
+  within `--tie` (0.02) of the best IQM: a gain that does no better than a
+  milder one by more than the tie loses to it.
+- **L\\***: each run's hold on D is the mean of the last quarter of its
+  `d_expert` and `d_policy` series (the /summary `tail_d_expert`,
+  `tail_d_policy` of `governor analyze`, finite points only).  d(K\\*) is the
+  mean of those over the runs at K\\*.  L\\* is the strength whose mean over
+  its runs of |d_expert - d_expert(K\\*)| + |d_policy - d_policy(K\\*)| is
+  smallest.
+
+Unfinished (running, stopped, failed) runs are listed and not used; the
+rule is applied only when every gain (and, for L*, every strength) has the
+same number of finished runs, otherwise the tables are printed with
+"incomplete" and no choice.  Prints Markdown; exit 0, 2 on bad input.
+"""
+
+import argparse
+import math
+import os
+import re
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import rlstats  # noqa: E402
+import runfile  # noqa: E402
+
+FINISHED = ("completed", "diverged")
+GAIN = re.compile(r"(?:^|-)k([0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)(?=$|-)")
+STRENGTH = re.compile(r"(?:^|-)clc([0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)(?=$|-)")
+
+
+def tail(series, finite_only=True):
+    """Mean of the last quarter of a series' values (at least one point)."""
+    if series is None:
+        return float("nan")
+    v = series.value
+    if finite_only:
+        v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan")
+    return float(np.mean(v[-max(1, v.size // 4):]))
+
+
+class TuneRun:
+    def __init__(self, run):
+        self.run = run
+        self.path = run.path
+        self.status = run.status
+        self.task = runfile.as_str(run.summary.get("env")) or run.axes.get("game.env", "?")
+        group = re.sub(r"(^|-)(game\.)?env=[^-]*", "", run.group or run.name)
+        m, c = GAIN.search(group), STRENGTH.search(group)
+        self.role = "gain" if m else "strength" if c else "baseline"
+        self.value = float(m.group(1)) if m else float(c.group(1)) if c else None
+        self.label = ("k%s" % m.group(1)) if m else ("clc%s" % c.group(1)) if c else \
+            (group.rsplit("-", 1)[-1] if "-" in group else group)
+        ev = run.series.get("eval_normalised_return")
+        # the report's tail score: diverged runs count up to the divergence
+        self.score = None
+        if self.status in FINISHED:
+            s = tail(ev)
+            self.score = 0.0 if math.isnan(s) and self.status == "diverged" else s
+        self.d_expert = tail(run.series.get("d_expert"))
+        self.d_policy = tail(run.series.get("d_policy"))
+
+
+def by_value(runs, role):
+    out = {}
+    for r in runs:
+        if r.role == role:
+            out.setdefault(r.value, []).append(r)
+    return dict(sorted(out.items()))
+
+
+def fmt(x, nd=3):
+    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else "%.*f" % (nd, x)
+
+
+def table(head, rows):
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def complete(groups):
+    """Every value has finished runs only, and as many as every other."""
+    counts = {len([r for r in rs if r.status in FINISHED]) for rs in groups.values()}
+    unfinished = any(r.status not in FINISHED for rs in groups.values() for r in rs)
+    return bool(groups) and len(counts) == 1 and not unfinished
+
+
+def select_gain(gains, tie):
+    """(K*, {k: iqm}) by the protocol's rule; K* None when incomplete."""
+    iqms = {}
+    for k, rs in gains.items():
+        s = [r.score for r in rs if r.score is not None and not math.isnan(r.score)]
+        iqms[k] = rlstats.iqm(np.asarray(s)) if s else float("nan")
+    if not complete(gains) or any(math.isnan(v) for v in iqms.values()):
+        return None, iqms
+    best = max(iqms.values())
+    return min(k for k, v in iqms.items() if v >= best - tie), iqms
+
+
+def hold(rs):
+    de = [r.d_expert for r in rs if not math.isnan(r.d_expert)]
+    dp = [r.d_policy for r in rs if not math.isnan(r.d_policy)]
+    return (float(np.mean(de)) if de else float("nan"),
+            float(np.mean(dp)) if dp else float("nan"))
+
+
+def select_strength(strengths, target):
+    """(L*, {lambda: mean distance}) to the hold target (d_expert, d_policy)."""
+    dist = {}
+    for lam, rs in strengths.items():
+        d = [abs(r.d_expert - target[0]) + abs(r.d_policy - target[1]) for r in rs
+             if r.status in FINISHED]
+        d = [x for x in d if not math.isnan(x)]
+        dist[lam] = float(np.mean(d)) if d else float("nan")
+    if not complete(strengths) or any(math.isnan(v) for v in dist.values()):
+        return None, dist
+    return min(dist, key=lambda lam: (dist[lam], lam)), dist
+
+
+def number(x):
+    return ("%g" % x) if x is not None else "none (incomplete)"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("runs", nargs="+", metavar="RUN.h5")
+    ap.add_argument("--tie", type=float, default=0.02)
+    ap.add_argument("--md", metavar="FILE", help="also write the Markdown to FILE")
+    a = ap.parse_args(argv)
+    runs = []
+    for p in a.runs:
+        try:
+            runs.append(TuneRun(runfile.load(p)))
+        except (OSError, KeyError, ValueError, runfile.BadInput) as exc:
+            sys.stderr.write("cgail_tune: %s: not a readable run file (%s)\n" % (p, exc))
+            return 2
+    gains, strengths = by_value(runs, "gain"), by_value(runs, "strength")
+    if not gains:
+        sys.stderr.write("cgail_tune: no run of a C-GAIL gain (a group ending in -kX) among "
+                         "the %d files\n" % len(runs))
+        return 2
+    tasks = sorted({r.task for r in runs})
+    out = []
+    kstar, iqms = select_gain(gains, a.tie)
+    out.append("### C-GAIL's gain: tail normalised return per run, IQM per gain\n")
+    rows = []
+    for k, rs in gains.items():
+        per = []
+        for t in tasks:
+            v = [fmt(r.score, 2) for r in sorted(rs, key=lambda r: r.run.seed or 0)
+                 if r.task == t and r.score is not None]
+            per.append(", ".join(v) or "-")
+        rows.append(["k%g" % k] + per + [str(len(rs)), fmt(iqms[k]),
+                                         "**K\\***" if k == kstar else ""])
+    base = [r for r in runs if r.role == "baseline"]
+    for lab in sorted({r.label for r in base}):
+        rs = [r for r in base if r.label == lab]
+        per = [", ".join(fmt(r.score, 2) for r in sorted(rs, key=lambda r: r.run.seed or 0)
+                         if r.task == t and r.score is not None) or "-" for t in tasks]
+        s = [r.score for r in rs if r.score is not None and not math.isnan(r.score)]
+        rows.append([lab + " (reference)"] + per + [str(len(rs)), fmt(
+            rlstats.iqm(np.asarray(s)) if s else float("nan")), ""])
+    out.append(table(["arm"] + ["%s (by seed)" % t for t in tasks] + ["runs", "IQM", ""], rows))
+    out.append("\nK\\* = %s (rule: the smallest gain within %g of the best IQM)\n"
+               % (number(kstar), a.tie))
+    if strengths:
+        target = hold(gains[kstar]) if kstar is not None else (float("nan"), float("nan"))
+        lstar, dist = select_strength(strengths, target) if kstar is not None else \
+            (None, {lam: float("nan") for lam in strengths})
+        out.append("### The control's strength: hold on D, last-quarter means\n")
+        rows = []
+        if kstar is not None:
+            rows.append(["k%g (C-GAIL at K\\*)" % kstar, fmt(target[0]), fmt(target[1]), "", ""])
+        for lam, rs in strengths.items():
+            de, dp = hold(rs)
+            rows.append(["clc%g" % lam, fmt(de), fmt(dp), fmt(dist[lam]),
+                         "**L\\***" if lam == lstar else ""])
+        for lab in sorted({r.label for r in base}):
+            de, dp = hold([r for r in base if r.label == lab])
+            rows.append([lab + " (reference)", fmt(de), fmt(dp), "", ""])
+        out.append(table(["arm", "d_expert", "d_policy",
+                          "distance to C-GAIL's hold (mean over runs)", ""],
+                         rows))
+        out.append("\nL\\* = %s (rule: the smallest mean over its runs of |d_expert - d_expert(K\\*)| + "
+                   "|d_policy - d_policy(K\\*)|, d(K\\*) the mean over C-GAIL's runs at K\\*)\n"
+                   % number(lstar))
+    left = [r for r in runs if r.status not in FINISHED]
+    if left:
+        out.append("Not finished, not used: " + ", ".join(
+            "%s (%s)" % (os.path.basename(r.path), r.status or "no status") for r in left))
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    if a.md:
+        with open(a.md, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
