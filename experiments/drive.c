@@ -75,6 +75,8 @@ static void test_signals_raise(test_signal *t, long step) {
     }
 }
 
+double gv_drive_wall(const gv_drive *d) { return d->wall_base + (gv_now() - d->t_start); }
+
 void gv_drive_points(gv_drive *d, int first, const double *v, int n) {
   for (int i = 0; i < n; ++i)
     if (!isnan(v[i])) gv_run_append(d->rf, d->id[first + i], d->step, v[i]);
@@ -346,6 +348,8 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   gv_ckpt_double(&c, "shown", &d->shown);
   long mjw = d->mjw_base + gv_env_mujoco_warnings(); /* the run's, across resumes */
   gv_ckpt_long(&c, "mujoco_warnings", &mjw);
+  double wall = gv_drive_wall(d);
+  gv_ckpt_double(&c, "wall_seconds", &wall);
   /* the run file's series and log stay in it (what it holds now is on disk
    * before the checkpoint names it); its snapshots and summary are copied */
   if (gv_run_sync(d->rf) != GV_OK) gv_ckpt_fail(&c, "cannot fsync the run file");
@@ -783,6 +787,9 @@ gv_status gv_exp_resume(const gv_exp_game *game, gv_node *root, const char *file
       gv_ckpt_long(&c, "mujoco_warnings", &mjw);
       d.mjw_base = mjw - gv_env_mujoco_warnings();
     }
+    /* checkpoints before this field: the time before the resume is unknown */
+    if (H5Lexists(f, "wall_seconds", H5P_DEFAULT) > 0)
+      gv_ckpt_double(&c, "wall_seconds", &d.wall_base);
     d.step = step;
     if (d.pi) evals_ckpt(&d, &c);
     gv_ckpt_sub(&c, "game", &gc);

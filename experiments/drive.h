@@ -69,7 +69,8 @@ typedef struct gv_drive {
   long step;                /* steps done: the game advances it */
   double shown;             /* the progress line's metric: the game updates it */
   long mjw_base;            /* MuJoCo warnings of this run before this process (resume) */
-  double t_start;           /* gv_now() when the loop began */
+  double t_start;           /* gv_now() when the loop began (in this process) */
+  double wall_base;         /* wall seconds of this run before this process (resume) */
   gv_exp_evals ev;          /* the evaluations (policy runs) */
   struct gv_policy *best;   /* the policy at the best evaluation */
 } gv_drive;
@@ -111,6 +112,10 @@ typedef struct gv_exp_game {
 /* Appends v[i] (i < n) at d->step to the series d->id[first + i] unless it
  * is NAN (no point this time). */
 void gv_drive_points(gv_drive *d, int first, const double *v, int n);
+
+/* Wall seconds of the run so far, across resumes (the time before a resume
+ * from a checkpoint of an older version, which did not record it, is left out). */
+double gv_drive_wall(const gv_drive *d);
 
 /* `governor check`: setup without building. */
 gv_status gv_exp_drive_check(const gv_exp_game *game, gv_node *root, const char *file,

@@ -465,7 +465,7 @@ gv_status gv_imit_finish(void *vg, gv_drive *d, const char *status, gv_err *err)
   gv_run_summary_int(rf, "steps_done", d->step);
   if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
   gv_run_summary_int(rf, "disc_steps", g->disc->steps(g));
-  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, "wall_seconds", gv_drive_wall(d));
   gv_run_summary_real(rf, g->disc->t_env_key, g->t_env);
   gv_run_summary_real(rf, "update_seconds", g->t_upd);
   gv_run_summary_real(rf, "distance_seconds", g->b.t_dist);

@@ -256,7 +256,7 @@ static gv_status mg_evaluate(void *vg, gv_drive *d, gv_err *err) {
 static gv_status mg_finish(void *vg, gv_drive *d, const char *status, gv_err *err) {
   (void)vg, (void)status, (void)err;
   gv_run_summary_int(d->rf, "steps_done", d->step);
-  gv_run_summary_real(d->rf, "seconds", gv_now() - d->t_start);
+  gv_run_summary_real(d->rf, "seconds", gv_drive_wall(d));
   return GV_OK;
 }
 

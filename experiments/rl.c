@@ -238,7 +238,7 @@ static gv_status rl_finish(void *vg, gv_drive *d, const char *status, gv_err *er
   gv_runfile *rf = d->rf;
   gv_run_summary_int(rf, "steps_done", d->step);
   if (g->L.type->summary) g->L.type->summary(&g->L, rf, g->t_upd);
-  gv_run_summary_real(rf, "wall_seconds", gv_now() - d->t_start);
+  gv_run_summary_real(rf, "wall_seconds", gv_drive_wall(d));
   gv_run_summary_real(rf, "rollout_seconds", g->t_roll);
   gv_run_summary_real(rf, "update_seconds", g->t_upd);
   /* training throughput: env steps over rollout + update time (evaluation excluded) */
