@@ -205,8 +205,7 @@ static void side_h5(gv_ckpt *c, gv_ckpt *file, uint64_t id) {
     file->bad = 1;
     return;
   }
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1);
+  hid_t fapl = gv_h5_fapl_nolock();
   const hid_t f = file->writing ? H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
                   : access(path, R_OK) == 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
   H5Pclose(fapl);

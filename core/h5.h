@@ -22,6 +22,12 @@
 /* Silences HDF5's automatic error printing (every reader and writer calls it). */
 void gv_h5_quiet(void);
 
+/* A file access property list without HDF5's file lock (caller closes).
+ * governor's run files are guarded by governor's own lock files; HDF5's
+ * lock would make any reader of a file (h5py, h5dump, another sweep worker
+ * looking at its points) fail a writer's open of it, and the reverse. */
+hid_t gv_h5_fapl_nolock(void);
+
 /* The variable-length UTF-8 string type (caller closes). */
 hid_t gv_h5_str_type(void);
 

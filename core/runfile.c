@@ -235,8 +235,7 @@ gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run
   }
   /* No HDF5 file lock: a user may open a running run's file (h5py, `governor
    * analyze`) to watch it; what they see is the last flush. */
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1);
+  hid_t fapl = gv_h5_fapl_nolock();
   hid_t f = H5Fcreate(rf->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (f < 0) {
@@ -705,8 +704,7 @@ gv_status gv_run_ckpt_restore(gv_runfile *rf, gv_ckpt *c, gv_err *err) {
   hid_t old = -1;
   const int need_old = !st && (b.k[CK_LOG_WRITTEN] > 0 || b.k[CK_SERIES] > 0);
   if (need_old) { /* the file the run wrote until it stopped */
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_file_locking(fapl, 0, 1);
+    hid_t fapl = gv_h5_fapl_nolock();
     old = access(rf->path, R_OK) == 0 ? H5Fopen(rf->path, H5F_ACC_RDONLY, fapl) : -1;
     H5Pclose(fapl);
   }
@@ -906,7 +904,11 @@ static gv_status open_common(gv_runread **out, const char *path, unsigned flags,
   if (access(path, R_OK) != 0)
     return gv_fail(err, GV_EINVAL, "%s: cannot open: %s", path, strerror(errno));
   if (H5Fis_hdf5(path) <= 0) return gv_fail(err, GV_EINVAL, "%s: not an HDF5 file", path);
-  hid_t f = H5Fopen(path, flags, H5P_DEFAULT);
+  /* no HDF5 lock: a reader elsewhere (h5py, another worker) must not make
+   * the analysis of a finished run fail, nor its lock make a run's fail */
+  const hid_t fapl = gv_h5_fapl_nolock();
+  hid_t f = H5Fopen(path, flags, fapl);
+  H5Pclose(fapl);
   if (f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file (damaged?)", path);
   if (H5Aexists(f, "version") <= 0) {
     H5Fclose(f);

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/h5.h"
+
 const char *gv_claim_host(void) {
   static char host[256];
   if (!host[0] && gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "?");
@@ -242,8 +244,7 @@ long long gv_claim_run_step(const char *run_path) {
   H5Eget_auto2(H5E_DEFAULT, &fn, &cd);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   last_step ls = {-1};
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1); /* the run is being written */
+  hid_t fapl = gv_h5_fapl_nolock(); /* the run is being written */
   hid_t f = H5Fopen(run_path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   if (f >= 0) {

@@ -213,7 +213,9 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
     if (!ok) fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
     /* a finished file whose analysis was cut short (a SIGKILL: mpirun's abort)
      * still says "pending", and a sweep runs its point again */
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    const hid_t fapl = gv_h5_fapl_nolock();
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
     if (f >= 0) {
       if (H5Aexists(f, "analysis") > 0) H5Adelete(f, "analysis");
       gv_h5_put_str(f, "analysis", ok ? "done" : "failed");

@@ -13,6 +13,7 @@
 
 #include "agents/policy.h"
 #include "core/checkpoint.h"
+#include "core/h5.h"
 #include "core/progress.h"
 #include "core/runfile.h"
 #include "envs/env.h"
@@ -316,8 +317,7 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   ckpt_path(fin, sizeof fin, cp->path, "");
   if (gv_run_flush(d->rf) != GV_OK)
     return gv_fail(err, GV_EIO, "%s: checkpoint: error flushing the run file", cp->path);
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1);
+  hid_t fapl = gv_h5_fapl_nolock();
   errno = 0;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   const int why = errno;
@@ -584,8 +584,7 @@ static hid_t ckpt_open(const char *path) {
   char fin[4200];
   ckpt_path(fin, sizeof fin, path, "");
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_file_locking(fapl, 0, 1);
+  hid_t fapl = gv_h5_fapl_nolock();
   hid_t f = access(fin, R_OK) == 0 ? H5Fopen(fin, H5F_ACC_RDONLY, fapl) : -1;
   H5Pclose(fapl);
   return f;

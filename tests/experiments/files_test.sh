@@ -155,6 +155,16 @@ wait $first
 $PY -c "import h5py,sys; assert h5py.File(sys.argv[1],'r').attrs['status']=='preempted'" \
   "$T/live.h5" && ok || bad "the SIGTERM-ed run's file does not say preempted"
 expect 0 "" -- "$GV" run "$T/d.yaml" --out "$T/live.h5" --overwrite
+# A reader holding a finished file open with HDF5's own file lock (h5py's
+# default; a second sweep worker or `h5dump` does the same) does not make its
+# analysis fail: the analysis, which writes /summary, takes no HDF5 lock.
+$PY -c "import h5py,sys,time; f=h5py.File(sys.argv[1],'r'); open(sys.argv[2],'w').close(); time.sleep(30)" \
+  "$T/live.h5" "$T/reader-open" &
+reader=$!
+until [ -e "$T/reader-open" ] || ! kill -0 $reader 2>/dev/null; do sleep 0.05; done
+expect 0 "verdict" -- "$GV" analyze "$T/live.h5"
+kill $reader 2>/dev/null
+wait $reader 2>/dev/null
 
 # --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,
 # not "Press Enter to exit" read from stdin (a pipe that never closes would
