@@ -35,6 +35,11 @@ import sys
 
 import numpy as np
 
+# Read without HDF5's file lock, as governor does (core/h5.h,
+# gv_h5_fapl_nolock): a plot or report open on a run file must never make a
+# governor process's open of that file fail.
+os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+
 try:
     import h5py
 except ImportError as exc:  # the wrong interpreter is the usual cause
