@@ -168,12 +168,12 @@ def measure(scored, task, arm, attr):
 
 def compare(scored, tasks, arm, base, attr, lower, reps, seed):
     """P(arm better than base) on attr over tasks ((p, lo, hi), None when a
-    task lacks runs of either arm) and the paired mean difference arm - base
-    over the seeds both have, as text."""
+    task lacks runs of either arm), the paired mean difference arm - base
+    over the seeds both have, as text, and the verdict (rlstats.verdict)."""
     xs = [measure(scored, u, arm, attr) for u in tasks]
     ys = [measure(scored, u, base, attr) for u in tasks]
     if not all(xs) or not all(ys):
-        return None, "n/a"
+        return None, "n/a", "n/a"
     p = rlstats.prob_improvement([[getattr(s, attr) for s in x] for x in xs],
                                  [[getattr(s, attr) for s in y] for y in ys], reps=reps,
                                  seed=seed, lower_is_better=lower)
@@ -185,10 +185,12 @@ def compare(scored, tasks, arm, base, attr, lower, reps, seed):
         if common:
             pairs_x.append([xa[k] for k in common])
             pairs_y.append([yb[k] for k in common])
+    # the protocol's verdict, with the seeds per arm and task it rests on
+    why = rlstats.verdict(p, min(min(len(x), len(y)) for x, y in zip(xs, ys)))[1]
     if not pairs_x:
-        return p, "no shared seeds"
+        return p, "no shared seeds", why
     d = rlstats.paired_difference(pairs_x, pairs_y, reps=reps, seed=seed)
-    return p, "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x))
+    return p, "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x)), why
 
 
 def by(items, *keys):
@@ -425,7 +427,8 @@ def build(args):
             html_table(iqm_head, iqm_rows) + img(args.out, "iqm.png"))
 
     # probability of improvement and paired differences
-    pi_head = ["arm", "task", "P(arm > %s)" % base, "paired mean difference (seeds)"]
+    pi_head = ["arm", "task", "P(arm > %s)" % base, "paired mean difference (seeds)",
+               "verdict"]
     pi_rows, pi_forest = [], []
     for a in arms:
         if a == base:
@@ -433,19 +436,24 @@ def build(args):
 
         for t in tasks + ["all tasks"]:
             tt = tasks if t == "all tasks" else [t]
-            p, pd_txt = compare(scored, tt, a, base, "score", False, R, S)
-            pi_rows.append([a, t, fmt_ci(p) if p else "n/a", pd_txt])
+            p, pd_txt, why = compare(scored, tt, a, base, "score", False, R, S)
+            pi_rows.append([a, t, fmt_ci(p) if p else "n/a", pd_txt, why])
             if p and t == "all tasks":
                 pi_forest.append((a, p))
     if pi_forest:
         fig_forest(pi_forest, "probability of improvement over %s" % base,
                    "P(arm > %s), 95%% stratified bootstrap" % base,
                    os.path.join(args.out, "improvement.png"), ref=0.5)
+    v_note = ("Verdict: 'better' when the 95% interval of P lies above 0.5, 'worse' when it "
+              "lies below; otherwise 'undecided', with the values of P the interval rules out "
+              "and the seeds per arm and task that would shrink its half-width (taken to fall "
+              "as 1/sqrt(seeds)) below the estimate's distance from 0.5. An undecided "
+              "comparison is not evidence of no effect.")
     section("Against the baseline (%s)" % base,
-            md_table(pi_head, pi_rows) + ("\n\n![improvement](improvement.png)" if pi_forest
-                                          else ""),
-            html_table(pi_head, pi_rows) + (img(args.out, "improvement.png") if pi_forest
-                                            else ""))
+            md_table(pi_head, pi_rows) + "\n\n" + v_note +
+            ("\n\n![improvement](improvement.png)" if pi_forest else ""),
+            html_table(pi_head, pi_rows) + "<p>%s</p>" % html.escape(v_note) +
+            (img(args.out, "improvement.png") if pi_forest else ""))
 
     # steps to threshold
     st_head = ["task", "arm", "reached", "median env steps", "median gradient steps"]
@@ -490,7 +498,7 @@ def build(args):
 
     # where lower is better: oscillation and the distance to the expert's states
     lo_head = ["measure", "arm", "task", "median (n)", "%s median (n)" % base,
-               "P(arm lower than %s)" % base, "paired mean difference (seeds)"]
+               "P(arm lower than %s)" % base, "paired mean difference (seeds)", "verdict"]
     lo_rows, lo_forest = [], []
     for attr, label in LOWER:
         for a in arms:
@@ -503,8 +511,8 @@ def build(args):
                     v = [getattr(x, attr) for u in tt for x in measure(scored, u, arm, attr)]
                     med.append("%s (%d)" % (fmt(float(np.median(v)), 3), len(v)) if v else
                                "n/a (0)")
-                p, pd_txt = compare(scored, tt, a, base, attr, True, R, S)
-                lo_rows.append([label, a, t] + med + [fmt_ci(p) if p else "n/a", pd_txt])
+                p, pd_txt, why = compare(scored, tt, a, base, attr, True, R, S)
+                lo_rows.append([label, a, t] + med + [fmt_ci(p) if p else "n/a", pd_txt, why])
                 if p and t == "all tasks":
                     lo_forest.append(("%s: %s" % (a, attr), p))
     lo_note = ("P(arm lower than %s): the probability that a run of the arm has the smaller "

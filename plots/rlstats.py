@@ -27,6 +27,8 @@ Scores are given as a list of 1-D arrays, one per task (task order is the
 caller's).  Every function is deterministic given `seed`.
 """
 
+import math
+
 import numpy as np
 
 REPS = 10000
@@ -113,6 +115,31 @@ def prob_improvement(x_scores, y_scores, reps=REPS, seed=0, level=0.95,
     a = 100.0 * (1.0 - level) / 2.0
     lo, hi = np.percentile(boot, [a, 100.0 - a])
     return point, float(lo), float(hi)
+
+
+def verdict(ci, seeds):
+    """The C-GAIL protocol's verdict on a probability of improvement ci =
+    (point, low, high) from `seeds` runs per arm and task: ("better",
+    text) when the interval lies above 0.5, ("worse", text) below, else
+    ("undecided", text) with what the interval rules out and the seeds per
+    arm and task that would make its half-width smaller than the point's
+    distance from 0.5 (the half-width taken to shrink as 1/sqrt(seeds));
+    None when the point is 0.5 itself (no number of seeds decides it)."""
+    p, lo, hi = ci
+    if lo > 0.5:
+        return "better", "better: the interval lies above 0.5"
+    if hi < 0.5:
+        return "worse", "worse: the interval lies below 0.5"
+    half, dist = (hi - lo) / 2.0, abs(p - 0.5)
+    out = (["P < %.2f" % lo] if lo > 0 else []) + (["P > %.2f" % hi] if hi < 1 else [])
+    ruled = "rules out " + " and ".join(out) if out else "rules out no value of P"
+    if dist < 1e-12:
+        return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \
+            "would decide it" % ruled
+    need = int(math.ceil(seeds * (half / dist) ** 2 - 1e-9))
+    return "undecided", "undecided: %s; about %d seeds per arm would make the interval's " \
+        "half-width (%.2f at %d) smaller than the estimate's distance from 0.5 (%.2f)" % (
+            ruled, need, half, seeds, dist)
 
 
 def paired_difference(x_scores, y_scores, reps=REPS, seed=0, level=0.95):

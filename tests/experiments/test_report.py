@@ -160,6 +160,14 @@ class Report(unittest.TestCase):
                     np.array(SCORES[("halfcheetah", "gail")]))
         self.assertTrue(cells[3].startswith("%.2f" % d), cells)
         self.assertIn("(4 pairs)", cells[3])
+        # the protocol's verdict: an interval [1, 1] lies above 0.5
+        self.assertTrue(cells[4].startswith("better"), cells)
+        # hopper: P(cgail > gail) with the seeds per arm that the row rests on
+        cells = self.row("Against", "cgail", "hopper")
+        p = rlstats.prob_improvement([SCORES[("hopper", "cgail")]],
+                                     [SCORES[("hopper", "gail")] + [0.6]], reps=self.reps,
+                                     seed=0)
+        self.assertEqual(cells[4], rlstats.verdict(p, 4)[1])
 
     def test_steps_to_threshold(self):
         # cgail on hopper: linspace(0, final, 10) first reaches 0.95 at the last

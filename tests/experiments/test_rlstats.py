@@ -147,6 +147,23 @@ class Others(unittest.TestCase):
         self.assertEqual(med, 1.0)
         self.assertEqual(p95, 1.0)
 
+    def test_verdict(self):
+        # the protocol's rule on hand cases: above, below, and undecided with
+        # the seeds that would shrink the half-width below |p - 0.5|:
+        # p 0.6 in [0.4, 0.8] from 5 seeds: half-width 0.2, distance 0.1,
+        # 5 * (0.2 / 0.1)^2 = 20 seeds
+        self.assertEqual(rlstats.verdict((0.9, 0.6, 1.0), 5)[0], "better")
+        self.assertEqual(rlstats.verdict((0.1, 0.0, 0.45), 5)[0], "worse")
+        word, text = rlstats.verdict((0.6, 0.4, 0.8), 5)
+        self.assertEqual(word, "undecided")
+        self.assertIn("about 20 seeds", text)
+        self.assertIn("rules out P < 0.40 and P > 0.80", text)
+        # an interval touching 0.5 decides nothing; 0.5 itself needs no seeds
+        self.assertEqual(rlstats.verdict((0.3, 0.0, 0.5), 10)[0], "undecided")
+        self.assertIn("rules out P > 0.50", rlstats.verdict((0.3, 0.0, 0.5), 10)[1])
+        self.assertIn("no number of seeds", rlstats.verdict((0.5, 0.2, 0.8), 10)[1])
+        self.assertIn("rules out no value", rlstats.verdict((0.55, 0.0, 1.0), 3)[1])
+
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
             rlstats.interval([[1.0], []])
