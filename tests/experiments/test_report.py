@@ -257,28 +257,34 @@ class Report(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
 
     def test_browser(self):
-        chrome = shutil.which("chromium")
-        if not chrome:
-            self.skipTest("chromium not installed (scripts/bootstrap --test installs it)")
-        shot = os.path.join(self.tmp, "shot.png")
-        page = "file://" + os.path.join(self.out, "report.html")
-        prof = tempfile.mkdtemp(prefix="gv-chrome-")
-        r = subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu",
-                            "--disable-quic", "--no-first-run",
-                            "--disable-background-networking", "--disable-component-update",
-                            "--disable-sync", "--user-data-dir=" + prof,
-                            "--enable-logging=stderr", "--v=0",
-                            "--window-size=1200,1600", "--screenshot=" + shot, page],
-                           capture_output=True, text=True, timeout=120)
-        shutil.rmtree(prof, ignore_errors=True)
-        self.assertTrue(os.path.exists(shot), r.stderr[-2000:])
-        console = [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
-        self.assertEqual(console, [], "\n".join(console))
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.image as mpimg
-        px = mpimg.imread(shot)
-        self.assertGreater(float(np.std(px[..., :3])), 0.05)  # not blank
+        render_check(self, os.path.join(self.out, "report.html"), self.tmp)
+
+
+def render_check(test, page_path, tmp):
+    """Renders page_path in headless Chromium (Debian's package) and checks
+    that the screenshot is not blank and the console shows no error."""
+    chrome = shutil.which("chromium")
+    if not chrome:
+        test.skipTest("chromium not installed (scripts/bootstrap --test installs it)")
+    shot = os.path.join(tmp, "shot.png")
+    prof = tempfile.mkdtemp(prefix="gv-chrome-")
+    r = subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu",
+                        "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--user-data-dir=" + prof,
+                        "--enable-logging=stderr", "--v=0",
+                        "--window-size=1200,1600", "--screenshot=" + shot,
+                        "file://" + page_path],
+                       capture_output=True, text=True, timeout=120)
+    shutil.rmtree(prof, ignore_errors=True)
+    test.assertTrue(os.path.exists(shot), r.stderr[-2000:])
+    console = [l for l in r.stderr.splitlines() if "CONSOLE" in l or "Uncaught" in l]
+    test.assertEqual(console, [], "\n".join(console))
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    px = mpimg.imread(shot)
+    test.assertGreater(float(np.std(px[..., :3])), 0.05)  # not blank
 
 
 if __name__ == "__main__":

@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""One page for a whole study: the verdict on each claim in each block, and
+each block's report (docs/report.md, "A study's page").
+
+    /usr/bin/python3 plots/study.py --out DIR [--arm cgail] [--baseline gail]
+        [--control control] --block NAME RUN.h5... [--block NAME RUN.h5...]
+        [--noise NAME FROZEN.h5...] [--reps N] [--seed S] [--threshold X]
+        [--title TEXT]
+
+A block is a set of runs compared together (the C-GAIL protocol's Part A
+tasks, its entropy block, ...).  For each block the page runs
+plots/report.py four times, into DIR/NAME-tail, NAME-auc,
+NAME-tail-vs-CONTROL and NAME-auc-vs-CONTROL, and embeds the first.  Its
+own table gives, per claim and block, the probability of improvement with
+its 95% interval and the protocol's verdict (rlstats.verdict) for the arm
+against the baseline, the control against the baseline and the arm against
+the control:
+
+| claim | per-run score | better is |
+|---|---|---|
+| C1 speed | the mean of the evaluation curve (`auc`) | higher |
+| C2 oscillation | the range of the last quarter of the curve | lower |
+| C3 distribution | the last-quarter mean of `swd_states` | lower |
+| C4 no cost | the mean of the last quarter of the curve (`tail`) | higher |
+
+and the arm-specific reading: *supported* only where the arm beats both the
+baseline and the control.  Writes DIR/study.md and DIR/study.html (one
+self-contained page).  Exit 0, 2 on bad input.
+"""
+
+import argparse
+import hashlib
+import html
+import math
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import report  # noqa: E402
+import rlstats  # noqa: E402
+import runfile  # noqa: E402
+
+CLAIMS = [("C1 speed", "auc", "score", False, "area under the evaluation curve, higher"),
+          ("C2 oscillation", "tail", "osc", True, "range of the last quarter, lower"),
+          ("C3 distribution", "tail", "swd", True, "state distance to the expert's, lower"),
+          ("C4 no cost", "tail", "score", False, "tail normalised return, higher")]
+WORD = {"better": "supported", "worse": "contradicted", "undecided": "undecided"}
+
+
+def cell(p, why):
+    """'P [lo, hi]: verdict' for the claims table, and the verdict word."""
+    if p is None:
+        return "n/a (an arm has no value on a task)", None
+    word = why.split(":", 1)[0]
+    tail = ""
+    m = re.search(r"about (\d+) seeds", why)
+    if word == "undecided":
+        tail = " (about %s seeds per arm to decide)" % m.group(1) if m else " (0.5 itself)"
+    return "%s: %s%s" % (report.fmt_ci(p), WORD.get(word, word), tail), word
+
+
+def block_claims(runs, arm, base, control, threshold, reps, seed):
+    """{claim: {(x, y): (cell text, verdict word)}} for one block."""
+    scored = {}
+    for metric in ("tail", "auc"):
+        s = [report.Scored(r, metric, threshold) for r in runs]
+        report.strip_common_prefix(s)
+        scored[metric] = s
+    tasks = sorted({s.task for s in scored["tail"]})
+    arms = {s.arm for s in scored["tail"]}
+    out = {}
+    for name, metric, attr, lower, _ in CLAIMS:
+        row = {}
+        for x, y in ((arm, base), (control, base), (arm, control)):
+            if x not in arms or y not in arms:
+                row[(x, y)] = ("n/a (no arm %s)" % (x if x not in arms else y), None)
+                continue
+            p, _, why = report.compare(scored[metric], tasks, x, y, attr, lower, reps, seed)
+            row[(x, y)] = cell(p, why)
+        out[name] = row
+    return out, tasks, arms
+
+
+def specific(row, arm, base, control):
+    """The arm-specific reading: supported only where the arm beats both."""
+    a, b = row[(arm, base)][1], row[(arm, control)][1]
+    if a is None or b is None:
+        return "n/a"
+    if a == "better" and b == "better":
+        return "supported"
+    if a == "worse":
+        return "contradicted (worse than %s)" % base
+    if a == "better":
+        return "not specific: %s is %s against %s" % (arm, WORD[b], control)
+    return "undecided"
+
+
+def body_of(page):
+    """The report page's body without its title."""
+    m = re.search(r"<body><h1>.*?</h1>(.*)</body>", page, re.S)
+    return m.group(1) if m else ""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--arm", default="cgail")
+    ap.add_argument("--baseline", default="gail")
+    ap.add_argument("--control", default="control")
+    ap.add_argument("--block", nargs="+", action="append", default=[],
+                    metavar=("NAME", "RUN.h5"))
+    ap.add_argument("--noise", nargs="+", action="append", default=[],
+                    metavar=("NAME", "FROZEN.h5"))
+    ap.add_argument("--threshold", type=float, default=0.95)
+    ap.add_argument("--reps", type=int, default=rlstats.REPS)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--title", default=None)
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
+    blocks = [(b[0], b[1:]) for b in a.block]
+    names = [n for n, _ in blocks]
+    if not blocks or any(not files for _, files in blocks):
+        sys.stderr.write("study: give at least one --block NAME RUN.h5...\n")
+        return 2
+    if len(set(names)) != len(names) or any(not re.match(r"^[A-Za-z0-9_.-]+$", n)
+                                            for n in names):
+        sys.stderr.write("study: block names must be distinct words of letters, digits, "
+                         "'.', '_', '-' (got %s)\n" % ", ".join(names))
+        return 2
+    noise = {}
+    for n in a.noise:
+        if n[0] not in names:
+            sys.stderr.write("study: --noise %s: no such block (blocks: %s)\n"
+                             % (n[0], ", ".join(names)))
+            return 2
+        noise.setdefault(n[0], []).extend(n[1:])
+    if a.reps < 100 or not math.isfinite(a.threshold):
+        sys.stderr.write("study: --reps must be >= 100 and --threshold finite\n")
+        return 2
+    os.makedirs(a.out, exist_ok=True)
+
+    claims, info, hashes = {}, {}, {}
+    for name, files in blocks:
+        try:
+            runs = runfile.load_all(files)
+        except runfile.BadInput as exc:
+            sys.stderr.write("study: %s\n" % exc)
+            return 2
+        claims[name], tasks, arms = block_claims(runs, a.arm, a.baseline, a.control,
+                                                 a.threshold, a.reps, a.seed)
+        if a.baseline not in arms:
+            sys.stderr.write("study: block %s has no arm %s (arms: %s)\n"
+                             % (name, a.baseline, ", ".join(sorted(arms))))
+            return 2
+        status = [r.status for r in runs]
+        info[name] = (tasks, sorted(arms), len(runs),
+                      {k: status.count(k) for k in sorted(set(status))})
+        for r in runs:
+            hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
+                r.text("git_commit") or "?"
+        for base in (a.baseline, a.control):
+            if base not in arms:
+                continue
+            for metric in ("tail", "auc"):
+                sub = os.path.join(a.out, "%s-%s%s" % (name, metric, "" if base == a.baseline
+                                                       else "-vs-" + base))
+                args = files + ["--out", sub, "--baseline", base, "--metric", metric,
+                                "--threshold", repr(a.threshold), "--reps", str(a.reps),
+                                "--seed", str(a.seed), "--title",
+                                "%s: %s, against %s" % (name, metric, base)]
+                if noise.get(name):
+                    args += ["--noise"] + noise[name]
+                rc = report.main(args)
+                if rc:
+                    return rc
+
+    # the claims table
+    head = ["claim", "block", "%s vs %s" % (a.arm, a.baseline),
+            "%s vs %s" % (a.control, a.baseline), "%s vs %s" % (a.arm, a.control),
+            "%s-specific" % a.arm]
+    rows = []
+    for cname, _, _, _, what in CLAIMS:
+        for name, _ in blocks:
+            row = claims[name][cname]
+            rows.append(["%s (%s)" % (cname, what), name] +
+                        [row[k][0] for k in ((a.arm, a.baseline), (a.control, a.baseline),
+                                             (a.arm, a.control))] +
+                        [specific(row, a.arm, a.baseline, a.control)])
+    legend = ("Each cell: the probability that a run of the first arm is better than one of "
+              "the second (higher score, or lower range and distance), averaged over the "
+              "block's tasks, with its 95%% stratified-bootstrap interval (%d replicates, seed "
+              "%d). Supported: the interval lies above 0.5; contradicted: below; undecided: it "
+              "holds 0.5, with the seeds per arm that would shrink it enough to decide at the "
+              "estimate seen. %s-specific: supported only where %s beats both %s and %s. An "
+              "undecided claim is not evidence of no effect." %
+              (a.reps, a.seed, a.arm, a.arm, a.baseline, a.control))
+    blk_head = ["block", "tasks", "arms", "runs", "by status"]
+    blk_rows = [[n, ", ".join(info[n][0]), ", ".join(info[n][1]), info[n][2],
+                 ", ".join("%s %d" % kv for kv in info[n][3].items())] for n, _ in blocks]
+    cmd = "/usr/bin/python3 plots/study.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    hash_rows = [[h, c] for h, c in sorted(hashes.items())]
+    title = a.title or "Study: %s against %s and %s" % (a.arm, a.baseline, a.control)
+
+    md = ["# %s\n" % title, "## Claims\n", report.md_table(head, rows), "", legend, "",
+          "## Blocks\n", report.md_table(blk_head, blk_rows), ""]
+    for name, _ in blocks:
+        md.append("- %s: [%s-tail](%s-tail/report.md), [%s-auc](%s-auc/report.md), "
+                  "[against %s](%s-tail-vs-%s/report.md)" % (name, name, name, name, name,
+                                                            a.control, name, a.control))
+    md += ["", "## How this was made\n", "```sh\n%s\n```\n" % cmd,
+           report.md_table(["config sha256", "commit"], hash_rows)]
+    with open(os.path.join(a.out, "study.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+
+    body = ["<h2>Claims</h2>", report.html_table(head, rows),
+            "<p>%s</p>" % html.escape(legend), "<h2>Blocks</h2>",
+            report.html_table(blk_head, blk_rows)]
+    for name, _ in blocks:
+        sub = os.path.join(a.out, name + "-tail", "report.html")
+        if not os.path.exists(sub):
+            continue
+        with open(sub) as f:
+            page = f.read()
+        others = " ".join('<a href="%s/report.html">%s</a>' % (html.escape(d), html.escape(d))
+                          for d in ("%s-auc" % name, "%s-tail-vs-%s" % (name, a.control),
+                                    "%s-auc-vs-%s" % (name, a.control))
+                          if os.path.exists(os.path.join(a.out, d, "report.html")))
+        body.append("<details><summary><b>Block %s</b>: its report (tail metric, against "
+                    "%s)</summary><p>The other reports of this block (files next to this "
+                    "page): %s</p>%s</details>" % (html.escape(name), html.escape(a.baseline),
+                                                   others or "none", body_of(page)))
+    body += ["<h2>How this was made</h2>", "<pre>%s</pre>" % html.escape(cmd),
+             report.html_table(["config sha256", "commit"], hash_rows)]
+    with open(os.path.join(a.out, "study.html"), "w") as f:
+        f.write(report.PAGE % {"title": html.escape(title), "body": "\n".join(body)})
+    print("wrote %s/study.md, study.html and %d block reports" % (a.out, 4 * len(blocks)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

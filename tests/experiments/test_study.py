@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""plots/study.py, a study's page, on synthetic blocks whose verdicts are
+known.
+
+Block "main": hopper and halfcheetah, arms gail, cgail and control, seeds
+0-3.  cgail's final levels (0.95-0.99) are above every gail and control run
+(0.50-0.80): on the tail score P(cgail > gail) = P(cgail > control) = 1 with
+the interval [1, 1], so C4 is supported for cgail and cgail-specific.
+control sits between: above gail on every pair, so control vs gail is
+supported too.  swd_states: cgail 0.1 against gail's 0.5 and control's 0.1
+on every run: C3 supported against gail, and cgail vs control all ties:
+P = 0.5 exactly, undecided with "0.5 itself", so C3 is not cgail-specific.
+Block "entropy": hopper alone, cgail below gail on every pair: C4
+contradicted.  Checks the claims table, the four reports per block, the
+self-contained page (rendered headless where chromium is installed) and
+the refusals of bad input.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import h5py
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+STUDY = os.path.join(ROOT, "plots", "study.py")
+sys.path.insert(0, HERE)
+from test_report import render_check  # noqa: E402
+
+STR = h5py.string_dtype("utf-8")
+LEVEL = {"gail": [0.50, 0.55, 0.60, 0.65], "control": [0.70, 0.72, 0.75, 0.80],
+         "cgail": [0.95, 0.96, 0.98, 0.99]}
+SWD = {"gail": 0.5, "control": 0.1, "cgail": 0.1}
+
+
+def write(path, sweep, task, arm, seed, final, swd, env_axis=True):
+    steps = np.arange(1, 9, dtype=np.float64) * 25000
+    curve = np.concatenate([np.linspace(0.0, final, 6), [final, final]])
+    group = "%s-%s%s" % (sweep, arm, "-env=" + task if env_axis else "")
+    with h5py.File(path, "w") as f:
+        f.attrs["version"] = "0.1.0"
+        f.attrs.create("kind", "gail", dtype=STR)
+        f.attrs.create("name", "%s-seed=%d" % (group, seed), dtype=STR)
+        f.attrs.create("group", group, dtype=STR)
+        f.attrs.create("axes", "seed=%d%s" % (seed, ",game.env=" + task if env_axis else ""),
+                       dtype=STR)
+        f.attrs.create("status", "completed", dtype=STR)
+        f.attrs.create("git_commit", "abc123", dtype=STR)
+        f.attrs["seed"] = np.uint64(seed)
+        f.create_dataset("config", data="game: {kind: gail, env: %s}\n" % task, dtype=STR)
+        f.create_group("summary").attrs.create("env", task, dtype=STR)
+        for name, val in (("eval_normalised_return", curve), ("swd_states", np.full(8, swd)),
+                          ("updates", steps * 2)):
+            g = f.create_group("series/" + name)
+            g["step"] = steps
+            g["value"] = np.asarray(val, dtype=np.float64)
+
+
+class Study(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="gv-study-")
+        cls.main, cls.entropy = [], []
+        for arm in ("gail", "cgail", "control"):
+            for seed in range(4):
+                for task in ("hopper", "halfcheetah"):
+                    p = os.path.join(cls.tmp, "m-%s-%s-%d.h5" % (arm, task, seed))
+                    write(p, "st-main", task, arm, seed, LEVEL[arm][seed], SWD[arm])
+                    cls.main.append(p)
+                # the entropy block: cgail below gail
+                p = os.path.join(cls.tmp, "e-%s-%d.h5" % (arm, seed))
+                lvl = {"gail": 0.9, "cgail": 0.3, "control": 0.6}[arm] + 0.01 * seed
+                write(p, "st-entropy", "hopper", arm, seed, lvl, SWD[arm], env_axis=False)
+                cls.entropy.append(p)
+        cls.out = os.path.join(cls.tmp, "page")
+        r = subprocess.run(["/usr/bin/python3", STUDY, "--out", cls.out, "--reps", "500",
+                            "--block", "main"] + cls.main + ["--block", "entropy"] +
+                           cls.entropy, capture_output=True, text=True)
+        if r.returncode:
+            raise AssertionError("study.py exit %d: %s" % (r.returncode, r.stderr[-3000:]))
+        with open(os.path.join(cls.out, "study.md")) as f:
+            cls.md = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def claim(self, claim, block):
+        for line in self.md.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 6 and cells[0].startswith(claim) and cells[1] == block:
+                return cells
+        self.fail("no row %s / %s in study.md" % (claim, block))
+
+    def test_supported_and_specific(self):
+        c = self.claim("C4 no cost", "main")
+        self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")      # cgail vs gail
+        self.assertEqual(c[3], "1.00 [1.00, 1.00]: supported")      # control vs gail
+        self.assertEqual(c[4], "1.00 [1.00, 1.00]: supported")      # cgail vs control
+        self.assertEqual(c[5], "supported")
+
+    def test_not_specific(self):
+        c = self.claim("C3 distribution", "main")
+        self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")
+        self.assertEqual(c[4], "0.50 [0.50, 0.50]: undecided (0.5 itself)")
+        self.assertEqual(c[5], "not specific: cgail is undecided against control")
+
+    def test_contradicted(self):
+        c = self.claim("C4 no cost", "entropy")
+        self.assertEqual(c[2], "0.00 [0.00, 0.00]: contradicted")
+        self.assertEqual(c[5], "contradicted (worse than gail)")
+
+    def test_block_reports(self):
+        for block in ("main", "entropy"):
+            for sub in ("tail", "auc", "tail-vs-control", "auc-vs-control"):
+                self.assertTrue(os.path.exists(os.path.join(self.out, "%s-%s" % (block, sub),
+                                                            "report.md")), (block, sub))
+        self.assertIn("| main | halfcheetah, hopper | cgail, control, gail | 24 | completed 24 |",
+                      self.md)
+
+    def test_page(self):
+        with open(os.path.join(self.out, "study.html")) as f:
+            page = f.read()
+        self.assertIn("data:image/png;base64,", page)
+        self.assertNotIn("http://", page)
+        self.assertNotIn("https://", page)
+        self.assertIn("Block main", page)
+        render_check(self, os.path.join(self.out, "study.html"), self.tmp)
+
+    def test_bad_input(self):
+        def run(*args):
+            return subprocess.run(["/usr/bin/python3", STUDY, "--out", self.tmp + "/bad"] +
+                                  list(args), capture_output=True, text=True)
+        self.assertEqual(run().returncode, 2)
+        r = run("--block", "a", self.main[0], "--block", "a", self.main[1])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("distinct", r.stderr)
+        r = run("--block", "a", *self.main, "--noise", "b", self.main[0])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no such block", r.stderr)
+        r = run("--block", "a", *self.main, "--baseline", "nope")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("no arm nope", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
