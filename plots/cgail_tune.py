@@ -170,7 +170,8 @@ def main(argv=None):
             v = [fmt(r.score, 2) for r in sorted(rs, key=lambda r: r.run.seed or 0)
                  if r.task == t and r.score is not None]
             per.append(", ".join(v) or "-")
-        rows.append(["k%g" % k] + per + [str(len(rs)), fmt(iqms[k]),
+        fin = sum(r.status in FINISHED for r in rs)
+        rows.append(["k%g" % k] + per + ["%d of %d" % (fin, len(rs)), fmt(iqms[k]),
                                          "**K\\***" if k == kstar else ""])
     base = [r for r in runs if r.role == "baseline"]
     for lab in sorted({r.label for r in base}):
@@ -178,9 +179,10 @@ def main(argv=None):
         per = [", ".join(fmt(r.score, 2) for r in sorted(rs, key=lambda r: r.run.seed or 0)
                          if r.task == t and r.score is not None) or "-" for t in tasks]
         s = [r.score for r in rs if r.score is not None and not math.isnan(r.score)]
-        rows.append([lab + " (reference)"] + per + [str(len(rs)), fmt(
+        rows.append([lab + " (reference)"] + per + ["%d of %d" % (
+            sum(r.status in FINISHED for r in rs), len(rs)), fmt(
             rlstats.iqm(np.asarray(s)) if s else float("nan")), ""])
-    out.append(table(["arm"] + ["%s (by seed)" % t for t in tasks] + ["runs", "IQM", ""], rows))
+    out.append(table(["arm"] + ["%s (by seed)" % t for t in tasks] + ["finished runs", "IQM", ""], rows))
     out.append("\nK\\* = %s (rule: the smallest gain within %g of the best IQM)\n"
                % (number(kstar), a.tie))
     if strengths:

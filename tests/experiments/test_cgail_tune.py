@@ -86,7 +86,7 @@ class Tune(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         self.assertIn("K\\* = 1 ", out)
         self.assertIn("L\\* = 1 ", out)
-        self.assertRegex(out, r"\| k0\.3 \|[^\n]*\| 4 \| 0\.900 \|")
+        self.assertRegex(out, r"\| k0\.3 \|[^\n]*\| 4 of 4 \| 0\.900 \|")
         self.assertRegex(out, r"\| k1 \|[^\n]*\| 0\.915 \| \*\*K")
         self.assertRegex(out, r"\| k3 \|[^\n]*\| 0\.930 \|")
         self.assertRegex(out, r"\| clc0\.1 \| 0\.700 \| 0\.300 \| 0\.200 \|")
