@@ -266,9 +266,10 @@ gv_status gv_gail_plan(gail_base *b, gv_drive *d, gv_node *root, const char *fil
   if (!b->task && (st = gv_env_task_alloc(&b->task, s->env->name, NULL, err))) return st;
   const gv_env_type *t = b->task->type;
   if (b->demos.obs_dim != t->obs_dim || b->demos.act_dim != t->act_dim)
-    return gv_fail(err, GV_ECONFIG, "%s: demonstrations of sizes %d + %d, env %s has %d + %d",
-                   s->demos, b->demos.obs_dim, b->demos.act_dim, s->env->name, t->obs_dim,
-                   t->act_dim);
+    return gv_fail(err, GV_ECONFIG, "%s: game.demos: '%s' holds observations of %d and "
+                   "actions of %d numbers, env %s has %d and %d (did the file change after the "
+                   "config was checked?)", file, s->demos, b->demos.obs_dim, b->demos.act_dim,
+                   s->env->name, t->obs_dim, t->act_dim);
   d->task = b->task;
   return GV_OK;
 }
