@@ -944,8 +944,13 @@ static void write_manifest(const gv_node *root, const char *config, const char *
  * these very files: their identity (inode, size and mtime of each) names a
  * marker DIR/.governor-sweep.table-HASH that is created exclusively, so of
  * the workers that end together (the last point's, those waiting for it)
- * one prints, and a rerun that changes nothing prints nothing. */
-static int sweep_table_mine(const sweeper *w, const char *dir) {
+ * one prints, and a rerun that changes nothing prints nothing.  The printer
+ * writes "printed" into the marker when it is done (sweep_table_printed); an
+ * empty marker older than a minute is a printer killed while it printed,
+ * and the next worker to end on these files takes it over.  marker: the
+ * marker's path, for sweep_table_printed. */
+#define TABLE_ABANDONED_SECONDS 60
+static int sweep_table_mine(const sweeper *w, const char *dir, char *marker, size_t size) {
   uint64_t h = 1469598103934665603ull;
   for (size_t i = 0; i < w->n; ++i) {
     char status[64];
@@ -964,9 +969,14 @@ static int sweep_table_mine(const sweeper *w, const char *dir) {
   char mine[64], path[4400];
   snprintf(mine, sizeof mine, "%s%016llx", stem, (unsigned long long)h);
   snprintf(path, sizeof path, "%s/%s", dir, mine);
-  const int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  struct stat ms;
+  if (fd < 0 && errno == EEXIST && stat(path, &ms) == 0 && ms.st_size == 0 &&
+      difftime(time(NULL), ms.st_mtime) > TABLE_ABANDONED_SECONDS && unlink(path) == 0)
+    fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
   if (fd < 0) return 0;
   close(fd);
+  snprintf(marker, size, "%s", path);
   DIR *dp = opendir(dir); /* the markers of earlier states of the sweep */
   for (struct dirent *e; dp && (e = readdir(dp));)
     if (!strncmp(e->d_name, stem, sizeof stem - 1) && strcmp(e->d_name, mine)) {
@@ -975,6 +985,18 @@ static int sweep_table_mine(const sweeper *w, const char *dir) {
     }
   if (dp) closedir(dp);
   return 1;
+}
+
+/* The end table is out: the marker says so, and is never taken over. */
+static void sweep_table_printed(const char *marker) {
+  if (!marker[0]) return;
+  const int fd = open(marker, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return;
+  /* a failed write leaves it empty: taken over after a minute, a second
+   * table at worst */
+  const ssize_t n = write(fd, "printed\n", 8);
+  (void)n;
+  close(fd);
 }
 
 /* `governor sweep --status`: every point's state, and the sweep's ETA. */
@@ -1259,7 +1281,9 @@ static int cmd_sweep(int argc, char **argv) {
             w.skipped_failed == 1 ? "was" : "were");
   char tdir[4200] = ".";
   if (s == GV_OK) sweep_dir(w.paths[0], tdir, sizeof tdir);
-  if (s == GV_OK && !sweep_stop && (size == 1 || sweep_table_mine(&w, tdir))) {
+  char marker[4400] = "";
+  if (s == GV_OK && !sweep_stop &&
+      (size == 1 || sweep_table_mine(&w, tdir, marker, sizeof marker))) {
     if (size > 1)
       printf("worker %ld of %ld (%s:%ld) ends the sweep: every point is done\n", rank, size,
              gv_claim_host(), (long)getpid());
@@ -1268,6 +1292,8 @@ static int cmd_sweep(int argc, char **argv) {
     if (gv_sweep_point_at(sw, 0, &pt, &err) == GV_OK) gv_exp_find(pt.tree, "", &exp, &err);
     gv_sweep_point_clear(&pt);
     sweep_table(exp, w.names, w.paths, w.n);
+    fflush(stdout);
+    sweep_table_printed(marker);
     run_plots(root, (const char *const *)w.paths, w.n, tdir);
   } else if (s == GV_OK) {
     printf("worker %ld of %ld (%s:%ld) ends; `governor sweep --status` shows the whole sweep\n",

@@ -158,19 +158,29 @@ table_once() {
   ok
 }
 table_once "$T/a1.0" "$T/a1.1" "$T/a2.0" "$T/a2.1"
+# two_tasks OUTPREFIX: a Slurm array of two tasks on $T/t, both living
+two_tasks() {
+  for id in 0 1; do
+    SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "$GV" sweep "$T/g.yaml" --out "$T/t" \
+      >"$1.$id" 2>&1 &
+  done
+  wait
+}
 # two tasks that both live: one table; the array run again (nothing to do): none
-for id in 0 1; do
-  SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "$GV" sweep "$T/g.yaml" --out "$T/t" \
-    >"$T/t1.$id" 2>&1 &
-done
-wait
+two_tasks "$T/t1"
 table_once "$T/t1.0" "$T/t1.1"
-for id in 0 1; do
-  SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 "$GV" sweep "$T/g.yaml" --out "$T/t" \
-    >"$T/t2.$id" 2>&1 &
-done
-wait
+two_tasks "$T/t2"
 [ "$(tables "$T/t2.0" "$T/t2.1")" -eq 0 ] && ok || bad "a rerun printed the table: $(cat "$T/t2.0")"
+# a printer killed while it printed leaves its marker empty: a minute on, the
+# next workers to end on these files print the table (one of them); a fresh
+# empty marker is a printer still at work, and is left to it
+rerun_tables() { two_tasks "$1"; tables "$1.0" "$1.1"; }
+for m in "$T"/t/.governor-sweep.table-*; do : >"$m"; done
+[ "$(rerun_tables "$T/t3")" -eq 0 ] && ok || bad "a fresh empty marker was taken over: $(cat "$T/t3.0")"
+for m in "$T"/t/.governor-sweep.table-*; do touch -d '2 minutes ago' "$m"; done
+[ "$(rerun_tables "$T/t4")" -eq 1 ] && ok || bad "an abandoned marker: $(cat "$T/t4.0" "$T/t4.1")"
+grep -qx printed "$T"/t/.governor-sweep.table-* && ok || bad "the printer did not mark its table"
+[ "$(rerun_tables "$T/t5")" -eq 0 ] && ok || bad "a marked table was printed again: $(cat "$T/t5.0")"
 same_as_ref "$T/t"
 # several workers may not --overwrite (one would redo what another did)
 SLURM_ARRAY_TASK_ID=0 SLURM_ARRAY_TASK_COUNT=2 \
