@@ -121,6 +121,7 @@ static int ev_parse(int argc, char **argv, ev_args *a) {
 typedef struct ev_source {
   char *kind, *name, *status, *group, *axes, *config, *seed, *env;
   double expert, random, episodes, final_mean;
+  double final_step, steps_done; /* the last evaluation's step, the saved policy's */
 } ev_source;
 
 static void ev_source_free(ev_source *s) {
@@ -160,6 +161,8 @@ static gv_status ev_read_source(ev_source *s, const char *path, gv_err *err) {
   s->random = ev_summary(rr, "random_return");
   s->episodes = ev_summary(rr, "eval_episodes");
   s->final_mean = ev_summary(rr, "final_eval_return_mean");
+  s->final_step = ev_summary(rr, "final_eval_step");
+  s->steps_done = ev_summary(rr, "steps_done");
   gv_runread_close(rr);
   static const char *const with_policy[] = {"rl", "gail", "dac", NULL};
   int known = 0;
@@ -301,8 +304,15 @@ int gv_evaluate_main(int argc, char **argv) {
     printf("  %s over evaluations: mean %.4f, std %.4f\n",
            norm_ok ? "normalised return" : "return (no expert/random return to normalise)",
            mean, sd);
-    if (isfinite(s.final_mean) && !strcmp(a.group, "policy") && run_seed_ok && a.seed == run_seed &&
-        a.episodes == (long)s.episodes)
+    const int same = isfinite(s.final_mean) && !strcmp(a.group, "policy") && run_seed_ok &&
+                     a.seed == run_seed && a.episodes == (long)s.episodes;
+    if (same && isfinite(s.final_step) && isfinite(s.steps_done) &&
+        s.final_step != s.steps_done)
+      /* a stopped run saved the policy it had when it stopped, after its last evaluation */
+      printf("  repetition 0: return %.17g; the run's last evaluation (step %.0f) scored an "
+             "earlier policy than the saved one (step %.0f, status %s): not comparable\n", r0,
+             s.final_step, s.steps_done, s.status ? s.status : "?");
+    else if (same)
       printf("  repetition 0 is the run's own final evaluation: return %.17g (the run: "
              "%.17g, %s)\n", r0, s.final_mean, r0 == s.final_mean ? "equal" : "DIFFERENT");
   }

@@ -155,6 +155,21 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(m.group(1), "%.2f" % med)
         self.assertEqual(m.group(2), "%.2f" % p95)
 
+    def test_stopped_run_is_not_compared(self):
+        # SIGTERM after the last evaluation: the saved policy is a later one
+        # than the run's last evaluation scored, and the command says so
+        # instead of calling repetition 0 different from it
+        term = os.path.join(self.tmp, "term.h5")
+        r = gov("run", "configs/gail/hopper-cgail.yaml", *SHORT, "--set", "run.steps=8192",
+                "--set", "run.eval_every=4096", "--out", term,
+                env={"GV_TEST_TERM_AT_STEP": "5000"})
+        self.assertEqual(r.returncode, 1, r.stderr)
+        e = gov("evaluate", term, "--times", "2", "--out", os.path.join(self.tmp, "term-ev.h5"))
+        self.assertEqual(e.returncode, 0, e.stderr)
+        self.assertIn("scored an earlier policy than the saved one", e.stdout)
+        self.assertIn("status preempted", e.stdout)
+        self.assertNotIn("DIFFERENT", e.stdout)
+
     def test_bad_input(self):
         x = os.path.join(self.tmp, "x.h5")
         dirac = os.path.join(self.tmp, "dirac.h5")
