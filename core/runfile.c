@@ -161,6 +161,16 @@ static int lock_fd_of(const char *path, int create, int *busy) {
   return -1;
 }
 
+int gv_run_lock_wait(const char *path, double seconds) {
+  const struct timespec nap = {0, 50 * 1000 * 1000};
+  for (double waited = 0;; waited += 0.05) {
+    int busy = 0;
+    const int fd = lock_fd_of(path, 0, &busy);
+    if (fd >= 0 || !busy || waited >= seconds) return fd;
+    nanosleep(&nap, NULL);
+  }
+}
+
 static gv_status lock_run(gv_runfile *rf, gv_err *err) {
   int busy = 0;
   rf->old_fd = -1;
@@ -760,6 +770,7 @@ gv_status gv_run_sync(gv_runfile *rf) {
 struct gv_runread {
   hid_t file;
   int readonly;             /* summaries are not written (read-only or still running) */
+  int lock_fd;              /* the writers' lock while open for writing, else -1 */
 };
 
 /* The statuses a run file may hold (core/runfile.h). */
@@ -926,6 +937,7 @@ static gv_status open_common(gv_runread **out, const char *path, unsigned flags,
   }
   rr->file = f;
   rr->readonly = flags == H5F_ACC_RDONLY;
+  rr->lock_fd = -1;
   *out = rr;
   return GV_OK;
 }
@@ -945,8 +957,18 @@ gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
   int running = status && !strcmp(status, "running");
   free(status);
   if (running) return GV_OK;
+  /* one writer at a time: another analysis (a sweep's, a user's) or a run
+   * rewriting the file holds the lock; after the wait, read only */
+  const int fd = gv_run_lock_wait(path, GV_RUN_LOCK_WAIT);
+  if (fd < 0) return GV_OK;
   gv_runread_close(*rr);
-  return open_common(rr, path, H5F_ACC_RDWR, err);
+  s = open_common(rr, path, H5F_ACC_RDWR, err);
+  if (s != GV_OK) {
+    close(fd);
+    return s;
+  }
+  (*rr)->lock_fd = fd;
+  return GV_OK;
 }
 
 int gv_runread_is_readonly(const gv_runread *rr) { return rr->readonly; }
@@ -954,6 +976,7 @@ int gv_runread_is_readonly(const gv_runread *rr) { return rr->readonly; }
 void gv_runread_close(gv_runread *rr) {
   if (!rr) return;
   H5Fclose(rr->file);
+  if (rr->lock_fd >= 0) close(rr->lock_fd); /* after the file is closed: written */
   free(rr);
 }
 

@@ -144,9 +144,19 @@ typedef struct gv_runread gv_runread;
 gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err);
 /* Also opens the file for writing /summary (governor analyze), unless the
  * run's status is still "running" (being written, or killed): then it is
- * opened read-only and the set_summary functions return GV_EIO. */
+ * opened read-only and the set_summary functions return GV_EIO.  A writer
+ * of a finished file holds the run writers' lock on PATH (gv_run_lock_wait)
+ * until it closes: two analyses of one file take turns (each waits up to
+ * GV_RUN_LOCK_WAIT seconds, then reads only). */
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err);
 int gv_runread_is_readonly(const gv_runread *rr);
+
+/* The lock every writer of the run file at path takes (a run, a resume, an
+ * analysis writing /summary), waiting up to `seconds` while another holds
+ * it: a descriptor to close to release it, or -1 (still held, or the file
+ * is gone). */
+#define GV_RUN_LOCK_WAIT 30.0
+int gv_run_lock_wait(const char *path, double seconds);
 void gv_runread_close(gv_runread *rr);
 /* Root attribute as text (caller frees), NULL when absent. */
 char *gv_runread_attr(gv_runread *rr, const char *name);

@@ -213,14 +213,19 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
     if (!ok) fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
     /* a finished file whose analysis was cut short (a SIGKILL: mpirun's abort)
      * still says "pending", and a sweep runs its point again */
+    const int lk = gv_run_lock_wait(path, GV_RUN_LOCK_WAIT); /* writers take turns */
     const hid_t fapl = gv_h5_fapl_nolock();
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    hid_t f = lk >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
     H5Pclose(fapl);
     if (f >= 0) {
       if (H5Aexists(f, "analysis") > 0) H5Adelete(f, "analysis");
       gv_h5_put_str(f, "analysis", ok ? "done" : "failed");
       H5Fclose(f);
+    } else {
+      fprintf(stderr, "governor: %s: could not mark its analysis (another process holds the "
+              "file); a sweep will run this point again\n", path);
     }
+    if (lk >= 0) close(lk);
     fflush(NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
   }

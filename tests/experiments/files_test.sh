@@ -162,9 +162,27 @@ $PY -c "import h5py,sys,time; f=h5py.File(sys.argv[1],'r'); open(sys.argv[2],'w'
   "$T/live.h5" "$T/reader-open" &
 reader=$!
 until [ -e "$T/reader-open" ] || ! kill -0 $reader 2>/dev/null; do sleep 0.05; done
+[ -e "$T/reader-open" ] && ok || bad "the h5py reader did not open the file"
 expect 0 "verdict" -- "$GV" analyze "$T/live.h5"
 kill $reader 2>/dev/null
 wait $reader 2>/dev/null
+# Two writers of a finished file's /summary take turns: while another process
+# holds the writers' lock (a POSIX lock conflicts with governor's OFD lock),
+# analyze waits for it, then writes /summary (emptied here), never both at once.
+$PY -c "import h5py,sys; s=h5py.File(sys.argv[1],'a')['summary'].attrs; [s.__delitem__(k) for k in list(s)]" \
+  "$T/live.h5"
+$PY -c "
+import fcntl,os,sys,time
+fd=os.open(sys.argv[1],os.O_RDWR); fcntl.lockf(fd,fcntl.LOCK_EX); open(sys.argv[2],'w').close()
+time.sleep(1.5); open(sys.argv[3],'w').close(); os.close(fd)" "$T/live.h5" "$T/locked" "$T/released" &
+holder=$!
+until [ -e "$T/locked" ] || ! kill -0 $holder 2>/dev/null; do sleep 0.05; done
+[ -e "$T/locked" ] && ok || bad "the lock holder did not lock the file"
+expect 0 "verdict" -- "$GV" analyze "$T/live.h5"
+[ -e "$T/released" ] && ok || bad "analyze wrote while another process held the file"
+wait $holder
+$PY -c "import h5py,sys; assert len(h5py.File(sys.argv[1],'r')['summary'].attrs) > 0" "$T/live.h5" &&
+  ok || bad "analyze, after waiting its turn, did not write /summary"
 
 # --- MuJoCo errors (item 8): out of memory in mj_makeData is a governor error,
 # not "Press Enter to exit" read from stdin (a pipe that never closes would
