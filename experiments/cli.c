@@ -950,12 +950,19 @@ static void write_manifest(const gv_node *root, const char *config, const char *
  * marker DIR/.governor-sweep.table-HASH that is created exclusively, so of
  * the workers that end together (the last point's, those waiting for it)
  * one prints, and a rerun that changes nothing prints nothing.  The printer
- * writes "printed" into the marker when it is done (sweep_table_printed); an
- * empty marker older than a minute is a printer killed while it printed,
- * and the next worker to end on these files takes it over.  marker: the
- * marker's path, for sweep_table_printed. */
-#define TABLE_ABANDONED_SECONDS 60
-static int sweep_table_mine(const sweeper *w, const char *dir, char *marker, size_t size) {
+ * holds an OFD lock on the marker while it prints and writes "printed" into
+ * it when done (sweep_table_printed): the marker appears already locked (made
+ * under a name of its own, locked, then linked into place), and an empty
+ * marker nobody holds is a printer that died mid-table, which the next
+ * worker to end on these files takes over (the lock elects one).  *marker:
+ * the locked descriptor, for sweep_table_printed. */
+static int marker_lock(int fd) {
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
+  *marker = -1;
   uint64_t h = 1469598103934665603ull;
   for (size_t i = 0; i < w->n; ++i) {
     char status[64];
@@ -971,20 +978,27 @@ static int sweep_table_mine(const sweeper *w, const char *dir, char *marker, siz
     for (size_t k = 0; k < sizeof id; ++k) h = (h ^ b[k]) * 1099511628211ull;
   }
   static const char stem[] = ".governor-sweep.table-";
-  char mine[64], path[4400];
+  char mine[64], path[4400], tmp[4500];
   snprintf(mine, sizeof mine, "%s%016llx", stem, (unsigned long long)h);
   snprintf(path, sizeof path, "%s/%s", dir, mine);
-  int fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-  struct stat ms;
-  if (fd < 0 && errno == EEXIST && stat(path, &ms) == 0 && ms.st_size == 0 &&
-      difftime(time(NULL), ms.st_mtime) > TABLE_ABANDONED_SECONDS && unlink(path) == 0)
-    fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+  snprintf(tmp, sizeof tmp, "%s.%s.%ld", path, gv_claim_host(), (long)getpid());
+  int fd = open(tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
   if (fd < 0) return 0;
-  close(fd);
-  snprintf(marker, size, "%s", path);
+  const int made = marker_lock(fd) == 0 && link(tmp, path) == 0;
+  unlink(tmp);
+  if (!made) { /* a marker exists: printed, being printed, or left by a dead printer */
+    close(fd);
+    struct stat ms;
+    fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || marker_lock(fd) != 0 || fstat(fd, &ms) != 0 || ms.st_size != 0) {
+      if (fd >= 0) close(fd);
+      return 0;
+    }
+  }
+  *marker = fd;
   DIR *dp = opendir(dir); /* the markers of earlier states of the sweep */
   for (struct dirent *e; dp && (e = readdir(dp));)
-    if (!strncmp(e->d_name, stem, sizeof stem - 1) && strcmp(e->d_name, mine)) {
+    if (!strncmp(e->d_name, stem, sizeof stem - 1) && strncmp(e->d_name, mine, strlen(mine))) {
       snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
       unlink(path);
     }
@@ -992,16 +1006,13 @@ static int sweep_table_mine(const sweeper *w, const char *dir, char *marker, siz
   return 1;
 }
 
-/* The end table is out: the marker says so, and is never taken over. */
-static void sweep_table_printed(const char *marker) {
-  if (!marker[0]) return;
-  const int fd = open(marker, O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) return;
-  /* a failed write leaves it empty: taken over after a minute, a second
-   * table at worst */
-  const ssize_t n = write(fd, "printed\n", 8);
+/* The end table is out: the marker says so, and the lock goes. */
+static void sweep_table_printed(int marker) {
+  if (marker < 0) return;
+  /* a failed write leaves it empty: the next worker to end prints again */
+  const ssize_t n = write(marker, "printed\n", 8);
   (void)n;
-  close(fd);
+  close(marker);
 }
 
 /* `governor sweep --status`: every point's state, and the sweep's ETA. */
@@ -1286,9 +1297,8 @@ static int cmd_sweep(int argc, char **argv) {
             w.skipped_failed == 1 ? "was" : "were");
   char tdir[4200] = ".";
   if (s == GV_OK) sweep_dir(w.paths[0], tdir, sizeof tdir);
-  char marker[4400] = "";
-  if (s == GV_OK && !sweep_stop &&
-      (size == 1 || sweep_table_mine(&w, tdir, marker, sizeof marker))) {
+  int marker = -1;
+  if (s == GV_OK && !sweep_stop && (size == 1 || sweep_table_mine(&w, tdir, &marker))) {
     if (size > 1)
       printf("worker %ld of %ld (%s:%ld) ends the sweep: every point is done\n", rank, size,
              gv_claim_host(), (long)getpid());

@@ -171,13 +171,21 @@ two_tasks "$T/t1"
 table_once "$T/t1.0" "$T/t1.1"
 two_tasks "$T/t2"
 [ "$(tables "$T/t2.0" "$T/t2.1")" -eq 0 ] && ok || bad "a rerun printed the table: $(cat "$T/t2.0")"
-# a printer killed while it printed leaves its marker empty: a minute on, the
-# next workers to end on these files print the table (one of them); a fresh
-# empty marker is a printer still at work, and is left to it
+# a printer killed while it printed leaves its marker empty and unlocked: the
+# next workers to end on these files print the table (one of them); an empty
+# marker whose lock is held is a printer still at work, and is left to it
 rerun_tables() { two_tasks "$1"; tables "$1.0" "$1.1"; }
 for m in "$T"/t/.governor-sweep.table-*; do : >"$m"; done
-[ "$(rerun_tables "$T/t3")" -eq 0 ] && ok || bad "a fresh empty marker was taken over: $(cat "$T/t3.0")"
-for m in "$T"/t/.governor-sweep.table-*; do touch -d '2 minutes ago' "$m"; done
+$PY -c "
+import fcntl,glob,os,sys,time
+fds=[os.open(m,os.O_RDWR) for m in glob.glob(sys.argv[1]+'/.governor-sweep.table-*')]
+[fcntl.lockf(fd,fcntl.LOCK_EX) for fd in fds]; open(sys.argv[2],'w').close(); time.sleep(60)" \
+  "$T/t" "$T/marker-held" &
+holder=$!
+until [ -e "$T/marker-held" ] || ! kill -0 $holder 2>/dev/null; do sleep 0.05; done
+[ "$(rerun_tables "$T/t3")" -eq 0 ] && ok || bad "a held empty marker was taken over: $(cat "$T/t3.0")"
+kill $holder
+wait $holder 2>/dev/null
 [ "$(rerun_tables "$T/t4")" -eq 1 ] && ok || bad "an abandoned marker: $(cat "$T/t4.0" "$T/t4.1")"
 grep -qx printed "$T"/t/.governor-sweep.table-* && ok || bad "the printer did not mark its table"
 [ "$(rerun_tables "$T/t5")" -eq 0 ] && ok || bad "a marked table was printed again: $(cat "$T/t5.0")"
