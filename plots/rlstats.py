@@ -123,23 +123,29 @@ def verdict(ci, seeds):
     text) when the interval lies above 0.5, ("worse", text) below, else
     ("undecided", text) with what the interval rules out and the seeds per
     arm and task that would make its half-width smaller than the point's
-    distance from 0.5 (the half-width taken to shrink as 1/sqrt(seeds));
-    None when the point is 0.5 itself (no number of seeds decides it)."""
+    distance from 0.5, the half-width taken to shrink as 1/sqrt(seeds).  A
+    bootstrap interval is not symmetric: the half-width used is the side
+    that faces 0.5 (point - low above 0.5, high - point below), the side
+    that must shrink; the answer is at least seeds + 1.  No number when the
+    point is 0.5 itself."""
     p, lo, hi = ci
+    if not all(math.isfinite(v) for v in (p, lo, hi)):
+        return "undecided", "undecided: no estimate (%s)" % ", ".join("%g" % v for v in ci)
     if lo > 0.5:
         return "better", "better: the interval lies above 0.5"
     if hi < 0.5:
         return "worse", "worse: the interval lies below 0.5"
-    half, dist = (hi - lo) / 2.0, abs(p - 0.5)
+    dist = abs(p - 0.5)
+    half = p - lo if p > 0.5 else hi - p
     out = (["P < %.2f" % lo] if lo > 0 else []) + (["P > %.2f" % hi] if hi < 1 else [])
     ruled = "rules out " + " and ".join(out) if out else "rules out no value of P"
     if dist < 1e-12:
         return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \
             "would decide it" % ruled
-    need = int(math.ceil(seeds * (half / dist) ** 2 - 1e-9))
+    need = max(seeds + 1, int(math.ceil(seeds * (half / dist) ** 2 - 1e-9)))
     return "undecided", "undecided: %s; about %d seeds per arm would make the interval's " \
-        "half-width (%.2f at %d) smaller than the estimate's distance from 0.5 (%.2f)" % (
-            ruled, need, half, seeds, dist)
+        "half-width towards 0.5 (%.2f at %d) smaller than the estimate's distance from 0.5 " \
+        "(%.2f)" % (ruled, need, half, seeds, dist)
 
 
 def paired_difference(x_scores, y_scores, reps=REPS, seed=0, level=0.95):

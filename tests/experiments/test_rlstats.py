@@ -157,6 +157,14 @@ class Others(unittest.TestCase):
         word, text = rlstats.verdict((0.6, 0.4, 0.8), 5)
         self.assertEqual(word, "undecided")
         self.assertIn("about 20 seeds", text)
+        # asymmetric: the side facing 0.5 counts, 0.6 - 0.45 = 0.15 against
+        # 0.1: 5 * 2.25 = 11.25 -> 12 (the whole width would say 5 * 0.72)
+        self.assertIn("about 12 seeds", rlstats.verdict((0.6, 0.45, 0.62), 5)[1])
+        # below 0.5 the upper side faces it: 0.55 - 0.3 = 0.25 against 0.2
+        self.assertIn("about 16 seeds", rlstats.verdict((0.3, 0.1, 0.55), 10)[1])
+        # an interval that just touches 0.5 needs more seeds than it has
+        self.assertIn("about 6 seeds", rlstats.verdict((0.7, 0.5, 0.9), 5)[1])
+        self.assertEqual(rlstats.verdict((float("nan"), 0.1, 0.9), 5)[0], "undecided")
         self.assertIn("rules out P < 0.40 and P > 0.80", text)
         # an interval touching 0.5 decides nothing; 0.5 itself needs no seeds
         self.assertEqual(rlstats.verdict((0.3, 0.0, 0.5), 10)[0], "undecided")
