@@ -22,10 +22,15 @@ plain `gail` or `dac` arm) is the baseline, shown for reference only.
   its runs of |d_expert - d_expert(K\\*)| + |d_policy - d_policy(K\\*)| is
   smallest.
 
-Unfinished (running, stopped, failed) runs are listed and not used; the
-rule is applied only when every gain (and, for L*, every strength) has the
-same number of finished runs, otherwise the tables are printed with
-"incomplete" and no choice.  Prints Markdown; exit 0, 2 on bad input.
+Unfinished (running, stopped, failed) runs are listed and not used.  The
+rule is applied only when every gain (and, for L*, every strength) has all
+its runs finished and evaluated, each with as many runs per task as every
+other, and, when the grid is given (--gains, --strengths, --runs N), every
+value of it has its N runs; otherwise the tables are printed with
+"none (why)" and no choice.  Prints Markdown; exit 0, 2 on bad input.
+
+    the C-GAIL protocol on-policy:
+    plots/cgail_tune.py --gains 0.3,1,3,10,30 --strengths 0.03,0.1,0.3,1,3 --runs 6 RUN.h5...
 """
 
 import argparse
@@ -98,23 +103,46 @@ def table(head, rows):
     return "\n".join(out)
 
 
-def complete(groups):
-    """Every value has finished runs only, and as many as every other."""
-    counts = {len([r for r in rs if r.status in FINISHED]) for rs in groups.values()}
-    unfinished = any(r.status not in FINISHED for rs in groups.values() for r in rs)
-    return bool(groups) and len(counts) == 1 and not unfinished
+def complete(groups, expect=None, runs=None):
+    """None when the rule may be applied to groups ({value: runs}), else why
+    not: a value of `expect` without runs, an unfinished run, a finished run
+    without the numbers the rule reads, or values (or their tasks) with
+    different numbers of runs, or other than `runs`."""
+    if not groups:
+        return "no runs"
+    missing = sorted(set(expect or ()) - set(groups))
+    if missing:
+        return "no runs yet of %s" % ", ".join("%g" % v for v in missing)
+    for v, rs in groups.items():
+        left = [r for r in rs if r.status not in FINISHED]
+        if left:
+            return "%g has %d of %d runs unfinished" % (v, len(left), len(rs))
+        bad = [r for r in rs if r.score is None or math.isnan(r.score)]
+        if bad:
+            return "%g: %s has no evaluations" % (v, os.path.basename(bad[0].path))
+    cells = {v: sorted((t, sum(r.task == t for r in rs)) for t in {r.task for r in rs})
+             for v, rs in groups.items()}
+    if len({tuple(c) for c in cells.values()}) != 1:
+        return "the values have different runs per task: " + "; ".join(
+            "%g: %s" % (v, ", ".join("%s %d" % tc for tc in c)) for v, c in cells.items())
+    n = len(next(iter(groups.values())))
+    if runs is not None and n != runs:
+        return "%d runs per value, the protocol has %d" % (n, runs)
+    return None
 
 
-def select_gain(gains, tie):
-    """(K*, {k: iqm}) by the protocol's rule; K* None when incomplete."""
+def select_gain(gains, tie, expect=None, runs=None):
+    """(K*, {k: iqm}, why) by the protocol's rule; K* None (why says why)
+    when the rule can not be applied yet."""
     iqms = {}
     for k, rs in gains.items():
         s = [r.score for r in rs if r.score is not None and not math.isnan(r.score)]
         iqms[k] = rlstats.iqm(np.asarray(s)) if s else float("nan")
-    if not complete(gains) or any(math.isnan(v) for v in iqms.values()):
-        return None, iqms
+    why = complete(gains, expect, runs)
+    if why:
+        return None, iqms, why
     best = max(iqms.values())
-    return min(k for k, v in iqms.items() if v >= best - tie), iqms
+    return min(k for k, v in iqms.items() if v >= best - tie), iqms, None
 
 
 def hold(rs):
@@ -124,21 +152,35 @@ def hold(rs):
             float(np.mean(dp)) if dp else float("nan"))
 
 
-def select_strength(strengths, target):
-    """(L*, {lambda: mean distance}) to the hold target (d_expert, d_policy)."""
+def select_strength(strengths, target, expect=None, runs=None):
+    """(L*, {lambda: mean distance}, why) to the hold target (d_expert,
+    d_policy)."""
     dist = {}
     for lam, rs in strengths.items():
         d = [abs(r.d_expert - target[0]) + abs(r.d_policy - target[1]) for r in rs
              if r.status in FINISHED]
         d = [x for x in d if not math.isnan(x)]
         dist[lam] = float(np.mean(d)) if d else float("nan")
-    if not complete(strengths) or any(math.isnan(v) for v in dist.values()):
-        return None, dist
-    return min(dist, key=lambda lam: (dist[lam], lam)), dist
+    why = complete(strengths, expect, runs)
+    if not why and any(math.isnan(v) for v in target):
+        why = "C-GAIL's runs at K* have no d_expert or d_policy series"
+    if not why and any(math.isnan(v) for v in dist.values()):
+        why = "a strength's runs have no d_expert or d_policy series"
+    if why:
+        return None, dist, why
+    return min(dist, key=lambda lam: (dist[lam], lam)), dist, None
 
 
-def number(x):
-    return ("%g" % x) if x is not None else "none (incomplete)"
+def values(text):
+    """'0.3,1,3' -> [0.3, 1.0, 3.0]"""
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected numbers separated by commas: %r" % text)
+
+
+def number(x, why):
+    return ("%g" % x) if x is not None else "none (%s)" % why
 
 
 def main(argv=None):
@@ -146,7 +188,16 @@ def main(argv=None):
     ap.add_argument("runs", nargs="+", metavar="RUN.h5")
     ap.add_argument("--tie", type=float, default=0.02)
     ap.add_argument("--md", metavar="FILE", help="also write the Markdown to FILE")
-    a = ap.parse_args(argv)
+    ap.add_argument("--gains", type=values, default=None,
+                    help="the grid of gains: no choice until each has its runs")
+    ap.add_argument("--strengths", type=values, default=None,
+                    help="the grid of strengths, likewise")
+    ap.add_argument("--runs", type=int, default=None, dest="per_value",
+                    help="finished runs each value of the grids must have")
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
     runs = []
     for p in a.runs:
         try:
@@ -161,7 +212,7 @@ def main(argv=None):
         return 2
     tasks = sorted({r.task for r in runs})
     out = []
-    kstar, iqms = select_gain(gains, a.tie)
+    kstar, iqms, kwhy = select_gain(gains, a.tie, a.gains, a.per_value)
     out.append("### C-GAIL's gain: tail normalised return per run, IQM per gain\n")
     rows = []
     for k, rs in gains.items():
@@ -184,11 +235,12 @@ def main(argv=None):
             rlstats.iqm(np.asarray(s)) if s else float("nan")), ""])
     out.append(table(["arm"] + ["%s (by seed)" % t for t in tasks] + ["finished runs", "IQM", ""], rows))
     out.append("\nK\\* = %s (rule: the smallest gain within %g of the best IQM)\n"
-               % (number(kstar), a.tie))
-    if strengths:
+               % (number(kstar, kwhy), a.tie))
+    if strengths or a.strengths:
         target = hold(gains[kstar]) if kstar is not None else (float("nan"), float("nan"))
-        lstar, dist = select_strength(strengths, target) if kstar is not None else \
-            (None, {lam: float("nan") for lam in strengths})
+        lstar, dist, lwhy = select_strength(strengths, target, a.strengths, a.per_value) \
+            if kstar is not None else (None, {lam: float("nan") for lam in strengths},
+                                       "no K* yet")
         out.append("### The control's strength: hold on D, last-quarter means\n")
         rows = []
         if kstar is not None:
@@ -205,7 +257,7 @@ def main(argv=None):
                          rows))
         out.append("\nL\\* = %s (rule: the smallest mean over its runs of |d_expert - d_expert(K\\*)| + "
                    "|d_policy - d_policy(K\\*)|, d(K\\*) the mean over C-GAIL's runs at K\\*)\n"
-                   % number(lstar))
+                   % number(lstar, lwhy))
     left = [r for r in runs if r.status not in FINISHED]
     if left:
         out.append("Not finished, not used: " + ", ".join(

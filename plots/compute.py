@@ -9,7 +9,8 @@ counts a run's time across its resumes (docs/resume.md), but
 not the work lost between a run's last checkpoint and a kill, nor, for a run
 resumed from a checkpoint written before governor recorded it, the time
 before that resume; unfinished runs have no wall_seconds yet.  The line
-says how many runs lack it.  Exit 0, 2 on bad input.
+says how many runs lack it and how many files could not be read.  Exit 0,
+2 without arguments.
 """
 
 import os
@@ -24,13 +25,15 @@ def main(argv):
         sys.stderr.write("usage: compute.py LABEL RUN.h5...\n")
         return 2
     label, paths = argv[0], argv[1:]
-    total, counted, missing = 0.0, 0, 0
+    total, counted, missing, unreadable = 0.0, 0, 0, 0
     for p in paths:
         try:
             r = runfile.load(p)
-        except runfile.BadInput as exc:
-            sys.stderr.write("compute: %s\n" % exc)
-            return 2
+        except (runfile.BadInput, OSError, KeyError, ValueError) as exc:
+            # a file being written may not read back whole: counted apart
+            sys.stderr.write("compute: %s: not read (%s)\n" % (p, exc))
+            unreadable += 1
+            continue
         w = r.number("wall_seconds")
         if w is None:
             w = r.number("seconds")
@@ -39,9 +42,10 @@ def main(argv):
         else:
             total += w
             counted += 1
-    print("%-28s %6.2f core-hours over %d runs%s" % (
+    print("%-28s %6.2f core-hours over %d runs%s%s" % (
         label, total / 3600.0, counted,
-        " (%d without wall_seconds: unfinished)" % missing if missing else ""))
+        " (%d without wall_seconds: unfinished)" % missing if missing else "",
+        " (%d not readable)" % unreadable if unreadable else ""))
     return 0
 
 

@@ -117,9 +117,34 @@ class Tune(unittest.TestCase):
         write(p, "tune-gail", "k1", "halfcheetah", 101, 0.9, (0.6, 0.4), status="running")
         rc, out, _ = self.run_tune(self.files)
         self.assertEqual(rc, 0)
-        self.assertIn("K\\* = none (incomplete)", out)
-        self.assertIn("L\\* = none (incomplete)", out)
+        self.assertIn("K\\* = none (1 has 1 of 4 runs unfinished)", out)
+        self.assertIn("L\\* = none (no K* yet)", out)
         self.assertIn("Not finished, not used", out)
+
+    def test_grid(self):
+        # the protocol's grid holds k10 too: no choice until its runs are there
+        rc, out, _ = self.run_tune(self.files, "--gains", "0.3,1,3,10", "--runs", "4")
+        self.assertEqual(rc, 0)
+        self.assertIn("K\\* = none (no runs yet of 10)", out)
+        rc, out, _ = self.run_tune(self.files, "--gains", "0.3,1,3", "--runs", "6")
+        self.assertIn("K\\* = none (4 runs per value, the protocol has 6)", out)
+        rc, out, _ = self.run_tune(self.files, "--gains", "0.3,1,3", "--strengths", "0.1,1,10,30",
+                                   "--runs", "4")
+        self.assertIn("K\\* = 1 ", out)
+        self.assertIn("L\\* = none (no runs yet of 30)", out)
+        # a value missing a task's runs is not comparable with the others
+        gone = [f for f in self.files if "-k3-halfcheetah-" in f]
+        rc, out, _ = self.run_tune([f for f in self.files if f not in gone])
+        self.assertIn("K\\* = none (the values have different runs per task", out)
+        self.assertEqual(self.run_tune(self.files, "--gains", "a,b")[0], 2)
+
+    def test_finished_without_evaluations(self):
+        p = [f for f in self.files if "-k1-hopper-100" in f][0]
+        with h5py.File(p, "a") as f:
+            del f["series/eval_normalised_return"]
+        rc, out, _ = self.run_tune(self.files)
+        self.assertEqual(rc, 0)
+        self.assertIn("has no evaluations)", out)
 
     def test_bad_input(self):
         bad = os.path.join(self.dir.name, "not.h5")
