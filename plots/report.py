@@ -115,10 +115,12 @@ class Scored:
                 self.score = float(self.curve[-1])
         up = run.series.get("updates")
         self.reach_env = rlstats.first_reach(self.steps, self.curve, threshold)
-        self.reach_grad = float("inf")
-        if math.isfinite(self.reach_env):
-            self.reach_grad = (float(np.interp(self.reach_env, up.step, up.value))
-                               if up is not None and up.step.size else self.reach_env)
+        # gradient steps: the `updates` series (DAC, TD3); runs without it
+        # (GAIL on PPO, a fixed number of gradient steps per rollout) have none
+        self.has_updates = up is not None and up.step.size > 0
+        self.reach_grad = float("inf") if self.has_updates else float("nan")
+        if math.isfinite(self.reach_env) and self.has_updates:
+            self.reach_grad = float(np.interp(self.reach_env, up.step, up.value))
         q = max(2, self.curve.size // 4)
         self.osc = rlstats.oscillation_range(self.curve[-q:]) if self.curve.size >= 2 and \
             self.status in SCORED else float("nan")
@@ -259,6 +261,7 @@ def fig_curves(scored, tasks, arms, colour, reps, seed, path):
     for j, task in enumerate(tasks):
         for row, xkey in enumerate(("env", "grad")):
             ax = axes[row][j]
+            drawn = 0
             for arm in arms:
                 runs = [s for s in scored if s.task == task and s.arm == arm and s.curve.size
                         and s.status in SCORED]
@@ -279,6 +282,7 @@ def fig_curves(scored, tasks, arms, colour, reps, seed, path):
                         apart += 1
                         continue
                     curves.append((x, s.curve))
+                drawn += apart + len(curves)
                 if not curves:
                     continue
                 lo_x = min(c[0][0] for c in curves)
@@ -290,6 +294,10 @@ def fig_curves(scored, tasks, arms, colour, reps, seed, path):
                     label += " + %d diverged (x)" % apart
                 ax.plot(grid, mean, color=colour[arm], lw=1.8, label=label)
                 ax.fill_between(grid, lo, hi, color=colour[arm], alpha=0.18, lw=0)
+            if not drawn and xkey == "grad":
+                ax.text(0.5, 0.5, "no run logs an updates series\n(GAIL on PPO: a fixed number "
+                        "of gradient\nsteps per rollout)", ha="center", va="center",
+                        transform=ax.transAxes, fontsize=9, color="0.3")
             ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
             ax.ticklabel_format(style="sci", axis="x", scilimits=(0, 0))
             ax.set_xlabel("environment steps" if xkey == "env" else "gradient steps")
@@ -464,9 +472,13 @@ def build(args):
             if not g:
                 continue
             e = rlstats.median_interval([[s.reach_env for s in g]], reps=R, seed=S)
-            q = rlstats.median_interval([[s.reach_grad for s in g]], reps=R, seed=S)
+            gu = [s for s in g if s.has_updates]
+            q = fmt_ci(rlstats.median_interval([[s.reach_grad for s in gu]], reps=R, seed=S)) \
+                if gu else "n/a (no updates series)"
+            if gu and len(gu) < len(g):
+                q += " (%d of %d runs log updates)" % (len(gu), len(g))
             st_rows.append([t, a, "%d of %d" % (sum(math.isfinite(s.reach_env) for s in g),
-                                                len(g)), fmt_ci(e), fmt_ci(q)])
+                                                len(g)), fmt_ci(e), q])
     section("Steps to %g of the expert's level" % args.threshold,
             md_table(st_head, st_rows) + "\n\nMedians with 95% bootstrap intervals; 'never' "
             "where half the runs or more never got there.",

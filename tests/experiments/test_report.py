@@ -242,6 +242,26 @@ class Report(unittest.TestCase):
         self.assertTrue(cells[2].startswith("0.49 ["), cells)
         self.assertIn("Metric: auc", md)
 
+    def test_no_updates_series(self):
+        # GAIL on PPO logs no `updates`: gradient steps are n/a, not env steps
+        paths = []
+        for arm, final in (("gail", 0.96), ("cgail", 0.97)):
+            p = os.path.join(self.tmp, "noup-%s.h5" % arm)
+            write_run(p, "hopper", arm, 0, final)
+            with h5py.File(p, "a") as f:
+                del f["series/updates"]
+            paths.append(p)
+        out = os.path.join(self.tmp, "noup")
+        r = subprocess.run([sys.executable, REPORT] + paths +
+                           ["--out", out, "--baseline", "gail", "--reps", "200"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        row = [l for l in md.splitlines() if l.startswith("| hopper | cgail | 1 of 1 |")][0]
+        self.assertIn("| n/a (no updates series) |", row)
+        self.assertTrue(row.split("|")[4].strip().startswith("0.1M"), row)
+
     def test_bad_baseline(self):
         r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", self.out,
                             "--baseline", "nope"], capture_output=True, text=True)
