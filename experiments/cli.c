@@ -984,8 +984,19 @@ static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
   snprintf(tmp, sizeof tmp, "%s.%s.%ld", path, gv_claim_host(), (long)getpid());
   int fd = open(tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
   if (fd < 0) return 0;
-  const int made = marker_lock(fd) == 0 && link(tmp, path) == 0;
+  int made = marker_lock(fd) == 0 && link(tmp, path) == 0;
+  const int e = errno;
   unlink(tmp);
+  if (!made && e != EEXIST) {
+    /* no hard links here (some FUSE filesystems): an exclusive create, locked
+     * a moment after it appears (a worker that finds it in that moment may
+     * take it over: a second table at worst) */
+    close(fd);
+    fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
+    made = fd >= 0 && marker_lock(fd) == 0;
+    if (!made && fd >= 0) close(fd);
+    if (!made) return 0;
+  }
   if (!made) { /* a marker exists: printed, being printed, or left by a dead printer */
     close(fd);
     struct stat ms;
