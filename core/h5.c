@@ -444,11 +444,15 @@ void gv_h5_write_failed(void) {
 
 /* ---------------------------------------------------------------- locks */
 
+int gv_h5_ofd_lock(int fd) {
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
 gv_status gv_h5_lock_output(const char *path, int *fd, gv_err *err) {
   *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (*fd < 0) return gv_fail(err, GV_EIO, "%s: cannot create: %s", path, strerror(errno));
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-  if (fcntl(*fd, F_OFD_SETLK, &fl) == 0) return GV_OK;
+  if (gv_h5_ofd_lock(*fd) == 0) return GV_OK;
   const int e = errno;
   close(*fd);
   *fd = -1;

@@ -77,6 +77,9 @@ gv_status gv_h5_dset_shape(hid_t loc, const char *name, int rank_min, int rank_m
  * A second writer of the same path gets GV_EINVAL (exit 2) before it
  * touches the file.  *fd holds the lock until the caller closes it. */
 gv_status gv_h5_lock_output(const char *path, int *fd, gv_err *err);
+/* That lock on an open descriptor, without waiting: 0, or -1 with errno
+ * (EAGAIN or EACCES: another open file description holds it). */
+int gv_h5_ofd_lock(int fd);
 
 /* Disk full.  HDF5 does not survive a failed write: the file is left
  * half-written, H5Fclose fails, and the library's exit-time cleanup closes

@@ -138,8 +138,7 @@ static int lock_fd_of(const char *path, int create, int *busy) {
   for (int attempt = 0; attempt < 8; ++attempt) {
     int fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0666);
     if (fd < 0) return -1;
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    if (gv_h5_ofd_lock(fd) != 0) {
       const int e = errno;
       close(fd);
       *busy = e == EAGAIN || e == EACCES;
@@ -169,6 +168,18 @@ int gv_run_lock_wait(const char *path, double seconds) {
     if (fd >= 0 || !busy || waited >= seconds) return fd;
     nanosleep(&nap, NULL);
   }
+}
+
+gv_status gv_run_mark_analysis(const char *path, const char *state) {
+  const int lk = gv_run_lock_wait(path, GV_RUN_LOCK_WAIT); /* writers take turns */
+  if (lk < 0) return GV_EIO;
+  const hid_t fapl = gv_h5_fapl_nolock();
+  const hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
+  H5Pclose(fapl);
+  int ok = f >= 0 && set_attr_str(f, "analysis", state) == 0;
+  if (f >= 0 && H5Fclose(f) < 0) ok = 0;
+  close(lk); /* after the file is closed: written */
+  return ok ? GV_OK : GV_EIO;
 }
 
 static gv_status lock_run(gv_runfile *rf, gv_err *err) {

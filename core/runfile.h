@@ -157,6 +157,10 @@ int gv_runread_is_readonly(const gv_runread *rr);
  * is gone). */
 #define GV_RUN_LOCK_WAIT 30.0
 int gv_run_lock_wait(const char *path, double seconds);
+/* The root attribute `analysis` of a finished run file ("pending" from its
+ * creation; "done" or "failed" once its analysis ran), written under that
+ * lock; GV_EIO when the lock or the file could not be had. */
+gv_status gv_run_mark_analysis(const char *path, const char *state);
 void gv_runread_close(gv_runread *rr);
 /* Root attribute as text (caller frees), NULL when absent. */
 char *gv_runread_attr(gv_runread *rr, const char *name);

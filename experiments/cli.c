@@ -213,19 +213,9 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
     if (!ok) fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
     /* a finished file whose analysis was cut short (a SIGKILL: mpirun's abort)
      * still says "pending", and a sweep runs its point again */
-    const int lk = gv_run_lock_wait(path, GV_RUN_LOCK_WAIT); /* writers take turns */
-    const hid_t fapl = gv_h5_fapl_nolock();
-    hid_t f = lk >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
-    H5Pclose(fapl);
-    if (f >= 0) {
-      if (H5Aexists(f, "analysis") > 0) H5Adelete(f, "analysis");
-      gv_h5_put_str(f, "analysis", ok ? "done" : "failed");
-      H5Fclose(f);
-    } else {
+    if (gv_run_mark_analysis(path, ok ? "done" : "failed") != GV_OK)
       fprintf(stderr, "governor: %s: could not mark its analysis (another process holds the "
               "file); a sweep will run this point again\n", path);
-    }
-    if (lk >= 0) close(lk);
     fflush(NULL);
     sigprocmask(SIG_SETMASK, &old, NULL);
   }
@@ -956,11 +946,6 @@ static void write_manifest(const gv_node *root, const char *config, const char *
  * marker nobody holds is a printer that died mid-table, which the next
  * worker to end on these files takes over (the lock elects one).  *marker:
  * the locked descriptor, for sweep_table_printed. */
-static int marker_lock(int fd) {
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
-  return fcntl(fd, F_OFD_SETLK, &fl);
-}
-
 static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
   *marker = -1;
   uint64_t h = 1469598103934665603ull;
@@ -984,7 +969,7 @@ static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
   snprintf(tmp, sizeof tmp, "%s.%s.%ld", path, gv_claim_host(), (long)getpid());
   int fd = open(tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
   if (fd < 0) return 0;
-  int made = marker_lock(fd) == 0 && link(tmp, path) == 0;
+  int made = gv_h5_ofd_lock(fd) == 0 && link(tmp, path) == 0;
   const int e = errno;
   unlink(tmp);
   if (!made && e != EEXIST) {
@@ -993,7 +978,7 @@ static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
      * take it over: a second table at worst) */
     close(fd);
     fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0644);
-    made = fd >= 0 && marker_lock(fd) == 0;
+    made = fd >= 0 && gv_h5_ofd_lock(fd) == 0;
     if (!made && fd >= 0) close(fd);
     if (!made) return 0;
   }
@@ -1001,7 +986,7 @@ static int sweep_table_mine(const sweeper *w, const char *dir, int *marker) {
     close(fd);
     struct stat ms;
     fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0 || marker_lock(fd) != 0 || fstat(fd, &ms) != 0 || ms.st_size != 0) {
+    if (fd < 0 || gv_h5_ofd_lock(fd) != 0 || fstat(fd, &ms) != 0 || ms.st_size != 0) {
       if (fd >= 0) close(fd);
       return 0;
     }
