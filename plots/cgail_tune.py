@@ -43,24 +43,13 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import report  # noqa: E402
 import rlstats  # noqa: E402
 import runfile  # noqa: E402
 
-FINISHED = ("completed", "diverged")
+FINISHED = report.SCORED  # the runs a report scores
 GAIN = re.compile(r"(?:^|-)k([0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)(?=$|-)")
 STRENGTH = re.compile(r"(?:^|-)clc([0-9]+(?:\.[0-9]+)?(?:e[-+]?[0-9]+)?)(?=$|-)")
-
-
-def tail(series, finite_only=True):
-    """Mean of the last quarter of a series' values (at least one point)."""
-    if series is None:
-        return float("nan")
-    v = series.value
-    if finite_only:
-        v = v[np.isfinite(v)]
-    if v.size == 0:
-        return float("nan")
-    return float(np.mean(v[-max(1, v.size // 4):]))
 
 
 class TuneRun:
@@ -68,21 +57,18 @@ class TuneRun:
         self.run = run
         self.path = run.path
         self.status = run.status
-        self.task = runfile.as_str(run.summary.get("env")) or run.axes.get("game.env", "?")
+        self.task = report.task_of(run)
         group = re.sub(r"(^|-)(game\.)?env=[^-]*", "", run.group or run.name)
         m, c = GAIN.search(group), STRENGTH.search(group)
         self.role = "gain" if m else "strength" if c else "baseline"
         self.value = float(m.group(1)) if m else float(c.group(1)) if c else None
         self.label = ("k%s" % m.group(1)) if m else ("clc%s" % c.group(1)) if c else \
             (group.rsplit("-", 1)[-1] if "-" in group else group)
-        ev = run.series.get("eval_normalised_return")
-        # the report's tail score: diverged runs count up to the divergence
-        self.score = None
-        if self.status in FINISHED:
-            s = tail(ev)
-            self.score = 0.0 if math.isnan(s) and self.status == "diverged" else s
-        self.d_expert = tail(run.series.get("d_expert"))
-        self.d_policy = tail(run.series.get("d_policy"))
+        # the report's tail score (--metric tail): None unless finished, a
+        # diverged run's curve up to the divergence
+        self.score = report.Scored(run, "tail", 0.95).score
+        self.d_expert = report.tail_mean(run.series.get("d_expert"))
+        self.d_policy = report.tail_mean(run.series.get("d_policy"))
 
 
 def by_value(runs, role):

@@ -69,6 +69,15 @@ PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#0
 # ------------------------------------------------------------------ runs
 
 
+def tail_mean(series):
+    """The mean of the last quarter (at least one point) of a series' finite
+    values, NaN without any: the tail_* figures of `governor analyze`."""
+    if series is None:
+        return float("nan")
+    v = series.value[np.isfinite(series.value)]
+    return float(np.mean(v[-max(1, v.size // 4):])) if v.size else float("nan")
+
+
 def task_of(run):
     env = runfile.as_str(run.summary.get("env"))
     if env:
@@ -127,12 +136,8 @@ class Scored:
         self.osc_points = min(q, self.curve.size)
         # the mean of the last quarter of the sliced W1 of states (the
         # /summary tail_swd_states of `governor analyze`), up to a divergence
-        self.swd = float("nan")
-        sw = run.series.get("swd_states")
-        if sw is not None and self.status in SCORED:
-            v = sw.value[np.isfinite(sw.value)]
-            if v.size:
-                self.swd = float(np.mean(v[-max(1, v.size // 4):]))
+        self.swd = tail_mean(run.series.get("swd_states")) if self.status in SCORED \
+            else float("nan")
         cfg = run.config or ""
         self.config_hash = hashlib.sha256(cfg.encode()).hexdigest()[:12]
 
@@ -356,10 +361,12 @@ def fig_forest(rows, xlabel, title, path, ref=None):
 # ------------------------------------------------------------------ the report
 
 
-def build(args):
+def build(args, loaded=None):
+    """loaded: (runs, noise), the files of args.runs and args.noise already
+    read (plots/study.py reads each once for its four reports)."""
     try:
-        runs = runfile.load_all(args.runs)
-        noise = runfile.load_all(args.noise) if args.noise else []
+        runs, noise = loaded or (runfile.load_all(args.runs),
+                                 runfile.load_all(args.noise) if args.noise else [])
     except runfile.BadInput as exc:
         sys.stderr.write("report: %s\n" % exc)
         return 2
@@ -589,7 +596,7 @@ pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }
 """
 
 
-def main(argv=None):
+def main(argv=None, loaded=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--out", required=True)
@@ -607,7 +614,7 @@ def main(argv=None):
     if args.reps < 100 or not math.isfinite(args.threshold):
         sys.stderr.write("report: --reps must be >= 100 and --threshold finite\n")
         return 2
-    return build(args)
+    return build(args, loaded)
 
 
 if __name__ == "__main__":

@@ -147,6 +147,7 @@ def main(argv=None):
     for name, files in blocks:
         try:
             runs = runfile.load_all(files)
+            frozen = runfile.load_all(noise.get(name, []))
         except runfile.BadInput as exc:
             sys.stderr.write("study: %s\n" % exc)
             return 2
@@ -174,7 +175,7 @@ def main(argv=None):
                                 "%s: %s, against %s" % (name, metric, base)]
                 if noise.get(name):
                     args += ["--noise"] + noise[name]
-                rc = report.main(args)
+                rc = report.main(args, loaded=(runs, frozen))
                 if rc:
                     return rc
 
