@@ -559,7 +559,7 @@ def build(args, loaded=None):
     prov_rows = [[os.path.basename(s.run.path), s.task, s.arm, s.seed, s.status,
                   fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?"]
                  for s in scored]
-    cmd = "/usr/bin/python3 plots/report.py " + " ".join(sys.argv[1:])
+    cmd = "/usr/bin/python3 plots/report.py " + " ".join(args.argv)
     section("How this was made", "```sh\n%s\n```\n\n%s" % (cmd, md_table(prov_head, prov_rows)),
             "<pre>%s</pre>%s" % (html.escape(cmd), html_table(prov_head, prov_rows)))
 
@@ -611,6 +611,8 @@ def main(argv=None, loaded=None):
         args = ap.parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code else 0
+    # the command as given (study.py calls main with its own arguments)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.reps < 100 or not math.isfinite(args.threshold):
         sys.stderr.write("report: --reps must be >= 100 and --threshold finite\n")
         return 2

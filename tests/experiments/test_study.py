@@ -123,6 +123,15 @@ class Study(unittest.TestCase):
         self.assertIn("| main | halfcheetah, hopper | cgail, control, gail | 24 | completed 24 |",
                       self.md)
 
+    def test_block_report_names_its_own_command(self):
+        # a block report made by study.py says how to remake it with report.py
+        with open(os.path.join(self.out, "entropy-auc", "report.md")) as f:
+            md = f.read()
+        cmd = [l for l in md.splitlines() if l.startswith("/usr/bin/python3 plots/report.py")][0]
+        self.assertIn("--metric auc", cmd)
+        self.assertIn("--baseline gail", cmd)
+        self.assertNotIn("--block", cmd)
+
     def test_page(self):
         with open(os.path.join(self.out, "study.html")) as f:
             page = f.read()
