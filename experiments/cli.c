@@ -79,10 +79,11 @@ static const char usage[] =
     "                                     run one experiment, write one HDF5 file (an existing\n"
     "                                     file is refused unless --overwrite)\n"
     "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run] [--overwrite]\n"
-    "        [--retry-failed] [--lease SECONDS] [--force]\n"
+    "        [--retry-failed] [--lease SECONDS] [--force] [--order grid|interleave]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
     "                                     (finished runs of the same config are skipped;\n"
-    "                                     mpirun and Slurm workers share it: docs/cluster.md)\n"
+    "                                     mpirun and Slurm workers share it: docs/cluster.md;\n"
+    "                                     --order interleave: round robin over the variants)\n"
     "  sweep --status DIR|CONFIG          every point's state and the sweep's ETA\n"
     "  resume RUN.h5 [--config CONFIG] [--force]  continue a stopped run from RUN.h5.ckpt\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
@@ -520,6 +521,7 @@ typedef struct sweeper {
   const gv_sweep *sw;
   const cli_args *a;
   size_t n, cursor, finished;
+  size_t *order;            /* order[k]: the k-th point to run; cursor counts in it */
   char **names, **paths;
   char *state, *tried, *redo, *planned_open; /* planned_open: not finished at the start */
   long rank, size, nrun;
@@ -697,7 +699,7 @@ static void point_skipped(sweeper *w, size_t i, int st, const char *status) {
  * when none is free now (*busy: some are held by other workers). */
 static int claim_next(sweeper *w, slot *sl, int *busy) {
   for (size_t j = 0; j < w->n; ++j) {
-    const size_t i = (w->cursor + j) % w->n;
+    const size_t k = (w->cursor + j) % w->n, i = w->order[k];
     const int st = w->state[i];
     if (w->tried[i] || (!w->redo[i] && (st == PT_DONE || st == PT_DIVERGED || st == PT_BAD ||
                                         (st == PT_FAILED && !w->retry_failed))))
@@ -710,7 +712,7 @@ static int claim_next(sweeper *w, slot *sl, int *busy) {
       continue;
     }
     w->tried[i] = 1;
-    w->cursor = i + 1;
+    w->cursor = k + 1;
     progress_clear(w);
     if (r == GV_CLAIM_FAILED) {
       fprintf(stderr, "governor: %s\n", msg);
@@ -1123,10 +1125,10 @@ static int sweep_status(const gv_sweep *sw, double lease, int compare) {
 
 /* Options of `sweep` only: --status, --retry-failed, --force (passed to
  * `governor resume`: checkpoints of another governor version are accepted),
- * --lease SECONDS; the rest go to argv2 for the common parser.  Returns 0 or
- * an exit code. */
+ * --lease SECONDS, --order grid|interleave; the rest go to argv2 for the
+ * common parser.  Returns 0 or an exit code. */
 static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *status,
-                         int *retry, int *force, double *lease) {
+                         int *retry, int *force, double *lease, int *interleave) {
   *argc2 = 0;
   for (int i = 0; i < argc; ++i) {
     if (!strcmp(argv[i], "--status")) *status = 1;
@@ -1137,6 +1139,11 @@ static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *s
       *lease = strtod(argv[++i], &end);
       if (*end || end == argv[i] || !(*lease >= 1 && *lease <= 1e7))
         return bad_usage("--lease expects seconds in [1, 1e7]");
+    } else if (!strcmp(argv[i], "--order")) {
+      if (i + 1 < argc && !strcmp(argv[i + 1], "grid")) *interleave = 0;
+      else if (i + 1 < argc && !strcmp(argv[i + 1], "interleave")) *interleave = 1;
+      else return bad_usage("--order expects grid or interleave");
+      ++i;
     } else argv2[(*argc2)++] = argv[i];
   }
   return 0;
@@ -1145,11 +1152,12 @@ static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *s
 static int cmd_sweep(int argc, char **argv) {
   cli_args a;
   gv_node *root;
-  int status_only = 0, retry = 0, force = 0;
+  int status_only = 0, retry = 0, force = 0, interleave = 0;
   double lease = 600;
   char **argv2 = calloc((size_t)argc + 1, sizeof *argv2);
   char manifest[4200] = "";
-  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &force, &lease);
+  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &force, &lease,
+                              &interleave);
   struct stat dst;
   for (int i = 0; !rc && status_only && i < argc2; ++i) /* --status DIR: its manifest */
     if (argv2[i][0] == '-' && i + 1 < argc2 && strcmp(argv2[i], "--dry-run") &&
@@ -1217,8 +1225,11 @@ static int cmd_sweep(int argc, char **argv) {
   w.names = calloc(w.n, sizeof *w.names);
   w.paths = calloc(w.n, sizeof *w.paths);
   w.slots = calloc((size_t)a.jobs, sizeof *w.slots);
-  if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots)
+  w.order = calloc(w.n, sizeof *w.order);
+  if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots ||
+      !w.order)
     abort();
+  gv_sweep_order(sw, interleave, w.order);
   w.cursor = (size_t)rank * w.n / (size_t)size; /* workers start apart */
   s = sweep_plan(&w, &err);
   struct sigaction sa = {0}, old_int, old_term;
@@ -1321,6 +1332,7 @@ static int cmd_sweep(int argc, char **argv) {
   free(w.redo);
   free(w.planned_open);
   free(w.slots);
+  free(w.order);
   gv_sweep_close(sw);
   gv_node_free(root);
   if (s != GV_OK) return report(s, &err);

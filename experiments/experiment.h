@@ -210,6 +210,12 @@ enum { GV_SWEEP_CHECK_NONE, GV_SWEEP_CHECK_AXES, GV_SWEEP_CHECK_ALL, GV_SWEEP_CH
 gv_status gv_sweep_open(const gv_node *root, const char *file, int check, gv_sweep **sw,
                         gv_err *err);
 size_t gv_sweep_count(const gv_sweep *sw);
+/* The order a sweep runs its points in: order[k] is the k-th point (all
+ * gv_sweep_count of them).  interleave 0: the grid's order (each variant's
+ * points together); 1: round robin over the variants (the first point of
+ * each, then the second of each, ...), so that a sweep stopped part way has
+ * as many runs of every variant, on the same seeds and axes. */
+void gv_sweep_order(const gv_sweep *sw, int interleave, size_t *order);
 /* Point i's name, path, group and axes, without its tree (the path of a
  * single plain run is known only from gv_sweep_point_at). */
 void gv_sweep_label(const gv_sweep *sw, size_t i, gv_sweep_point *pt);

@@ -203,6 +203,17 @@ void gv_sweep_point_clear(gv_sweep_point *pt) {
 
 size_t gv_sweep_count(const gv_sweep *sw) { return sw->total; }
 
+void gv_sweep_order(const gv_sweep *sw, int interleave, size_t *order) {
+  if (!interleave) {
+    for (size_t i = 0; i < sw->total; ++i) order[i] = i;
+    return;
+  }
+  size_t k = 0;
+  for (size_t r = 0; k < sw->total; ++r) /* round r: point r of every variant that has one */
+    for (size_t v = 0; v < sw->nv; ++v)
+      if (r < sw->v[v].count) order[k++] = sw->v[v].first + r;
+}
+
 void gv_sweep_close(gv_sweep *sw) {
   if (!sw) return;
   for (size_t v = 0; v < sw->nv; ++v) {

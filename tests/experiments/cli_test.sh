@@ -184,6 +184,34 @@ for f in sw-a sw-b-gamma=0.3 sw-b-gamma=1.0; do
   [ -f "$T/sw/$f.h5" ] && ok || bad "sweep did not write $f.h5"
 done
 
+# --- the order points run in: the grid's (each variant's together) or,
+# with --order interleave, round robin over the variants, so that a sweep
+# stopped part way has run every variant on the same seeds
+cat >"$T/ord.yaml" <<'Y'
+name: ord
+out: OUTDIR
+game: {kind: dirac}
+scheme: {kind: simgd, h: 0.2, steps: 20}
+seed: [1, 2, 3]
+variants:
+  - name: a
+  - name: b
+    controllers: [{kind: r1, gamma: 0.3}]
+  - name: c
+    seed: 5
+Y
+sed "s#OUTDIR#$T/ord#" "$T/ord.yaml" >"$T/ord-i.yaml"
+sed -i "s#OUTDIR#$T/ordg#" "$T/ord.yaml"
+expect 0 "" -- "$GV" sweep "$T/ord-i.yaml" --jobs 1 --order interleave
+got=$(sed -n 's/^\[[0-9]*\/7\] ord-\([a-z=0-9-]*\) done.*/\1/p' "$T/out" | tr '\n' ' ')
+[ "$got" = "a-seed=1 b-seed=1 c a-seed=2 b-seed=2 a-seed=3 b-seed=3 " ] && ok \
+  || bad "--order interleave ran: $got"
+expect 0 "" -- "$GV" sweep "$T/ord.yaml" --jobs 1 --order grid
+got=$(sed -n 's/^\[[0-9]*\/7\] ord-\([a-z=0-9-]*\) done.*/\1/p' "$T/out" | tr '\n' ' ')
+[ "$got" = "a-seed=1 a-seed=2 a-seed=3 b-seed=1 b-seed=2 b-seed=3 c " ] && ok \
+  || bad "--order grid ran: $got"
+expect 2 "--order expects grid or interleave" -- "$GV" sweep "$T/ord.yaml" --order random
+
 # --- a single run's out: x.h5 is that file, not a directory of it
 cat >"$T/one.yaml" <<'Y'
 game: {kind: dirac}
