@@ -62,7 +62,8 @@ def cell(p, why):
 
 
 def block_claims(runs, arm, base, control, threshold, reps, seed):
-    """{claim: {(x, y): (cell text, verdict word)}} for one block."""
+    """{claim: {(x, y): (cell text, verdict word)}} for one block, its tasks,
+    its arms, and the fewest and most scored runs of an arm on a task."""
     scored = {}
     for metric in ("tail", "auc"):
         s = [report.Scored(r, metric, threshold) for r in runs]
@@ -80,7 +81,9 @@ def block_claims(runs, arm, base, control, threshold, reps, seed):
             p, _, why = report.compare(scored[metric], tasks, x, y, attr, lower, reps, seed)
             row[(x, y)] = cell(p, why)
         out[name] = row
-    return out, tasks, arms
+    n = [sum(1 for s in scored["tail"] if s.task == t and s.arm == x and s.status in report.SCORED)
+         for t in tasks for x in sorted(arms)]
+    return out, tasks, arms, (min(n), max(n))
 
 
 def specific(row, arm, base, control):
@@ -151,7 +154,7 @@ def main(argv=None):
         except runfile.BadInput as exc:
             sys.stderr.write("study: %s\n" % exc)
             return 2
-        claims[name], tasks, arms = block_claims(runs, a.arm, a.baseline, a.control,
+        claims[name], tasks, arms, nscored = block_claims(runs, a.arm, a.baseline, a.control,
                                                  a.threshold, a.reps, a.seed)
         if a.baseline not in arms:
             sys.stderr.write("study: block %s has no arm %s (arms: %s)\n"
@@ -159,7 +162,7 @@ def main(argv=None):
             return 2
         status = [r.status for r in runs]
         info[name] = (tasks, sorted(arms), len(runs),
-                      {k: status.count(k) for k in sorted(set(status))})
+                      {k: status.count(k) for k in sorted(set(status))}, nscored)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -199,9 +202,13 @@ def main(argv=None):
               "estimate seen. %s-specific: supported only where %s beats both %s and %s. An "
               "undecided claim is not evidence of no effect." %
               (a.reps, a.seed, a.arm, a.arm, a.baseline, a.control))
-    blk_head = ["block", "tasks", "arms", "runs", "by status"]
+    # a block stopped part way shows here: its arms and tasks hold unequal
+    # numbers of scored runs (seeds), fewer than its protocol's
+    blk_head = ["block", "tasks", "arms", "runs", "by status", "scored per arm and task"]
     blk_rows = [[n, ", ".join(info[n][0]), ", ".join(info[n][1]), info[n][2],
-                 ", ".join("%s %d" % kv for kv in info[n][3].items())] for n, _ in blocks]
+                 ", ".join("%s %d" % kv for kv in info[n][3].items()),
+                 "%d" % info[n][4][0] if info[n][4][0] == info[n][4][1]
+                 else "%d to %d" % info[n][4]] for n, _ in blocks]
     cmd = "/usr/bin/python3 plots/study.py " + " ".join(sys.argv[1:] if argv is None else argv)
     hash_rows = [[h, c] for h, c in sorted(hashes.items())]
     title = a.title or "Study: %s against %s and %s" % (a.arm, a.baseline, a.control)

@@ -11,7 +11,9 @@ supported too.  swd_states: cgail 0.1 against gail's 0.5 and control's 0.1
 on every run: C3 supported against gail, and cgail vs control all ties:
 P = 0.5 exactly, undecided with "0.5 itself", so C3 is not cgail-specific.
 Block "entropy": hopper alone, cgail below gail on every pair: C4
-contradicted.  Checks the claims table, the four reports per block, the
+contradicted.  Block "short": a block stopped part way (hopper, cgail's
+seed 3 still running): the blocks table shows 3 to 4 scored runs per arm
+and task.  Checks the claims table, the four reports per block, the
 self-contained page (rendered headless where chromium is installed) and
 the refusals of bad input.
 """
@@ -38,7 +40,7 @@ LEVEL = {"gail": [0.50, 0.55, 0.60, 0.65], "control": [0.70, 0.72, 0.75, 0.80],
 SWD = {"gail": 0.5, "control": 0.1, "cgail": 0.1}
 
 
-def write(path, sweep, task, arm, seed, final, swd, env_axis=True):
+def write(path, sweep, task, arm, seed, final, swd, env_axis=True, status="completed"):
     steps = np.arange(1, 9, dtype=np.float64) * 25000
     curve = np.concatenate([np.linspace(0.0, final, 6), [final, final]])
     group = "%s-%s%s" % (sweep, arm, "-env=" + task if env_axis else "")
@@ -49,7 +51,7 @@ def write(path, sweep, task, arm, seed, final, swd, env_axis=True):
         f.attrs.create("group", group, dtype=STR)
         f.attrs.create("axes", "seed=%d%s" % (seed, ",game.env=" + task if env_axis else ""),
                        dtype=STR)
-        f.attrs.create("status", "completed", dtype=STR)
+        f.attrs.create("status", status, dtype=STR)
         f.attrs.create("git_commit", "abc123", dtype=STR)
         f.attrs["seed"] = np.uint64(seed)
         f.create_dataset("config", data="game: {kind: gail, env: %s}\n" % task, dtype=STR)
@@ -65,7 +67,7 @@ class Study(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="gv-study-")
-        cls.main, cls.entropy = [], []
+        cls.main, cls.entropy, cls.short = [], [], []
         for arm in ("gail", "cgail", "control"):
             for seed in range(4):
                 for task in ("hopper", "halfcheetah"):
@@ -77,10 +79,16 @@ class Study(unittest.TestCase):
                 lvl = {"gail": 0.9, "cgail": 0.3, "control": 0.6}[arm] + 0.01 * seed
                 write(p, "st-entropy", "hopper", arm, seed, lvl, SWD[arm], env_axis=False)
                 cls.entropy.append(p)
+                p = os.path.join(cls.tmp, "s-%s-%d.h5" % (arm, seed))
+                write(p, "st-short", "hopper", arm, seed, LEVEL[arm][seed], SWD[arm],
+                      env_axis=False, status="running" if (arm, seed) == ("cgail", 3)
+                      else "completed")
+                cls.short.append(p)
         cls.out = os.path.join(cls.tmp, "page")
         r = subprocess.run(["/usr/bin/python3", STUDY, "--out", cls.out, "--reps", "500",
                             "--block", "main"] + cls.main + ["--block", "entropy"] +
-                           cls.entropy, capture_output=True, text=True)
+                           cls.entropy + ["--block", "short"] + cls.short,
+                           capture_output=True, text=True)
         if r.returncode:
             raise AssertionError("study.py exit %d: %s" % (r.returncode, r.stderr[-3000:]))
         with open(os.path.join(cls.out, "study.md")) as f:
@@ -120,8 +128,13 @@ class Study(unittest.TestCase):
             for sub in ("tail", "auc", "tail-vs-control", "auc-vs-control"):
                 self.assertTrue(os.path.exists(os.path.join(self.out, "%s-%s" % (block, sub),
                                                             "report.md")), (block, sub))
-        self.assertIn("| main | halfcheetah, hopper | cgail, control, gail | 24 | completed 24 |",
+        self.assertIn("| main | halfcheetah, hopper | cgail, control, gail | 24 | completed 24 | 4 |",
                       self.md)
+
+    def test_block_stopped_part_way(self):
+        # a running run is counted, not scored: the arms hold unequal seeds
+        self.assertIn("| short | hopper | cgail, control, gail | 12 | completed 11, running 1 "
+                      "| 3 to 4 |", self.md)
 
     def test_block_report_names_its_own_command(self):
         # a block report made by study.py says how to remake it with report.py
