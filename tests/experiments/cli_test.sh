@@ -224,7 +224,7 @@ expect 0 "" -- "$GV" sweep "$T/one.yaml"
 [ -f "$T/one/run.h5" ] && ok || bad "sweep of one run did not write one/run.h5"
 
 # --- every shipped config validates (run from the source tree: demos, data)
-for f in configs/*/*.yaml; do
+for f in configs/*/*.yaml configs/*/*/*.yaml; do
   expect 0 "ok (" -- "$GV" check "$f"
 done
 
