@@ -698,8 +698,12 @@ static void point_skipped(sweeper *w, size_t i, int st, const char *status) {
 /* Claims the next point this worker may run and starts it in sl: 1, or 0
  * when none is free now (*busy: some are held by other workers). */
 static int claim_next(sweeper *w, slot *sl, int *busy) {
+  /* one pass over the order from where the last claim left off; the cursor
+   * moves on each claim, but the pass keeps its start, or it would jump
+   * over points after one that was claimed and then passed over */
+  const size_t start = w->cursor;
   for (size_t j = 0; j < w->n; ++j) {
-    const size_t k = (w->cursor + j) % w->n, i = w->order[k];
+    const size_t k = (start + j) % w->n, i = w->order[k];
     const int st = w->state[i];
     if (w->tried[i] || (!w->redo[i] && (st == PT_DONE || st == PT_DIVERGED || st == PT_BAD ||
                                         (st == PT_FAILED && !w->retry_failed))))

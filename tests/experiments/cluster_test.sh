@@ -287,6 +287,38 @@ if "$GV" resume 2>&1 | grep -q "unknown command"; then
   same_as_ref "$T/r"
 fi
 
+# --- points another worker finishes while this one runs: this worker goes
+# on with the next point in order and skips none (a scan that moved its
+# start past each such point once jumped over pending points, and a worker
+# could end with exit 0 and points never run).  The stand-in resume of the
+# first point puts finished files of the second and fourth in place.
+set -- $POINTS
+"$GV" sweep "$T/g.yaml" --out "$T/o" >/dev/null 2>&1
+mkdir -p "$T/o-spare"
+mv "$T/o/$2.h5" "$T/o/$4.h5" "$T/o-spare/"
+for n in $POINTS; do [ "$n" = "$1" ] || rm -f "$T/o/$n.h5"; done
+$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$T/o/$1.h5"
+: >"$T/o/$1.h5.ckpt"
+cat >"$T/fake-resume2" <<EOF
+#!/bin/sh
+rm -f "\$2.ckpt"
+mv "$T/o-spare/"*.h5 "$T/o/"
+exec $PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='completed'" "\$2"
+EOF
+chmod +x "$T/fake-resume2"
+GV_TEST_RESUME="$T/fake-resume2" "$GV" sweep "$T/g.yaml" --out "$T/o" >"$T/o1" 2>&1 && ok ||
+  bad "points finished by another worker: $(cat "$T/o1")"
+got=$(sed -n 's/^\[[0-9]*\/12\] \(g-[^ ]*\) done (.*/\1/p' "$T/o1" | tr '\n' ' ')
+want="" i=0
+for n in $POINTS; do
+  i=$((i + 1))
+  [ "$i" -eq 2 ] || [ "$i" -eq 4 ] || want="$want$n "
+done
+[ "$got" = "$want" ] && ok || bad "after points finished by another worker, ran: $got (want $want)"
+grep -q "$2 completed by another worker" "$T/o1" && grep -q "$4 completed by another worker" "$T/o1" &&
+  ok || bad "no 'by another worker': $(cat "$T/o1")"
+same_as_ref "$T/o"
+
 # --- preempted runs (SIGTERM through the driver's handler, status
 # preempted, a checkpoint written on the signal) are resumed by the next
 # sweep with the real `governor resume`, and end as the serial sweep's
