@@ -214,7 +214,8 @@ size_t gv_sweep_count(const gv_sweep *sw);
  * gv_sweep_count of them).  interleave 0: the grid's order (each variant's
  * points together); 1: round robin over the variants (the first point of
  * each, then the second of each, ...), so that a sweep stopped part way has
- * as many runs of every variant, on the same seeds and axes. */
+ * as many runs of every variant (up to one), on the same seeds and axes when
+ * the variants share their axes. */
 void gv_sweep_order(const gv_sweep *sw, int interleave, size_t *order);
 /* Point i's name, path, group and axes, without its tree (the path of a
  * single plain run is known only from gv_sweep_point_at). */
