@@ -16,8 +16,10 @@ learning curve, which rewards getting there sooner).  What counts (docs/report.m
 
 - completed runs: their score;
 - diverged runs: the score of their last evaluation before they diverged
-  (0, the random policy's level, if none): divergence is an outcome of the
-  method, not missing data;
+  (0, the random policy's level, if none), held over the rest of the run's
+  budget for `auc`; their oscillation range and state distance are
+  unbounded, the worst there is: divergence is an outcome of the method,
+  not missing data;
 - failed, interrupted, preempted and still-running runs: not scored; counted and listed.
 
 Statistics (plots/rlstats.py): interquartile mean with stratified-bootstrap
@@ -78,6 +80,32 @@ def tail_mean(series):
     return float(np.mean(v[-max(1, v.size // 4):])) if v.size else float("nan")
 
 
+def planned_evals(run):
+    """How many evaluations the run's budget holds (run.steps // run.eval_every
+    of its config), None when its config does not say."""
+    m_steps = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+steps:\s*(\d+)", run.config or "", re.M)
+    m_every = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+eval_every:\s*(\d+)", run.config or "",
+                        re.M)
+    if not m_steps or not m_every or int(m_every.group(1)) <= 0:
+        return None
+    return max(1, int(m_steps.group(1)) // int(m_every.group(1)))
+
+
+def run_note(run):
+    """What a reader of the provenance table should know about a run: why it
+    failed (its last /log line saying so), and resumes (by another build: --force)."""
+    out = []
+    if run.status == "failed" and run.log:
+        why = [l for l in run.log if "failed" in l] or run.log
+        out.append(why[-1][:160])
+    n = sum(1 for l in run.log if l.startswith("resumed at step"))
+    if n:
+        out.append("resumed %d time%s" % (n, "" if n == 1 else "s"))
+    if any("resumed with --force" in l for l in run.log):
+        out.append("resumed by another build (--force)")
+    return "; ".join(out)
+
+
 def task_of(run):
     env = runfile.as_str(run.summary.get("env"))
     if env:
@@ -108,13 +136,21 @@ class Scored:
         ev = run.series.get("eval_normalised_return")
         self.steps = ev.step if ev is not None else np.empty(0)
         self.curve = ev.value if ev is not None else np.empty(0)
-        if self.status == "diverged" and self.curve.size:
+        diverged = self.status == "diverged"
+        if diverged and self.curve.size:
             ok = np.isfinite(self.curve)
             self.steps, self.curve = self.steps[ok], self.curve[ok]
         self.score = None
         if self.status in SCORED:
             if self.curve.size == 0:
-                self.score = 0.0 if self.status == "diverged" else None
+                self.score = 0.0 if diverged else None
+            elif diverged and metric == "auc":
+                # the last evaluation held over the rest of the budget
+                n = max(planned_evals(run) or self.curve.size, self.curve.size)
+                self.score = float((np.sum(self.curve) + (n - self.curve.size) *
+                                    self.curve[-1]) / n)
+            elif diverged:
+                self.score = float(self.curve[-1])
             elif metric == "tail":
                 q = max(1, self.curve.size // 4)
                 self.score = float(np.mean(self.curve[-q:]))
@@ -135,9 +171,13 @@ class Scored:
             self.status in SCORED else float("nan")
         self.osc_points = min(q, self.curve.size)
         # the mean of the last quarter of the sliced W1 of states (the
-        # /summary tail_swd_states of `governor analyze`), up to a divergence
+        # /summary tail_swd_states of `governor analyze`)
         self.swd = tail_mean(run.series.get("swd_states")) if self.status in SCORED \
             else float("nan")
+        if diverged:
+            # a run that blew up neither settled nor stayed near the expert:
+            # the worst value of both, whatever its curve did before
+            self.osc = self.swd = float("inf")
         cfg = run.config or ""
         self.config_hash = hashlib.sha256(cfg.encode()).hexdigest()[:12]
 
@@ -163,12 +203,13 @@ LOWER = [("osc", "oscillation range (last quarter of the evaluations)"),
 
 
 def measure(scored, task, arm, attr):
-    """The scored runs of (task, arm) with a finite value of attr."""
+    """The scored runs of (task, arm) with a value of attr: finite, or
+    unbounded for a diverged run (the worst, where lower is better)."""
     out = []
     for s in scored:
         v = getattr(s, attr)
-        if s.task == task and s.arm == arm and v is not None and math.isfinite(v) and \
-                s.status in SCORED:
+        if s.task == task and s.arm == arm and v is not None and s.status in SCORED and \
+                (math.isfinite(v) or (s.status == "diverged" and v == math.inf)):
             out.append(s)
     return out
 
@@ -184,20 +225,24 @@ def compare(scored, tasks, arm, base, attr, lower, reps, seed):
     p = rlstats.prob_improvement([[getattr(s, attr) for s in x] for x in xs],
                                  [[getattr(s, attr) for s in y] for y in ys], reps=reps,
                                  seed=seed, lower_is_better=lower)
-    pairs_x, pairs_y = [], []
+    pairs_x, pairs_y, unbounded = [], [], 0
     for x, y in zip(xs, ys):
         xa = {s.seed: getattr(s, attr) for s in x}
         yb = {s.seed: getattr(s, attr) for s in y}
         common = sorted(set(xa) & set(yb))
+        # a pair with a diverged run's unbounded value has no finite difference
+        unbounded += sum(1 for k in common if math.isinf(xa[k]) or math.isinf(yb[k]))
+        common = [k for k in common if math.isfinite(xa[k]) and math.isfinite(yb[k])]
         if common:
             pairs_x.append([xa[k] for k in common])
             pairs_y.append([yb[k] for k in common])
     # the protocol's verdict, with the seeds per arm and task it rests on
     why = rlstats.verdict(p, min(min(len(x), len(y)) for x, y in zip(xs, ys)))[1]
+    left = "; %d with a diverged run left out" % unbounded if unbounded else ""
     if not pairs_x:
-        return p, "no shared seeds", why
+        return p, "no shared seeds%s" % left, why
     d = rlstats.paired_difference(pairs_x, pairs_y, reps=reps, seed=seed)
-    return p, "%s (%d pairs)" % (fmt_ci(d), sum(len(x) for x in pairs_x)), why
+    return p, "%s (%d pairs%s)" % (fmt_ci(d), sum(len(x) for x in pairs_x), left), why
 
 
 def by(items, *keys):
@@ -218,6 +263,11 @@ def fmt(x, nd=2):
     if abs(x) >= 1e4:
         return "%.3gM" % (x / 1e6) if abs(x) >= 1e5 else "%.0fk" % (x / 1e3)
     return "%.*f" % (nd, x)
+
+
+def fmt_lower(x, nd=3):
+    """A value where lower is better: a diverged run's is unbounded."""
+    return "unbounded (diverged)" if isinstance(x, float) and x == math.inf else fmt(x, nd)
 
 
 def fmt_ci(t, nd=2):
@@ -405,7 +455,8 @@ def build(args, loaded=None):
                                               ("completed", "diverged", "failed", "interrupted",
                                                "preempted", "running")] +
                             [sum(s.score is not None for s in g)])
-    note = ("Diverged runs score their last evaluation before divergence (0 if none); "
+    note = ("Diverged runs score their last evaluation before divergence (0 if none; "
+            "with the auc metric, held over the rest of the run's budget); "
             "failed, interrupted, preempted and running runs are not scored. Metric: %s normalised "
             "return; %d bootstrap replicates, seed %d." % (args.metric, R, S))
     section("Runs", md_table(cnt_head, cnt_rows) + "\n\n" + note,
@@ -481,7 +532,8 @@ def build(args, loaded=None):
             e = rlstats.median_interval([[s.reach_env for s in g]], reps=R, seed=S)
             gu = [s for s in g if s.has_updates]
             q = fmt_ci(rlstats.median_interval([[s.reach_grad for s in gu]], reps=R, seed=S)) \
-                if gu else "n/a (no updates series)"
+                if gu else "n/a (no updates series: PPO takes a fixed number per rollout, " \
+                "so its gradient steps rank as its env steps do)"
             if gu and len(gu) < len(g):
                 q += " (%d of %d runs log updates)" % (len(gu), len(g))
             st_rows.append([t, a, "%d of %d" % (sum(math.isfinite(s.reach_env) for s in g),
@@ -492,28 +544,36 @@ def build(args, loaded=None):
             html_table(st_head, st_rows))
 
     # oscillation against the noise floor
-    floors = {}
+    floors = {}  # task: one array of repeated evaluations per frozen policy
     for r in noise:
         ev = r.series.get("eval_normalised_return")
-        if ev is not None and ev.value.size >= 2:
-            floors.setdefault(task_of(r), []).extend(list(ev.value[np.isfinite(ev.value)]))
+        if ev is not None and np.isfinite(ev.value).sum() >= 2:
+            floors.setdefault(task_of(r), []).append(ev.value[np.isfinite(ev.value)])
     os_head = ["task", "arm", "oscillation range, last quarter (median over runs)",
                "noise floor: median [95th pct] of the range of as many frozen evaluations"]
     os_rows = []
     for t in tasks:
         for a in arms:
-            g = [s for s in scored if s.task == t and s.arm == a and np.isfinite(s.osc)]
+            g = measure(scored, t, a, "osc")
             if not g:
                 continue
-            k = int(np.median([s.osc_points for s in g]))
+            done = [s for s in g if s.status != "diverged"] or g
+            k = int(np.median([s.osc_points for s in done]))
             fl = "not measured"
             if t in floors:
                 m, p95 = rlstats.noise_floor(floors[t], k, reps=R, seed=S)
-                fl = "%s [%s] (k=%d, %d evaluations)" % (fmt(m), fmt(p95), k, len(floors[t]))
-            os_rows.append([t, a, fmt(float(np.median([s.osc for s in g]))), fl])
-    section("Oscillation", md_table(os_head, os_rows) + "\n\nAn oscillation range inside the "
-            "noise floor is what evaluating one fixed policy would give.",
-            html_table(os_head, os_rows))
+                fl = "%s [%s] (k=%d, %d polic%s, %d evaluations)" % (
+                    fmt(m), fmt(p95), k, len(floors[t]), "y" if len(floors[t]) == 1 else "ies",
+                    sum(len(e) for e in floors[t]))
+            div = sum(s.status == "diverged" for s in g)
+            os_rows.append([t, a, fmt_lower(float(np.median([s.osc for s in g])), 2) +
+                            (" (%d diverged: unbounded)" % div if div else ""), fl])
+    os_note = ("An oscillation range inside the noise floor is what evaluating one fixed "
+               "policy would give. The floor: ranges of k draws from one frozen policy's "
+               "repeated evaluations at a time (a policy picked at random per draw), so the "
+               "spread between policies does not enter it.")
+    section("Oscillation", md_table(os_head, os_rows) + "\n\n" + os_note,
+            html_table(os_head, os_rows) + "<p>%s</p>" % html.escape(os_note))
 
     # where lower is better: oscillation and the distance to the expert's states
     lo_head = ["measure", "arm", "task", "median (n)", "%s median (n)" % base,
@@ -528,7 +588,7 @@ def build(args, loaded=None):
                 med = []
                 for arm in (a, base):
                     v = [getattr(x, attr) for u in tt for x in measure(scored, u, arm, attr)]
-                    med.append("%s (%d)" % (fmt(float(np.median(v)), 3), len(v)) if v else
+                    med.append("%s (%d)" % (fmt_lower(float(np.median(v))), len(v)) if v else
                                "n/a (0)")
                 p, pd_txt, why = compare(scored, tt, a, base, attr, True, R, S)
                 lo_rows.append([label, a, t] + med + [fmt_ci(p) if p else "n/a", pd_txt, why])
@@ -536,8 +596,9 @@ def build(args, loaded=None):
                     lo_forest.append(("%s: %s" % (a, attr), p))
     lo_note = ("P(arm lower than %s): the probability that a run of the arm has the smaller "
                "value (ties count half), with its 95%% stratified-bootstrap interval; above "
-               "0.5 favours the arm. Diverged runs count with the value of their curve up to "
-               "the divergence; runs without the series are left out (n)." % base)
+               "0.5 favours the arm. A diverged run's value is unbounded, the worst (it neither "
+               "settled nor stayed near the expert), and its pairs are left out of the paired "
+               "differences; runs without the series are left out (n)." % base)
     if lo_forest:
         fig_forest(lo_forest, "P(arm lower than %s)" % base,
                    "Lower is better (osc: oscillation range, swd: state distance)",
@@ -555,10 +616,11 @@ def build(args, loaded=None):
             img(args.out, "curves.png") + img(args.out, "profiles.png"))
 
     # provenance
-    prov_head = ["run", "task", "arm", "seed", "status", "score", "config sha256", "commit"]
+    prov_head = ["run", "task", "arm", "seed", "status", "score", "config sha256", "commit",
+                 "note"]
     prov_rows = [[os.path.basename(s.run.path), s.task, s.arm, s.seed, s.status,
-                  fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?"]
-                 for s in scored]
+                  fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?",
+                  run_note(s.run)] for s in scored]
     cmd = "/usr/bin/python3 plots/report.py " + " ".join(args.argv)
     section("How this was made", "```sh\n%s\n```\n\n%s" % (cmd, md_table(prov_head, prov_rows)),
             "<pre>%s</pre>%s" % (html.escape(cmd), html_table(prov_head, prov_rows)))

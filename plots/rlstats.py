@@ -208,13 +208,24 @@ def oscillation_range(values):
 
 def noise_floor(evals, k, reps=REPS, seed=0):
     """Evaluation-noise floor of an oscillation range over k points: the
-    distribution of max - min of k draws from `evals`, repeated evaluations
-    of one frozen policy under the same protocol.  Returns (median, 95th
-    percentile)."""
-    e = np.asarray(evals, dtype=float)
-    if len(e) < 2 or k < 2:
+    distribution of max - min of k draws from the repeated evaluations of
+    one frozen policy under the same protocol.  evals: one policy's scores,
+    or a list of arrays, one per frozen policy; then each draw of k comes
+    from one policy (picked uniformly), so the spread between policies does
+    not enter the floor.  Returns (median, 95th percentile)."""
+    if len(evals) and not np.isscalar(evals[0]):
+        pols = [np.asarray(e, dtype=float).ravel() for e in evals]
+    else:
+        pols = [np.asarray(evals, dtype=float).ravel()]
+    pols = [e[np.isfinite(e)] for e in pols]
+    pols = [e for e in pols if len(e) >= 2]
+    if not pols or k < 2:
         return 0.0, 0.0
     rng = np.random.default_rng(seed)
-    b = e[rng.integers(0, len(e), size=(reps, k))]
-    r = b.max(axis=1) - b.min(axis=1)
+    which = rng.integers(0, len(pols), size=reps) if len(pols) > 1 else np.zeros(reps, int)
+    r = np.empty(reps)
+    for j, e in enumerate(pols):
+        at = which == j
+        b = e[rng.integers(0, len(e), size=(int(at.sum()), k))]
+        r[at] = b.max(axis=1) - b.min(axis=1)
     return float(np.median(r)), float(np.percentile(r, 95))

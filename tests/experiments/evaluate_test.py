@@ -148,7 +148,7 @@ class Evaluate(unittest.TestCase):
         row = [ln for ln in md.splitlines() if ln.startswith("| hopper |")
                and "evaluations)" in ln]
         self.assertEqual(len(row), 1, md)
-        m = re.search(r"\| ([0-9.]+) \[([0-9.]+)\] \(k=(\d+), 6 evaluations\)", row[0])
+        m = re.search(r"\| ([0-9.]+) \[([0-9.]+)\] \(k=(\d+), 1 policy, 6 evaluations\)", row[0])
         self.assertTrue(m, row[0])
         vals = values(self.frozen, "series/eval_normalised_return/value")
         med, p95 = rlstats.noise_floor(vals, int(m.group(3)), reps=200, seed=0)

@@ -28,6 +28,8 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "plots"))
 import rlstats  # noqa: E402
+import report  # noqa: E402
+import runfile  # noqa: E402
 
 REPORT = os.path.join(ROOT, "plots", "report.py")
 STR = h5py.string_dtype("utf-8")
@@ -50,7 +52,8 @@ SWD = {
 }
 
 
-def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=None):
+def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=None,
+              run_block=""):
     steps = np.arange(1, 11, dtype=np.float64) * 1e4
     if curve is None:
         curve = np.linspace(0.0, final, 10)
@@ -63,8 +66,8 @@ def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=
         f.attrs.create("status", status, dtype=STR)
         f.attrs.create("git_commit", "abc123", dtype=STR)
         f.attrs["seed"] = np.uint64(seed)
-        f.create_dataset("config", data="game: {kind: gail, env: %s}\nseed: %d\n" % (task, seed),
-                         dtype=STR)
+        f.create_dataset("config", data="game: {kind: gail, env: %s}\nseed: %d\n%s" %
+                         (task, seed, run_block), dtype=STR)
         s = f.create_group("summary")
         s.attrs.create("env", task, dtype=STR)
         g = f.create_group("series/eval_normalised_return")
@@ -92,12 +95,19 @@ class Report(unittest.TestCase):
                 cls.paths.append(p)
         # seed 4 of hopper/gail diverged after reaching 0.6: scores 0.6
         p = os.path.join(cls.tmp, "hopper-gail-4.h5")
+        # (its budget: 10 evaluations, as the resolved config writes it)
         curve = [0.1, 0.3, 0.6] + [np.nan] * 7
-        write_run(p, "hopper", "gail", 4, 0.0, status="diverged", curve=curve)
+        write_run(p, "hopper", "gail", 4, 0.0, status="diverged", curve=curve,
+                  run_block="run:\n  steps: 100000\n  envs: 1\n  eval_every: 10000\n")
         cls.paths.append(p)
         # seed 5 of hopper/gail failed: counted, not scored
         p = os.path.join(cls.tmp, "hopper-gail-5.h5")
         write_run(p, "hopper", "gail", 5, 0.9, status="failed")
+        with h5py.File(p, "a") as f:  # resumed once, by another build, then failed
+            f.create_dataset("log", data=[
+                "warning: resumed with --force: the checkpoint was written by governor 0.1.0 "
+                "(aaa), this is governor 0.1.0 (bbb)", "resumed at step 5000 from x.h5.ckpt",
+                "failed at step 7000: disc: NaN in the input", "analysis: skipped"], dtype=STR)
         cls.paths.append(p)
         # seed 6 of hopper/gail was preempted (SIGTERM): counted, not scored
         p = os.path.join(cls.tmp, "hopper-gail-6.h5")
@@ -179,34 +189,57 @@ class Report(unittest.TestCase):
         self.assertEqual(self.row("Steps", "hopper", "gail")[2], "0 of 5")
 
     def test_noise_floor(self):
-        self.assertIn("(k=2, 10 evaluations)", self.row("Oscillation", "hopper", "cgail")[3])
+        self.assertIn("(k=2, 1 policy, 10 evaluations)",
+                      self.row("Oscillation", "hopper", "cgail")[3])
         self.assertEqual(self.row("Oscillation", "halfcheetah", "gail")[3], "not measured")
 
     def test_failed_runs_have_no_oscillation(self):
         # hopper/gail: the four completed runs' last two points of
-        # linspace(0, final, 10) span final / 9, the diverged run's 0.6 - 0.3;
-        # the failed and preempted runs (0.9 / 9 each) are not scored
-        osc = [v / 9 for v in SCORES[("hopper", "gail")]] + [0.3]
-        self.assertEqual(self.row("Oscillation", "hopper", "gail")[2], "%.2f" % np.median(osc))
+        # linspace(0, final, 10) span final / 9, the diverged run's range is
+        # unbounded; the failed and preempted runs (0.9 / 9 each) are not scored
+        osc = [v / 9 for v in SCORES[("hopper", "gail")]] + [np.inf]
+        self.assertEqual(self.row("Oscillation", "hopper", "gail")[2],
+                         "%.2f (1 diverged: unbounded)" % np.median(osc))
+
+    def test_provenance_note(self):
+        # why a run failed (its last /log line), and how it was resumed
+        row = self.row("How this was made", "hopper-gail-5.h5")
+        self.assertEqual(row[8], "failed at step 7000: disc: NaN in the input; resumed 1 time; "
+                         "resumed by another build (--force)")
+        self.assertEqual(self.row("How this was made", "hopper-gail-0.h5")[8], "")
+
+    def test_diverged_run_scores(self):
+        # hopper/gail seed 4: evaluations 0.1, 0.3, 0.6, then it blew up; its
+        # budget held 10: tail and final 0.6, auc (0.1 + 0.3 + 0.6 + 7 x 0.6) / 10
+        run = runfile.load(os.path.join(self.tmp, "hopper-gail-4.h5"))
+        self.assertEqual(report.Scored(run, "tail", 0.95).score, 0.6)
+        self.assertEqual(report.Scored(run, "final", 0.95).score, 0.6)
+        self.assertAlmostEqual(report.Scored(run, "auc", 0.95).score, 0.52)
+        s = report.Scored(run, "tail", 0.95)
+        self.assertEqual((s.osc, s.swd), (np.inf, np.inf))
+        self.assertEqual(report.planned_evals(run), 10)
 
     def test_lower_is_better_distance(self):
-        # hand count of P(cgail's swd < gail's) on hopper: 0.3 beats all 4,
-        # 0.6 ties 0.6 and beats 0.8 and 1.0 (2.5), 0.7 beats 2, 1.2 none:
-        # 8.5 / 16; on halfcheetah every pair: 1
+        # hand count of P(cgail's swd < gail's) on hopper, gail's diverged
+        # run counting as unbounded: 0.3 beats all 5, 0.6 ties 0.6 and beats
+        # 0.8, 1.0 and inf (3.5), 0.7 beats 3, 1.2 beats inf: 12.5 / 20; on
+        # halfcheetah every pair: 1
         label = "sliced W1 of states to the expert's (last-quarter mean of swd_states)"
         x = [SWD[("hopper", "cgail")], SWD[("halfcheetah", "cgail")]]
-        y = [SWD[("hopper", "gail")], SWD[("halfcheetah", "gail")]]
+        y = [SWD[("hopper", "gail")] + [np.inf], SWD[("halfcheetah", "gail")]]
         p = rlstats.prob_improvement(x[:1], y[:1], reps=self.reps, seed=0, lower_is_better=True)
-        self.assertEqual(p[0], 8.5 / 16)
+        self.assertEqual(p[0], 12.5 / 20)
         cells = self.row("Where lower", label, "cgail", "hopper")
         self.assertEqual(cells[3], "0.650 (4)")       # median of cgail's
-        self.assertEqual(cells[4], "0.700 (4)")       # the diverged run has no swd series
+        self.assertEqual(cells[4], "0.800 (5)")       # 0.4, 0.6, 0.8, 1.0 and the diverged run
         self.assertEqual(cells[5], "%.2f [%.2f, %.2f]" % p)
         cells = self.row("Where lower", label, "cgail", "halfcheetah")
         self.assertEqual(cells[5], "1.00 [1.00, 1.00]")
         self.assertTrue(cells[6].startswith("-0.30 [-0.30, -0.30] (4 pairs)"), cells)
-        p = rlstats.prob_improvement(x, y, reps=self.reps, seed=0, lower_is_better=True)
-        self.assertEqual(p[0], (8.5 / 16 + 1) / 2)
+        # over tasks in the report's order (sorted): halfcheetah, hopper
+        p = rlstats.prob_improvement(x[::-1], y[::-1], reps=self.reps, seed=0,
+                                     lower_is_better=True)
+        self.assertEqual(p[0], (12.5 / 20 + 1) / 2)
         self.assertEqual(self.row("Where lower", label, "cgail", "all tasks")[5],
                          "%.2f [%.2f, %.2f]" % p)
 
@@ -259,7 +292,7 @@ class Report(unittest.TestCase):
         with open(os.path.join(out, "report.md")) as f:
             md = f.read()
         row = [l for l in md.splitlines() if l.startswith("| hopper | cgail | 1 of 1 |")][0]
-        self.assertIn("| n/a (no updates series) |", row)
+        self.assertIn("| n/a (no updates series: PPO takes a fixed number per rollout", row)
         self.assertTrue(row.split("|")[4].strip().startswith("0.1M"), row)
 
     def test_bad_baseline(self):

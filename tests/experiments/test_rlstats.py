@@ -146,6 +146,14 @@ class Others(unittest.TestCase):
         # 5 draws from {0, 1} all equal w.p. 2/32: the median range is 1
         self.assertEqual(med, 1.0)
         self.assertEqual(p95, 1.0)
+        # one policy always scoring 0, another always 1: the floor is the
+        # spread of one policy's scores, 0, not the 1 between them
+        self.assertEqual(rlstats.noise_floor([[0.0] * 20, [1.0] * 20], 5, reps=2000), (0.0, 0.0))
+        # two policies, one flat and one {0, 1}: a draw ranges 1 with
+        # probability 1/2 x (1 - 2/32) = 15/32, under 1/2 (median 0) and over
+        # 5% (95th percentile 1)
+        med, p95 = rlstats.noise_floor([[0.5] * 20, [0.0, 1.0] * 10], 5, reps=20000, seed=3)
+        self.assertEqual((med, p95), (0.0, 1.0))
 
     def test_verdict(self):
         # the protocol's rule on hand cases: above, below, and undecided with
