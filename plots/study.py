@@ -4,8 +4,8 @@ each block's report (docs/report.md, "A study's page").
 
     /usr/bin/python3 plots/study.py --out DIR [--arm cgail] [--baseline gail]
         [--control control] --block NAME RUN.h5... [--block NAME RUN.h5...]
-        [--noise NAME FROZEN.h5...] [--reps N] [--seed S] [--threshold X]
-        [--title TEXT]
+        [--noise NAME FROZEN.h5...] [--expect NAME RUNS] [--converge NAME LEVEL]
+        [--preface TEXT] [--reps N] [--seed S] [--threshold X] [--title TEXT]
 
 A block is a set of runs compared together (the C-GAIL protocol's Part A
 tasks, its entropy block, ...).  For each block the page runs
@@ -24,8 +24,15 @@ the control:
 | C4 no cost | the mean of the last quarter of the curve (`tail`) | higher |
 
 and the arm-specific reading: *supported* only where the arm beats both the
-baseline and the control.  Writes DIR/study.md and DIR/study.html (one
-self-contained page).  Exit 0, 2 on bad input.
+baseline and the control.  --expect NAME RUNS: the runs the block's
+protocol holds; while fewer have finished (completed, diverged or failed)
+the page opens with a warning that its verdicts are not the protocol's.
+--converge NAME LEVEL: a task of the block where the baseline's IQM of tail
+scores is below LEVEL is "inconclusive: the baseline did not converge",
+and the block's claims are decided on its other tasks.  --preface: a
+paragraph at the top (a sensitivity page says so there).  Writes
+DIR/study.md and DIR/study.html (one self-contained page).  Exit 0, 2 on
+bad input.
 """
 
 import argparse
@@ -61,9 +68,11 @@ def cell(p, why):
     return "%s: %s%s" % (report.fmt_ci(p), WORD.get(word, word), tail), word
 
 
-def block_claims(runs, arm, base, control, threshold, reps, seed):
+def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None):
     """{claim: {(x, y): (cell text, verdict word)}} for one block, its tasks,
-    its arms, and the fewest and most scored runs of an arm on a task."""
+    its arms, the fewest and most scored runs of an arm on a task, and the
+    tasks left out as inconclusive ({task: the baseline's tail IQM}) where
+    the baseline's IQM of tail scores is below `converge`."""
     scored = {}
     for metric in ("tail", "auc"):
         s = [report.Scored(r, metric, threshold) for r in runs]
@@ -71,6 +80,16 @@ def block_claims(runs, arm, base, control, threshold, reps, seed):
         scored[metric] = s
     tasks = sorted({s.task for s in scored["tail"]})
     arms = {s.arm for s in scored["tail"]}
+    n = [sum(1 for s in scored["tail"] if s.task == t and s.arm == x and s.score is not None)
+         for t in tasks for x in sorted(arms)]
+    inconclusive = {}
+    if converge is not None:
+        for t in tasks:
+            b = [s.score for s in scored["tail"] if s.task == t and s.arm == base and
+                 s.score is not None]
+            if b and rlstats.iqm(b) < converge:
+                inconclusive[t] = rlstats.iqm(b)
+    decided = [t for t in tasks if t not in inconclusive]
     out = {}
     for name, metric, attr, lower, _ in CLAIMS:
         row = {}
@@ -78,12 +97,13 @@ def block_claims(runs, arm, base, control, threshold, reps, seed):
             if x not in arms or y not in arms:
                 row[(x, y)] = ("n/a (no arm %s)" % (x if x not in arms else y), None)
                 continue
-            p, _, why = report.compare(scored[metric], tasks, x, y, attr, lower, reps, seed)
+            if not decided:
+                row[(x, y)] = ("inconclusive: the baseline did not converge on any task", None)
+                continue
+            p, _, why = report.compare(scored[metric], decided, x, y, attr, lower, reps, seed)
             row[(x, y)] = cell(p, why)
         out[name] = row
-    n = [sum(1 for s in scored["tail"] if s.task == t and s.arm == x and s.status in report.SCORED)
-         for t in tasks for x in sorted(arms)]
-    return out, tasks, arms, (min(n), max(n))
+    return out, tasks, arms, (min(n), max(n)), inconclusive
 
 
 def specific(row, arm, base, control):
@@ -116,6 +136,11 @@ def main(argv=None):
                     metavar=("NAME", "RUN.h5"))
     ap.add_argument("--noise", nargs="+", action="append", default=[],
                     metavar=("NAME", "FROZEN.h5"))
+    ap.add_argument("--expect", nargs=2, action="append", default=[],
+                    metavar=("NAME", "RUNS"))
+    ap.add_argument("--converge", nargs=2, action="append", default=[],
+                    metavar=("NAME", "LEVEL"))
+    ap.add_argument("--preface", default=None)
     ap.add_argument("--threshold", type=float, default=0.95)
     ap.add_argument("--reps", type=int, default=rlstats.REPS)
     ap.add_argument("--seed", type=int, default=0)
@@ -141,6 +166,18 @@ def main(argv=None):
                              % (n[0], ", ".join(names)))
             return 2
         noise.setdefault(n[0], []).extend(n[1:])
+    expect, converge = {}, {}
+    for opt, into, kind in (("--expect", expect, int), ("--converge", converge, float)):
+        for name, val in getattr(a, opt[2:]):
+            try:
+                v = kind(val)
+            except ValueError:
+                v = None
+            if name not in names or v is None or not math.isfinite(v) or v < 0:
+                sys.stderr.write("study: %s %s %s: needs one of the blocks (%s) and a number "
+                                 ">= 0\n" % (opt, name, val, ", ".join(names)))
+                return 2
+            into[name] = v
     if a.reps < 100 or not math.isfinite(a.threshold):
         sys.stderr.write("study: --reps must be >= 100 and --threshold finite\n")
         return 2
@@ -154,15 +191,18 @@ def main(argv=None):
         except runfile.BadInput as exc:
             sys.stderr.write("study: %s\n" % exc)
             return 2
-        claims[name], tasks, arms, nscored = block_claims(runs, a.arm, a.baseline, a.control,
-                                                 a.threshold, a.reps, a.seed)
+        claims[name], tasks, arms, nscored, inconcl = block_claims(
+            runs, a.arm, a.baseline, a.control, a.threshold, a.reps, a.seed,
+            converge.get(name))
         if a.baseline not in arms:
             sys.stderr.write("study: block %s has no arm %s (arms: %s)\n"
                              % (name, a.baseline, ", ".join(sorted(arms))))
             return 2
         status = [r.status for r in runs]
+        finished = sum(st in ("completed", "diverged", "failed") for st in status)
         info[name] = (tasks, sorted(arms), len(runs),
-                      {k: status.count(k) for k in sorted(set(status))}, nscored)
+                      {k: status.count(k) for k in sorted(set(status))}, nscored, inconcl,
+                      finished)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -204,16 +244,36 @@ def main(argv=None):
               (a.reps, a.seed, a.arm, a.arm, a.baseline, a.control))
     # a block stopped part way shows here: its arms and tasks hold unequal
     # numbers of scored runs (seeds), fewer than its protocol's
-    blk_head = ["block", "tasks", "arms", "runs", "by status", "scored per arm and task"]
-    blk_rows = [[n, ", ".join(info[n][0]), ", ".join(info[n][1]), info[n][2],
+    blk_head = ["block", "tasks", "arms", "runs", "by status", "scored per arm and task",
+                "inconclusive tasks"]
+    blk_rows = [[n, ", ".join(info[n][0]), ", ".join(info[n][1]),
+                 "%d of %d" % (info[n][2], expect[n]) if n in expect else info[n][2],
                  ", ".join("%s %d" % kv for kv in info[n][3].items()),
                  "%d" % info[n][4][0] if info[n][4][0] == info[n][4][1]
-                 else "%d to %d" % info[n][4]] for n, _ in blocks]
+                 else "%d to %d" % info[n][4],
+                 ", ".join("%s (%s IQM %.2f < %g)" % (t, a.baseline, v, converge[n])
+                           for t, v in sorted(info[n][5].items())) or
+                 ("none" if n in converge else "n/a")] for n, _ in blocks]
+    # what the reader must know before the claims: blocks not finished,
+    # tasks left out, and the page's own standing
+    warn = []
+    for n, _ in blocks:
+        if n in expect and info[n][6] < expect[n]:
+            warn.append("Block %s is unfinished: %d of its %d runs have finished. Its verdicts "
+                        "are not the protocol's; they check the machinery only." %
+                        (n, info[n][6], expect[n]))
+        if info[n][5]:
+            warn.append("Block %s: %s inconclusive (the baseline did not converge: its IQM of "
+                        "tail scores is below %g); the block's claims are decided on its other "
+                        "tasks." % (n, ", ".join(sorted(info[n][5])), converge[n]))
+    if a.preface:
+        warn.insert(0, a.preface)
     cmd = "/usr/bin/python3 plots/study.py " + " ".join(sys.argv[1:] if argv is None else argv)
     hash_rows = [[h, c] for h, c in sorted(hashes.items())]
     title = a.title or "Study: %s against %s and %s" % (a.arm, a.baseline, a.control)
 
-    md = ["# %s\n" % title, "## Claims\n", report.md_table(head, rows), "", legend, "",
+    md = ["# %s\n" % title] + ["> %s\n" % w for w in warn] + [
+          "## Claims\n", report.md_table(head, rows), "", legend, "",
           "## Blocks\n", report.md_table(blk_head, blk_rows), ""]
     for name, _ in blocks:
         md.append("- %s: [%s-tail](%s-tail/report.md), [%s-auc](%s-auc/report.md), "
@@ -224,7 +284,8 @@ def main(argv=None):
     with open(os.path.join(a.out, "study.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 
-    body = ["<h2>Claims</h2>", report.html_table(head, rows),
+    body = ['<p class="warn"><b>%s</b></p>' % html.escape(w) for w in warn] + [
+            "<h2>Claims</h2>", report.html_table(head, rows),
             "<p>%s</p>" % html.escape(legend), "<h2>Blocks</h2>",
             report.html_table(blk_head, blk_rows)]
     for name, _ in blocks:

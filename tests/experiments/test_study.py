@@ -154,6 +154,49 @@ class Study(unittest.TestCase):
         self.assertIn("Block main", page)
         render_check(self, os.path.join(self.out, "study.html"), self.tmp)
 
+    def test_expect_converge_preface(self):
+        # block "mixed": gail converged on hopper (0.90-0.93) but not on
+        # halfcheetah (0.30-0.33); cgail above both.  --converge mixed 0.8
+        # leaves halfcheetah out, so the claims are decided on hopper alone;
+        # --expect short 15: 11 of 15 runs finished, the page warns
+        mixed = []
+        for arm in ("gail", "cgail", "control"):
+            for seed in range(4):
+                for task, lvl in (("hopper", 0.9), ("halfcheetah", 0.3)):
+                    v = {"gail": lvl, "cgail": 0.97, "control": 0.6}[arm] + 0.01 * seed
+                    p = os.path.join(self.tmp, "x-%s-%s-%d.h5" % (arm, task, seed))
+                    write(p, "st-mixed", task, arm, seed, v, SWD[arm])
+                    mixed.append(p)
+        out = os.path.join(self.tmp, "page2")
+        r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out, "--reps", "300",
+                            "--block", "mixed"] + mixed + ["--block", "short"] + self.short +
+                           ["--converge", "mixed", "0.8", "--expect", "short", "15",
+                            "--preface", "A sensitivity page."],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(os.path.join(out, "study.md")) as f:
+            md = f.read()
+        self.assertIn("> A sensitivity page.", md)
+        self.assertIn("> Block short is unfinished: 11 of its 15 runs have finished.", md)
+        self.assertIn("> Block mixed: halfcheetah inconclusive", md)
+        self.assertIn("| 24 | completed 24 | 4 | halfcheetah (gail IQM 0.32 < 0.8) |", md)
+        self.assertIn("| 12 of 15 | completed 11, running 1 | 3 to 4 | n/a |", md)
+        saved, self.md = self.md, md
+        try:
+            # on hopper alone: cgail above gail on every pair, gail above control
+            c = self.claim("C4 no cost", "mixed")
+            self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")
+            self.assertEqual(c[3], "0.00 [0.00, 0.00]: contradicted")
+        finally:
+            self.md = saved
+        # every task inconclusive: no verdict at all
+        r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out + "-none", "--reps", "300",
+                            "--block", "mixed"] + mixed + ["--converge", "mixed", "0.99"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(os.path.join(out + "-none", "study.md")) as f:
+            self.assertIn("inconclusive: the baseline did not converge on any task", f.read())
+
     def test_bad_input(self):
         def run(*args):
             return subprocess.run(["/usr/bin/python3", STUDY, "--out", self.tmp + "/bad"] +
@@ -165,6 +208,11 @@ class Study(unittest.TestCase):
         r = run("--block", "a", *self.main, "--noise", "b", self.main[0])
         self.assertEqual(r.returncode, 2)
         self.assertIn("no such block", r.stderr)
+        r = run("--block", "a", *self.main, "--expect", "b", "3")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--expect b 3: needs one of the blocks (a)", r.stderr)
+        r = run("--block", "a", *self.main, "--converge", "a", "nan")
+        self.assertEqual(r.returncode, 2)
         r = run("--block", "a", *self.main, "--baseline", "nope")
         self.assertEqual(r.returncode, 2)
         self.assertIn("no arm nope", r.stderr)
