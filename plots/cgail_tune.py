@@ -157,6 +157,26 @@ def select_strength(strengths, target, expect=None, runs=None):
     return min(dist, key=lambda lam: (dist[lam], lam)), dist, None
 
 
+def select_strength_by_task(strengths, kruns, expect=None, runs=None):
+    """Deviation 1's reading of the L* rule: (lambda, {lambda: mean
+    distance}, why) with each run measured against C-GAIL's hold at K* on
+    the run's own task, not the hold pooled over tasks."""
+    targets = {t: hold([r for r in kruns if r.task == t]) for t in {r.task for r in kruns}}
+    dist = {}
+    for lam, rs in strengths.items():
+        d = [abs(r.d_expert - targets[r.task][0]) + abs(r.d_policy - targets[r.task][1])
+             for r in rs if r.status in FINISHED and r.task in targets]
+        d = [x for x in d if not math.isnan(x)]
+        dist[lam] = float(np.mean(d)) if d else float("nan")
+    why = complete(strengths, expect, runs)
+    if not why and any(math.isnan(v) for v in dist.values()):
+        why = "a strength's runs have no d_expert or d_policy series, or no C-GAIL run at " \
+              "K* on their task"
+    if why:
+        return None, dist, why
+    return min(dist, key=lambda lam: (dist[lam], lam)), dist, None
+
+
 def values(text):
     """'0.3,1,3' -> [0.3, 1.0, 3.0]"""
     try:
@@ -224,26 +244,35 @@ def main(argv=None):
                % (number(kstar, kwhy), a.tie))
     if strengths or a.strengths:
         target = hold(gains[kstar]) if kstar is not None else (float("nan"), float("nan"))
+        none = (None, {lam: float("nan") for lam in strengths}, "no K* yet")
         lstar, dist, lwhy = select_strength(strengths, target, a.strengths, a.per_value) \
-            if kstar is not None else (None, {lam: float("nan") for lam in strengths},
-                                       "no K* yet")
+            if kstar is not None else none
+        ltask, dtask, twhy = select_strength_by_task(strengths, gains[kstar], a.strengths,
+                                                     a.per_value) \
+            if kstar is not None else none
         out.append("### The control's strength: hold on D, last-quarter means\n")
         rows = []
         if kstar is not None:
-            rows.append(["k%g (C-GAIL at K\\*)" % kstar, fmt(target[0]), fmt(target[1]), "", ""])
+            rows.append(["k%g (C-GAIL at K\\*)" % kstar, fmt(target[0]), fmt(target[1]), "", "",
+                         ""])
         for lam, rs in strengths.items():
             de, dp = hold(rs)
             rows.append(["clc%g" % lam, fmt(de), fmt(dp), fmt(dist[lam]),
-                         "**L\\***" if lam == lstar else ""])
+                         "**L\\***" if lam == lstar else "", fmt(dtask[lam]) +
+                         (" (the least)" if lam == ltask else "")])
         for lab in sorted({r.label for r in base}):
             de, dp = hold([r for r in base if r.label == lab])
-            rows.append([lab + " (reference)", fmt(de), fmt(dp), "", ""])
+            rows.append([lab + " (reference)", fmt(de), fmt(dp), "", "", ""])
         out.append(table(["arm", "d_expert", "d_policy",
-                          "distance to C-GAIL's hold (mean over runs)", ""],
+                          "distance to C-GAIL's hold (mean over runs)", "",
+                          "the same, task by task (deviation 1)"],
                          rows))
         out.append("\nL\\* = %s (rule: the smallest mean over its runs of |d_expert - d_expert(K\\*)| + "
                    "|d_policy - d_policy(K\\*)|, d(K\\*) the mean over C-GAIL's runs at K\\*)\n"
                    % number(lstar, lwhy))
+        out.append("L\\* task by task = %s (deviation 1: each run against C-GAIL's hold at K\\* "
+                   "on its own task; where it differs from L\\*, the block gets a secondary "
+                   "arm control-task at this strength)\n" % number(ltask, twhy))
     left = [r for r in runs if r.status not in FINISHED]
     if left:
         out.append("Not finished, not used: " + ", ".join(

@@ -93,6 +93,27 @@ class Tune(unittest.TestCase):
         self.assertRegex(out, r"\| clc1 \| 0\.600 \| 0\.400 \| 0\.030 \| \*\*L")
         self.assertIn("gail (reference)", out)
 
+    def test_task_by_task_reading(self):
+        # C-GAIL at k1 holds hopper at (0.55, 0.45), halfcheetah at (0.65,
+        # 0.35): pooled (0.6, 0.4).  clc1 holds both at (0.6, 0.4): pooled
+        # distance 0, task by task 0.1.  clc0.1 holds each task where k1
+        # does: pooled 0.1, task by task 0.  clc10 at (0.5, 0.5): 0.2 and
+        # (0.1 + 0.3) / 2 = 0.2.  Pooled L* = 1, task by task 0.1.
+        hold = {"k1": [(0.55, 0.45)] * 2 + [(0.65, 0.35)] * 2,
+                "clc1": [(0.6, 0.4)] * 4, "clc0.1": [(0.55, 0.45)] * 2 + [(0.65, 0.35)] * 2}
+        for arm, hs in hold.items():
+            sweep = "tune-gail" if arm == "k1" else "tune-clc"
+            for i, (task, seed) in enumerate([(t, s) for t in TASKS for s in (100, 101)]):
+                p = os.path.join(self.dir.name, "%s-%s-%s-%d.h5" % (sweep, arm, task, seed))
+                write(p, sweep, arm, task, seed, GAINS[arm][i] if arm in GAINS else 0.5, hs[i])
+        rc, out, err = self.run_tune(self.files)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("L\\* = 1 ", out)
+        self.assertIn("L\\* task by task = 0.1 ", out)
+        self.assertRegex(out, r"\| clc0\.1 \|[^\n]*\| 0\.100 \|  \| 0\.000 \(the least\) \|")
+        self.assertRegex(out, r"\| clc1 \|[^\n]*\| 0\.000 \| \*\*L\\\*\*\* \| 0\.100 \|")
+        self.assertRegex(out, r"\| clc10 \|[^\n]*\| 0\.200 \|  \| 0\.200 \|")
+
     def test_tie_margin(self):
         rc, out, _ = self.run_tune(self.files, "--tie", "0.01")
         self.assertEqual(rc, 0)
