@@ -10,8 +10,8 @@ plain `gail` or `dac` arm) is the baseline, shown for reference only.
 
 - **K\\***: each run's score is its tail normalised return (the mean of the
   last quarter of `eval_normalised_return`, the report's `--metric tail`;
-  a diverged run scores as in the report: its curve up to the divergence,
-  0 without a finite evaluation).  Per gain, the interquartile mean of its
+  a diverged run scores as in the report: its last evaluation before the
+  divergence, 0 without a finite evaluation).  Per gain, the interquartile mean of its
   runs' scores (all tasks pooled).  K\\* is the smallest gain whose IQM is
   within `--tie` (0.02) of the best IQM: a gain that does no better than a
   milder one by more than the tie loses to it.
@@ -21,6 +21,8 @@ plain `gail` or `dac` arm) is the baseline, shown for reference only.
   mean of those over the runs at K\\*.  L\\* is the strength whose mean over
   its runs of |d_expert - d_expert(K\\*)| + |d_policy - d_policy(K\\*)| is
   smallest.
+  Also printed, the protocol's deviation 1: the same distance with each
+  run measured against d(K\\*) on its own task ("L\\* task by task").
 
 Unfinished (running, stopped, failed) runs are listed and not used.  The
 rule is applied only when every gain (and, for L*, every strength) has all
