@@ -320,11 +320,12 @@ static int cmd_run(int argc, char **argv) {
 /* The points of a sweep as `name -> path` lines (every size-th from rank),
  * or with their resolved configs (print). */
 static gv_status list_points(const gv_sweep *sw, int print, long rank, long size,
-                             gv_err *err) {
+                             const size_t *order, gv_err *err) {
   const size_t n = gv_sweep_count(sw);
   gv_sweep_point pt = {0};
   gv_status s = GV_OK;
-  for (size_t i = (size_t)rank; s == GV_OK && i < n; i += (size_t)size) {
+  for (size_t k = (size_t)rank; s == GV_OK && k < n; k += (size_t)size) {
+    const size_t i = order ? order[k] : k; /* the order a sweep runs them in */
     if (print || n == 1) s = gv_sweep_point_at(sw, i, &pt, err);
     else gv_sweep_label(sw, i, &pt);
     if (s != GV_OK) break;
@@ -391,7 +392,7 @@ static int cmd_check(int argc, char **argv) {
   gv_err err = {{0}, {0}};
   gv_sweep *sw = NULL;
   gv_status s = gv_sweep_open(root, a.config, GV_SWEEP_CHECK_AUTO, &sw, &err);
-  if (s == GV_OK && a.print) s = list_points(sw, 1, 0, 1, &err);
+  if (s == GV_OK && a.print) s = list_points(sw, 1, 0, 1, NULL, &err);
   if (s == GV_OK) {
     size_t n = gv_sweep_count(sw);
     printf("%s: ok (%zu run%s)\n", a.config, n, n == 1 ? "" : "s");
@@ -1196,7 +1197,13 @@ static int cmd_sweep(int argc, char **argv) {
     gv_node_free(root);
     return rc;
   }
-  if (s == GV_OK && a.dry_run) s = list_points(sw, 0, 0, 1, &err);
+  if (s == GV_OK && a.dry_run) {
+    size_t *order = malloc(gv_sweep_count(sw) * sizeof *order);
+    if (!order) abort();
+    gv_sweep_order(sw, interleave, order);
+    s = list_points(sw, 0, 0, 1, order, &err);
+    free(order);
+  }
   if (s == GV_OK && !a.dry_run && a.overwrite && size > 1)
     s = gv_fail(&err, GV_EINVAL, "--overwrite with %ld workers (this is worker %ld) would let "
                 "one worker replace what another just finished: run the overwriting sweep as "

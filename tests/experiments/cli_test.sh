@@ -211,6 +211,11 @@ got=$(sed -n 's/^\[[0-9]*\/7\] ord-\([a-z=0-9-]*\) done.*/\1/p' "$T/out" | tr '\
 [ "$got" = "a-seed=1 a-seed=2 a-seed=3 b-seed=1 b-seed=2 b-seed=3 c " ] && ok \
   || bad "--order grid ran: $got"
 expect 2 "--order expects grid or interleave" -- "$GV" sweep "$T/ord.yaml" --order random
+# --dry-run lists the points in the order the sweep would run them
+expect 0 "" -- "$GV" sweep "$T/ord.yaml" --dry-run --order interleave
+got=$(sed -n 's/^ord-\([a-z=0-9-]*\) -> .*/\1/p' "$T/out" | tr '\n' ' ')
+[ "$got" = "a-seed=1 b-seed=1 c a-seed=2 b-seed=2 a-seed=3 b-seed=3 " ] && ok \
+  || bad "--dry-run --order interleave listed: $got"
 
 # --- a single run's out: x.h5 is that file, not a directory of it
 cat >"$T/one.yaml" <<'Y'
