@@ -67,7 +67,7 @@ class TuneRun:
         self.label = ("k%s" % m.group(1)) if m else ("clc%s" % c.group(1)) if c else \
             (group.rsplit("-", 1)[-1] if "-" in group else group)
         # the report's tail score (--metric tail): None unless finished, a
-        # diverged run's curve up to the divergence
+        # diverged run's last evaluation before the divergence
         self.score = report.Scored(run, "tail", 0.95).score
         self.d_expert = report.tail_mean(run.series.get("d_expert"))
         self.d_policy = report.tail_mean(run.series.get("d_policy"))

@@ -83,12 +83,18 @@ def tail_mean(series):
 def planned_evals(run):
     """How many evaluations the run's budget holds (run.steps // run.eval_every
     of its config), None when its config does not say."""
-    m_steps = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+steps:\s*(\d+)", run.config or "", re.M)
-    m_every = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+eval_every:\s*(\d+)", run.config or "",
+    num = r"([0-9.]+(?:[eE][+-]?[0-9]+)?)\s*$"  # as written: 300000, 3e5, 2.5e4
+    m_steps = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+steps:\s*" + num, run.config or "",
                         re.M)
-    if not m_steps or not m_every or int(m_every.group(1)) <= 0:
+    m_every = re.search(r"^run:\s*\n(?:[ \t]+.*\n)*?[ \t]+eval_every:\s*" + num,
+                        run.config or "", re.M)
+    try:
+        steps, every = float(m_steps.group(1)), float(m_every.group(1))
+    except (AttributeError, ValueError):
         return None
-    return max(1, int(m_steps.group(1)) // int(m_every.group(1)))
+    if not (math.isfinite(steps) and math.isfinite(every)) or every < 1 or steps < 1:
+        return None
+    return max(1, int(steps) // int(every))
 
 
 def run_note(run):
@@ -240,7 +246,8 @@ def compare(scored, tasks, arm, base, attr, lower, reps, seed):
     why = rlstats.verdict(p, min(min(len(x), len(y)) for x, y in zip(xs, ys)))[1]
     left = "; %d with a diverged run left out" % unbounded if unbounded else ""
     if not pairs_x:
-        return p, "no shared seeds%s" % left, why
+        return p, ("no pair with two finite values%s" % left) if unbounded else \
+            "no shared seeds", why
     d = rlstats.paired_difference(pairs_x, pairs_y, reps=reps, seed=seed)
     return p, "%s (%d pairs%s)" % (fmt_ci(d), sum(len(x) for x in pairs_x), left), why
 
@@ -557,10 +564,14 @@ def build(args, loaded=None):
             g = measure(scored, t, a, "osc")
             if not g:
                 continue
-            done = [s for s in g if s.status != "diverged"] or g
-            k = int(np.median([s.osc_points for s in done]))
+            done = [s for s in g if s.status != "diverged"]
+            k = int(np.median([s.osc_points for s in done])) if done else 0
             fl = "not measured"
-            if t in floors:
+            if not done:
+                fl = "n/a (every run diverged)"
+            elif k < 2:
+                fl = "n/a (fewer than 2 points in the last quarter)"
+            elif t in floors:
                 m, p95 = rlstats.noise_floor(floors[t], k, reps=R, seed=S)
                 fl = "%s [%s] (k=%d, %d polic%s, %d evaluations)" % (
                     fmt(m), fmt(p95), k, len(floors[t]), "y" if len(floors[t]) == 1 else "ies",

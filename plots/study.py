@@ -87,7 +87,9 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
         for t in tasks:
             b = [s.score for s in scored["tail"] if s.task == t and s.arm == base and
                  s.score is not None]
-            if b and rlstats.iqm(b) < converge:
+            if not b:
+                inconclusive[t] = None  # not known yet: no scored baseline run
+            elif rlstats.iqm(b) < converge:
                 inconclusive[t] = rlstats.iqm(b)
     decided = [t for t in tasks if t not in inconclusive]
     out = {}
@@ -252,7 +254,8 @@ def main(argv=None):
                  "%d" % info[n][4][0] if info[n][4][0] == info[n][4][1]
                  else "%d to %d" % info[n][4],
                  ", ".join("%s (%s IQM %.2f < %g)" % (t, a.baseline, v, converge[n])
-                           for t, v in sorted(info[n][5].items())) or
+                           if v is not None else "%s (unknown: no scored %s run)" %
+                           (t, a.baseline) for t, v in sorted(info[n][5].items())) or
                  ("none" if n in converge else "n/a")] for n, _ in blocks]
     # what the reader must know before the claims: blocks not finished,
     # tasks left out, and the page's own standing
@@ -263,9 +266,11 @@ def main(argv=None):
                         "are not the protocol's; they check the machinery only." %
                         (n, info[n][6], expect[n]))
         if info[n][5]:
-            warn.append("Block %s: %s inconclusive (the baseline did not converge: its IQM of "
-                        "tail scores is below %g); the block's claims are decided on its other "
-                        "tasks." % (n, ", ".join(sorted(info[n][5])), converge[n]))
+            warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
+                        "converge, its IQM of tail scores below %g, or has no scored run yet); "
+                        "the claims are decided on its other tasks. The block's own reports "
+                        "below still pool every task in their 'all tasks' rows." %
+                        (n, ", ".join(sorted(info[n][5])), converge[n]))
     if a.preface:
         warn.insert(0, a.preface)
     cmd = "/usr/bin/python3 plots/study.py " + " ".join(sys.argv[1:] if argv is None else argv)

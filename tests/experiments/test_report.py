@@ -218,6 +218,15 @@ class Report(unittest.TestCase):
         s = report.Scored(run, "tail", 0.95)
         self.assertEqual((s.osc, s.swd), (np.inf, np.inf))
         self.assertEqual(report.planned_evals(run), 10)
+        # numbers as a config may write them (the resolved config keeps them)
+        class Cfg:
+            def __init__(self, text):
+                self.config = text
+        for steps, every, n in (("1e5", "1e4", 10), ("2e6", "2.5e4", 80), ("300000", "10000", 30)):
+            self.assertEqual(report.planned_evals(Cfg(
+                "seed: 1\nrun:\n  steps: %s\n  envs: 8\n  eval_every: %s\nout: x.h5\n"
+                % (steps, every))), n)
+        self.assertIsNone(report.planned_evals(Cfg("game: {kind: gail}\n")))
 
     def test_lower_is_better_distance(self):
         # hand count of P(cgail's swd < gail's) on hopper, gail's diverged

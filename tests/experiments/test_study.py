@@ -178,7 +178,7 @@ class Study(unittest.TestCase):
             md = f.read()
         self.assertIn("> A sensitivity page.", md)
         self.assertIn("> Block short is unfinished: 11 of its 15 runs have finished.", md)
-        self.assertIn("> Block mixed: halfcheetah inconclusive", md)
+        self.assertIn("> Block mixed: halfcheetah left out of its claims (inconclusive", md)
         self.assertIn("| 24 | completed 24 | 4 | halfcheetah (gail IQM 0.32 < 0.8) |", md)
         self.assertIn("| 12 of 15 | completed 11, running 1 | 3 to 4 | n/a |", md)
         saved, self.md = self.md, md
