@@ -439,6 +439,7 @@ def build(args, loaded=None):
                          % (args.baseline, ", ".join(arms)))
         return 2
     base = args.baseline or arms[0]
+    arms = [base] + [x for x in arms if x != base]  # the baseline first, in every table
     colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
     os.makedirs(args.out, exist_ok=True)
     R, S = args.reps, args.seed

@@ -304,6 +304,16 @@ class Report(unittest.TestCase):
         self.assertIn("| n/a (no updates series: PPO takes a fixed number per rollout", row)
         self.assertTrue(row.split("|")[4].strip().startswith("0.1M"), row)
 
+    def test_baseline_first(self):
+        # the baseline's column comes first whatever order the files came in
+        out = os.path.join(self.tmp, "first")
+        r = subprocess.run([sys.executable, REPORT] + self.paths +
+                           ["--out", out, "--baseline", "cgail", "--reps", "100"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "report.md")) as f:
+            self.assertIn("| task | cgail | gail |", f.read())
+
     def test_bad_baseline(self):
         r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", self.out,
                             "--baseline", "nope"], capture_output=True, text=True)
