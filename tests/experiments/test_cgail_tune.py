@@ -66,12 +66,18 @@ class Tune(unittest.TestCase):
         self.dir = tempfile.TemporaryDirectory()
         self.files = []
         for arm in list(GAINS) + ["gail", "clc0.1", "clc1", "clc10"]:
-            sweep = "tune-gail" if arm in GAINS else "tune-clc"
-            for i, (task, seed) in enumerate([(t, s) for t in TASKS for s in (100, 101)]):
-                p = os.path.join(self.dir.name, "%s-%s-%s-%d.h5" % (sweep, arm, task, seed))
-                score = GAINS[arm][i] if arm in GAINS else 0.5
-                write(p, sweep, arm, task, seed, score, HOLD[arm][i])
-                self.files.append(p)
+            self.files += self.write_arm(arm, HOLD[arm])
+
+    def write_arm(self, arm, holds):
+        """The arm's four runs (two tasks x seeds 100, 101), holds[i] the
+        i-th run's hold on D; returns their paths."""
+        sweep = "tune-gail" if arm in GAINS else "tune-clc"
+        paths = []
+        for i, (task, seed) in enumerate([(t, s) for t in TASKS for s in (100, 101)]):
+            p = os.path.join(self.dir.name, "%s-%s-%s-%d.h5" % (sweep, arm, task, seed))
+            write(p, sweep, arm, task, seed, GAINS[arm][i] if arm in GAINS else 0.5, holds[i])
+            paths.append(p)
+        return paths
 
     def tearDown(self):
         self.dir.cleanup()
@@ -102,10 +108,7 @@ class Tune(unittest.TestCase):
         hold = {"k1": [(0.55, 0.45)] * 2 + [(0.65, 0.35)] * 2,
                 "clc1": [(0.6, 0.4)] * 4, "clc0.1": [(0.55, 0.45)] * 2 + [(0.65, 0.35)] * 2}
         for arm, hs in hold.items():
-            sweep = "tune-gail" if arm == "k1" else "tune-clc"
-            for i, (task, seed) in enumerate([(t, s) for t in TASKS for s in (100, 101)]):
-                p = os.path.join(self.dir.name, "%s-%s-%s-%d.h5" % (sweep, arm, task, seed))
-                write(p, sweep, arm, task, seed, GAINS[arm][i] if arm in GAINS else 0.5, hs[i])
+            self.write_arm(arm, hs)  # over the setUp files of the same names
         rc, out, err = self.run_tune(self.files)
         self.assertEqual(rc, 0, err)
         self.assertIn("L\\* = 1 ", out)
