@@ -134,6 +134,8 @@ def select_gain(gains, tie, expect=None, runs=None):
 
 
 def hold(rs):
+    """Mean tail d_expert and d_policy over the finished runs of rs."""
+    rs = [r for r in rs if r.status in FINISHED]
     de = [r.d_expert for r in rs if not math.isnan(r.d_expert)]
     dp = [r.d_policy for r in rs if not math.isnan(r.d_policy)]
     return (float(np.mean(de)) if de else float("nan"),
@@ -230,7 +232,9 @@ def main(argv=None):
                  if r.task == t and r.score is not None]
             per.append(", ".join(v) or "-")
         fin = sum(r.status in FINISHED for r in rs)
-        rows.append(["k%g" % k] + per + ["%d of %d" % (fin, len(rs)), fmt(iqms[k]),
+        # of the grid's runs when it is given: a run not started has no file
+        rows.append(["k%g" % k] + per + ["%d of %d" % (fin, max(len(rs), a.per_value or 0)),
+                                         fmt(iqms[k]),
                                          "**K\\***" if k == kstar else ""])
     base = [r for r in runs if r.role == "baseline"]
     for lab in sorted({r.label for r in base}):

@@ -144,6 +144,17 @@ class Tune(unittest.TestCase):
         self.assertIn("K\\* = none (1 has 1 of 4 runs unfinished)", out)
         self.assertIn("L\\* = none (no K* yet)", out)
         self.assertIn("Not finished, not used", out)
+        # the table's hold is that of finished runs only: clc1's running run
+        # at (0.9, 0.1) is left out, its three others (0.62, 0.41), (0.58,
+        # 0.39), (0.62, 0.41) give (0.607, 0.403); with it, (0.68, 0.328)
+        p = [f for f in self.files if "-clc1-halfcheetah-101" in f][0]
+        write(p, "tune-clc", "clc1", "halfcheetah", 101, 0.5, (0.9, 0.1), status="running")
+        rc, out, _ = self.run_tune(self.files)
+        self.assertRegex(out, r"\| clc1 \| 0\.607 \| 0\.403 \|")
+        # a grid value whose runs have not all started counts the grid's runs
+        gone = [f for f in self.files if "-k3-halfcheetah-" in f]
+        rc, out, _ = self.run_tune([f for f in self.files if f not in gone], "--runs", "4")
+        self.assertRegex(out, r"\| k3 \|[^\n]*\| 2 of 4 \|")
 
     def test_grid(self):
         # the protocol's grid holds k10 too: no choice until its runs are there
