@@ -79,6 +79,31 @@ static void parse(const char *text, gv_claim_info *in) {
   }
 }
 
+/* An executable's path as /proc/PID/exe reads, without the " (deleted)"
+ * of a file replaced since (a rebuild). */
+static const char *undeleted(char *exe) {
+  static const char del[] = " (deleted)";
+  const size_t n = strlen(exe), k = sizeof del - 1;
+  if (n > k && !strcmp(exe + n - k, del)) exe[n - k] = 0;
+  return exe;
+}
+
+/* 1 when process pid of this host is a live governor: it exists, is not a
+ * zombie, and runs this executable (so a pid the system gave to another
+ * program since is not mistaken for it); a rebuilt executable (the old one
+ * "(deleted)") still counts as the same. */
+static int governor_alive(long pid) {
+  if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM)) return 0;
+  char path[64], theirs[4200], mine[4200];
+  snprintf(path, sizeof path, "/proc/%ld/exe", pid);
+  const ssize_t b = readlink("/proc/self/exe", mine, sizeof mine - 1);
+  if (b < 0) return 1; /* no /proc: kill(pid, 0) is all there is */
+  const ssize_t a = readlink(path, theirs, sizeof theirs - 1); /* fails for a zombie */
+  if (a < 0) return errno == EACCES || errno == EPERM; /* another user's: cannot tell */
+  theirs[a] = mine[b] = 0;
+  return !strcmp(undeleted(theirs), undeleted(mine));
+}
+
 /* Reads the claim open on fd into *in (alive, age too); st gets its stat. */
 static int read_fd(int fd, const char *path, gv_claim_info *in, struct stat *st) {
   char text[1024];
@@ -88,8 +113,11 @@ static int read_fd(int fd, const char *path, gv_claim_info *in, struct stat *st)
   parse(text, in);
   in->age = fs_now(path) - mtime_of(st);
   in->alive = -1;
+  /* the claim lives while its worker does, or while the child it started
+   * does: a child in its analysis outlives a killed worker (it finishes the
+   * file: cli.c, analyze_after), and no run may write behind a stale claim */
   if (!strcmp(in->host, gv_claim_host()) && in->pid > 0)
-    in->alive = kill((pid_t)in->pid, 0) == 0 || errno == EPERM;
+    in->alive = kill((pid_t)in->pid, 0) == 0 || errno == EPERM || governor_alive(in->child);
   return 1;
 }
 

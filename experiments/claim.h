@@ -5,8 +5,9 @@
  * pid, the child running the point), since when and how far the run got;
  * the owner refreshes its mtime (the heartbeat) whenever the run made
  * progress.  A claim is stale when its owner is a dead process on this
- * host, or when its mtime is older than the lease by the filesystem's own
- * clock; a stale claim is taken over by renaming it away (only one renamer
+ * host whose child (a governor finishing the run's analysis) is gone too,
+ * or when its mtime is older than the lease by the filesystem's own clock;
+ * a stale claim is taken over by renaming it away (only one renamer
  * wins) and creating a fresh one.  An owner whose claim file is no longer
  * its own (another inode) has lost the point. */
 #ifndef GV_EXPERIMENTS_CLAIM_H
