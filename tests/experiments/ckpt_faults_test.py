@@ -154,14 +154,17 @@ def unwritable_folder(tmp):
                      "--set", "scheme.steps=4000000", "--set", "run.every=100",
                      "--set", "run.flush_every=1000", "--set", "checkpoint.every=20000"]
     err = open(os.path.join(tmp, "ro.err"), "w+")
-    proc = subprocess.Popen(args, env=rt.ENV, stdout=subprocess.DEVNULL, stderr=err)
-    n = 0  # until the first checkpoint exists, then the folder is made read-only
-    while not os.path.exists(p + ".ckpt") and proc.poll() is None and n < 6000:
-        time.sleep(0.005)
-        n += 1
-    proc.send_signal(signal.SIGSTOP)
+    # the run stops itself after its 30th flush (step 29000 or so: one every
+    # 1000 steps, and one before the checkpoint of step 20000), between two
+    # checkpoints whatever the machine's load; then the folder is made
+    # read-only
+    env = dict(rt.ENV, GV_TEST_STOP_AFTER_FLUSH="30")
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=err)
+    check(rt.stopped(proc.pid), "unwritable folder: the run stopped itself after its 30th flush")
     os.chmod(out, 0o555)
     step0 = ckpt_step(p)
+    check(step0 == 20000, "unwritable folder: the checkpoint before the chmod is step 20000's "
+          "(%d)" % step0)
     proc.send_signal(signal.SIGCONT)
     n = 0  # until a checkpoint has failed
     while proc.poll() is None and n < 6000:
