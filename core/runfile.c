@@ -166,6 +166,10 @@ int gv_run_lock_wait(const char *path, double seconds) {
     int busy = 0;
     const int fd = lock_fd_of(path, 0, &busy);
     if (fd >= 0 || !busy || waited >= seconds) return fd;
+    /* said once: a wait of up to `seconds` is not a hang */
+    if (waited == 0)
+      fprintf(stderr, "governor: %s: another process is writing it; waiting up to %.0f s for "
+              "its turn\n", path, seconds);
     nanosleep(&nap, NULL);
   }
 }

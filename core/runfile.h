@@ -153,8 +153,8 @@ int gv_runread_is_readonly(const gv_runread *rr);
 
 /* The lock every writer of the run file at path takes (a run, a resume, an
  * analysis writing /summary), waiting up to `seconds` while another holds
- * it: a descriptor to close to release it, or -1 (still held, or the file
- * is gone). */
+ * it (saying so once on stderr): a descriptor to close to release it, or
+ * -1 (still held, or the file is gone). */
 #define GV_RUN_LOCK_WAIT 30.0
 int gv_run_lock_wait(const char *path, double seconds);
 /* The root attribute `analysis` of a finished run file ("pending" from its

@@ -168,19 +168,32 @@ kill $reader 2>/dev/null
 wait $reader 2>/dev/null
 # Two writers of a finished file's /summary take turns: while another process
 # holds the writers' lock (a POSIX lock conflicts with governor's OFD lock),
-# analyze waits for it, then writes /summary (emptied here), never both at once.
+# analyze waits for it (saying so), then writes /summary (emptied here),
+# never both at once. The holder lets go only once analyze said it waits and
+# /summary is seen still empty, whatever the machine's speed.
 $PY -c "import h5py,sys; s=h5py.File(sys.argv[1],'a')['summary'].attrs; [s.__delitem__(k) for k in list(s)]" \
   "$T/live.h5"
 $PY -c "
 import fcntl,os,sys,time
 fd=os.open(sys.argv[1],os.O_RDWR); fcntl.lockf(fd,fcntl.LOCK_EX); open(sys.argv[2],'w').close()
-time.sleep(1.5); open(sys.argv[3],'w').close(); os.close(fd)" "$T/live.h5" "$T/locked" "$T/released" &
+while not os.path.exists(sys.argv[3]): time.sleep(0.02)
+os.close(fd)" "$T/live.h5" "$T/locked" "$T/release" &
 holder=$!
 until [ -e "$T/locked" ] || ! kill -0 $holder 2>/dev/null; do sleep 0.05; done
 [ -e "$T/locked" ] && ok || bad "the lock holder did not lock the file"
-expect 0 "verdict" -- "$GV" analyze "$T/live.h5"
-[ -e "$T/released" ] && ok || bad "analyze wrote while another process held the file"
+"$GV" analyze "$T/live.h5" >"$T/an.out" 2>"$T/an.err" &
+an=$!
+n=0
+until grep -q "another process is writing it; waiting up to 30 s" "$T/an.err" ||
+  ! kill -0 $an 2>/dev/null || [ $n -ge 600 ]; do sleep 0.05; n=$((n + 1)); done
+grep -q "live.h5: another process is writing it; waiting up to 30 s for its turn" "$T/an.err" &&
+  kill -0 $an 2>/dev/null && ok || bad "analyze did not wait for the lock: $(cat "$T/an.err")"
+$PY -c "import h5py,sys; assert len(h5py.File(sys.argv[1],'r',locking=False)['summary'].attrs) == 0" \
+  "$T/live.h5" && ok || bad "analyze wrote /summary while another process held the file"
+: >"$T/release"
 wait $holder
+wait $an
+[ $? -eq 0 ] && grep -q verdict "$T/an.out" && ok || bad "analyze after its wait: $(cat "$T/an.err")"
 $PY -c "import h5py,sys; assert len(h5py.File(sys.argv[1],'r')['summary'].attrs) > 0" "$T/live.h5" &&
   ok || bad "analyze, after waiting its turn, did not write /summary"
 
