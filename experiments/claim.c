@@ -88,12 +88,17 @@ static const char *undeleted(char *exe) {
   return exe;
 }
 
+/* 1 when process pid exists on this host (one of another user's too). */
+static int pid_alive(long pid) {
+  return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
 /* 1 when process pid of this host is a live governor: it exists, is not a
  * zombie, and runs this executable (so a pid the system gave to another
  * program since is not mistaken for it); a rebuilt executable (the old one
  * "(deleted)") still counts as the same. */
 static int governor_alive(long pid) {
-  if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno != EPERM)) return 0;
+  if (!pid_alive(pid)) return 0;
   char path[64], theirs[4200], mine[4200];
   snprintf(path, sizeof path, "/proc/%ld/exe", pid);
   const ssize_t b = readlink("/proc/self/exe", mine, sizeof mine - 1);
@@ -117,7 +122,7 @@ static int read_fd(int fd, const char *path, gv_claim_info *in, struct stat *st)
    * does: a child in its analysis outlives a killed worker (it finishes the
    * file: cli.c, analyze_after), and no run may write behind a stale claim */
   if (!strcmp(in->host, gv_claim_host()) && in->pid > 0)
-    in->alive = kill((pid_t)in->pid, 0) == 0 || errno == EPERM || governor_alive(in->child);
+    in->alive = pid_alive(in->pid) || governor_alive(in->child);
   return 1;
 }
 

@@ -44,6 +44,8 @@ TD3_CFG = "configs/experts/halfcheetah-td3.yaml"
 TD3_SETS = ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=32",
             "agent.log_every=100", "agent.buffer=700", "run.envs=2", "run.eval_every=0",
             "run.threads=1", "run.flush_every=50", "checkpoint.every=100"]
+# the kill window's widest stretch: 0.15 s x 40 = 6 s (see the docstring)
+STRETCH_MAX = 40.0
 
 
 def side_files_open(p):
@@ -147,7 +149,7 @@ def main():
                         if moved:
                             stretch = max(1.0, stretch / 1.5)
                         elif still >= 3:
-                            stretch = min(40.0, stretch * 1.5)
+                            stretch = min(STRETCH_MAX, stretch * 1.5)
                     except OSError as e:
                         bad.append("after kill %d the checkpoint does not open: %s" % (kills, e))
                         break
@@ -156,7 +158,7 @@ def main():
                     # sanitizer build whose first checkpoint comes late)
                     still += 1
                     if still >= 3:
-                        stretch = min(40.0, stretch * 1.5)
+                        stretch = min(STRETCH_MAX, stretch * 1.5)
                 if os.path.exists(p):
                     try:
                         with h5py.File(p, "r") as f:
