@@ -196,6 +196,15 @@ static gv_status run_one(const gv_experiment *exp, gv_node *tree, const char *fi
   return analyze_after(exp, exp->run(tree, file, path, progress, err), path, progress);
 }
 
+/* Holds SIGINT and SIGTERM pending until the mask in *old is restored. */
+static void block_stops(sigset_t *old) {
+  sigset_t stops;
+  sigemptyset(&stops);
+  sigaddset(&stops, SIGINT);
+  sigaddset(&stops, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stops, old);
+}
+
 /* The analysis of a run file a run or a resume (outcome s) finished. */
 static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char *path,
                                int progress) {
@@ -204,11 +213,8 @@ static gv_status analyze_after(const gv_experiment *exp, gv_status s, const char
      * and the death of the sweep worker that started this run does not cut
      * it short: a finished file never lacks it */
     prctl(PR_SET_PDEATHSIG, 0);
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, &old);
+    sigset_t old;
+    block_stops(&old);
     gv_err aerr = {{0}, {0}};
     const int ok = exp->analyze(path, progress ? stdout : NULL, &aerr) == GV_OK;
     if (!ok) fprintf(stderr, "governor: analysis of %s failed: %s\n", path, aerr.msg);
@@ -596,16 +602,25 @@ static void sweep_child(const gv_sweep *sw, size_t i, const char *config) {
 }
 
 /* Forks the process that runs slot sl's point: in this program, or
- * `governor resume RUN.h5` (resume).  It dies with the worker. */
+ * `governor resume RUN.h5` (resume).  It dies with the worker.  SIGINT and
+ * SIGTERM are blocked across the fork: a stop that reaches the child before
+ * it drops the worker's handler (which would only set the child's copy of
+ * sweep_stop, unseen) stays pending and acts by default once it has. */
 static pid_t start_child(sweeper *w, slot *sl, int resume) {
   const pid_t worker = getpid();
+  sigset_t old;
   fflush(NULL);
+  block_stops(&old);
   pid_t pid = fork();
-  if (pid != 0) return pid;
+  if (pid != 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return pid;
+  }
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != worker) _exit(1);
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &old, NULL);
   if (sl->die) {
     char b[32];
     snprintf(b, sizeof b, "%ld", w->die_step);
