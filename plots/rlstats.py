@@ -212,7 +212,12 @@ def noise_floor(evals, k, reps=REPS, seed=0):
     one frozen policy under the same protocol.  evals: one policy's scores,
     or a list of arrays, one per frozen policy; then each draw of k comes
     from one policy (picked uniformly), so the spread between policies does
-    not enter the floor.  Returns (median, 95th percentile)."""
+    not enter the floor.  A draw takes k distinct evaluations (without
+    replacement), the range of k real evaluations; drawn with replacement,
+    k of k would repeat some and miss others and read low.  Only a policy
+    with fewer than k evaluations is drawn with replacement (its floor then
+    reads low, the only way to have one).  Returns (median, 95th
+    percentile)."""
     if len(evals) and not np.isscalar(evals[0]):
         pols = [np.asarray(e, dtype=float).ravel() for e in evals]
     else:
@@ -226,6 +231,11 @@ def noise_floor(evals, k, reps=REPS, seed=0):
     r = np.empty(reps)
     for j, e in enumerate(pols):
         at = which == j
-        b = e[rng.integers(0, len(e), size=(int(at.sum()), k))]
+        m = int(at.sum())
+        if len(e) >= k:  # k distinct: the first k of a random order per draw
+            idx = np.argsort(rng.random((m, len(e))), axis=1)[:, :k]
+        else:
+            idx = rng.integers(0, len(e), size=(m, k))
+        b = e[idx]
         r[at] = b.max(axis=1) - b.min(axis=1)
     return float(np.median(r)), float(np.percentile(r, 95))
