@@ -5,7 +5,7 @@ each block's report (docs/report.md, "A study's page").
     /usr/bin/python3 plots/study.py --out DIR [--arm cgail] [--baseline gail]
         [--control control] --block NAME RUN.h5... [--block NAME RUN.h5...]
         [--noise NAME FROZEN.h5...] [--expect NAME RUNS] [--converge NAME LEVEL]
-        [--preface TEXT] [--reps N] [--seed S] [--threshold X] [--title TEXT]
+        [--failed-once NAME FIRST.h5...] [--preface TEXT] [--reps N] [--seed S] [--threshold X] [--title TEXT]
 
 A block is a set of runs compared together (the C-GAIL protocol's Part A
 tasks, its entropy block, ...).  For each block the page runs
@@ -29,7 +29,11 @@ protocol holds; while fewer have finished (completed, diverged or failed)
 the page opens with a warning that its verdicts are not the protocol's.
 --converge NAME LEVEL: a task of the block where the baseline's IQM of tail
 scores is below LEVEL is "inconclusive: the baseline did not converge",
-and the block's claims are decided on its other tasks.  --preface: a
+and the block's claims are decided on its other tasks.  --failed-once
+NAME FIRST.h5...: the first failures of the block's runs that the
+protocol's one re-run ran again (kept aside by scripts/study-cgail retry):
+the page lists each with why it failed and how its re-run ended, and warns
+while a failed run of the block has not had its re-run.  --preface: a
 paragraph at the top (a sensitivity page says so there).  Writes
 DIR/study.md and DIR/study.html (one self-contained page).  Exit 0, 2 on
 bad input.
@@ -63,8 +67,11 @@ def cell(p, why):
     word = why.split(":", 1)[0]
     tail = ""
     m = re.search(r"about (\d+) seeds", why)
+    r = re.search(r"(rules out [^;]*)", why)
     if word == "undecided":
-        tail = " (about %s seeds per arm to decide)" % m.group(1) if m else " (0.5 itself)"
+        tail = " (%s%s)" % (r.group(1) + "; " if r else "",
+                            "about %s seeds per arm to decide" % m.group(1) if m
+                            else "0.5 itself")
     return "%s: %s%s" % (report.fmt_ci(p), WORD.get(word, word), tail), word
 
 
@@ -138,6 +145,8 @@ def main(argv=None):
                     metavar=("NAME", "RUN.h5"))
     ap.add_argument("--noise", nargs="+", action="append", default=[],
                     metavar=("NAME", "FROZEN.h5"))
+    ap.add_argument("--failed-once", nargs="+", action="append", default=[],
+                    metavar=("NAME", "FIRST.h5"))
     ap.add_argument("--expect", nargs=2, action="append", default=[],
                     metavar=("NAME", "RUNS"))
     ap.add_argument("--converge", nargs=2, action="append", default=[],
@@ -161,13 +170,14 @@ def main(argv=None):
         sys.stderr.write("study: block names must be distinct words of letters, digits, "
                          "'.', '_', '-' (got %s)\n" % ", ".join(names))
         return 2
-    noise = {}
-    for n in a.noise:
-        if n[0] not in names:
-            sys.stderr.write("study: --noise %s: no such block (blocks: %s)\n"
-                             % (n[0], ", ".join(names)))
-            return 2
-        noise.setdefault(n[0], []).extend(n[1:])
+    noise, once = {}, {}
+    for opt, into in (("--noise", noise), ("--failed-once", once)):
+        for n in getattr(a, opt[2:].replace("-", "_")):
+            if n[0] not in names:
+                sys.stderr.write("study: %s %s: no such block (blocks: %s)\n"
+                                 % (opt, n[0], ", ".join(names)))
+                return 2
+            into.setdefault(n[0], []).extend(n[1:])
     expect, converge = {}, {}
     for opt, into, kind in (("--expect", expect, int), ("--converge", converge, float)):
         for name, val in getattr(a, opt[2:]):
@@ -185,11 +195,12 @@ def main(argv=None):
         return 2
     os.makedirs(a.out, exist_ok=True)
 
-    claims, info, hashes = {}, {}, {}
+    claims, info, hashes, retried = {}, {}, {}, {}
     for name, files in blocks:
         try:
             runs = runfile.load_all(files)
             frozen = runfile.load_all(noise.get(name, []))
+            firsts = runfile.load_all(once.get(name, []))
         except runfile.BadInput as exc:
             sys.stderr.write("study: %s\n" % exc)
             return 2
@@ -202,9 +213,17 @@ def main(argv=None):
             return 2
         status = [r.status for r in runs]
         finished = sum(st in ("completed", "diverged", "failed") for st in status)
+        # the protocol's one re-run: a failed run whose first failure is
+        # not kept aside has not had it yet
+        now = {os.path.basename(r.path): r.status for r in runs}
+        aside = {os.path.basename(r.path) for r in firsts}
+        unretried = sorted(b for b, st in now.items() if st == "failed" and b not in aside)
+        retried[name] = [[b, report.run_note(r) or "(no reason in its /log)",
+                          now.get(b, "not run again yet")]
+                         for b, r in sorted((os.path.basename(r.path), r) for r in firsts)]
         info[name] = (tasks, sorted(arms), len(runs),
                       {k: status.count(k) for k in sorted(set(status))}, nscored, inconcl,
-                      finished)
+                      finished, unretried)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -265,6 +284,11 @@ def main(argv=None):
             warn.append("Block %s is unfinished: %d of its %d runs have finished. Its verdicts "
                         "are not the protocol's; they check the machinery only." %
                         (n, info[n][6], expect[n]))
+        if info[n][7]:
+            warn.append("Block %s: %d failed run%s not had the protocol's one re-run yet "
+                        "(scripts/study-cgail retry): %s. Its verdicts are not final." %
+                        (n, len(info[n][7]), "s have" if len(info[n][7]) > 1 else " has",
+                         ", ".join(info[n][7])))
         if info[n][5]:
             warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
                         "converge, its IQM of tail scores below %g, or has no scored run yet); "
@@ -284,6 +308,13 @@ def main(argv=None):
         md.append("- %s: [%s-tail](%s-tail/report.md), [%s-auc](%s-auc/report.md), "
                   "[against %s](%s-tail-vs-%s/report.md)" % (name, name, name, name, name,
                                                             a.control, name, a.control))
+    re_head = ["block", "run", "its first failure", "its re-run"]
+    re_rows = [[n] + r for n, _ in blocks for r in retried[n]]
+    re_note = ("Runs that failed and were run once more, as the protocol says (their first "
+               "files are kept in failed-once/ next to the runs): %s." %
+               ("none" if not re_rows else "%d" % len(re_rows)))
+    md += ["", "## Failed and re-run\n", re_note, ""] + \
+        ([report.md_table(re_head, re_rows), ""] if re_rows else [])
     md += ["", "## How this was made\n", "```sh\n%s\n```\n" % cmd,
            report.md_table(["config sha256", "commit"], hash_rows)]
     with open(os.path.join(a.out, "study.md"), "w") as f:
@@ -307,6 +338,8 @@ def main(argv=None):
                     "%s)</summary><p>The other reports of this block (files next to this "
                     "page): %s</p>%s</details>" % (html.escape(name), html.escape(a.baseline),
                                                    others or "none", body_of(page)))
+    body += ["<h2>Failed and re-run</h2>", "<p>%s</p>" % html.escape(re_note)] + \
+        ([report.html_table(re_head, re_rows)] if re_rows else [])
     body += ["<h2>How this was made</h2>", "<pre>%s</pre>" % html.escape(cmd),
              report.html_table(["config sha256", "commit"], hash_rows)]
     with open(os.path.join(a.out, "study.html"), "w") as f:

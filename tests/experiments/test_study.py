@@ -9,11 +9,13 @@ the interval [1, 1], so C4 is supported for cgail and cgail-specific.
 control sits between: above gail on every pair, so control vs gail is
 supported too.  swd_states: cgail 0.1 against gail's 0.5 and control's 0.1
 on every run: C3 supported against gail, and cgail vs control all ties:
-P = 0.5 exactly, undecided with "0.5 itself", so C3 is not cgail-specific.
+P = 0.5 exactly, undecided with what [0.5, 0.5] rules out and "0.5 itself",
+so C3 is not cgail-specific.
 Block "entropy": hopper alone, cgail below gail on every pair: C4
 contradicted.  Block "short": a block stopped part way (hopper, cgail's
 seed 3 still running): the blocks table shows 3 to 4 scored runs per arm
-and task.  Checks the claims table, the four reports per block, the
+and task.  Block "fail": a failed run before and after the protocol's one
+re-run.  Checks the claims table, the four reports per block, the
 self-contained page (rendered headless where chromium is installed) and
 the refusals of bad input.
 """
@@ -115,7 +117,8 @@ class Study(unittest.TestCase):
     def test_not_specific(self):
         c = self.claim("C3 distribution", "main")
         self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")
-        self.assertEqual(c[4], "0.50 [0.50, 0.50]: undecided (0.5 itself)")
+        self.assertEqual(c[4], "0.50 [0.50, 0.50]: undecided (rules out P < 0.50 and "
+                               "P > 0.50; 0.5 itself)")
         self.assertEqual(c[5], "not specific: cgail is undecided against control")
 
     def test_contradicted(self):
@@ -197,6 +200,45 @@ class Study(unittest.TestCase):
         with open(os.path.join(out + "-none", "study.md")) as f:
             self.assertIn("inconclusive: the baseline did not converge on any task", f.read())
 
+    def test_failed_and_retried(self):
+        # block "fail": hopper, seeds 0-3, gail's seed 2 failed.  Before the
+        # protocol's one re-run the page warns; with its first failure kept
+        # aside (--failed-once) the page lists it with its reason and how the
+        # re-run ended (failed again: listed, no warning)
+        runs = []
+        for arm in ("gail", "cgail", "control"):
+            for seed in range(4):
+                p = os.path.join(self.tmp, "f-%s-%d.h5" % (arm, seed))
+                failed = (arm, seed) == ("gail", 2)
+                write(p, "st-fail", "hopper", arm, seed, LEVEL[arm][seed], SWD[arm],
+                      env_axis=False, status="failed" if failed else "completed")
+                if failed:
+                    with h5py.File(p, "a") as f:
+                        f.create_dataset("log", data=["step 100: payload save failed: disk "
+                                                      "full"], dtype=STR)
+                    first = os.path.join(self.tmp, "failed-once", os.path.basename(p))
+                    os.makedirs(os.path.dirname(first), exist_ok=True)
+                    shutil.copy(p, first)
+                runs.append(p)
+
+        def page(*extra):
+            out = os.path.join(self.tmp, "page-fail")
+            r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out, "--reps", "300",
+                                "--block", "fail"] + runs + list(extra),
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+            with open(os.path.join(out, "study.md")) as f:
+                return f.read()
+        md = page()
+        self.assertIn("> Block fail: 1 failed run has not had the protocol's one re-run yet "
+                      "(scripts/study-cgail retry): f-gail-2.h5.", md)
+        self.assertIn("Runs that failed and were run once more, as the protocol says (their "
+                      "first files are kept in failed-once/ next to the runs): none.", md)
+        md = page("--failed-once", "fail", first)
+        self.assertNotIn("re-run yet", md)
+        self.assertIn("| fail | f-gail-2.h5 | step 100: payload save failed: disk full | "
+                      "failed |", md)
+
     def test_bad_input(self):
         def run(*args):
             return subprocess.run(["/usr/bin/python3", STUDY, "--out", self.tmp + "/bad"] +
@@ -208,6 +250,9 @@ class Study(unittest.TestCase):
         r = run("--block", "a", *self.main, "--noise", "b", self.main[0])
         self.assertEqual(r.returncode, 2)
         self.assertIn("no such block", r.stderr)
+        r = run("--block", "a", *self.main, "--failed-once", "b", self.main[0])
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--failed-once b: no such block", r.stderr)
         r = run("--block", "a", *self.main, "--expect", "b", "3")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--expect b 3: needs one of the blocks (a)", r.stderr)

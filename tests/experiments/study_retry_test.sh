@@ -1,0 +1,79 @@
+#!/bin/sh
+# scripts/study-cgail retry, the C-GAIL protocol's one re-run of failed
+# main runs, on tiny Dirac-GAN stand-ins for the study's seven main configs
+# (two seeds each, in a scratch copy of the layout):
+# - a sweep not through yet is not retried;
+# - a failed run is moved into failed-once/ with its checkpoint and run
+#   again from step 0; a second retry does nothing;
+# - a retry stopped part way and run again never moves a run that failed a
+#   second time: its first failure is kept as it was, and it stays failed.
+#   sh study_retry_test.sh PATH/TO/governor
+testname=study-retry
+. "$(dirname "$0")/testlib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+W=$T/w
+CFGS="main-gail main-gail-entropy main-gail-demos11 main-dac-hopper main-dac-halfcheetah
+main-dac-walker2d main-dac-hopper-demos11"
+mkdir -p "$W/configs/studies/cgail" "$W/scripts"
+cp "$ROOT/scripts/study-cgail" "$W/scripts/"
+for c in $CFGS; do
+  printf 'name: st-%s\ngame: {kind: dirac, loss: standard}\nscheme: {kind: altgd, h: 0.2, steps: 50}\nseed: [0, 1]\n' \
+    "$c" >"$W/configs/studies/cgail/$c.yaml"
+done
+cd "$W" || exit 1
+export GOVERNOR="$GV"
+study() { sh scripts/study-cgail "$@" >"$T/log" 2>&1; }
+status() { $PY -c 'import sys, h5py
+with h5py.File(sys.argv[1], "r") as f: print(f.attrs["status"])' "$1"; }
+# set_failed FILE: the run failed, and its /log says why
+set_failed() { $PY -c 'import sys, h5py
+with h5py.File(sys.argv[1], "a") as f:
+    f.attrs["status"] = "failed"
+    if "log" in f: del f["log"]
+    f["log"] = ["payload save failed: disk full"]' "$1"; }
+
+study main || bad "main: $(tail -5 "$T/log")"
+G=runs/st-main-gail
+F=$G/st-main-gail-seed=1.h5
+[ "$(status "$F")" = completed ] && ok || bad "main did not complete $F"
+
+# a failed run with a (stand-in) checkpoint; main-gail-entropy not through:
+# its seed 0 is missing
+set_failed "$F"
+echo stale >"$F.ckpt"
+mkdir "$F.ckpt.d"
+rm runs/st-main-gail-entropy/st-main-gail-entropy-seed=0.h5
+study retry || bad "retry: $(tail -5 "$T/log")"
+grep -q "main-gail-entropy.yaml: not through yet" "$T/log" && ok ||
+  bad "retry ran a sweep that was not through: $(cat "$T/log")"
+[ ! -e runs/st-main-gail-entropy/failed-once ] && ok || bad "not through, yet failed-once/ made"
+[ -e "$G/failed-once/st-main-gail-seed=1.h5" ] && [ -e "$G/failed-once/st-main-gail-seed=1.h5.ckpt" ] &&
+  [ -d "$G/failed-once/st-main-gail-seed=1.h5.ckpt.d" ] && ok ||
+  bad "the first failure and its checkpoint were not moved aside: $(ls -a "$G" "$G/failed-once")"
+[ "$(status "$G/failed-once/st-main-gail-seed=1.h5")" = failed ] && ok || bad "first failure changed"
+[ "$(status "$F")" = completed ] && [ ! -e "$F.ckpt" ] && ok ||
+  bad "the failed run was not run again from step 0: $(status "$F"); $(ls -a "$G")"
+[ -e "$G/failed-once/.done" ] && ok || bad "no .done after the retry"
+cp -p "$G/failed-once/st-main-gail-seed=1.h5" "$T/first.h5"
+
+# a second retry does nothing
+study retry || bad "second retry: $(tail -5 "$T/log")"
+grep -q "main-gail.yaml: already retried once" "$T/log" && ok || bad "second retry: $(cat "$T/log")"
+
+# a retry stopped part way (no .done) whose re-run failed again: run again,
+# it keeps the first failure and leaves the second alone
+rm "$G/failed-once/.done"
+set_failed "$F"
+study retry || bad "retry after a stop: $(tail -5 "$T/log")"
+[ "$(status "$F")" = failed ] && ok || bad "a run that failed twice was run a third time"
+cmp -s "$T/first.h5" "$G/failed-once/st-main-gail-seed=1.h5" && ok ||
+  bad "the first failure was overwritten by the second"
+[ -e "$G/failed-once/.done" ] && ok || bad "no .done after the resumed retry"
+
+# the entropy sweep, through now, is retried (nothing failed: nothing moved)
+study main || true
+study retry || bad "retry of the finished entropy sweep: $(tail -5 "$T/log")"
+[ -e runs/st-main-gail-entropy/failed-once/.done ] &&
+  [ -z "$(ls runs/st-main-gail-entropy/failed-once)" ] && ok ||
+  bad "entropy sweep: $(ls -a runs/st-main-gail-entropy/failed-once 2>&1)"
+testlib_end
