@@ -5,7 +5,8 @@ each block's report (docs/report.md, "A study's page").
     /usr/bin/python3 plots/study.py --out DIR [--arm cgail] [--baseline gail]
         [--control control] --block NAME RUN.h5... [--block NAME RUN.h5...]
         [--noise NAME FROZEN.h5...] [--expect NAME RUNS] [--converge NAME LEVEL]
-        [--failed-once NAME FIRST.h5...] [--preface TEXT] [--reps N] [--seed S] [--threshold X] [--title TEXT]
+        [--failed-once NAME FIRST.h5...] [--preface TEXT] [--reps N] [--seed S]
+        [--threshold X] [--title TEXT]
 
 A block is a set of runs compared together (the C-GAIL protocol's Part A
 tasks, its entropy block, ...).  For each block the page runs
