@@ -581,9 +581,9 @@ def build(args, loaded=None):
             os_rows.append([t, a, fmt_lower(float(np.median([s.osc for s in g])), 2) +
                             (" (%d diverged: unbounded)" % div if div else ""), fl])
     os_note = ("An oscillation range inside the noise floor is what evaluating one fixed "
-               "policy would give. The floor: ranges of k draws from one frozen policy's "
-               "repeated evaluations at a time (a policy picked at random per draw), so the "
-               "spread between policies does not enter it.")
+               "policy would give. The floor: ranges of k distinct evaluations of one frozen "
+               "policy at a time (a policy picked at random per draw), so the spread between "
+               "policies does not enter it.")
     section("Oscillation", md_table(os_head, os_rows) + "\n\n" + os_note,
             html_table(os_head, os_rows) + "<p>%s</p>" % html.escape(os_note))
 

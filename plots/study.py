@@ -69,7 +69,9 @@ def cell(p, why):
     tail = ""
     m = re.search(r"about (\d+) seeds", why)
     r = re.search(r"(rules out [^;]*)", why)
-    if word == "undecided":
+    if word == "undecided" and "no estimate" in why:
+        tail = " (no estimate)"
+    elif word == "undecided":
         tail = " (%s%s)" % (r.group(1) + "; " if r else "",
                             "about %s seeds per arm to decide" % m.group(1) if m
                             else "0.5 itself")
@@ -219,12 +221,14 @@ def main(argv=None):
         now = {os.path.basename(r.path): r.status for r in runs}
         aside = {os.path.basename(r.path) for r in firsts}
         unretried = sorted(b for b, st in now.items() if st == "failed" and b not in aside)
+        rerunning = sorted(b for b in aside
+                           if now.get(b) not in ("completed", "diverged", "failed"))
         retried[name] = [[b, report.run_note(r) or "(no reason in its /log)",
                           now.get(b, "not run again yet")]
                          for b, r in sorted((os.path.basename(r.path), r) for r in firsts)]
         info[name] = (tasks, sorted(arms), len(runs),
                       {k: status.count(k) for k in sorted(set(status))}, nscored, inconcl,
-                      finished, unretried)
+                      finished, unretried, rerunning)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -290,6 +294,12 @@ def main(argv=None):
                         "(scripts/study-cgail retry): %s. Its verdicts are not final." %
                         (n, len(info[n][7]), "s have" if len(info[n][7]) > 1 else " has",
                          ", ".join(info[n][7])))
+        if info[n][8]:
+            warn.append("Block %s: the protocol's one re-run of %d failed run%s has not "
+                        "finished yet (scripts/study-cgail retry goes on with it): %s. Its "
+                        "verdicts are not final." % (n, len(info[n][8]), "s" if
+                                                     len(info[n][8]) > 1 else "",
+                                                     ", ".join(info[n][8])))
         if info[n][5]:
             warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
                         "converge, its IQM of tail scores below %g, or has no scored run yet); "

@@ -4,7 +4,8 @@
 # (two seeds each, in a scratch copy of the layout):
 # - a sweep not through yet is not retried;
 # - a failed run is moved into failed-once/ with its checkpoint and run
-#   again from step 0; a second retry does nothing;
+#   again from step 0; a retry whose re-run is stopped is not done, and the
+#   next one finishes it; a second retry after that does nothing;
 # - a retry stopped part way and run again never moves a run that failed a
 #   second time: its first failure is kept as it was, and it stays failed.
 #   sh study_retry_test.sh PATH/TO/governor
@@ -43,10 +44,16 @@ set_failed "$F"
 echo stale >"$F.ckpt"
 mkdir "$F.ckpt.d"
 rm runs/st-main-gail-entropy/st-main-gail-entropy-seed=0.h5
-study retry || bad "retry: $(tail -5 "$T/log")"
+# the re-run is stopped (SIGTERM to governor alone, at its step 10): the
+# retry is not done
+GV_TEST_TERM_AT_STEP=10 study retry || bad "stopped retry: $(tail -5 "$T/log")"
 grep -q "main-gail-entropy.yaml: not through yet" "$T/log" && ok ||
   bad "retry ran a sweep that was not through: $(cat "$T/log")"
 [ ! -e runs/st-main-gail-entropy/failed-once ] && ok || bad "not through, yet failed-once/ made"
+grep -q "main-gail.yaml: its re-runs have not all ended" "$T/log" && [ ! -e "$G/failed-once/.done" ] &&
+  [ "$(status "$F")" != completed ] && ok ||
+  bad "a retry whose re-run was stopped counts as done: $(status "$F"); $(cat "$T/log")"
+study retry || bad "retry: $(tail -5 "$T/log")"
 [ -e "$G/failed-once/st-main-gail-seed=1.h5" ] && [ -e "$G/failed-once/st-main-gail-seed=1.h5.ckpt" ] &&
   [ -d "$G/failed-once/st-main-gail-seed=1.h5.ckpt.d" ] && ok ||
   bad "the first failure and its checkpoint were not moved aside: $(ls -a "$G" "$G/failed-once")"

@@ -152,21 +152,21 @@ class Others(unittest.TestCase):
         # spread of one policy's scores, 0, not the 1 between them
         self.assertEqual(rlstats.noise_floor([[0.0] * 20, [1.0] * 20], 5, reps=2000), (0.0, 0.0))
         # two policies, one flat and one {0, 1}: a draw ranges 1 with
-        # probability 1/2 x (1 - 2/32) = 15/32, under 1/2 (median 0) and over
-        # 5% (95th percentile 1)
-        # (5 distinct of ten 0s and ten 1s all equal: 2 C(10,5) / C(20,5) = 0.033)
+        # probability 1/2 x (1 - 2 C(10,5) / C(20,5)) = 1/2 x (1 - 0.033) =
+        # 0.48 (5 distinct of ten 0s and ten 1s), under 1/2 (median 0) and
+        # over 5% (95th percentile 1)
         med, p95 = rlstats.noise_floor([[0.5] * 20, [0.0, 1.0] * 10], 5, reps=20000, seed=3)
         self.assertEqual((med, p95), (0.0, 1.0))
         # k of k evaluations are all of them: every draw's range is the
         # policy's whole range (with replacement it would often miss an end)
         self.assertEqual(rlstats.noise_floor(np.arange(20.0), 20, reps=2000, seed=1),
                          (19.0, 19.0))
-        # k distinct of 20: a range of 4 draws reaches both ends w.p.
-        # C(18,2)/C(20,4) = 0.032 only, so the 95th percentile is below 19,
-        # and no draw is narrower than 3 (4 distinct integers)
-        med, p95 = rlstats.noise_floor(np.arange(20.0), 4, reps=20000, seed=1)
-        self.assertLess(p95, 19.0)
-        self.assertGreaterEqual(med, 3.0)
+        # 19 distinct of 20 miss one evaluation: the range is 19 unless the
+        # one missed is an end, w.p. 18/20, so the median is 19 (with
+        # replacement both ends are drawn w.p. 1 - 2 (19/20)^19 + (18/20)^19
+        # = 0.38 only, and the median would be below 19)
+        self.assertEqual(rlstats.noise_floor(np.arange(20.0), 19, reps=20000, seed=1),
+                         (19.0, 19.0))
 
     def test_verdict(self):
         # the protocol's rule on hand cases: above, below, and undecided with

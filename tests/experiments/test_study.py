@@ -236,8 +236,24 @@ class Study(unittest.TestCase):
                       "first files are kept in failed-once/ next to the runs): none.", md)
         md = page("--failed-once", "fail", first)
         self.assertNotIn("re-run yet", md)
+        self.assertNotIn("has not finished yet", md)
         self.assertIn("| fail | f-gail-2.h5 | step 100: payload save failed: disk full | "
                       "failed |", md)
+        # moved aside and not run again yet (a retry stopped): the page warns
+        # until its re-run has ended
+        p2 = os.path.join(self.tmp, "f-gail-2.h5")
+        runs.remove(p2)
+        os.rename(p2, p2 + ".aside")
+        try:
+            md = page("--failed-once", "fail", first)
+        finally:
+            os.rename(p2 + ".aside", p2)
+            runs.append(p2)
+        self.assertIn("> Block fail: the protocol's one re-run of 1 failed run has not "
+                      "finished yet (scripts/study-cgail retry goes on with it): f-gail-2.h5.",
+                      md)
+        self.assertIn("| fail | f-gail-2.h5 | step 100: payload save failed: disk full | "
+                      "not run again yet |", md)
 
     def test_bad_input(self):
         def run(*args):
