@@ -58,6 +58,7 @@ CLAIMS = [("C1 speed", "auc", "score", False, "area under the evaluation curve, 
           ("C2 oscillation", "tail", "osc", True, "range of the last quarter, lower"),
           ("C3 distribution", "tail", "swd", True, "state distance to the expert's, lower"),
           ("C4 no cost", "tail", "score", False, "tail normalised return, higher")]
+ENDED = report.SCORED + ("failed",)  # a run that will not change any more
 WORD = {"better": "supported", "worse": "contradicted", "undecided": "undecided"}
 
 
@@ -215,14 +216,14 @@ def main(argv=None):
                              % (name, a.baseline, ", ".join(sorted(arms))))
             return 2
         status = [r.status for r in runs]
-        finished = sum(st in ("completed", "diverged", "failed") for st in status)
+        finished = sum(st in ENDED for st in status)
         # the protocol's one re-run: a failed run whose first failure is
         # not kept aside has not had it yet
         now = {os.path.basename(r.path): r.status for r in runs}
         aside = {os.path.basename(r.path) for r in firsts}
         unretried = sorted(b for b, st in now.items() if st == "failed" and b not in aside)
         rerunning = sorted(b for b in aside
-                           if now.get(b) not in ("completed", "diverged", "failed"))
+                           if now.get(b) not in ENDED)
         retried[name] = [[b, report.run_note(r) or "(no reason in its /log)",
                           now.get(b, "not run again yet")]
                          for b, r in sorted((os.path.basename(r.path), r) for r in firsts)]
