@@ -23,6 +23,15 @@
 #include <unistd.h>
 #include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
+/* OpenBLAS's own (not in cblas.h, which this file must not include next to
+ * GSL's headers): the name of the kernel set it runs */
+char *openblas_get_corename(void);
+
+const char *gv_blas_core(void) {
+  const char *c = openblas_get_corename();
+  return c ? c : "unknown";
+}
+
 typedef struct series {
   char name[128];
   hid_t dstep, dvalue;      /* datasets, created at the first flush */
@@ -289,6 +298,7 @@ gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run
   set_attr_str(f, "git_commit", GV_GIT_COMMIT);
   set_attr_str(f, "start_utc", when);
   set_attr_str(f, "host", host);
+  set_attr_str(f, "blas_core", gv_blas_core());
   set_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed);
   set_attr_str(f, "status", "running");
   set_attr_str(f, "analysis", "pending"); /* "done" once `governor analyze` ran on it */

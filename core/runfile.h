@@ -1,6 +1,6 @@
 /* The HDF5 run file (schema: docs/hdf5-schema.md).
  *
- *   /                 attributes: version, git_commit, start_utc, host, seed,
+ *   /                 attributes: version, git_commit, start_utc, host, blas_core, seed,
  *                     status (running | completed | diverged | failed | interrupted | preempted),
  *                     kind (the game), name, group and axes (see
  *                     gv_run_set_labels)
@@ -26,6 +26,11 @@
 #include "core/status.h"
 
 typedef struct gv_runfile gv_runfile;
+
+/* The OpenBLAS kernel set this process runs (SkylakeX, Haswell, ...; the
+ * pin is in experiments/main.c): the run file's `blas_core`, and part of a
+ * checkpoint's identity, since another kernel sums in another order. */
+const char *gv_blas_core(void);
 
 typedef struct gv_run_info {
   const char *kind;         /* game / experiment kind, e.g. "dirac" */

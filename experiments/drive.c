@@ -334,6 +334,7 @@ static gv_status ckpt_write(ckpt_plan *cp, gv_drive *d, long flushed, gv_err *er
   if (!getenv("GV_TEST_CKPT_INLINE")) c.side = &side;
   put_text(&c, "version", GV_VERSION);
   put_text(&c, "git_commit", GV_GIT_COMMIT);
+  put_text(&c, "blas_core", gv_blas_core());
   put_text(&c, "kind", d->kind);
   put_text(&c, "config", cp->config);
   if (d->input) {
@@ -685,6 +686,19 @@ static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, con
     if (!force) st = gv_fail(err, GV_ECONFIG, "%s.ckpt: %s (--force resumes anyway)", path,
                              warning);
   }
+  /* another OpenBLAS kernel sums in another order: the same build on
+   * another CPU (or OPENBLAS_CORETYPE set otherwise) is another program
+   * for the series.  Checkpoints from before 2026-12-05 do not say. */
+  char *core = st ? NULL : get_text(f, "blas_core");
+  if (core && strcmp(core, gv_blas_core())) {
+    size_t used = strlen(warning);
+    snprintf(warning + used, wsize - used,
+             "%sthe checkpoint was written with OpenBLAS kernel %s, this process runs %s "
+             "(OPENBLAS_CORETYPE)", used ? "; " : "", core, gv_blas_core());
+    if (!force) st = gv_fail(err, GV_ECONFIG, "%s.ckpt: %s (--force resumes anyway)", path,
+                             warning);
+  }
+  free(core);
   char *mine = st ? NULL : gv_cfg_emit(root);
   if (mine && strcmp(mine, cfg)) {
     gv_node *theirs = NULL;

@@ -629,10 +629,10 @@ def build(args, loaded=None):
 
     # provenance
     prov_head = ["run", "task", "arm", "seed", "status", "score", "config sha256", "commit",
-                 "note"]
+                 "BLAS kernel", "note"]
     prov_rows = [[os.path.basename(s.run.path), s.task, s.arm, s.seed, s.status,
                   fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?",
-                  run_note(s.run)] for s in scored]
+                  s.run.text("blas_core") or "?", run_note(s.run)] for s in scored]
     cmd = "/usr/bin/python3 plots/report.py " + " ".join(args.argv)
     section("How this was made", "```sh\n%s\n```\n\n%s" % (cmd, md_table(prov_head, prov_rows)),
             "<pre>%s</pre>%s" % (html.escape(cmd), html_table(prov_head, prov_rows)))

@@ -14,6 +14,16 @@ updates the table with
 It also checks that every series of every run carries its `unit` and
 `description` attributes (docs/hdf5-schema.md); attributes are not hashed.
 
+The products of the MLPs are OpenBLAS's, whose kernels sum in an order of
+their own, so the table holds one set of hashes per kernel that governor
+pins (experiments/main.c): SkylakeX on a CPU with AVX-512, Haswell on one
+with AVX2 and FMA.  The guard runs the table as a user would, with an
+inherited OPENBLAS_CORETYPE (Sandybridge, which every such CPU can run)
+that governor must override, and checks each file's `blas_core` is the
+kernel this CPU should get; on a CPU with AVX-512 it runs it again with
+GV_BLAS_CORE=Haswell, so both sets are held on the machines CI runs on.
+--update rewrites the sets it ran.
+
 Usage: numbers_guard.py PATH/TO/governor [--update] [--only NAME]
 Exit 0 when every hash matches, 1 otherwise.
 """
@@ -54,20 +64,38 @@ TABLE = [
 # --update rewrites the lines between these markers.
 # BEGIN HASHES
 HASHES = {
-    "dirac-simgd": "060d3017722558d6",
-    "dirac-altgd": "b1955eff0cab51c0",
-    "dirac-ode": "f3c69c484766e6b4",
-    "dirac-sde": "4a79f8033c49f28f",
-    "dirac-bmc-code": "48e0a7d6b74aed26",
-    "dirac-replicas": "23438ea50e1a0af7",
-    "mlpgan": "978e6455f8271880",
-    "onestep": "7513d37d612f5de0",
-    "onestep_sampled": "eaa4a008c81c7fbd",
-    "rl-ppo": "3293fdc1b8df8129",
-    "rl-td3": "d78d2f9bc96f5a1a",
-    "gail": "d2f4e11e07fa019d",
-    "dac": "6bf8fc5112b9978b",
-    "rl-mjcf": "6cfacdffd9a05b1c",
+    "SkylakeX": {
+        "dirac-simgd": "060d3017722558d6",
+        "dirac-altgd": "b1955eff0cab51c0",
+        "dirac-ode": "f3c69c484766e6b4",
+        "dirac-sde": "4a79f8033c49f28f",
+        "dirac-bmc-code": "48e0a7d6b74aed26",
+        "dirac-replicas": "23438ea50e1a0af7",
+        "mlpgan": "978e6455f8271880",
+        "onestep": "7513d37d612f5de0",
+        "onestep_sampled": "eaa4a008c81c7fbd",
+        "rl-ppo": "3293fdc1b8df8129",
+        "rl-td3": "d78d2f9bc96f5a1a",
+        "gail": "d2f4e11e07fa019d",
+        "dac": "6bf8fc5112b9978b",
+        "rl-mjcf": "6cfacdffd9a05b1c",
+    },
+    "Haswell": {
+        "dirac-simgd": "060d3017722558d6",
+        "dirac-altgd": "b1955eff0cab51c0",
+        "dirac-ode": "f3c69c484766e6b4",
+        "dirac-sde": "4a79f8033c49f28f",
+        "dirac-bmc-code": "48e0a7d6b74aed26",
+        "dirac-replicas": "23438ea50e1a0af7",
+        "mlpgan": "638efade870af0b6",
+        "onestep": "7513d37d612f5de0",
+        "onestep_sampled": "c6eb1b7705a29075",
+        "rl-ppo": "9291f35ccb97dabc",
+        "rl-td3": "6b8c5a03af6a30ad",
+        "gail": "627ef78f098038f9",
+        "dac": "fd41987f0589ed74",
+        "rl-mjcf": "8da51148018fafc5",
+    },
 }
 # END HASHES
 
@@ -112,6 +140,77 @@ def undocumented(path):
     return out
 
 
+def pinned_kernel():
+    """The OpenBLAS kernel governor pins on this CPU (experiments/main.c)."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    if {"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "SkylakeX"
+    if {"avx2", "fma"} <= flags:
+        return "Haswell"
+    return None
+
+
+def blas_core(path):
+    with h5py.File(path, "r") as f:
+        v = f.attrs.get("blas_core", b"")
+    return v.decode() if isinstance(v, bytes) else str(v)
+
+
+def run_table(gv, tmp, kernel, forced, update, only, fresh):
+    """Runs the table with governor's own pin (forced None; the inherited
+    OPENBLAS_CORETYPE=Sandybridge must not count) or GV_BLAS_CORE=forced;
+    returns how many rows failed."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OPENBLAS_CORETYPE="Sandybridge")
+    env.pop("GV_BLAS_CORE", None)
+    if forced:
+        env["GV_BLAS_CORE"] = forced
+    how = ("GV_BLAS_CORE=%s" % forced if forced else
+           "GV_BLAS_CORE unset, OPENBLAS_CORETYPE=Sandybridge inherited")
+    print("# kernel %s (%s)" % (kernel, how))
+    want_table = HASHES.get(kernel, {})
+    bad = 0
+    for name, cfg, sets in TABLE:
+        if only and name != only:
+            continue
+        want = want_table.get(name)
+        out = os.path.join(tmp, "%s-%s.h5" % (kernel, name))
+        cmd = [gv, "run", cfg, "--out", out]
+        for s in sets:
+            cmd += ["--set", s]
+        r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+        if r.returncode not in (0, 1) or not os.path.exists(out):
+            print("FAIL %s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
+            bad += 1
+            continue
+        core = blas_core(out)
+        if core != kernel:
+            print("FAIL %s: the run used OpenBLAS kernel %r, %s should give %s"
+                  % (name, core, how, kernel))
+            bad += 1
+            continue
+        got = digest(out)
+        missing = undocumented(out)
+        if missing:
+            print("FAIL %s: series without their attributes: %s" % (name, ", ".join(missing)))
+            bad += 1
+        fresh.setdefault(kernel, dict(want_table))[name] = got
+        if update:
+            print("     %s %s" % (name, got))
+        elif got != want:
+            print("FAIL %s: hash %s, table holds %s (%s %s)" % (name, got, want, how,
+                                                                 " ".join(cmd)))
+            bad += 1
+        else:
+            print("ok   %s %s" % (name, got))
+    return bad
+
+
 def main():
     if len(sys.argv) < 2:
         sys.stderr.write(__doc__)
@@ -119,39 +218,18 @@ def main():
     gv = os.path.abspath(sys.argv[1])
     update = "--update" in sys.argv
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    bad = 0
-    fresh = dict(HASHES)
+    kernel = pinned_kernel()
+    if kernel is None:
+        print("FAIL: this CPU has neither AVX-512 nor AVX2 with FMA; governor pins no "
+              "OpenBLAS kernel here and the table holds no hashes for it")
+        return 1
+    fresh = {}
     with tempfile.TemporaryDirectory(prefix="gv-numbers-") as tmp:
-        for name, cfg, sets in TABLE:
-            want = HASHES.get(name)
-            if only and name != only:
-                continue
-            out = os.path.join(tmp, name + ".h5")
-            cmd = [gv, "run", cfg, "--out", out]
-            for s in sets:
-                cmd += ["--set", s]
-            r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-            if r.returncode not in (0, 1) or not os.path.exists(out):
-                print("FAIL %s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
-                bad += 1
-                continue
-            got = digest(out)
-            missing = undocumented(out)
-            if missing:
-                print("FAIL %s: series without their attributes: %s" % (name, ", ".join(missing)))
-                bad += 1
-            fresh[name] = got
-            if update:
-                print("     %s %s" % (name, got))
-            elif got != want:
-                print("FAIL %s: hash %s, table holds %s (%s)" % (name, got, want, " ".join(cmd)))
-                bad += 1
-            else:
-                print("ok   %s %s" % (name, got))
+        bad = run_table(gv, tmp, kernel, None, update, only, fresh)
+        if kernel == "SkylakeX":
+            bad += run_table(gv, tmp, "Haswell", "Haswell", update, only, fresh)
     if update and not bad:
-        rewrite(fresh)
+        rewrite(dict(HASHES, **fresh))
     return 1 if bad else 0
 
 
@@ -159,7 +237,12 @@ def rewrite(hashes):
     path = os.path.abspath(__file__)
     with open(path) as f:
         text = f.read()
-    body = "".join('    "%s": "%s",\n' % (k, hashes[k]) for k, _, _ in TABLE if k in hashes)
+    body = ""
+    for kernel in ("SkylakeX", "Haswell"):
+        body += '    "%s": {\n' % kernel
+        body += "".join('        "%s": "%s",\n' % (k, hashes[kernel][k])
+                        for k, _, _ in TABLE if k in hashes.get(kernel, {}))
+        body += "    },\n"
     text = re.sub(r"(# BEGIN HASHES\nHASHES = \{\n).*?(\}\n# END HASHES)",
                   lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
     with open(path, "w") as f:

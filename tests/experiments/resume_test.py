@@ -222,6 +222,30 @@ def refusals(tmp, want):
     check(any("--force" in x for x in log), "--force: a warning in /log")
     same(name, want, p, "resumed with --force")
 
+    # another OpenBLAS kernel (another CPU, or OPENBLAS_CORETYPE set
+    # otherwise) sums in another order: refused as another build is
+    os.remove(p)
+    run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
+    with h5py.File(p, "r") as f:
+        core = f.attrs.get("blas_core", b"")
+        core = core.decode() if isinstance(core, bytes) else str(core)
+    with h5py.File(ck, "r") as f:
+        saved = bytes(f["blas_core"][()]).decode() if "blas_core" in f else ""
+    check(core not in ("", "unknown") and saved == core,
+          "the run file and its checkpoint name the kernel: %r, %r" % (core, saved))
+    with h5py.File(ck, "r+") as f:
+        del f["blas_core"]
+        f["blas_core"] = list(b"Nehalem")
+    r = gv(["resume", p])
+    check(r.returncode == 2 and "OpenBLAS kernel Nehalem" in r.stderr,
+          "another kernel: exit %d: %s" % (r.returncode, r.stderr.strip()))
+    r = gv(["resume", p, "--force"])
+    check(r.returncode == 0, "another kernel, --force: exit %d %s"
+          % (r.returncode, r.stderr.strip()))
+    with h5py.File(p, "r") as f:
+        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+    check(any("Nehalem" in x for x in log), "another kernel, --force: a warning in /log")
+
     # checkpoints by wall time (every few microseconds: at varying steps)
     # change no number either
     p = os.path.join(tmp, "minutes.h5")

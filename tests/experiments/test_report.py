@@ -65,6 +65,7 @@ def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=
         f.attrs.create("axes", "game.env=%s" % task, dtype=STR)
         f.attrs.create("status", status, dtype=STR)
         f.attrs.create("git_commit", "abc123", dtype=STR)
+        f.attrs.create("blas_core", "SkylakeX", dtype=STR)
         f.attrs["seed"] = np.uint64(seed)
         f.create_dataset("config", data="game: {kind: gail, env: %s}\nseed: %d\n%s" %
                          (task, seed, run_block), dtype=STR)
@@ -204,9 +205,10 @@ class Report(unittest.TestCase):
     def test_provenance_note(self):
         # why a run failed (its last /log line), and how it was resumed
         row = self.row("How this was made", "hopper-gail-5.h5")
-        self.assertEqual(row[8], "failed at step 7000: disc: NaN in the input; resumed 1 time; "
+        self.assertEqual(row[8], "SkylakeX")  # the OpenBLAS kernel
+        self.assertEqual(row[9], "failed at step 7000: disc: NaN in the input; resumed 1 time; "
                          "resumed by another build (--force)")
-        self.assertEqual(self.row("How this was made", "hopper-gail-0.h5")[8], "")
+        self.assertEqual(self.row("How this was made", "hopper-gail-0.h5")[9], "")
 
     def test_diverged_run_scores(self):
         # hopper/gail seed 4: evaluations 0.1, 0.3, 0.6, then it blew up; its
