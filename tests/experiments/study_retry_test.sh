@@ -11,27 +11,7 @@
 #   sh study_retry_test.sh PATH/TO/governor
 testname=study-retry
 . "$(dirname "$0")/testlib.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-W=$T/w
-CFGS="main-gail main-gail-entropy main-gail-demos11 main-dac-hopper main-dac-halfcheetah
-main-dac-walker2d main-dac-hopper-demos11"
-mkdir -p "$W/configs/studies/cgail" "$W/scripts"
-cp "$ROOT/scripts/study-cgail" "$W/scripts/"
-for c in $CFGS; do
-  printf 'name: st-%s\ngame: {kind: dirac, loss: standard}\nscheme: {kind: altgd, h: 0.2, steps: 50}\nseed: [0, 1]\n' \
-    "$c" >"$W/configs/studies/cgail/$c.yaml"
-done
-cd "$W" || exit 1
-export GOVERNOR="$GV"
-study() { sh scripts/study-cgail "$@" >"$T/log" 2>&1; }
-status() { $PY -c 'import sys, h5py
-with h5py.File(sys.argv[1], "r") as f: print(f.attrs["status"])' "$1"; }
-# set_failed FILE: the run failed, and its /log says why
-set_failed() { $PY -c 'import sys, h5py
-with h5py.File(sys.argv[1], "a") as f:
-    f.attrs["status"] = "failed"
-    if "log" in f: del f["log"]
-    f["log"] = ["payload save failed: disk full"]' "$1"; }
+. "$(dirname "$0")/study_standins.sh"
 
 study main || bad "main: $(tail -5 "$T/log")"
 G=runs/st-main-gail

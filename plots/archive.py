@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""A sweep's ended runs, kept as slim copies (plots/slim.py) in a folder
+that is committed, and put back on another machine.
+
+    /usr/bin/python3 plots/archive.py archive RUNS_DIR ARCHIVE_DIR
+    /usr/bin/python3 plots/archive.py restore ARCHIVE_DIR RUNS_DIR
+
+RUNS_DIR is one sweep's output folder (runs/NAME); its subfolder
+failed-once/ (the first failures a study's retry moved aside) is kept the
+same way, with its .done mark.
+
+archive: each run of RUNS_DIR that ended (completed, diverged, failed, its
+analysis done) gets a slim copy in ARCHIVE_DIR, unless the copy there is of
+the same run (the same start_utc and status); a re-run that ended replaces
+its first failure's copy.  A copy whose run has been moved into
+failed-once/ (and is being run again) is removed from the top: its first
+failure is kept in failed-once/.
+
+restore: each copy in ARCHIVE_DIR is put where RUNS_DIR has no file of that
+name; a file there is this machine's and is kept.  A first failure whose
+re-run had not ended when it was archived is put back in failed-once/ only
+(archive removed it from the top), so the next retry runs it once.
+
+Prints one line: how many runs were copied.  Exit 0, or 2 on bad input.
+"""
+
+import os
+import shutil
+import sys
+
+import h5py
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import slim  # noqa: E402
+
+ASIDE = "failed-once"
+
+
+def ident(path):
+    """(start_utc, status) of a run file, None when it cannot be read."""
+    try:
+        with h5py.File(path, "r", locking=False) as f:
+            return tuple(slim.text(f.attrs.get(k, "")) for k in ("start_utc", "status"))
+    except (OSError, KeyError):
+        return None
+
+
+def runs_in(folder):
+    if not os.path.isdir(folder):
+        return []
+    return sorted(x for x in os.listdir(folder) if x.endswith(".h5"))
+
+
+def archive(runs, arch):
+    n = 0
+    for sub in (ASIDE, ""):
+        src, dst = os.path.join(runs, sub), os.path.join(arch, sub)
+        for name in runs_in(src):
+            path, out = os.path.join(src, name), os.path.join(dst, name)
+            have = ident(path)
+            if have is None or have[1] not in slim.ENDED:
+                continue
+            if os.path.exists(out) and ident(out) == have:
+                continue
+            os.makedirs(dst, exist_ok=True)
+            if slim.slim(path, out, slim.SERIES) == 0:
+                n += 1
+    # a first failure moved aside, its re-run not ended: only in failed-once/
+    for name in runs_in(os.path.join(arch, ASIDE)):
+        top = os.path.join(arch, name)
+        if os.path.exists(top) and ident(top) == ident(os.path.join(arch, ASIDE, name)):
+            live = ident(os.path.join(runs, name))
+            if live is None or live != ident(top):
+                os.remove(top)
+    if os.path.exists(os.path.join(runs, ASIDE, ".done")) and \
+            os.path.isdir(os.path.join(arch, ASIDE)):
+        open(os.path.join(arch, ASIDE, ".done"), "w").close()
+    return n
+
+
+def restore(arch, runs):
+    n = 0
+    for sub in ("", ASIDE):
+        src, dst = os.path.join(arch, sub), os.path.join(runs, sub)
+        for name in runs_in(src):
+            path, out = os.path.join(src, name), os.path.join(dst, name)
+            if os.path.exists(out):
+                continue
+            os.makedirs(dst, exist_ok=True)
+            shutil.copyfile(path, out + ".tmp")
+            os.replace(out + ".tmp", out)
+            n += 1
+    if os.path.exists(os.path.join(arch, ASIDE, ".done")):
+        os.makedirs(os.path.join(runs, ASIDE), exist_ok=True)
+        open(os.path.join(runs, ASIDE, ".done"), "w").close()
+    return n
+
+
+def main(argv):
+    if len(argv) != 3 or argv[0] not in ("archive", "restore"):
+        sys.stderr.write(__doc__)
+        return 2
+    if argv[0] == "archive":
+        n = archive(argv[1], argv[2])
+        print("%d run(s) archived from %s into %s" % (n, argv[1], argv[2]))
+    else:
+        n = restore(argv[1], argv[2])
+        print("%d run(s) restored from %s into %s" % (n, argv[1], argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
