@@ -690,11 +690,12 @@ static gv_status ckpt_check(hid_t f, const gv_exp_game *game, gv_node *root, con
    * another CPU (or OPENBLAS_CORETYPE set otherwise) is another program
    * for the series.  Checkpoints from before 2026-12-05 do not say. */
   char *core = st ? NULL : get_text(f, "blas_core");
-  if (core && strcmp(core, gv_blas_core())) {
+  if (!st && (!core || strcmp(core, gv_blas_core()))) {
     size_t used = strlen(warning);
     snprintf(warning + used, wsize - used,
              "%sthe checkpoint was written with OpenBLAS kernel %s, this process runs %s "
-             "(OPENBLAS_CORETYPE)", used ? "; " : "", core, gv_blas_core());
+             "(OPENBLAS_CORETYPE)", used ? "; " : "", core ? core : "(unknown: before the pin)",
+             gv_blas_core());
     if (!force) st = gv_fail(err, GV_ECONFIG, "%s.ckpt: %s (--force resumes anyway)", path,
                              warning);
   }

@@ -36,9 +36,18 @@ static void pin_blas_kernel(char **argv) {
   }
   const char *now = getenv("OPENBLAS_CORETYPE");
   if (now && !strcmp(now, core)) return; /* pinned (this is the second run) */
-  if (setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+  char *was = now ? strdup(now) : NULL;
+  if (setenv("OPENBLAS_CORETYPE", core, 1) != 0) {
+    free(was);
+    return;
+  }
   execv("/proc/self/exe", argv);
-  /* no /proc: go on with the kernel OpenBLAS chose (the file records it) */
+  /* no /proc: go on with the kernel OpenBLAS chose (the file records it),
+   * and leave the environment as it was, so that what this process execs
+   * (a resume) runs the same kernel as this process */
+  if (was) setenv("OPENBLAS_CORETYPE", was, 1);
+  else unsetenv("OPENBLAS_CORETYPE");
+  free(was);
 }
 
 int main(int argc, char **argv) {

@@ -107,8 +107,10 @@ def run_note(run):
     n = sum(1 for l in run.log if l.startswith("resumed at step"))
     if n:
         out.append("resumed %d time%s" % (n, "" if n == 1 else "s"))
-    if any("resumed with --force" in l for l in run.log):
+    if any("resumed with --force" in l and "written by governor" in l for l in run.log):
         out.append("resumed by another build (--force)")
+    if any("resumed with --force" in l and "OpenBLAS kernel" in l for l in run.log):
+        out.append("resumed under another OpenBLAS kernel (--force)")
     return "; ".join(out)
 
 
