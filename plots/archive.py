@@ -19,9 +19,12 @@ failure is kept in failed-once/.
 restore: each copy in ARCHIVE_DIR is put where RUNS_DIR has no file of that
 name; a file there is this machine's and is kept.  A first failure whose
 re-run had not ended when it was archived is put back in failed-once/ only
-(archive removed it from the top), so the next retry runs it once.
+(archive removed it from the top), and one that RUNS_DIR/failed-once/
+already holds is not put back at the top either, so the next retry runs
+it once.
 
-Prints one line: how many runs were copied.  Exit 0, or 2 on bad input.
+Prints one line: how many runs were copied.  Exit 0; 2 on bad input or
+when a run could not be archived (the others are).
 """
 
 import os
@@ -37,10 +40,12 @@ ASIDE = "failed-once"
 
 
 def ident(path):
-    """(start_utc, status) of a run file, None when it cannot be read."""
+    """(start_utc, status, analysis) of a run file, None when it cannot be
+    read."""
     try:
         with h5py.File(path, "r", locking=False) as f:
-            return tuple(slim.text(f.attrs.get(k, "")) for k in ("start_utc", "status"))
+            return tuple(slim.text(f.attrs.get(k, "")) for k in ("start_utc", "status",
+                                                                  "analysis"))
     except (OSError, KeyError):
         return None
 
@@ -51,7 +56,7 @@ def runs_in(folder):
     return sorted(x for x in os.listdir(folder) if x.endswith(".h5"))
 
 
-def archive(runs, arch):
+def archive(runs, arch, failed):
     n = 0
     for sub in (ASIDE, ""):
         src, dst = os.path.join(runs, sub), os.path.join(arch, sub)
@@ -63,8 +68,12 @@ def archive(runs, arch):
             if os.path.exists(out) and ident(out) == have:
                 continue
             os.makedirs(dst, exist_ok=True)
-            if slim.slim(path, out, slim.SERIES) == 0:
-                n += 1
+            try:
+                if slim.slim(path, out, slim.SERIES) == 0:
+                    n += 1
+            except (OSError, KeyError) as e:
+                sys.stderr.write("archive.py: %s: %s (not archived)\n" % (path, e))
+                failed.append(path)
     # a first failure moved aside, its re-run not ended: only in failed-once/
     for name in runs_in(os.path.join(arch, ASIDE)):
         top = os.path.join(arch, name)
@@ -86,9 +95,17 @@ def restore(arch, runs):
             path, out = os.path.join(src, name), os.path.join(dst, name)
             if os.path.exists(out):
                 continue
+            # a first failure this machine has moved aside (a retry stopped
+            # before its re-run made a file), or one whose archived copy is
+            # its failed-once/ copy: it is not put back at the top, where the
+            # retry would take it for a failed re-run
+            if not sub and (os.path.exists(os.path.join(runs, ASIDE, name)) or
+                            ident(path) == ident(os.path.join(arch, ASIDE, name))):
+                continue
             os.makedirs(dst, exist_ok=True)
-            shutil.copyfile(path, out + ".tmp")
-            os.replace(out + ".tmp", out)
+            tmp = out + ".restoring"  # not NAME.h5.tmp: governor's own, for a run being made
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, out)
             n += 1
     if os.path.exists(os.path.join(arch, ASIDE, ".done")):
         os.makedirs(os.path.join(runs, ASIDE), exist_ok=True)
@@ -101,8 +118,12 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     if argv[0] == "archive":
-        n = archive(argv[1], argv[2])
-        print("%d run(s) archived from %s into %s" % (n, argv[1], argv[2]))
+        failed = []
+        n = archive(argv[1], argv[2], failed)
+        print("%d run(s) archived from %s into %s%s" % (n, argv[1], argv[2],
+                                                        ", %d could not be" % len(failed)
+                                                        if failed else ""))
+        return 2 if failed else 0
     else:
         n = restore(argv[1], argv[2])
         print("%d run(s) restored from %s into %s" % (n, argv[1], argv[2]))

@@ -34,7 +34,9 @@ and the block's claims are decided on its other tasks.  --failed-once
 NAME FIRST.h5...: the first failures of the block's runs that the
 protocol's one re-run ran again (kept aside by scripts/study-cgail retry):
 the page lists each with why it failed and how its re-run ended, and warns
-while a failed run of the block has not had its re-run.  --preface: a
+while a failed run of the block has not had its re-run.  The page also
+warns when a block's runs ran under more than one OpenBLAS kernel
+(`blas_core`; "unknown" for files from before the pin).  --preface: a
 paragraph at the top (a sensitivity page says so there).  Writes
 DIR/study.md and DIR/study.html (one self-contained page).  Exit 0, 2 on
 bad input.
@@ -199,7 +201,7 @@ def main(argv=None):
         return 2
     os.makedirs(a.out, exist_ok=True)
 
-    claims, info, hashes, retried = {}, {}, {}, {}
+    claims, info, hashes, retried, kernels = {}, {}, {}, {}, {}
     for name, files in blocks:
         try:
             runs = runfile.load_all(files)
@@ -233,6 +235,8 @@ def main(argv=None):
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
+        # the OpenBLAS kernel each run (and frozen policy) ran under
+        kernels[name] = sorted({r.text("blas_core") or "unknown" for r in runs + frozen})
         for base in (a.baseline, a.control):
             if base not in arms:
                 continue
@@ -301,6 +305,12 @@ def main(argv=None):
                         "verdicts are not final." % (n, len(info[n][8]), "s" if
                                                      len(info[n][8]) > 1 else "",
                                                      ", ".join(info[n][8])))
+        if len(kernels[n]) > 1:
+            warn.append("Block %s: its runs ran under %d OpenBLAS kernels (%s), whose series "
+                        "differ from one another for one config and seed (docs/resume.md): "
+                        "the block is not one machine's study; see each run's kernel in the "
+                        "block reports' provenance tables." %
+                        (n, len(kernels[n]), ", ".join(kernels[n])))
         if info[n][5]:
             warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
                         "converge, its IQM of tail scores below %g, or has no scored run yet); "

@@ -9,7 +9,9 @@
 #   nothing again: the restored files are the archived ones;
 # - a retry whose re-run had not ended when it was archived: restored, the
 #   first failure is in failed-once/ only, and the next retry runs it once;
-#   archived again after, the re-run replaces the failure at the top.
+#   archived again after, the re-run replaces the failure at the top;
+# - a retry stopped before its re-run made a file, not archived since: a
+#   restore does not put the first failure back at the top.
 # On Dirac-GAN stand-ins of the seven main configs (as test_study_retry),
 # and one short GAIL run for the policy.
 #   sh study_archive_test.sh PATH/TO/governor
@@ -93,11 +95,19 @@ cp -p "$A/st-main-gail-seed=0.h5" "$T/a0.h5"
 # a new machine: runs/ is gone; main restores and runs nothing again
 rm -rf runs
 study main || bad "main after the move: $(tail -5 "$T/log")"
-grep -q "14 run\|2 run(s) restored" "$T/log" && ok || bad "nothing restored: $(cat "$T/log")"
+grep -q "2 run(s) restored from $A" "$T/log" && ok || bad "nothing restored: $(cat "$T/log")"
 cmp -s "$T/a0.h5" "$G/st-main-gail-seed=0.h5" && ok || bad "a restored run was run again"
 [ "$(status "$F")" = failed ] && ok || bad "the restored failure: $(status "$F")"
 "$GV" sweep --status configs/studies/cgail/main-gail.yaml 2>&1 | grep -q "1 completed, 0 diverged, 1 failed" &&
   ok || bad "the sweep does not count the restored runs: $("$GV" sweep --status configs/studies/cgail/main-gail.yaml 2>&1)"
+
+# a retry stopped after it moved the failure aside, before the re-run made
+# a file, and no archive since: restore must not put the failure back at
+# the top, where the retry would take it for a failed re-run
+mkdir "$G/failed-once" && mv "$F" "$G/failed-once/"
+study restore || bad "restore mid-retry: $(tail -5 "$T/log")"
+[ ! -e "$F" ] && ok || bad "restore put a first failure moved aside back at the top"
+mv "$G/failed-once/st-main-gail-seed=1.h5" "$F" && rmdir "$G/failed-once"
 
 # a retry whose re-run is stopped, archived, and the machine goes again
 GV_TEST_TERM_AT_STEP=10 study retry || bad "stopped retry: $(tail -5 "$T/log")"
