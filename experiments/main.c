@@ -1,9 +1,12 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
 
+#include "core/runfile.h"
 #include "experiments/experiment.h"
 
 /* OpenBLAS chooses its sgemm kernels from the CPU when it loads (or from
@@ -21,18 +24,25 @@
 static void pin_blas_kernel(char **argv) {
   const char *ask = getenv("GV_BLAS_CORE"), *core = NULL;
   if (ask && !strcmp(ask, "openblas")) return;
+  __builtin_cpu_init();
+  const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                     __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512vl");
   if (ask && *ask) {
+    /* OpenBLAS's AVX-512 kernels on a CPU without it end in SIGILL */
+    if (!avx512 && (!strcasecmp(ask, "SkylakeX") || !strcasecmp(ask, "Cooperlake") ||
+                    !strcasecmp(ask, "SapphireRapids"))) {
+      fprintf(stderr, "governor: GV_BLAS_CORE=%s: this CPU has no AVX-512 (allowed here: "
+                      "Haswell, Sandybridge, openblas)\n", ask);
+      exit(2);
+    }
     core = ask;
+  } else if (avx512) {
+    core = "SkylakeX";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    core = "Haswell";
   } else {
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vl"))
-      core = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      core = "Haswell";
-    else
-      return; /* nothing to pin to: OpenBLAS's choice, which the file records */
+    return; /* nothing to pin to: OpenBLAS's choice, which the file records */
   }
   const char *now = getenv("OPENBLAS_CORETYPE");
   if (now && !strcmp(now, core)) return; /* pinned (this is the second run) */
@@ -52,6 +62,14 @@ static void pin_blas_kernel(char **argv) {
 
 int main(int argc, char **argv) {
   pin_blas_kernel(argv);
+  /* a kernel name OpenBLAS does not know: it falls back to its slowest */
+  const char *ask = getenv("GV_BLAS_CORE");
+  if (ask && *ask && strcmp(ask, "openblas") && strcasecmp(ask, gv_blas_core())) {
+    fprintf(stderr, "governor: GV_BLAS_CORE=%s: OpenBLAS runs kernel %s instead (allowed: a "
+                    "kernel name OpenBLAS knows, such as SkylakeX or Haswell, or openblas)\n",
+            ask, gv_blas_core());
+    return 2;
+  }
   /* GSL's default handler aborts; governor checks every status itself and
    * records numerical trouble as data. */
   gsl_set_error_handler_off();

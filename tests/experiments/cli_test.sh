@@ -258,4 +258,10 @@ expect 2 "bench: --seconds '0' (allowed: numbers in (0, 3600])" -- env GV_BENCH_
 expect 2 "hopper-ref.yaml:23: run.envs: 2 env copies, but agent.schedule episode runs one (allowed: 1)" -- \
   "$GV" check configs/dac/hopper-ref.yaml --set run.envs=2
 
+# the OpenBLAS kernel asked for by name (docs/resume.md): a name OpenBLAS
+# does not know is refused, not run on its slowest fallback
+expect 2 "GV_BLAS_CORE=NoSuchKernel: OpenBLAS runs kernel" -- \
+  env GV_BLAS_CORE=NoSuchKernel "$GV" check configs/dirac/r1.yaml
+expect 0 "" -- env GV_BLAS_CORE=Haswell "$GV" check configs/dirac/r1.yaml
+
 testlib_end
