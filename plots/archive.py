@@ -5,9 +5,10 @@ that is committed, and put back on another machine.
     /usr/bin/python3 plots/archive.py archive RUNS_DIR ARCHIVE_DIR
     /usr/bin/python3 plots/archive.py restore ARCHIVE_DIR RUNS_DIR
 
-RUNS_DIR is one sweep's output folder (runs/NAME); its subfolder
-failed-once/ (the first failures a study's retry moved aside) is kept the
-same way, with its .done mark.
+RUNS_DIR is one sweep's output folder (runs/NAME); its subfolders
+failed-once/ (the first failures a study's retry moved aside, with its
+.done mark) and floor/ (the noise floor's `governor evaluate` files, with
+the seconds they took, floor/seconds) are kept the same way.
 
 archive: each run of RUNS_DIR that ended (completed, diverged, failed, its
 analysis done) gets a slim copy in ARCHIVE_DIR, unless the copy there is of
@@ -37,6 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import slim  # noqa: E402
 
 ASIDE = "failed-once"
+FLOOR = "floor"
+SECONDS = os.path.join(FLOOR, "seconds")
 
 
 def ident(path):
@@ -58,7 +61,7 @@ def runs_in(folder):
 
 def archive(runs, arch, failed):
     n = 0
-    for sub in (ASIDE, ""):
+    for sub in (ASIDE, FLOOR, ""):
         src, dst = os.path.join(runs, sub), os.path.join(arch, sub)
         for name in runs_in(src):
             path, out = os.path.join(src, name), os.path.join(dst, name)
@@ -84,12 +87,29 @@ def archive(runs, arch, failed):
     if os.path.exists(os.path.join(runs, ASIDE, ".done")) and \
             os.path.isdir(os.path.join(arch, ASIDE)):
         open(os.path.join(arch, ASIDE, ".done"), "w").close()
+    copy_newer(os.path.join(runs, SECONDS), os.path.join(arch, SECONDS))
     return n
+
+
+def copy_newer(src, dst):
+    """src over dst when they differ (floor/seconds: it only grows)."""
+    if not os.path.exists(src):
+        return
+    with open(src, "rb") as f:
+        data = f.read()
+    if os.path.exists(dst):
+        with open(dst, "rb") as f:
+            if f.read() == data:
+                return
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    with open(dst + ".restoring", "wb") as f:
+        f.write(data)
+    os.replace(dst + ".restoring", dst)
 
 
 def restore(arch, runs):
     n = 0
-    for sub in ("", ASIDE):
+    for sub in ("", ASIDE, FLOOR):
         src, dst = os.path.join(arch, sub), os.path.join(runs, sub)
         for name in runs_in(src):
             path, out = os.path.join(src, name), os.path.join(dst, name)
@@ -110,6 +130,8 @@ def restore(arch, runs):
     if os.path.exists(os.path.join(arch, ASIDE, ".done")):
         os.makedirs(os.path.join(runs, ASIDE), exist_ok=True)
         open(os.path.join(runs, ASIDE, ".done"), "w").close()
+    if not os.path.exists(os.path.join(runs, SECONDS)):
+        copy_newer(os.path.join(arch, SECONDS), os.path.join(runs, SECONDS))
     return n
 
 

@@ -13,7 +13,8 @@ below), each dataset gzip-compressed.  It leaves out /policy_best, /arrays,
 came from: `governor sweep` counts it as that point finished (same status,
 same /config), `governor evaluate` evaluates its /policy.  Only runs that
 ended (completed, diverged or failed, with their analysis done) are copied:
-a running or stopped run's file is still being written.
+a running or stopped run's file is still being written.  A `governor
+evaluate` file (kind evaluate: a noise floor's) is copied the same way.
 
 The copy is written to OUT.h5.tmp and renamed, so a kill leaves no half
 copy.  Exit 0 on success, 1 when RUN.h5 has not ended, 2 on bad input.
@@ -57,7 +58,9 @@ def slim(path, out, series):
     with h5py.File(path, "r", locking=False) as f:
         status = text(f.attrs.get("status", ""))
         analysis = text(f.attrs.get("analysis", "done"))
-        if status not in ENDED or analysis == "pending":
+        # a `governor evaluate` file has no analysis to wait for
+        if status not in ENDED or (analysis == "pending" and
+                                   text(f.attrs.get("kind", "")) != "evaluate"):
             sys.stderr.write("slim.py: %s: status %s, analysis %s: not ended, not copied\n"
                              % (path, status or "?", analysis))
             return 1

@@ -4,6 +4,7 @@
 # - a slim copy holds, byte for byte, every attribute, /config, /log,
 #   /summary, /policy and the series the analysis reads, and
 #   `governor evaluate` of it is the evaluation of the full run, bit for bit;
+# - a noise floor's evaluate file and the floor's seconds come back;
 # - a running run is not copied;
 # - on a new machine (runs/ gone), main restores the archive and runs
 #   nothing again: the restored files are the archived ones;
@@ -72,6 +73,20 @@ a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
 sys.exit(0 if len(a["series"]) and all(np.array_equal(a["series"][k]["value"][()],
                                                      b["series"][k]["value"][()])
                                       for k in a["series"]) else 1)
+P
+# a noise floor's evaluate file (analysis "pending" for good) and the
+# floor's seconds go to the archive and come back, the same evaluations
+mkdir -p "$T/fl/runs/floor" && cp "$T/ev-full.h5" "$T/fl/runs/floor/" &&
+  echo "gail.h5 7" >"$T/fl/runs/floor/seconds"
+$PY plots/archive.py archive "$T/fl/runs" "$T/fl/arch" >/dev/null &&
+  rm -rf "$T/fl/runs" && $PY plots/archive.py restore "$T/fl/arch" "$T/fl/runs" >/dev/null &&
+  [ "$(cat "$T/fl/runs/floor/seconds")" = "gail.h5 7" ] && ok ||
+  bad "the floor and its seconds did not come back: $(find "$T/fl" | sort)"
+$PY - "$T/ev-full.h5" "$T/fl/runs/floor/ev-full.h5" <<'P' && ok || bad "the floor came back otherwise"
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+k = "eval_normalised_return"
+sys.exit(0 if np.array_equal(a["series"][k]["value"][()], b["series"][k]["value"][()]) else 1)
 P
 $PY -c 'import sys, h5py
 with h5py.File(sys.argv[1], "a") as f: f.attrs["status"] = "running"' "$R"
