@@ -12,10 +12,11 @@
 /* OpenBLAS chooses its sgemm kernels from the CPU when it loads (or from
  * OPENBLAS_CORETYPE), and different kernels sum in different orders: the
  * same config and seed give different series under kernels SkylakeX,
- * Cooperlake and Haswell, and an AMD machine with AVX-512 picks Cooperlake
- * where an Intel one picks SkylakeX.  So governor pins the kernel, whatever
- * the environment inherited says: SkylakeX where AVX-512 (F, CD, BW, DQ,
- * VL) is there, Haswell where AVX2 and FMA are, and a run is the same on
+ * Cooperlake and Haswell, and an AMD EPYC with AVX-512 picks Cooperlake
+ * where the machine the numbers guard was made on ran SkylakeX.  So
+ * governor pins the kernel, whatever the environment inherited says:
+ * SkylakeX where AVX-512 (F, CD, BW, DQ, VL) is there, Haswell where AVX2
+ * and FMA are, and a run is the same on
  * every machine with the same instruction set.  GV_BLAS_CORE=NAME asks for
  * kernel NAME instead, GV_BLAS_CORE=openblas leaves the choice to OpenBLAS.
  * OpenBLAS reads OPENBLAS_CORETYPE only as it loads, before main, so
