@@ -121,6 +121,31 @@ def same(name, want, path, how):
     check(got == want, "%s: %s: %s (straight run %s)" % (name, how, got, want))
 
 
+def set_text(ck, key, value):
+    """Replaces the text buffer key of the checkpoint ck with value."""
+    with h5py.File(ck, "r+") as f:
+        del f[key]
+        f[key] = list(value.encode())
+
+
+def log_of(path):
+    with h5py.File(path, "r") as f:
+        return [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+
+
+def refused_then_forced(p, ck, key, value, needle, what):
+    """The checkpoint's key set to value: resume is refused (exit 2, needle in
+    the message), --force resumes; returns the run's /log lines."""
+    set_text(ck, key, value)
+    r = gv(["resume", p])
+    check(r.returncode == 2 and needle in r.stderr,
+          "%s: exit %d: %s" % (what, r.returncode, r.stderr.strip()))
+    r = gv(["resume", p, "--force"])
+    check(r.returncode == 0, "%s, --force: exit %d %s" % (what, r.returncode,
+                                                          r.stderr.strip()))
+    return log_of(p)
+
+
 def kind_case(tmp, name, cfg, sets, kill, kill2):
     straight = os.path.join(tmp, name + "-straight.h5")
     r = run(cfg, sets, straight)
@@ -209,16 +234,7 @@ def refusals(tmp, want):
     shutil.copy(keep, ck)
 
     # another version is refused; --force resumes it with a warning in /log
-    with h5py.File(ck, "r+") as f:
-        del f["git_commit"]
-        f["git_commit"] = list(b"0000000")
-    r = gv(["resume", p])
-    check(r.returncode == 2 and "0000000" in r.stderr,
-          "another commit: exit %d: %s" % (r.returncode, r.stderr.strip()))
-    r = gv(["resume", p, "--force"])
-    check(r.returncode == 0, "--force: exit %d %s" % (r.returncode, r.stderr.strip()))
-    with h5py.File(p, "r") as f:
-        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+    log = refused_then_forced(p, ck, "git_commit", "0000000", "0000000", "another commit")
     check(any("--force" in x for x in log), "--force: a warning in /log")
     same(name, want, p, "resumed with --force")
 
@@ -233,17 +249,8 @@ def refusals(tmp, want):
         saved = bytes(f["blas_core"][()]).decode() if "blas_core" in f else ""
     check(core not in ("", "unknown") and saved == core,
           "the run file and its checkpoint name the kernel: %r, %r" % (core, saved))
-    with h5py.File(ck, "r+") as f:
-        del f["blas_core"]
-        f["blas_core"] = list(b"Nehalem")
-    r = gv(["resume", p])
-    check(r.returncode == 2 and "OpenBLAS kernel Nehalem" in r.stderr,
-          "another kernel: exit %d: %s" % (r.returncode, r.stderr.strip()))
-    r = gv(["resume", p, "--force"])
-    check(r.returncode == 0, "another kernel, --force: exit %d %s"
-          % (r.returncode, r.stderr.strip()))
-    with h5py.File(p, "r") as f:
-        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
+    log = refused_then_forced(p, ck, "blas_core", "Nehalem", "OpenBLAS kernel Nehalem",
+                              "another kernel")
     check(any("Nehalem" in x for x in log), "another kernel, --force: a warning in /log")
 
     # checkpoints by wall time (every few microseconds: at varying steps)
@@ -337,15 +344,11 @@ def demos_changed(tmp):
     r = gv(["resume", q, "--force"])
     check(r.returncode == 2 and "holds no hash" in r.stderr,
           "no hash, same version, --force: exit %d: %s" % (r.returncode, r.stderr.strip()))
-    with h5py.File(q + ".ckpt", "r+") as f:
-        del f["git_commit"]
-        f["git_commit"] = list(b"0000000")
+    set_text(q + ".ckpt", "git_commit", "0000000")
     r = gv(["resume", q, "--force"])
     check(r.returncode == 0, "no hash, older version, --force: exit %d %s"
           % (r.returncode, r.stderr.strip()))
-    with h5py.File(q, "r") as f:
-        log = [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
-    check(any("which was not checked" in x for x in log),
+    check(any("which was not checked" in x for x in log_of(q)),
           "no hash, --force: the warning in /log says the input was not checked")
     r = gv(["resume", p])
     check(r.returncode == 0, "demos restored: resume exit %d %s" % (r.returncode, r.stderr))
