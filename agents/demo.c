@@ -11,6 +11,7 @@
 
 #include "core/h5.h"
 #include "core/rng.h"
+#include "core/runfile.h" /* gv_blas_core */
 #include "envs/vec.h"
 #include "gv_commit.h" /* GV_GIT_COMMIT, made at build time */
 
@@ -240,7 +241,8 @@ gv_status gv_demo_record(const char *path, const gv_policy *pi, const gv_env_tas
                 put_num(f, "eval_return_std", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &es) ||
                 put_num(f, "eval_episodes", H5T_STD_I64LE, H5T_NATIVE_INT64, &e64) ||
                 put_str(f, "governor_version", GV_VERSION) ||
-                put_str(f, "git_commit", GV_GIT_COMMIT);
+                put_str(f, "git_commit", GV_GIT_COMMIT) ||
+                put_str(f, "blas_core", gv_blas_core());
       if (H5Fclose(f) < 0) {
         gv_h5_write_failed();
         bad = 1;

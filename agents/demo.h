@@ -18,7 +18,8 @@
  *     random_return_mean, random_return_std, random_episodes (uniform actions),
  *     eval_return_mean, eval_return_std, eval_episodes (gv_policy_evaluate with
  *     the same seed: the policy's score, independent of the recorded set),
- *     governor_version, git_commit.
+ *     governor_version, git_commit, blas_core (the OpenBLAS kernel set the
+ *     policy's forward passes ran under; files before 2026-12-05 lack it).
  * Episode e is reset from stream gv_rng_alloc(seed, "record", 0) (one env,
  * episodes in order); the random policy uses streams "random_env" and
  * "random_action". */

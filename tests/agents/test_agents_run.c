@@ -15,6 +15,7 @@
 
 #include "agents/demo.h"
 #include "agents/ppo.h"
+#include "core/h5.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
 
@@ -205,6 +206,14 @@ static void test_agents_demo_roundtrip(void **state) {
   assert_string_equal(d.policy_hash, h);
   gv_policy_free(pi);
   gv_demos_free(&d);
+  /* the demo file names the kernel its forward passes ran under, as run files do */
+  hid_t df = H5Fopen(demo, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(df >= 0);
+  char *core = NULL;
+  assert_int_equal(gv_h5_get_str(df, "blas_core", &core, &err), 0);
+  assert_string_equal(core, gv_blas_core());
+  free(core);
+  H5Fclose(df);
   /* the exported policy loads from its standalone file */
   assert_int_equal(gv_policy_load_file(&pi, pol, "policy", &err), 0);
   gv_policy_free(pi);
