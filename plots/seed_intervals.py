@@ -106,15 +106,24 @@ def main():
     path = args[0] if args else "docs/results.md"
     text = open(path, encoding="utf-8").read()
     flat = " ".join(text.split())
+    # each "## " section's text, flattened: a summary figure must be in its own
+    # section (the same interval can be printed in another)
+    sections = {}
+    for part in re.split(r"^## ", text, flags=re.M)[1:]:
+        title, _, body = part.partition("\n")
+        sections[title.strip()] = " ".join(body.split())
     missing = []
 
-    def out(line, figure=None, show=True):
-        """Print a row (or, with --check, test that it or `figure` is in the doc)."""
+    def out(line, figure=None, show=True, section=None):
+        """Print a row (or, with --check, test that it or `figure` is in the doc,
+        or in its `section`)."""
+        where = flat if section is None else sections.get(section, "")
         if not check:
             if show:
                 print(line)
-        elif " ".join((figure or line).split()) not in flat:
-            missing.append(figure or line)
+        elif " ".join((figure or line).split()) not in where:
+            missing.append(figure or line if section is None else
+                           "%s (in section %s)" % (figure or line, section))
 
     tables = per_seed_tables(text)
     if not tables:
@@ -145,13 +154,13 @@ def main():
                 out("| %s, %s - %s | | %s |" % (env, v, base, " | ".join(cells)))
     # From the printed mean and population std (per-seed figures not kept).
     for section, what, (c1, n1), (c2, n2) in SUMMARY:
-        out(c1, c1, show=False)
-        out(c2, c2, show=False)
+        out(c1, c1, show=False, section=section)
+        out(c2, c2, show=False, section=section)
         (m1, p1), (m2, p2) = (map(float, c.split(" +- ")) for c in (c1, c2))
         d, lo, hi, _ = welch(m1, sample_sd(p1, n1), n1, m2, sample_sd(p2, n2), n2)
         f = ("%+.1f [%.1f, %.1f]" if "modes" in what else
              "%+.2fM [%.2fM, %.2fM]" if "(M)" in what else "%+.2f [%.2f, %.2f]")
-        out("%s: %s: %s" % (section, what, f % (d, lo, hi)), f % (d, lo, hi))
+        out("%s: %s: %s" % (section, what, f % (d, lo, hi)), f % (d, lo, hi), section=section)
     for m in missing:
         print("not in %s: %s" % (path, m))
     return 1 if missing else 0

@@ -11,8 +11,10 @@
  *     every actor_lr_halve_every env steps, read at episode starts;
  *   - hidden2 and init orthogonal give 400-300 nets with orthonormal rows
  *     or columns, a 0.01 actor head and zero biases;
- *   - the discriminator's raw inputs (norm_inputs false) and init gain;
- *   - the shipped reference configs run (one D step per TD3 update). */
+ *   - the discriminator's raw inputs (norm_inputs false) and init gain.
+ * Elsewhere: a shipped reference config runs, and resumes bit for bit, in
+ * resume_test.py's dac-ref case; one D step per TD3 update is
+ * test_agents_dac's test_dac_run_disc_steps. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>

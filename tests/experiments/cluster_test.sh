@@ -81,8 +81,11 @@ for n in sorted(os.listdir(sys.argv[1])):
         print(n, st.st_ino, st.st_mtime_ns)
 EOF
 }
+# (every case below has a completed run before its kill: an empty snapshot
+# would check nothing, and is a failure)
 untouched() {
-  snap "$1" >"$T/snap.after"
+  [ -s "$2" ] || { bad "no completed run in the snapshot $2 of $1"; return; }
+  snap "$1" >"$T/snap.after" || { bad "snap $1 failed"; return; }
   missing=$(grep -vxF -f "$T/snap.after" "$2")
   [ -z "$missing" ] && ok || bad "completed runs of $1 were run again: $missing"
 }
@@ -113,7 +116,7 @@ grep -Eq "^12 runs: [0-9]+ completed, 0 diverged, 0 failed, 0 running, [0-9]+ pe
 ages() { sed -E 's/heartbeat [0-9]+s ago/heartbeat Ns ago/' "$1"; }
 [ "$(ages "$T/st1")" = "$(ages "$T/st2")" ] && ok ||
   bad "--status CONFIG differs from --status DIR: $(diff "$T/st1" "$T/st2")"
-snap "$T/j" >"$T/j.snap"
+snap "$T/j" >"$T/j.snap" || bad "snap $T/j failed"
 "$GV" sweep "$T/g.yaml" --out "$T/j" --jobs 2 >"$T/j2" 2>&1 && ok || bad "rerun: $(cat "$T/j2")"
 [ "$(grep -c 'taking over the claim of .*(that process is gone' "$T/j2")" -eq "$nclaims" ] && ok ||
   bad "stale claims were not taken over: $(cat "$T/j2")"
@@ -142,18 +145,28 @@ mv "$T/keep.h5" "$F"
 
 # --- a Slurm job array of two tasks, task 1 killed in the middle, then
 # the array requeued
-array() { # OUTPREFIX [DIE]
+array() { # OUTPREFIX [DIE]: each task's exit status in OUTPREFIX.ID.rc
   for id in 0 1; do
-    SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 SLURM_ARRAY_TASK_MIN=0 \
-      GV_TEST_WORKER_DIE=${2:-} "$GV" sweep "$T/g.yaml" --out "$T/a" >"$1.$id" 2>&1 &
+    (SLURM_ARRAY_TASK_ID=$id SLURM_ARRAY_TASK_COUNT=2 SLURM_ARRAY_TASK_MIN=0 \
+      GV_TEST_WORKER_DIE=${2:-} "$GV" sweep "$T/g.yaml" --out "$T/a" >"$1.$id" 2>&1
+    echo $? >"$1.$id.rc") &
   done
   wait
 }
 array "$T/a1" 1:2:1500
-grep -q "worker 0 of 2" "$T/a1.0" && ! grep -q "worker 1 of 2" "$T/a1.1" && ok ||
-  bad "array task 1 was not killed: $(cat "$T/a1.0" "$T/a1.1")"
-snap "$T/a" >"$T/a.snap"
+# task 1 died (137) in its second run, task 0 ended the sweep normally
+[ "$(cat "$T/a1.1.rc")" = 137 ] && [ "$(cat "$T/a1.0.rc")" = 0 ] &&
+  grep -q "worker 0 of 2" "$T/a1.0" && ! grep -q "worker 1 of 2" "$T/a1.1" && ok ||
+  bad "array task 1 was not killed (exits $(cat "$T/a1.0.rc") $(cat "$T/a1.1.rc")): $(cat "$T/a1.0" "$T/a1.1")"
+snap "$T/a" >"$T/a.snap" || bad "snap $T/a failed"
 array "$T/a2"
+[ "$(cat "$T/a2.0.rc") $(cat "$T/a2.1.rc")" = "0 0" ] && ok ||
+  bad "the requeued array: exits $(cat "$T/a2.0.rc") $(cat "$T/a2.1.rc"): $(cat "$T/a2.0" "$T/a2.1")"
+# the dead task's run was taken over (by task 0 once it saw the process gone,
+# or by the requeued array) and run again from step 0
+cat "$T/a1.0" "$T/a2.0" "$T/a2.1" | grep -q "taking over the claim of .*(that process is gone" &&
+  cat "$T/a1.0" "$T/a2.0" "$T/a2.1" | grep -q "status running and no checkpoint: running it again from step 0" &&
+  ok || bad "the killed task's run was not taken over: $(cat "$T/a1.0" "$T/a2.0" "$T/a2.1")"
 untouched "$T/a" "$T/a.snap"
 once "$T/a1.0" "$T/a1.1" "$T/a2.0" "$T/a2.1"
 same_as_ref "$T/a"
@@ -219,7 +232,7 @@ if [ -n "$why" ]; then
 else
   GV_TEST_WORKER_DIE=1:2:1500 $MPI "$GV" sweep "$T/g.yaml" --out "$T/m" >"$T/m1" 2>&1
   grep -q "worker 1 of 2" "$T/m1" && bad "rank 1 was not killed: $(cat "$T/m1")" || ok
-  snap "$T/m" >"$T/m.snap"
+  snap "$T/m" >"$T/m.snap" || bad "snap $T/m failed"
   # mpirun aborts the job once a rank has died, killing the other rank at
   # any instant: rank 0 may have finished every point and printed the end
   # table by then (its marker says "printed"), or been killed while it
@@ -325,14 +338,6 @@ rm -f "$T/resumed"
 GV_TEST_RESUME="$T/fake-resume" "$GV" sweep "$T/g.yaml" --out "$T/r" --force >"$T/r1" 2>&1 && ok || bad "resume --force: $(cat "$T/r1")"
 [ "$(cat "$T/resumed")" = "resume $P --force" ] && ok || bad "sweep --force did not reach resume: $(cat "$T/resumed")"
 same_as_ref "$T/r"
-$PY -c "import h5py,sys; h5py.File(sys.argv[1],'a').attrs['status']='interrupted'" "$P"
-: >"$P.ckpt"
-if "$GV" resume 2>&1 | grep -q "unknown command"; then
-  expect 0 "has a checkpoint, but \`governor resume\` is not in this build: running it again from step 0" -- \
-    "$GV" sweep "$T/g.yaml" --out "$T/r"
-  rm -f "$P.ckpt"
-  same_as_ref "$T/r"
-fi
 
 # --- points another worker finishes while this one runs: this worker goes
 # on with the next point in order and skips none (a scan that moved its

@@ -150,6 +150,9 @@ class Evaluate(unittest.TestCase):
         self.assertEqual(len(row), 1, md)
         m = re.search(r"\| ([0-9.]+) \[([0-9.]+)\] \(k=(\d+), 1 policy, 6 evaluations\)", row[0])
         self.assertTrue(m, row[0])
+        # the source run's 4 or 5 evaluations (4096 steps, one every 1024):
+        # its last quarter is the 2-point minimum, the k the floor must draw
+        self.assertEqual(m.group(3), "2", row[0])
         vals = values(self.frozen, "series/eval_normalised_return/value")
         med, p95 = rlstats.noise_floor(vals, int(m.group(3)), reps=200, seed=0)
         self.assertEqual(m.group(1), "%.2f" % med)

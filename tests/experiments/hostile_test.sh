@@ -270,6 +270,8 @@ kinds=$($PY -c "import ast, sys
 src = open('plots/governor_plot.py').read()
 i = src.index('KINDS = ')
 print(' '.join(ast.literal_eval(src[i + 8:src.index(')', i) + 1])))")
+# (an empty list, KINDS renamed or reshaped, would leave the loop below empty)
+[ "$(echo $kinds | wc -w)" -ge 5 ] && ok || bad "plot kinds not read from plots/governor_plot.py: '$kinds'"
 "$GV" help >"$T/usage"
 for k in $kinds; do
   grep -q -- "$k" "$T/usage" && ok || bad "usage lacks plot kind $k"

@@ -31,10 +31,12 @@ def run(*args):
 
 
 def parse_list(text):
-    """top: keys; games[g][section]: {key: default}; regs[kind][name]: keys."""
-    top, games, regs = set(), {}, {}
+    """top: scalar keys; topsec[section]: the keys of a top-level section
+    (checkpoint; plot is a list); games[g][section]: {key: default};
+    regs[kind][name]: keys."""
+    top, topsec, games, regs = set(), {}, {}, {}
     block = None
-    game = section = item = None
+    game = section = item = tsec = None
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -43,11 +45,14 @@ def parse_list(text):
             continue
         m = re.match(r"^ {4,}(- kind|\S+)\s+" + TYPES + r"\s+default (\S+)", line)
         if block == "top-level keys of every config":
-            if m:
-                top.add(m.group(1))
             sec = re.match(r"^  (\w+):", line)
             if sec:
-                top.add(sec.group(1))
+                tsec = sec.group(1)
+                topsec[tsec] = set()
+            elif m and tsec:
+                topsec[tsec].add(m.group(1))
+            elif m:
+                top.add(m.group(1))
         elif block == "games":
             g = re.match(r"^  (\w+)\s{2,}", line)
             s = re.match(r"^    (\w+):", line)
@@ -67,10 +72,12 @@ def parse_list(text):
                 regs.setdefault(kind, {})[item] = set()
             elif m:
                 regs[kind][item].add(m.group(1))
-    return top, games, regs
+    return top, topsec, games, regs
 
 
-top, games, regs = parse_list(run("list"))
+top, topsec, games, regs = parse_list(run("list"))
+if not {"name", "seed", "out"} <= top or not {"every", "minutes"} <= topsec.get("checkpoint", set()):
+    fails.append(f"`governor list` top-level keys read as {sorted(top)}, sections {topsec}")
 for want in ("dirac", "mlpgan", "onestep", "onestep_sampled", "rl", "gail", "dac"):
     if want not in games:
         fails.append(f"`governor list` lacks game {want}")
@@ -98,6 +105,11 @@ def check_tree(cfg, tree):
     for key, val in tree.items():
         where = f"{cfg}: {key}"
         if key in top:
+            continue
+        if key in topsec:
+            for k in val if isinstance(val, dict) else []:
+                if k not in topsec[key]:
+                    fails.append(f"{where}.{k}: not listed under the top-level section {key}")
             continue
         if key not in listed:
             fails.append(f"{where}: section not listed under game {game}")
