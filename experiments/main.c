@@ -21,26 +21,38 @@
  * kernel NAME instead, GV_BLAS_CORE=openblas leaves the choice to OpenBLAS.
  * OpenBLAS reads OPENBLAS_CORETYPE only as it loads, before main, so
  * governor sets it and runs itself again.  The kernel a run used is its
- * file's `blas_core` attribute (docs/hdf5-schema.md). */
+ * file's `blas_core` attribute (docs/hdf5-schema.md).  On a CPU that is not
+ * x86 nothing is pinned unless GV_BLAS_CORE asks (OpenBLAS's choice, which
+ * the file records; the numbers guard then checks runs repeat). */
 static void pin_blas_kernel(char **argv) {
   const char *ask = getenv("GV_BLAS_CORE"), *core = NULL;
   if (ask && !strcmp(ask, "openblas")) return;
+#if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
                      __builtin_cpu_supports("avx512vl");
+  const int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  const int avx512 = 0, avx2 = 0;
+#endif
   if (ask && *ask) {
     /* OpenBLAS's AVX-512 kernels on a CPU without it end in SIGILL */
     if (!avx512 && (!strcasecmp(ask, "SkylakeX") || !strcasecmp(ask, "Cooperlake") ||
                     !strcasecmp(ask, "SapphireRapids"))) {
+#if defined(__x86_64__) || defined(__i386__)
       fprintf(stderr, "governor: GV_BLAS_CORE=%s: this CPU has no AVX-512 (allowed here: "
                       "Haswell, Sandybridge, openblas)\n", ask);
+#else
+      fprintf(stderr, "governor: GV_BLAS_CORE=%s: an x86 AVX-512 kernel on a CPU that is not "
+                      "x86 (allowed: a kernel of this CPU's OpenBLAS, or openblas)\n", ask);
+#endif
       exit(2);
     }
     core = ask;
   } else if (avx512) {
     core = "SkylakeX";
-  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  } else if (avx2) {
     core = "Haswell";
   } else {
     return; /* nothing to pin to: OpenBLAS's choice, which the file records */

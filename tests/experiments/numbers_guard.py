@@ -24,7 +24,15 @@ kernel this CPU should get; on a CPU with AVX-512 it runs it again with
 GV_BLAS_CORE=Haswell, so both sets are held on the machines CI runs on.
 --update rewrites the sets it ran.
 
-Usage: numbers_guard.py PATH/TO/governor [--update] [--only NAME]
+A kernel the table holds no set for (a CPU without AVX2 and FMA, or not
+x86, where governor pins nothing; or --kernel NAME, which runs with
+GV_BLAS_CORE=NAME) is checked as far as it can be: each row runs twice and
+must give the same hash both times, and a row whose hash is the same under
+every kernel the table holds (no matrix product: the Dirac and one-step
+rows) must give that hash.  `--update` there adds the kernel's own set.
+
+Usage: numbers_guard.py PATH/TO/governor [--update] [--only NAME[,NAME...]]
+                        [--kernel NAME]
 Exit 0 when every hash matches, 1 otherwise.
 """
 
@@ -161,47 +169,81 @@ def blas_core(path):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def kernel_free(name):
+    """The row's hash when it is the same under every kernel the table holds
+    (a game without matrix products), else None."""
+    seen = {t.get(name) for t in HASHES.values()}
+    return seen.pop() if len(seen) == 1 and None not in seen else None
+
+
+def run_row(gv, env, tmp, tag, cfg, sets):
+    """Runs one row into a fresh file; (path, None) or (None, why)."""
+    out = os.path.join(tmp, "%s.h5" % tag)
+    cmd = [gv, "run", cfg, "--out", out]
+    for s in sets:
+        cmd += ["--set", s]
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode not in (0, 1) or not os.path.exists(out):
+        return None, "exit %d: %s (%s)" % (r.returncode, r.stderr.strip(), " ".join(cmd))
+    return out, None
+
+
 def run_table(gv, tmp, kernel, forced, update, only, fresh):
-    """Runs the table with governor's own pin (forced None; the inherited
-    OPENBLAS_CORETYPE=Sandybridge must not count) or GV_BLAS_CORE=forced;
-    returns how many rows failed."""
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OPENBLAS_CORETYPE="Sandybridge")
+    """Runs the table with governor's own pin (forced None; where governor
+    pins, the inherited OPENBLAS_CORETYPE=Sandybridge must not count) or
+    GV_BLAS_CORE=forced; kernel None: no pin here, the first file names it.
+    Returns how many rows failed."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     env.pop("GV_BLAS_CORE", None)
     if forced:
         env["GV_BLAS_CORE"] = forced
-    how = ("GV_BLAS_CORE=%s" % forced if forced else
-           "GV_BLAS_CORE unset, OPENBLAS_CORETYPE=Sandybridge inherited")
-    print("# kernel %s (%s)" % (kernel, how))
-    want_table = HASHES.get(kernel, {})
+        how = "GV_BLAS_CORE=%s" % forced
+    elif kernel:
+        env["OPENBLAS_CORETYPE"] = "Sandybridge"
+        how = "GV_BLAS_CORE unset, OPENBLAS_CORETYPE=Sandybridge inherited"
+    else:
+        how = "no kernel pinned on this CPU: OpenBLAS's choice"
+    print("# kernel %s (%s)" % (kernel or "chosen by OpenBLAS", how))
     bad = 0
     for name, cfg, sets in TABLE:
-        if only and name != only:
+        if only and name not in only:
             continue
-        want = want_table.get(name)
-        out = os.path.join(tmp, "%s-%s.h5" % (kernel, name))
-        cmd = [gv, "run", cfg, "--out", out]
-        for s in sets:
-            cmd += ["--set", s]
-        r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
-        if r.returncode not in (0, 1) or not os.path.exists(out):
-            print("FAIL %s: exit %d: %s" % (name, r.returncode, r.stderr.strip()))
+        out, why = run_row(gv, env, tmp, "%s-%s" % (kernel or "any", name), cfg, sets)
+        if why:
+            print("FAIL %s: %s" % (name, why))
             bad += 1
             continue
         core = blas_core(out)
+        kernel = kernel or core
         if core != kernel:
             print("FAIL %s: the run used OpenBLAS kernel %r, %s should give %s"
                   % (name, core, how, kernel))
             bad += 1
             continue
+        want = HASHES.get(kernel, {}).get(name)
         got = digest(out)
         missing = undocumented(out)
         if missing:
             print("FAIL %s: series without their attributes: %s" % (name, ", ".join(missing)))
             bad += 1
-        fresh.setdefault(kernel, dict(want_table))[name] = got
+        fresh.setdefault(kernel, dict(HASHES.get(kernel, {})))[name] = got
         if update:
             print("     %s %s" % (name, got))
+        elif kernel not in HASHES:
+            # no set for this kernel: the row must repeat itself, and a row
+            # without matrix products must give the table's hash
+            again, why = run_row(gv, env, tmp, "%s-%s-again" % (kernel, name), cfg, sets)
+            free = kernel_free(name)
+            if why or digest(again) != got:
+                print("FAIL %s: two runs of the row differ under kernel %s (%s)"
+                      % (name, kernel, why or "%s then %s" % (got, digest(again))))
+                bad += 1
+            elif free and got != free:
+                print("FAIL %s: hash %s, every kernel of the table gives %s" % (name, got, free))
+                bad += 1
+            else:
+                print("ok   %s %s (%s)" % (name, got, "the table's, as under every kernel"
+                                           if free else "repeats; no set for kernel " + kernel))
         elif got != want:
             print("FAIL %s: hash %s, table holds %s (%s %s)" % (name, got, want, how,
                                                                  " ".join(cmd)))
@@ -217,16 +259,18 @@ def main():
         return 2
     gv = os.path.abspath(sys.argv[1])
     update = "--update" in sys.argv
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    kernel = pinned_kernel()
-    if kernel is None:
-        print("FAIL: this CPU has neither AVX-512 nor AVX2 with FMA; governor pins no "
-              "OpenBLAS kernel here and the table holds no hashes for it")
-        return 1
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+    unknown = [n for n in only or [] if n not in [t[0] for t in TABLE]]
+    if unknown:
+        sys.stderr.write("numbers_guard: --only: no row %s (rows: %s)\n"
+                         % (", ".join(unknown), ", ".join(t[0] for t in TABLE)))
+        return 2
+    forced = sys.argv[sys.argv.index("--kernel") + 1] if "--kernel" in sys.argv else None
+    kernel = forced or pinned_kernel()
     fresh = {}
     with tempfile.TemporaryDirectory(prefix="gv-numbers-") as tmp:
-        bad = run_table(gv, tmp, kernel, None, update, only, fresh)
-        if kernel == "SkylakeX":
+        bad = run_table(gv, tmp, kernel, forced, update, only, fresh)
+        if kernel == "SkylakeX" and not forced:
             bad += run_table(gv, tmp, "Haswell", "Haswell", update, only, fresh)
     if update and not bad:
         rewrite(dict(HASHES, **fresh))
@@ -238,7 +282,7 @@ def rewrite(hashes):
     with open(path) as f:
         text = f.read()
     body = ""
-    for kernel in ("SkylakeX", "Haswell"):
+    for kernel in ["SkylakeX", "Haswell"] + sorted(set(hashes) - {"SkylakeX", "Haswell"}):
         body += '    "%s": {\n' % kernel
         body += "".join('        "%s": "%s",\n' % (k, hashes[kernel][k])
                         for k, _, _ in TABLE if k in hashes.get(kernel, {}))
