@@ -420,6 +420,9 @@ def fig_forest(rows, xlabel, title, path, ref=None):
 # ------------------------------------------------------------------ the report
 
 
+SCORED_KINDS = ("rl", "gail", "dac")  # the kinds with eval_normalised_return
+
+
 def build(args, loaded=None):
     """loaded: (runs, noise), the files of args.runs and args.noise already
     read (plots/study.py reads each once for its four reports)."""
@@ -428,6 +431,15 @@ def build(args, loaded=None):
                                  runfile.load_all(args.noise) if args.noise else [])
     except runfile.BadInput as exc:
         sys.stderr.write("report: %s\n" % exc)
+        return 2
+    # a run of another kind has no evaluation return: its page would be empty
+    # tables that look like a comparison
+    other = [r for r in runs if r.kind not in SCORED_KINDS]
+    if other:
+        sys.stderr.write("report: %s: a run of kind '%s'; the report compares runs that "
+                         "evaluate a policy (kinds %s; --noise takes `governor evaluate` "
+                         "files; for the others: governor analyze, governor plot)\n"
+                         % (other[0].path, other[0].kind or "?", ", ".join(SCORED_KINDS)))
         return 2
     scored = [Scored(r, args.metric, args.threshold) for r in runs]
     strip_common_prefix(scored)

@@ -330,6 +330,19 @@ class Report(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
 
+    def test_other_kind(self):
+        # a Dirac run has no evaluation return: refused, not an empty page
+        other = os.path.join(self.tmp, "dirac.h5")
+        shutil.copy(self.paths[0], other)
+        with h5py.File(other, "a") as f:
+            f.attrs.modify("kind", "dirac")
+        out = os.path.join(self.tmp, "other-out")
+        r = subprocess.run([sys.executable, REPORT, self.paths[0], other, "--out", out],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("dirac.h5: a run of kind 'dirac'", r.stderr)
+        self.assertFalse(os.path.exists(out))
+
     def test_browser(self):
         render_check(self, os.path.join(self.out, "report.html"), self.tmp)
 
