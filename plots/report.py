@@ -704,6 +704,12 @@ def main(argv=None, loaded=None):
     if args.reps < 100 or not math.isfinite(args.threshold):
         sys.stderr.write("report: --reps must be >= 100 and --threshold finite\n")
         return 2
+    if not 0 <= args.seed < 2 ** 63:
+        sys.stderr.write("report: --seed %d: allowed 0 .. 2^63 - 1\n" % args.seed)
+        return 2
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        sys.stderr.write("report: --out %s: exists and is not a folder\n" % args.out)
+        return 2
     return build(args, loaded)
 
 

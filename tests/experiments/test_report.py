@@ -330,6 +330,18 @@ class Report(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
 
+    def test_bad_options(self):
+        afile = os.path.join(self.tmp, "a-file")
+        open(afile, "w").close()
+        for extra, msg in ((["--seed", "-5"], "--seed -5: allowed"),
+                           (["--reps", "10"], "--reps must be >= 100"),
+                           (["--out", afile], "exists and is not a folder")):
+            r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", self.out] + extra,
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, (extra, r.stderr))
+            self.assertIn(msg, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+
     def test_other_kind(self):
         # a Dirac run has no evaluation return: refused, not an empty page
         other = os.path.join(self.tmp, "dirac.h5")

@@ -286,6 +286,15 @@ class Study(unittest.TestCase):
         r = run("--block", "a", *self.main, "--baseline", "nope")
         self.assertEqual(r.returncode, 2)
         self.assertIn("no arm nope", r.stderr)
+        r = run("--block", "a", *self.main, "--seed", "-5")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--seed -5: allowed", r.stderr)
+        afile = os.path.join(self.tmp, "a-file")
+        open(afile, "w").close()
+        r = run("--block", "a", *self.main, "--out", afile)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("exists and is not a folder", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
 
 
 if __name__ == "__main__":
