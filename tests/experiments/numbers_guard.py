@@ -245,8 +245,9 @@ def run_table(gv, tmp, kernel, forced, update, only, fresh):
                 print("ok   %s %s (%s)" % (name, got, "the table's, as under every kernel"
                                            if free else "repeats; no set for kernel " + kernel))
         elif got != want:
-            print("FAIL %s: hash %s, table holds %s (%s %s)" % (name, got, want, how,
-                                                                 " ".join(cmd)))
+            print("FAIL %s: hash %s, table holds %s (%s %s)"
+                  % (name, got, want, how, " ".join([gv, "run", cfg] +
+                                                    [a for x in sets for a in ("--set", x)])))
             bad += 1
         else:
             print("ok   %s %s" % (name, got))

@@ -18,9 +18,7 @@ A diverged k3 run whose curve is NaN after its first point scores that point
 """
 
 import os
-import re
 import subprocess
-import sys
 import tempfile
 import unittest
 
