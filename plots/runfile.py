@@ -29,6 +29,7 @@ Runs marked diverged (root attribute `status` = "diverged") carry
 """
 
 import collections
+import importlib.util
 import os
 import re
 import sys
@@ -261,11 +262,7 @@ def group_runs(runs, key=None):
 
 
 def have_pandas():
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("pandas") is not None
 
 
 def columns(runs, series=None):
