@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 static void *xrealloc(void *p, size_t size) {
@@ -327,6 +328,11 @@ gv_status gv_cfg_parse_string(const char *text, const char *name, gv_node **root
 gv_status gv_cfg_parse_file(const char *path, gv_node **root, gv_err *err) {
   FILE *f = fopen(path, "rb");
   if (!f) return gv_fail(err, GV_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens a folder */
+    fclose(f);
+    return gv_fail(err, GV_EINVAL, "%s: a folder, not a config file (give a YAML file)", path);
+  }
   parser ps = {.name = path, .err = err};
   if (!yaml_parser_initialize(&ps.p)) {
     fclose(f);

@@ -37,6 +37,8 @@ expect 0 "2 runs" -- "$GV" check "$T/e8.yaml"
 printf 'game: {kind: dirac\n' >"$T/e9.yaml"
 expect 2 "e9.yaml:" -- "$GV" check "$T/e9.yaml"
 expect 2 "cannot open" -- "$GV" check "$T/missing.yaml"
+expect 2 "a folder, not a config file" -- "$GV" run "$T"
+expect 2 "a folder, not a config file" -- "$GV" sweep "$T"
 expect 2 "--set nokey" -- "$GV" check "$T/good.yaml" --set nokey
 expect 2 "scheme.h: 0 is out of range" -- "$GV" check "$T/good.yaml" --set scheme.h=0
 expect 2 "unknown command" -- "$GV" frobnicate
