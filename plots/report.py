@@ -423,6 +423,18 @@ def fig_forest(rows, xlabel, title, path, ref=None):
 SCORED_KINDS = ("rl", "gail", "dac")  # the kinds with eval_normalised_return
 
 
+def option_error(a):
+    """What is wrong with the options report.py and study.py share (--reps,
+    --threshold, --seed, --out), or None."""
+    if a.reps < 100 or not math.isfinite(a.threshold):
+        return "--reps must be >= 100 and --threshold finite"
+    if not 0 <= a.seed < 2 ** 63:
+        return "--seed %d: allowed 0 .. 2^63 - 1" % a.seed
+    if os.path.exists(a.out) and not os.path.isdir(a.out):
+        return "--out %s: exists and is not a folder" % a.out
+    return None
+
+
 def build(args, loaded=None):
     """loaded: (runs, noise), the files of args.runs and args.noise already
     read (plots/study.py reads each once for its four reports)."""
@@ -701,14 +713,9 @@ def main(argv=None, loaded=None):
         return 2 if exc.code else 0
     # the command as given (study.py calls main with its own arguments)
     args.argv = list(sys.argv[1:] if argv is None else argv)
-    if args.reps < 100 or not math.isfinite(args.threshold):
-        sys.stderr.write("report: --reps must be >= 100 and --threshold finite\n")
-        return 2
-    if not 0 <= args.seed < 2 ** 63:
-        sys.stderr.write("report: --seed %d: allowed 0 .. 2^63 - 1\n" % args.seed)
-        return 2
-    if os.path.exists(args.out) and not os.path.isdir(args.out):
-        sys.stderr.write("report: --out %s: exists and is not a folder\n" % args.out)
+    why = option_error(args)
+    if why:
+        sys.stderr.write("report: %s\n" % why)
         return 2
     return build(args, loaded)
 

@@ -196,14 +196,9 @@ def main(argv=None):
                                  ">= 0\n" % (opt, name, val, ", ".join(names)))
                 return 2
             into[name] = v
-    if a.reps < 100 or not math.isfinite(a.threshold):
-        sys.stderr.write("study: --reps must be >= 100 and --threshold finite\n")
-        return 2
-    if not 0 <= a.seed < 2 ** 63:
-        sys.stderr.write("study: --seed %d: allowed 0 .. 2^63 - 1\n" % a.seed)
-        return 2
-    if os.path.exists(a.out) and not os.path.isdir(a.out):
-        sys.stderr.write("study: --out %s: exists and is not a folder\n" % a.out)
+    why = report.option_error(a)
+    if why:
+        sys.stderr.write("study: %s\n" % why)
         return 2
     os.makedirs(a.out, exist_ok=True)
 
