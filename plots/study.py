@@ -43,6 +43,7 @@ bad input.
 """
 
 import argparse
+import collections
 import hashlib
 import html
 import math
@@ -61,6 +62,13 @@ CLAIMS = [("C1 speed", "auc", "score", False, "area under the evaluation curve, 
           ("C3 distribution", "tail", "swd", True, "state distance to the expert's, lower"),
           ("C4 no cost", "tail", "score", False, "tail normalised return, higher")]
 ENDED = report.SCORED + ("failed",)  # a run that will not change any more
+# what the page says of one block: its tasks and arms, how many runs (and
+# of each status), the scored runs per arm and task (fewest, most), the
+# tasks left out of its claims (task -> the baseline's IQM, None: no scored
+# run), the runs that have ended, and the failed runs still owed their one
+# re-run or with their re-run under way
+Block = collections.namedtuple("Block", "tasks arms runs by_status scored inconclusive "
+                               "finished unretried rerunning")
 WORD = {"better": "supported", "worse": "contradicted", "undecided": "undecided"}
 
 
@@ -230,9 +238,9 @@ def main(argv=None):
         retried[name] = [[b, report.run_note(r) or "(no reason in its /log)",
                           now.get(b, "not run again yet")]
                          for b, r in sorted((os.path.basename(r.path), r) for r in firsts)]
-        info[name] = (tasks, sorted(arms), len(runs),
-                      {k: status.count(k) for k in sorted(set(status))}, nscored, inconcl,
-                      finished, unretried, rerunning)
+        info[name] = Block(tasks, sorted(arms), len(runs),
+                           {k: status.count(k) for k in sorted(set(status))}, nscored,
+                           inconcl, finished, unretried, rerunning)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -278,46 +286,46 @@ def main(argv=None):
     # numbers of scored runs (seeds), fewer than its protocol's
     blk_head = ["block", "tasks", "arms", "runs", "by status", "scored per arm and task",
                 "inconclusive tasks"]
-    blk_rows = [[n, ", ".join(info[n][0]), ", ".join(info[n][1]),
-                 "%d of %d" % (info[n][2], expect[n]) if n in expect else info[n][2],
-                 ", ".join("%s %d" % kv for kv in info[n][3].items()),
-                 "%d" % info[n][4][0] if info[n][4][0] == info[n][4][1]
-                 else "%d to %d" % info[n][4],
+    blk_rows = [[n, ", ".join(info[n].tasks), ", ".join(info[n].arms),
+                 "%d of %d" % (info[n].runs, expect[n]) if n in expect else info[n].runs,
+                 ", ".join("%s %d" % kv for kv in info[n].by_status.items()),
+                 "%d" % info[n].scored[0] if info[n].scored[0] == info[n].scored[1]
+                 else "%d to %d" % info[n].scored,
                  ", ".join("%s (%s IQM %.2f < %g)" % (t, a.baseline, v, converge[n])
                            if v is not None else "%s (unknown: no scored %s run)" %
-                           (t, a.baseline) for t, v in sorted(info[n][5].items())) or
+                           (t, a.baseline) for t, v in sorted(info[n].inconclusive.items())) or
                  ("none" if n in converge else "n/a")] for n, _ in blocks]
     # what the reader must know before the claims: blocks not finished,
     # tasks left out, and the page's own standing
     warn = []
     for n, _ in blocks:
-        if n in expect and info[n][6] < expect[n]:
+        if n in expect and info[n].finished < expect[n]:
             warn.append("Block %s is unfinished: %d of its %d runs have finished. Its verdicts "
                         "are not the protocol's; they check the machinery only." %
-                        (n, info[n][6], expect[n]))
-        if info[n][7]:
+                        (n, info[n].finished, expect[n]))
+        if info[n].unretried:
             warn.append("Block %s: %d failed run%s not had the protocol's one re-run yet "
                         "(scripts/study-cgail retry): %s. Its verdicts are not final." %
-                        (n, len(info[n][7]), "s have" if len(info[n][7]) > 1 else " has",
-                         ", ".join(info[n][7])))
-        if info[n][8]:
+                        (n, len(info[n].unretried), "s have" if len(info[n].unretried) > 1 else " has",
+                         ", ".join(info[n].unretried)))
+        if info[n].rerunning:
             warn.append("Block %s: the protocol's one re-run of %d failed run%s has not "
                         "finished yet (scripts/study-cgail retry goes on with it): %s. Its "
-                        "verdicts are not final." % (n, len(info[n][8]), "s" if
-                                                     len(info[n][8]) > 1 else "",
-                                                     ", ".join(info[n][8])))
+                        "verdicts are not final." % (n, len(info[n].rerunning), "s" if
+                                                     len(info[n].rerunning) > 1 else "",
+                                                     ", ".join(info[n].rerunning)))
         if len(kernels[n]) > 1:
             warn.append("Block %s: its runs ran under %d OpenBLAS kernels (%s), whose series "
                         "differ from one another for one config and seed (docs/resume.md): "
                         "the block is not one machine's study; see each run's kernel in the "
                         "block reports' provenance tables." %
                         (n, len(kernels[n]), ", ".join(kernels[n])))
-        if info[n][5]:
+        if info[n].inconclusive:
             warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
                         "converge, its IQM of tail scores below %g, or has no scored run yet); "
                         "the claims are decided on its other tasks. The block's own reports "
                         "below still pool every task in their 'all tasks' rows." %
-                        (n, ", ".join(sorted(info[n][5])), converge[n]))
+                        (n, ", ".join(sorted(info[n].inconclusive)), converge[n]))
     if a.preface:
         warn.insert(0, a.preface)
     cmd = "/usr/bin/python3 plots/study.py " + " ".join(sys.argv[1:] if argv is None else argv)
