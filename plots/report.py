@@ -31,8 +31,8 @@ performance profiles, steps to `threshold` of the expert's level
 (environment steps and gradient steps; median with an interval, runs that
 never got there counted as never), and the oscillation range of the last
 quarter of the evaluation curve next to the evaluation-noise floor measured
-on frozen policies (--noise: run files whose evaluations all score one
-frozen policy).
+on frozen policies (--noise: the files `governor evaluate` writes, whose
+evaluations all score one frozen policy).
 
 Exit 0 on success, 2 on bad input.
 """
@@ -420,7 +420,10 @@ def fig_forest(rows, xlabel, title, path, ref=None):
 # ------------------------------------------------------------------ the report
 
 
-SCORED_KINDS = ("rl", "gail", "dac")  # the kinds with eval_normalised_return
+# the kinds with eval_normalised_return: gail and dac know their expert's
+# and a random policy's return; an rl run (PPO, TD3 on the task's reward)
+# logs its return unnormalised, so the report would have nothing to score
+SCORED_KINDS = ("gail", "dac")
 
 
 def option_error(a):
@@ -444,14 +447,31 @@ def build(args, loaded=None):
     except runfile.BadInput as exc:
         sys.stderr.write("report: %s\n" % exc)
         return 2
+    # a noise file must be repeated evaluations of one frozen policy: a run
+    # file there would pass its learning curve off as evaluation noise, and a
+    # frozen rl policy's file (no normalised return) would be dropped unsaid
+    for r in noise:
+        why = ("a run of kind '%s', not the frozen-policy file `governor evaluate` writes"
+               % (r.kind or "?") if r.kind != "evaluate" else
+               "no eval_normalised_return (its policy came from a run of kind '%s')"
+               % (runfile.as_str(r.attr("source_kind")) or "?")
+               if r.series.get("eval_normalised_return") is None else None)
+        if why:
+            sys.stderr.write("report: --noise %s: %s; --noise takes `governor evaluate` files "
+                             "of gail and dac runs\n" % (r.path, why))
+            return 2
     # a run of another kind has no evaluation return: its page would be empty
     # tables that look like a comparison
     other = [r for r in runs if r.kind not in SCORED_KINDS]
     if other:
-        sys.stderr.write("report: %s: a run of kind '%s'; the report compares runs that "
-                         "evaluate a policy (kinds %s; --noise takes `governor evaluate` "
-                         "files; for the others: governor analyze, governor plot)\n"
-                         % (other[0].path, other[0].kind or "?", ", ".join(SCORED_KINDS)))
+        why = ("it logs its return unnormalised, with no expert to score against; "
+               "governor plot shows its curves" if other[0].kind == "rl" else
+               "--noise takes `governor evaluate` files; for the others: governor analyze, "
+               "governor plot")
+        sys.stderr.write("report: %s: a run of kind '%s'; the report scores runs by their "
+                         "normalised evaluation return (kinds %s; %s)\n"
+                         % (other[0].path, other[0].kind or "?", ", ".join(SCORED_KINDS),
+                            why))
         return 2
     scored = [Scored(r, args.metric, args.threshold) for r in runs]
     strip_common_prefix(scored)

@@ -53,13 +53,13 @@ SWD = {
 
 
 def write_run(path, task, arm, seed, final, status="completed", curve=None, swd=None,
-              run_block=""):
+              run_block="", kind="gail"):
     steps = np.arange(1, 11, dtype=np.float64) * 1e4
     if curve is None:
         curve = np.linspace(0.0, final, 10)
     with h5py.File(path, "w") as f:
         f.attrs["version"] = "0.1.0"
-        f.attrs.create("kind", "gail", dtype=STR)
+        f.attrs.create("kind", kind, dtype=STR)
         f.attrs.create("name", "cmp-env=%s-%s-seed=%d" % (task, arm, seed), dtype=STR)
         f.attrs.create("group", "cmp-env=%s-%s" % (task, arm), dtype=STR)
         f.attrs.create("axes", "game.env=%s" % task, dtype=STR)
@@ -116,7 +116,7 @@ class Report(unittest.TestCase):
         cls.paths.append(p)
         # frozen-policy evaluations for the noise floor
         cls.noise = os.path.join(cls.tmp, "noise-hopper.h5")
-        write_run(cls.noise, "hopper", "frozen", 0, 0.0,
+        write_run(cls.noise, "hopper", "frozen", 0, 0.0, kind="evaluate",
                   curve=[0.50, 0.52, 0.48, 0.51, 0.49, 0.50, 0.53, 0.47, 0.50, 0.50])
         cls.out = os.path.join(cls.tmp, "out")
         cls.reps = 2000
@@ -343,17 +343,42 @@ class Report(unittest.TestCase):
             self.assertNotIn("Traceback", r.stderr)
 
     def test_other_kind(self):
-        # a Dirac run has no evaluation return: refused, not an empty page
-        other = os.path.join(self.tmp, "dirac.h5")
-        shutil.copy(self.paths[0], other)
-        with h5py.File(other, "a") as f:
-            f.attrs.modify("kind", "dirac")
-        out = os.path.join(self.tmp, "other-out")
-        r = subprocess.run([sys.executable, REPORT, self.paths[0], other, "--out", out],
-                           capture_output=True, text=True)
-        self.assertEqual(r.returncode, 2, r.stderr)
-        self.assertIn("dirac.h5: a run of kind 'dirac'", r.stderr)
-        self.assertFalse(os.path.exists(out))
+        # a Dirac run has no evaluation return, an rl run no normalised one
+        # (a completed rl run would be unscored, a diverged one scored 0):
+        # refused, not a page of empty tables that looks like a comparison
+        for kind, why in (("dirac", "governor analyze"),
+                          ("rl", "logs its return unnormalised")):
+            other = os.path.join(self.tmp, "%s.h5" % kind)
+            shutil.copy(self.paths[0], other)
+            with h5py.File(other, "a") as f:
+                f.attrs.modify("kind", kind)
+            out = os.path.join(self.tmp, "other-out")
+            r = subprocess.run([sys.executable, REPORT, self.paths[0], other, "--out", out],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("%s.h5: a run of kind '%s'" % (kind, kind), r.stderr)
+            self.assertIn(why, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
+    def test_bad_noise_file(self):
+        # a learning run passed as noise would read its curve as evaluation
+        # noise; a frozen rl policy's file (no normalised return) would be
+        # dropped unsaid: both refused, naming the file and why
+        rl = os.path.join(self.tmp, "frozen-rl.h5")
+        shutil.copy(self.noise, rl)
+        with h5py.File(rl, "a") as f:
+            del f["series/eval_normalised_return"]
+            f["summary"].attrs.create("source_kind", "rl", dtype=STR)
+        for bad, why in ((self.paths[0], "a run of kind 'gail', not the frozen-policy file"),
+                         (rl, "no eval_normalised_return (its policy came from a run of "
+                              "kind 'rl')")):
+            out = os.path.join(self.tmp, "bad-noise-out")
+            r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", out,
+                                "--noise", bad], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("--noise %s: %s" % (bad, why), r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+            self.assertFalse(os.path.exists(out))
 
     def test_browser(self):
         render_check(self, os.path.join(self.out, "report.html"), self.tmp)
