@@ -474,6 +474,18 @@ def build(args, loaded=None):
                             why))
         return 2
     scored = [Scored(r, args.metric, args.threshold) for r in runs]
+    # one run per task, arm and seed: a file given twice (a glob repeated, a
+    # copy beside the original) would count as two seeds and pair with itself
+    seen = {}
+    for sc in scored:
+        key = (sc.task, sc.arm, sc.seed)
+        if key in seen:
+            sys.stderr.write("report: %s and %s are both seed %s of arm %s on task %s (one run "
+                             "given twice, or two runs the report cannot tell apart); give "
+                             "each run once\n" % (seen[key], sc.run.path, sc.seed, sc.arm,
+                                                   sc.task))
+            return 2
+        seen[key] = sc.run.path
     strip_common_prefix(scored)
     tasks = sorted({s.task for s in scored})
     arms = []

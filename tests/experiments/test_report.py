@@ -360,6 +360,19 @@ class Report(unittest.TestCase):
             self.assertIn(why, r.stderr)
             self.assertFalse(os.path.exists(out))
 
+    def test_run_given_twice(self):
+        # the same file twice, or a copy of it, would be two seeds of one arm
+        copy = os.path.join(self.tmp, "copy-of-first.h5")
+        shutil.copy(self.paths[0], copy)
+        for twice in (self.paths[0], copy):
+            out = os.path.join(self.tmp, "twice-out")
+            r = subprocess.run([sys.executable, REPORT] + self.paths + [twice, "--out", out],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("report: %s and %s are both seed 0 of arm" % (self.paths[0], twice),
+                          r.stderr)
+            self.assertFalse(os.path.exists(out))
+
     def test_bad_noise_file(self):
         # a learning run passed as noise would read its curve as evaluation
         # noise; a frozen rl policy's file (no normalised return) would be
