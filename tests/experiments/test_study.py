@@ -283,9 +283,19 @@ class Study(unittest.TestCase):
         self.assertIn("--expect b 3: needs one of the blocks (a)", r.stderr)
         r = run("--block", "a", *self.main, "--converge", "a", "nan")
         self.assertEqual(r.returncode, 2)
-        r = run("--block", "a", *self.main, "--baseline", "nope")
-        self.assertEqual(r.returncode, 2)
-        self.assertIn("no arm nope", r.stderr)
+        # a mistyped arm would give a page of n/a cells: refused, naming the arms
+        for opt in ("--baseline", "--arm", "--control"):
+            r = run("--block", "a", *self.main, opt, "nope")
+            self.assertEqual(r.returncode, 2, (opt, r.stderr))
+            self.assertIn("%s nope: block a has no such arm (arms: cgail, control, gail)" % opt,
+                          r.stderr)
+        # ... unless the block is still being made and may not have reached
+        # that arm yet (its page says it is unfinished); never the baseline
+        r = run("--block", "a", *self.main, "--expect", "a", "1000", "--control", "nope",
+                "--reps", "200")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run("--block", "a", *self.main, "--expect", "a", "1000", "--baseline", "nope")
+        self.assertEqual(r.returncode, 2, r.stderr)
         r = run("--block", "a", *self.main, "--seed", "-5")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--seed -5: allowed", r.stderr)
