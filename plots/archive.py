@@ -49,7 +49,7 @@ def ident(path):
         with h5py.File(path, "r", locking=False) as f:
             return tuple(slim.text(f.attrs.get(k, "")) for k in ("start_utc", "status",
                                                                   "analysis"))
-    except (OSError, KeyError):
+    except slim.H5_ERRORS:
         return None
 
 
@@ -74,7 +74,8 @@ def archive(runs, arch, failed):
             try:
                 if slim.slim(path, out, slim.SERIES) == 0:
                     n += 1
-            except (OSError, KeyError) as e:
+            except slim.H5_ERRORS as e:
+                slim.drop_tmp(out)
                 sys.stderr.write("archive.py: %s: %s (not archived)\n" % (path, e))
                 failed.append(path)
     # a first failure moved aside, its re-run not ended: only in failed-once/

@@ -45,6 +45,7 @@ import math
 import os
 import re
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -114,6 +115,14 @@ def run_note(run):
     return "; ".join(out)
 
 
+def score_note(s):
+    """run_note, and why a run that could be scored was not."""
+    note = run_note(s.run)
+    if s.score is None and s.status in SCORED:
+        note = "; ".join(x for x in ("not scored: no finite evaluation", note) if x)
+    return note
+
+
 def task_of(run):
     env = runfile.as_str(run.summary.get("env"))
     if env:
@@ -145,7 +154,9 @@ class Scored:
         self.steps = ev.step if ev is not None else np.empty(0)
         self.curve = ev.value if ev is not None else np.empty(0)
         diverged = self.status == "diverged"
-        if diverged and self.curve.size:
+        # a non-finite evaluation is no score: left out (a diverged run's
+        # last points; in a completed run it would sort as the best score)
+        if self.curve.size:
             ok = np.isfinite(self.curve)
             self.steps, self.curve = self.steps[ok], self.curve[ok]
         self.score = None
@@ -320,11 +331,22 @@ def _band(m, reps, seed):
     return mean, np.nanpercentile(boot, 2.5, axis=0), np.nanpercentile(boot, 97.5, axis=0)
 
 
+CURVE_COLS = 8
+
+
 def fig_curves(scored, tasks, arms, colour, reps, seed, path):
-    fig, axes = plt.subplots(2, len(tasks), figsize=(4.6 * len(tasks), 7.2), squeeze=False)
+    # at most CURVE_COLS tasks side by side (a figure's pixels are bounded):
+    # more go into further pairs of rows
+    cols = min(len(tasks), CURVE_COLS)
+    bands = -(-len(tasks) // cols)
+    fig, axes = plt.subplots(2 * bands, cols, figsize=(4.6 * cols, 7.2 * bands),
+                             squeeze=False)
+    for j in range(len(tasks), bands * cols):
+        for row in (0, 1):
+            axes[2 * (j // cols) + row][j % cols].axis("off")
     for j, task in enumerate(tasks):
         for row, xkey in enumerate(("env", "grad")):
-            ax = axes[row][j]
+            ax = axes[2 * (j // cols) + row][j % cols]
             drawn = 0
             for arm in arms:
                 runs = [s for s in scored if s.task == task and s.arm == arm and s.curve.size
@@ -433,8 +455,97 @@ def option_error(a):
         return "--reps must be >= 100 and --threshold finite"
     if not 0 <= a.seed < 2 ** 63:
         return "--seed %d: allowed 0 .. 2^63 - 1" % a.seed
+    if not a.out:
+        return "--out: empty (allowed: a folder)"
     if os.path.exists(a.out) and not os.path.isdir(a.out):
         return "--out %s: exists and is not a folder" % a.out
+    return None
+
+
+def noise_error(r):
+    """Why r can not be a --noise file, or None."""
+    # a noise file must be repeated evaluations of one frozen policy: a run
+    # file there would pass its learning curve off as evaluation noise, and a
+    # frozen rl policy's file (no normalised return) would be dropped unsaid
+    if r.kind != "evaluate":
+        why = "a run of kind '%s', not the frozen-policy file `governor evaluate` writes" % (
+            r.kind or "?")
+    elif r.series.get("eval_normalised_return") is None:
+        why = "no eval_normalised_return (its policy came from a run of kind '%s')" % (
+            runfile.as_str(r.attr("source_kind")) or "?")
+    elif np.isfinite(r.series["eval_normalised_return"].value).sum() < 2:
+        why = "fewer than 2 finite evaluations: no range to measure"
+    else:
+        return None
+    return "--noise %s: %s; --noise takes `governor evaluate` files of gail and dac runs" % (
+        r.path, why)
+
+
+def scored_runs(runs, metric, threshold):
+    """(scored, tasks, arms): each run's numbers, its sweep's common prefix
+    cut from the arms (arms in first-seen order)."""
+    scored = [Scored(r, metric, threshold) for r in runs]
+    strip_common_prefix(scored)
+    tasks = sorted({s.task for s in scored})
+    arms = []
+    for s in scored:
+        if s.arm not in arms:
+            arms.append(s.arm)
+    return scored, tasks, arms
+
+
+def inputs_error(runs, noise, baseline=None):
+    """Why these runs and noise files can not make a report (the message,
+    without the program's name), or None.  plots/study.py asks it for every
+    block before it writes anything."""
+    for r in noise:
+        why = noise_error(r)
+        if why:
+            return why
+    # a run of another kind has no evaluation return: its page would be empty
+    # tables that look like a comparison
+    other = [r for r in runs if r.kind not in SCORED_KINDS]
+    if other:
+        why = ("it logs its return unnormalised, with no expert to score against; "
+               "governor plot shows its curves" if other[0].kind == "rl" else
+               "--noise takes `governor evaluate` files; for the others: governor analyze, "
+               "governor plot")
+        return ("%s: a run of kind '%s'; the report scores runs by their normalised "
+                "evaluation return (kinds %s; %s)" % (other[0].path, other[0].kind or "?",
+                                                     ", ".join(SCORED_KINDS), why))
+    # one run per task, arm and seed: a file given twice (a glob repeated, a
+    # copy beside the original) would count as two seeds and pair with itself
+    seen = {}
+    for r in runs:
+        if r.seed is None:
+            return "%s: no seed (no root attribute seed, none in its name)" % r.path
+        task = task_of(r)
+        key = (task, arm_of(r, task), r.seed)
+        if key in seen:
+            return ("%s and %s are both seed %s of arm %s on task %s (one run given twice, "
+                    "or two runs the report cannot tell apart); give each run once"
+                    % (seen[key], r.path, r.seed, key[1], task))
+        seen[key] = r.path
+    tasks = {task_of(r) for r in runs}
+    for r in noise:
+        if task_of(r) not in tasks:
+            return ("--noise %s: a frozen policy of task %s, which no run has (tasks: %s)"
+                    % (r.path, task_of(r), ", ".join(sorted(tasks))))
+    if baseline:
+        arms = scored_runs(runs, "final", 0.95)[2]
+        if baseline not in arms:
+            return "--baseline %s: no such arm (arms: %s)" % (baseline, ", ".join(arms))
+    return None
+
+
+def make_out(path):
+    """Creates the output folder; why it can not be written, or None."""
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        return "--out %s: can not write there (%s)" % (path, exc.strerror or exc)
     return None
 
 
@@ -447,59 +558,18 @@ def build(args, loaded=None):
     except runfile.BadInput as exc:
         sys.stderr.write("report: %s\n" % exc)
         return 2
-    # a noise file must be repeated evaluations of one frozen policy: a run
-    # file there would pass its learning curve off as evaluation noise, and a
-    # frozen rl policy's file (no normalised return) would be dropped unsaid
-    for r in noise:
-        why = ("a run of kind '%s', not the frozen-policy file `governor evaluate` writes"
-               % (r.kind or "?") if r.kind != "evaluate" else
-               "no eval_normalised_return (its policy came from a run of kind '%s')"
-               % (runfile.as_str(r.attr("source_kind")) or "?")
-               if r.series.get("eval_normalised_return") is None else None)
-        if why:
-            sys.stderr.write("report: --noise %s: %s; --noise takes `governor evaluate` files "
-                             "of gail and dac runs\n" % (r.path, why))
-            return 2
-    # a run of another kind has no evaluation return: its page would be empty
-    # tables that look like a comparison
-    other = [r for r in runs if r.kind not in SCORED_KINDS]
-    if other:
-        why = ("it logs its return unnormalised, with no expert to score against; "
-               "governor plot shows its curves" if other[0].kind == "rl" else
-               "--noise takes `governor evaluate` files; for the others: governor analyze, "
-               "governor plot")
-        sys.stderr.write("report: %s: a run of kind '%s'; the report scores runs by their "
-                         "normalised evaluation return (kinds %s; %s)\n"
-                         % (other[0].path, other[0].kind or "?", ", ".join(SCORED_KINDS),
-                            why))
+    why = inputs_error(runs, noise, args.baseline)
+    if why:
+        sys.stderr.write("report: %s\n" % why)
         return 2
-    scored = [Scored(r, args.metric, args.threshold) for r in runs]
-    # one run per task, arm and seed: a file given twice (a glob repeated, a
-    # copy beside the original) would count as two seeds and pair with itself
-    seen = {}
-    for sc in scored:
-        key = (sc.task, sc.arm, sc.seed)
-        if key in seen:
-            sys.stderr.write("report: %s and %s are both seed %s of arm %s on task %s (one run "
-                             "given twice, or two runs the report cannot tell apart); give "
-                             "each run once\n" % (seen[key], sc.run.path, sc.seed, sc.arm,
-                                                   sc.task))
-            return 2
-        seen[key] = sc.run.path
-    strip_common_prefix(scored)
-    tasks = sorted({s.task for s in scored})
-    arms = []
-    for s in scored:
-        if s.arm not in arms:
-            arms.append(s.arm)
-    if args.baseline and args.baseline not in arms:
-        sys.stderr.write("report: --baseline %s: no such arm (arms: %s)\n"
-                         % (args.baseline, ", ".join(arms)))
-        return 2
+    scored, tasks, arms = scored_runs(runs, args.metric, args.threshold)
     base = args.baseline or arms[0]
     arms = [base] + [x for x in arms if x != base]  # the baseline first, in every table
     colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
-    os.makedirs(args.out, exist_ok=True)
+    why = make_out(args.out)
+    if why:
+        sys.stderr.write("report: %s\n" % why)
+        return 2
     R, S = args.reps, args.seed
     md, body = [], []
 
@@ -592,7 +662,9 @@ def build(args, loaded=None):
     st_rows = []
     for t in tasks:
         for a in arms:
-            g = [s for s in scored if s.task == t and s.arm == a and s.status in SCORED]
+            # the scored runs (a completed run with no evaluation is not
+            # one: it did not fail to get there, it was never measured)
+            g = [s for s in scored if s.task == t and s.arm == a and s.score is not None]
             if not g:
                 continue
             e = rlstats.median_interval([[s.reach_env for s in g]], reps=R, seed=S)
@@ -690,7 +762,7 @@ def build(args, loaded=None):
                  "BLAS kernel", "note"]
     prov_rows = [[os.path.basename(s.run.path), s.task, s.arm, s.seed, s.status,
                   fmt(s.score, 3), s.config_hash, s.run.text("git_commit") or "?",
-                  s.run.text("blas_core") or "?", run_note(s.run)] for s in scored]
+                  s.run.text("blas_core") or "?", score_note(s)] for s in scored]
     cmd = "/usr/bin/python3 plots/report.py " + " ".join(args.argv)
     section("How this was made", "```sh\n%s\n```\n\n%s" % (cmd, md_table(prov_head, prov_rows)),
             "<pre>%s</pre>%s" % (html.escape(cmd), html_table(prov_head, prov_rows)))

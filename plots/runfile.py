@@ -30,6 +30,7 @@ Runs marked diverged (root attribute `status` = "diverged") carry
 
 import collections
 import importlib.util
+import math
 import os
 import re
 import sys
@@ -53,6 +54,9 @@ class BadInput(Exception):
 
 
 Series = collections.namedtuple("Series", "step value")
+
+# the statuses a run file may hold (core/runfile.c, known_status)
+STATUSES = ("running", "completed", "diverged", "failed", "interrupted", "preempted")
 
 
 def as_str(value):
@@ -167,39 +171,26 @@ class Run:
             f = h5py.File(path, "r")
         except OSError as exc:
             raise BadInput("%s: not an HDF5 file (%s)" % (path, exc))
-        with f:
-            if "version" not in f.attrs:
-                raise BadInput("%s: not a governor run file (no root attribute 'version')"
-                               % path)
-            self.attrs = {k: f.attrs[k] for k in f.attrs.keys()}
-            self.config = None
-            if "config" in f and isinstance(f["config"], h5py.Dataset):
-                self.config = as_str(f["config"][()])
-            self.summary = {}
-            if "summary" in f and isinstance(f["summary"], h5py.Group):
-                self.summary = {k: f["summary"].attrs[k] for k in f["summary"].attrs.keys()}
-            self.series = {}
-            if "series" in f and isinstance(f["series"], h5py.Group):
-                for name, g in f["series"].items():
-                    if isinstance(g, h5py.Group) and "step" in g and "value" in g:
-                        step = np.asarray(g["step"][()], dtype=np.float64).ravel()
-                        val = np.asarray(g["value"][()], dtype=np.float64).ravel()
-                        n = min(step.size, val.size)
-                        n = _written(step, n)
-                        self.series[name] = Series(step[:n], val[:n])
-            self.arrays = {}
-            if "arrays" in f and isinstance(f["arrays"], h5py.Group):
-                for name, d in f["arrays"].items():
-                    if isinstance(d, h5py.Dataset):
-                        self.arrays[name] = d[()]
-            self.log = []
-            if "log" in f and isinstance(f["log"], h5py.Dataset):
-                self.log = [as_str(v) for v in np.atleast_1d(f["log"][()])]
-            self.has_policy = "policy" in f
+        try:
+            with f:
+                self._read(f)
+        except BadInput:
+            raise
+        except (OSError, KeyError, RuntimeError, ValueError, TypeError, IndexError) as exc:
+            # a damaged file (h5py raises these from deep inside), or a field
+            # of the wrong type or shape
+            raise BadInput("%s: unreadable or malformed run file (%s: %s)"
+                           % (path, type(exc).__name__, exc))
         self.kind = self.text("kind") or ""
         self.status = self.text("status") or ""
+        if self.status not in STATUSES:
+            raise BadInput("%s: status %r (allowed: %s)" % (path, self.status,
+                                                            ", ".join(STATUSES)))
         self.name = self.text("name") or os.path.splitext(os.path.basename(path))[0]
         seed = as_float(self.attrs.get("seed"))
+        if seed is not None and not (math.isfinite(seed) and seed >= 0 and seed == int(seed)):
+            raise BadInput("%s: root attribute seed %r (allowed: an integer >= 0)"
+                           % (path, seed))
         g_name, s_name, ax_name = parse_name(self.name)
         self.seed = int(seed) if seed is not None else s_name
         if self.text("group"):
@@ -216,6 +207,50 @@ class Run:
                 last = [s.step[-1] for s in self.series.values() if s.step.size]
                 d = max(last) if last else None
             self.diverged_step = d
+
+    def _read(self, f):
+        """The file's content into self (the caller turns h5py's errors into
+        BadInput)."""
+        path = self.path
+        if "version" not in f.attrs:
+            raise BadInput("%s: not a governor run file (no root attribute 'version')"
+                           % path)
+        self.attrs = {k: f.attrs[k] for k in f.attrs.keys()}
+        self.config = None
+        if "config" in f and isinstance(f["config"], h5py.Dataset):
+            self.config = as_str(f["config"][()])
+        self.summary = {}
+        if "summary" in f and isinstance(f["summary"], h5py.Group):
+            self.summary = {k: f["summary"].attrs[k] for k in f["summary"].attrs.keys()}
+        self.series = {}
+        if "series" in f and isinstance(f["series"], h5py.Group):
+            for name, g in f["series"].items():
+                if isinstance(g, h5py.Group) and "step" in g and "value" in g:
+                    step = np.asarray(g["step"][()], dtype=np.float64)
+                    val = np.asarray(g["value"][()], dtype=np.float64)
+                    if step.ndim != 1 or val.ndim != 1:
+                        raise BadInput("%s: /series/%s: step and value must be 1-D "
+                                       "(shapes %s, %s)" % (path, name, step.shape,
+                                                            val.shape))
+                    # a live file caught inside a flush holds more values
+                    # than steps (values are written first: core/runfile.c)
+                    n = min(step.size, val.size)
+                    n = _written(step, n)
+                    st = step[:n]
+                    if n and not (np.all(np.isfinite(st)) and st[0] >= 0 and
+                                  np.all(np.diff(st) >= 0)):
+                        raise BadInput("%s: /series/%s/step: not steps from 0, never "
+                                       "decreasing" % (path, name))
+                    self.series[name] = Series(st, val[:n])
+        self.arrays = {}
+        if "arrays" in f and isinstance(f["arrays"], h5py.Group):
+            for name, d in f["arrays"].items():
+                if isinstance(d, h5py.Dataset):
+                    self.arrays[name] = d[()]
+        self.log = []
+        if "log" in f and isinstance(f["log"], h5py.Dataset):
+            self.log = [as_str(v) for v in np.atleast_1d(f["log"][()])]
+        self.has_policy = "policy" in f
 
     def text(self, key):
         """Root attribute as str, None when absent."""

@@ -30,6 +30,8 @@ import h5py
 SERIES = ("eval_normalised_return", "eval_return_mean", "eval_return_std", "swd_states",
           "updates", "d_expert", "d_policy")
 ENDED = ("completed", "diverged", "failed")
+# what h5py raises on a damaged file or a field of an unexpected type
+H5_ERRORS = (OSError, KeyError, RuntimeError, ValueError, TypeError)
 
 
 def text(v):
@@ -94,6 +96,14 @@ def slim(path, out, series):
     return 0
 
 
+def drop_tmp(out):
+    """After a failed copy: no half copy is left behind."""
+    try:
+        os.remove(out + ".tmp")
+    except OSError:
+        pass
+
+
 def main(argv):
     args = [a for a in argv if not a.startswith("--")]
     series = SERIES
@@ -107,9 +117,13 @@ def main(argv):
     if len(args) != 2:
         sys.stderr.write(__doc__)
         return 2
+    if os.path.exists(args[1]) and os.path.samefile(args[0], args[1]):
+        sys.stderr.write("slim.py: %s: the copy would replace its own run file\n" % args[1])
+        return 2
     try:
         return slim(args[0], args[1], series)
-    except (OSError, KeyError) as e:
+    except H5_ERRORS as e:
+        drop_tmp(args[1])
         sys.stderr.write("slim.py: %s: %s\n" % (args[0], e))
         return 2
 

@@ -205,12 +205,17 @@ def main(argv=None):
                 return 2
             into[name] = v
     why = report.option_error(a)
+    for opt, arm in (("--arm", a.arm), ("--baseline", a.baseline), ("--control", a.control)):
+        # the arms name the block reports' folders
+        if not why and not re.match(r"^[A-Za-z0-9_.-]+$", arm):
+            why = "%s %s: allowed letters, digits, '.', '_', '-'" % (opt, arm)
     if why:
         sys.stderr.write("study: %s\n" % why)
         return 2
-    os.makedirs(a.out, exist_ok=True)
 
-    claims, info, hashes, retried, kernels = {}, {}, {}, {}, {}
+    # every block is read and checked before anything is written: a refusal
+    # (exit 2) leaves the output folder as it was
+    claims, info, hashes, retried, kernels, loaded = {}, {}, {}, {}, {}, {}
     for name, files in blocks:
         try:
             runs = runfile.load_all(files)
@@ -219,6 +224,11 @@ def main(argv=None):
         except runfile.BadInput as exc:
             sys.stderr.write("study: %s\n" % exc)
             return 2
+        why = report.inputs_error(runs, frozen)
+        if why:
+            sys.stderr.write("study: block %s: %s\n" % (name, why))
+            return 2
+        loaded[name] = (runs, frozen)
         claims[name], tasks, arms, nscored, inconcl = block_claims(
             runs, a.arm, a.baseline, a.control, a.threshold, a.reps, a.seed,
             converge.get(name))
@@ -251,6 +261,14 @@ def main(argv=None):
                 r.text("git_commit") or "?"
         # the OpenBLAS kernel each run (and frozen policy) ran under
         kernels[name] = sorted({r.text("blas_core") or "unknown" for r in runs + frozen})
+
+    why = report.make_out(a.out)
+    if why:
+        sys.stderr.write("study: %s\n" % why)
+        return 2
+    for name, files in blocks:
+        runs, frozen = loaded[name]
+        arms = info[name].arms
         for base in (a.baseline, a.control):
             if base not in arms:
                 continue

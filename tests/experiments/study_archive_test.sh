@@ -4,6 +4,8 @@
 # - a slim copy holds, byte for byte, every attribute, /config, /log,
 #   /summary, /policy and the series the analysis reads, and
 #   `governor evaluate` of it is the evaluation of the full run, bit for bit;
+# - slim.py refuses to copy a run over itself, and a damaged run is exit 2
+#   with no half copy left;
 # - a noise floor's evaluate file and the floor's seconds come back;
 # - a running run is not copied;
 # - on a new machine (runs/ gone), main restores the archive and runs
@@ -64,6 +66,22 @@ if "policy_best" in cut or len(cut["series"]) >= len(full["series"]):
 print("\n".join(bad))
 sys.exit(1 if bad else 0)
 P
+# refused: a copy over its own run; a damaged run leaves no half copy
+cp "$R" "$T/self.h5"
+$PY plots/slim.py "$T/self.h5" "$T/self.h5" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "would replace its own run file" "$T/err" &&
+  cmp -s "$R" "$T/self.h5" && ok || bad "slim.py RUN RUN: exit $rc, $(cat "$T/err")"
+$PY - "$R" "$T/damaged.h5" <<'P'
+import shutil, sys, h5py
+shutil.copy(sys.argv[1], sys.argv[2])
+with h5py.File(sys.argv[2], "a") as f:  # a step the copy can not read back whole
+    del f["series/eval_normalised_return/step"]
+    f["series/eval_normalised_return"].create_group("step")
+P
+$PY plots/slim.py "$T/damaged.h5" "$T/damaged-slim.h5" 2>"$T/err"; rc=$?
+[ $rc -eq 2 ] && [ ! -e "$T/damaged-slim.h5" ] && [ ! -e "$T/damaged-slim.h5.tmp" ] &&
+  ! grep -q Traceback "$T/err" && ok ||
+  bad "slim.py on a damaged run: exit $rc, $(ls "$T" | grep damaged-slim) $(cat "$T/err")"
 "$GV" evaluate "$R" --times 2 --out "$T/ev-full.h5" >/dev/null 2>&1 &&
   "$GV" evaluate "$T/slim.h5" --times 2 --out "$T/ev-slim.h5" >/dev/null 2>&1 && ok ||
   bad "governor evaluate of the run or of its slim copy failed"

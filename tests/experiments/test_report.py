@@ -373,6 +373,84 @@ class Report(unittest.TestCase):
                           r.stderr)
             self.assertFalse(os.path.exists(out))
 
+    def refused(self, files, msg, *extra):
+        """report.py FILES --out X EXTRA: exit 2 with msg, no traceback, nothing written."""
+        out = os.path.join(self.tmp, "refused-out")
+        r = subprocess.run([sys.executable, REPORT] + files + ["--out", out] + list(extra),
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2, (msg, r.stderr))
+        self.assertIn(msg, r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        self.assertFalse(os.path.exists(out), msg)
+
+    def test_malformed_run(self):
+        # fields of the wrong value, type or shape: exit 2 naming the file,
+        # never a traceback (exit 1) or a silently reshaped series
+        def attr(k, v):
+            def m(f):
+                del f.attrs[k]
+                f.attrs[k] = v
+            return m
+
+        def series(part, data):
+            def m(f):
+                del f["series/eval_normalised_return/" + part]
+                f["series/eval_normalised_return/" + part] = data
+            return m
+        cases = [
+            (attr("status", "zombie"), "status 'zombie' (allowed: running, completed"),
+            (attr("seed", np.nan), "root attribute seed nan (allowed: an integer >= 0)"),
+            (attr("seed", -5.7), "root attribute seed -5.7 (allowed"),
+            (series("step", np.array([b"a", b"b"])), "unreadable or malformed run file"),
+            (series("step", np.arange(10.0)[::-1] * 1e4), "step: not steps from 0, never "
+             "decreasing"),
+            (series("value", np.zeros((5, 2))), "step and value must be 1-D"),
+        ]
+        for i, (mutate, msg) in enumerate(cases):
+            bad = os.path.join(self.tmp, "malformed-%d.h5" % i)
+            shutil.copy(self.paths[0], bad)
+            with h5py.File(bad, "a") as f:
+                mutate(f)
+            self.refused([bad, self.paths[1]], "%s: %s" % (bad, msg) if i < 3 else msg)
+
+    def test_unwritable_out(self):
+        for out in ("/proc/gv-report", os.path.join(self.paths[0], "sub")):
+            r = subprocess.run([sys.executable, REPORT] + self.paths[:2] + ["--out", out],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("--out %s: can not write there" % out, r.stderr)
+            self.assertNotIn("Traceback", r.stderr)
+
+    def test_noise_of_another_task(self):
+        other = os.path.join(self.tmp, "noise-walker.h5")
+        write_run(other, "walker2d", "frozen", 0, 0.0, kind="evaluate",
+                  curve=[0.5, 0.52, 0.48, 0.51, 0.49, 0.5, 0.53, 0.47, 0.5, 0.5])
+        self.refused(self.paths, "--noise %s: a frozen policy of task walker2d, which no run "
+                     "has" % other, "--noise", other)
+
+    def test_completed_run_without_a_finite_evaluation(self):
+        # not scored (a NaN would sort as the best score), not "never
+        # reached", and the provenance table says why
+        p = os.path.join(self.tmp, "nan", "hopper-cgail-9.h5")
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        write_run(p, "hopper", "cgail", 9, 0.0, curve=[np.nan] * 10)
+        runs = [x for x in self.paths if "hopper-cgail" in x or "hopper-gail" in x]
+        out = os.path.join(self.tmp, "nan-out")
+        r = subprocess.run([sys.executable, REPORT] + runs + [p, "--out", out, "--reps", "200",
+                                                              "--baseline", "gail"],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "report.md")) as f:
+            md = f.read()
+        n = sum("hopper-cgail" in x for x in runs)
+        self.assertIn("| hopper | cgail | %d | %d | 0 | 0 | 0 | 0 | 0 | %d |" % (n + 1, n + 1, n),
+                      md)
+        steps = [l for l in md.split("## Steps")[1].splitlines()
+                 if l.startswith("| hopper | cgail |")]
+        self.assertTrue(steps and steps[0].split("|")[3].strip().endswith(" of %d" % n), steps)
+        self.assertIn("| hopper-cgail-9.h5 | hopper | cgail | 9 | completed | n/a |", md)
+        self.assertIn("not scored: no finite evaluation |", md)
+
     def test_bad_noise_file(self):
         # a learning run passed as noise would read its curve as evaluation
         # noise; a frozen rl policy's file (no normalised return) would be

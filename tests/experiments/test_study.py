@@ -299,6 +299,21 @@ class Study(unittest.TestCase):
         r = run("--block", "a", *self.main, "--seed", "-5")
         self.assertEqual(r.returncode, 2)
         self.assertIn("--seed -5: allowed", r.stderr)
+        # an arm names a report's folder: no path in it
+        r = run("--block", "a", *self.main, "--control", "x/../../y")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--control x/../../y: allowed letters, digits", r.stderr)
+        # a block refused after a good one: every block is checked before
+        # anything is written
+        rl = os.path.join(self.tmp, "rl-run.h5")
+        shutil.copy(self.main[0], rl)
+        with h5py.File(rl, "a") as f:
+            f.attrs.modify("kind", "rl")
+        two = os.path.join(self.tmp, "two-blocks")
+        r = run("--block", "a", *self.main, "--block", "b", rl, "--reps", "200", "--out", two)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("study: block b: %s: a run of kind 'rl'" % rl, r.stderr)
+        self.assertFalse(os.path.exists(two), "written before a refusal")
         afile = os.path.join(self.tmp, "a-file")
         open(afile, "w").close()
         r = run("--block", "a", *self.main, "--out", afile)
