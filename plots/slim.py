@@ -117,7 +117,8 @@ def main(argv):
     if len(args) != 2:
         sys.stderr.write(__doc__)
         return 2
-    if os.path.exists(args[1]) and os.path.samefile(args[0], args[1]):
+    if os.path.exists(args[0]) and os.path.exists(args[1]) and \
+            os.path.samefile(args[0], args[1]):
         sys.stderr.write("slim.py: %s: the copy would replace its own run file\n" % args[1])
         return 2
     try:
