@@ -334,6 +334,15 @@ def _band(m, reps, seed):
 CURVE_COLS = 8
 
 
+def arm_colours(arms):
+    """One colour per arm: the colour-blind-safe palette for up to eight,
+    else evenly spaced hues, so that no two arms share a colour."""
+    if len(arms) <= len(PALETTE):
+        return {a: PALETTE[i] for i, a in enumerate(arms)}
+    cmap = plt.get_cmap("turbo")
+    return {a: cmap(i / (len(arms) - 1)) for i, a in enumerate(arms)}
+
+
 def fig_curves(scored, tasks, arms, colour, reps, seed, path):
     # at most CURVE_COLS tasks side by side (a figure's pixels are bounded):
     # more go into further pairs of rows
@@ -392,8 +401,10 @@ def fig_curves(scored, tasks, arms, colour, reps, seed, path):
                                               "gradient steps"), fontsize=10)
             ax.grid(alpha=0.3)
             if row == 0:
-                ax.legend(fontsize=8, loc="lower right")
-    fig.suptitle("Mean normalised return with 95% bootstrap band over seeds", fontsize=11)
+                many = len(arms) > len(PALETTE)
+                ax.legend(fontsize=6 if many else 8, ncol=2 if many else 1, loc="lower right")
+    fig.suptitle("Mean normalised return with 95%% bootstrap band%sover seeds" %
+                 (" " if cols > 1 else "\n"), fontsize=11)  # one panel: two lines
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -565,7 +576,7 @@ def build(args, loaded=None):
     scored, tasks, arms = scored_runs(runs, args.metric, args.threshold)
     base = args.baseline or arms[0]
     arms = [base] + [x for x in arms if x != base]  # the baseline first, in every table
-    colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(arms)}
+    colour = arm_colours(arms)
     why = make_out(args.out)
     if why:
         sys.stderr.write("report: %s\n" % why)
