@@ -61,11 +61,16 @@ def number(v):
 def units(path):
     """{series: unit attribute} of one run file."""
     out = {}
-    with h5py.File(path, "r") as f:
-        g = f.get("series")
-        if isinstance(g, h5py.Group):
-            for name, s in g.items():
-                out[name] = runfile.as_str(s.attrs.get("unit")) or ""
+    try:
+        with h5py.File(path, "r") as f:
+            g = f.get("series")
+            if isinstance(g, h5py.Group):
+                for name, s in g.items():
+                    if not isinstance(s, h5py.Group):  # a damaged link reads as None
+                        raise ValueError("/series/%s: not a group" % name)
+                    out[name] = runfile.as_str(s.attrs.get("unit")) or ""
+    except (OSError, KeyError, RuntimeError, ValueError, TypeError) as exc:
+        raise runfile.BadInput("%s: unreadable or malformed run file (%s)" % (path, exc))
     return out
 
 
@@ -105,6 +110,7 @@ def export(runs, out_dir):
                                             repr(float(value))])
         for key in sorted(r.summary):
             summary_rows.append(ident + [key, number(r.summary[key])])
+    os.makedirs(out_dir, exist_ok=True)  # only once every file has been read
     write(os.path.join(out_dir, NAMES[0]), head + ["series", "unit", "step", "value"],
           series_rows)
     write(os.path.join(out_dir, NAMES[1]), head + ["key", "value"], summary_rows)
@@ -151,8 +157,9 @@ def main(argv):
     except runfile.BadInput as exc:
         return fail(str(exc))
     try:
-        os.makedirs(out_dir, exist_ok=True)
         n_series, n_summary = export(runs, out_dir)
+    except runfile.BadInput as exc:
+        return fail(str(exc))
     except OSError as exc:
         return fail("%s: cannot write (%s)" % (out_dir, exc))
     print("%s: %d series rows, %s: %d summary rows, from %d run file%s" % (

@@ -225,7 +225,9 @@ class Run:
         self.series = {}
         if "series" in f and isinstance(f["series"], h5py.Group):
             for name, g in f["series"].items():
-                if isinstance(g, h5py.Group) and "step" in g and "value" in g:
+                if not isinstance(g, h5py.Group):  # a damaged link reads as None
+                    raise BadInput("%s: /series/%s: not a group" % (path, name))
+                if "step" in g and "value" in g:
                     step = np.asarray(g["step"][()], dtype=np.float64)
                     val = np.asarray(g["value"][()], dtype=np.float64)
                     if step.ndim != 1 or val.ndim != 1:

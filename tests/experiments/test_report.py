@@ -405,6 +405,8 @@ class Report(unittest.TestCase):
             (series("step", np.arange(10.0)[::-1] * 1e4), "step: not steps from 0, never "
              "decreasing"),
             (series("value", np.zeros((5, 2))), "step and value must be 1-D"),
+            (lambda f: f["series"].create_dataset("stray", data=[1.0]),
+             "/series/stray: not a group"),
         ]
         for i, (mutate, msg) in enumerate(cases):
             bad = os.path.join(self.tmp, "malformed-%d.h5" % i)
