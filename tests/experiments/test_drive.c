@@ -100,6 +100,13 @@ static int make_dir(void **state) {
   return mkdtemp(dir) ? 0 : -1;
 }
 
+static int remove_dir(void **state) {
+  (void)state;
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
 /* the config text with the run file in dir; the caller frees the tree */
 static gv_node *config(const char *game, const char *extra, char *out, size_t size) {
   static int runs;
@@ -254,5 +261,5 @@ int main(void) {
       cmocka_unit_test(test_no_hook_runs_and_is_not_resumed),
       cmocka_unit_test(test_diverged_and_failed),
   };
-  return cmocka_run_group_tests(tests, make_dir, NULL);
+  return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
