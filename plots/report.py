@@ -505,10 +505,11 @@ def scored_runs(runs, metric, threshold):
     return scored, tasks, arms
 
 
-def inputs_error(runs, noise, baseline=None):
+def inputs_error(runs, noise):
     """Why these runs and noise files can not make a report (the message,
     without the program's name), or None.  plots/study.py asks it for every
-    block before it writes anything."""
+    block before it writes anything (the arms named are checked by the
+    caller, on the arms it has scored)."""
     for r in noise:
         why = noise_error(r)
         if why:
@@ -542,10 +543,6 @@ def inputs_error(runs, noise, baseline=None):
         if task_of(r) not in tasks:
             return ("--noise %s: a frozen policy of task %s, which no run has (tasks: %s)"
                     % (r.path, task_of(r), ", ".join(sorted(tasks))))
-    if baseline:
-        arms = scored_runs(runs, "final", 0.95)[2]
-        if baseline not in arms:
-            return "--baseline %s: no such arm (arms: %s)" % (baseline, ", ".join(arms))
     return None
 
 
@@ -569,11 +566,15 @@ def build(args, loaded=None):
     except runfile.BadInput as exc:
         sys.stderr.write("report: %s\n" % exc)
         return 2
-    why = inputs_error(runs, noise, args.baseline)
+    why = inputs_error(runs, noise)
     if why:
         sys.stderr.write("report: %s\n" % why)
         return 2
     scored, tasks, arms = scored_runs(runs, args.metric, args.threshold)
+    if args.baseline and args.baseline not in arms:
+        sys.stderr.write("report: --baseline %s: no such arm (arms: %s)\n"
+                         % (args.baseline, ", ".join(arms)))
+        return 2
     base = args.baseline or arms[0]
     arms = [base] + [x for x in arms if x != base]  # the baseline first, in every table
     colour = arm_colours(arms)
@@ -589,8 +590,9 @@ def build(args, loaded=None):
         body.append("<h2>%s</h2>%s" % (html.escape(title), text_html))
 
     # what was run and what counts
-    cnt_head = ["task", "arm", "runs", "completed", "diverged", "failed", "interrupted",
-                "preempted", "running", "scored"]
+    # runfile.STATUSES, in the table's order
+    columns = ("completed", "diverged", "failed", "interrupted", "preempted", "running")
+    cnt_head = ["task", "arm", "runs"] + list(columns) + ["scored"]
     cnt_rows = []
     for t in tasks:
         for a in arms:
@@ -598,9 +600,7 @@ def build(args, loaded=None):
             if not g:
                 continue
             st = [s.status for s in g]
-            cnt_rows.append([t, a, len(g)] + [st.count(k) for k in
-                                              ("completed", "diverged", "failed", "interrupted",
-                                               "preempted", "running")] +
+            cnt_rows.append([t, a, len(g)] + [st.count(k) for k in columns] +
                             [sum(s.score is not None for s in g)])
     note = ("Diverged runs score their last evaluation before divergence (0 if none; "
             "with the auc metric, held over the rest of the run's budget); "

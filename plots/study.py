@@ -61,6 +61,7 @@ CLAIMS = [("C1 speed", "auc", "score", False, "area under the evaluation curve, 
           ("C2 oscillation", "tail", "osc", True, "range of the last quarter, lower"),
           ("C3 distribution", "tail", "swd", True, "state distance to the expert's, lower"),
           ("C4 no cost", "tail", "score", False, "tail normalised return, higher")]
+NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # block and arm names: they name folders
 ENDED = report.SCORED + ("failed",)  # a run that will not change any more
 # what the page says of one block: its tasks and arms, how many runs (and
 # of each status), the scored runs per arm and task (fewest, most), the
@@ -179,8 +180,7 @@ def main(argv=None):
     if not blocks or any(not files for _, files in blocks):
         sys.stderr.write("study: give at least one --block NAME RUN.h5...\n")
         return 2
-    if len(set(names)) != len(names) or any(not re.match(r"^[A-Za-z0-9_.-]+$", n)
-                                            for n in names):
+    if len(set(names)) != len(names) or any(not NAME.match(n) for n in names):
         sys.stderr.write("study: block names must be distinct words of letters, digits, "
                          "'.', '_', '-' (got %s)\n" % ", ".join(names))
         return 2
@@ -207,7 +207,7 @@ def main(argv=None):
     why = report.option_error(a)
     for opt, arm in (("--arm", a.arm), ("--baseline", a.baseline), ("--control", a.control)):
         # the arms name the block reports' folders
-        if not why and not re.match(r"^[A-Za-z0-9_.-]+$", arm):
+        if not why and not NAME.match(arm):
             why = "%s %s: allowed letters, digits, '.', '_', '-'" % (opt, arm)
     if why:
         sys.stderr.write("study: %s\n" % why)
@@ -329,7 +329,8 @@ def main(argv=None):
         if info[n].unretried:
             warn.append("Block %s: %d failed run%s not had the protocol's one re-run yet "
                         "(scripts/study-cgail retry): %s. Its verdicts are not final." %
-                        (n, len(info[n].unretried), "s have" if len(info[n].unretried) > 1 else " has",
+                        (n, len(info[n].unretried),
+                         "s have" if len(info[n].unretried) > 1 else " has",
                          ", ".join(info[n].unretried)))
         if info[n].rerunning:
             warn.append("Block %s: the protocol's one re-run of %d failed run%s has not "

@@ -352,36 +352,28 @@ class Report(unittest.TestCase):
             shutil.copy(self.paths[0], other)
             with h5py.File(other, "a") as f:
                 f.attrs.modify("kind", kind)
-            out = os.path.join(self.tmp, "other-out")
-            r = subprocess.run([sys.executable, REPORT, self.paths[0], other, "--out", out],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 2, r.stderr)
-            self.assertIn("%s.h5: a run of kind '%s'" % (kind, kind), r.stderr)
-            self.assertIn(why, r.stderr)
-            self.assertFalse(os.path.exists(out))
+            self.refused([self.paths[0], other], "%s.h5: a run of kind '%s'" % (kind, kind),
+                         why)
 
     def test_run_given_twice(self):
         # the same file twice, or a copy of it, would be two seeds of one arm
         copy = os.path.join(self.tmp, "copy-of-first.h5")
         shutil.copy(self.paths[0], copy)
         for twice in (self.paths[0], copy):
-            out = os.path.join(self.tmp, "twice-out")
-            r = subprocess.run([sys.executable, REPORT] + self.paths + [twice, "--out", out],
-                               capture_output=True, text=True)
-            self.assertEqual(r.returncode, 2, r.stderr)
-            self.assertIn("report: %s and %s are both seed 0 of arm" % (self.paths[0], twice),
-                          r.stderr)
-            self.assertFalse(os.path.exists(out))
+            self.refused(self.paths + [twice],
+                         "report: %s and %s are both seed 0 of arm" % (self.paths[0], twice))
 
-    def refused(self, files, msg, *extra):
-        """report.py FILES --out X EXTRA: exit 2 with msg, no traceback, nothing written."""
+    def refused(self, files, *msgs, extra=()):
+        """report.py FILES --out X EXTRA: exit 2 with every one of msgs, no
+        traceback, nothing written."""
         out = os.path.join(self.tmp, "refused-out")
         r = subprocess.run([sys.executable, REPORT] + files + ["--out", out] + list(extra),
                            capture_output=True, text=True)
-        self.assertEqual(r.returncode, 2, (msg, r.stderr))
-        self.assertIn(msg, r.stderr)
+        self.assertEqual(r.returncode, 2, (msgs, r.stderr))
+        for msg in msgs:
+            self.assertIn(msg, r.stderr)
         self.assertNotIn("Traceback", r.stderr)
-        self.assertFalse(os.path.exists(out), msg)
+        self.assertFalse(os.path.exists(out), msgs)
 
     def test_malformed_run(self):
         # fields of the wrong value, type or shape: exit 2 naming the file,
@@ -428,7 +420,7 @@ class Report(unittest.TestCase):
         write_run(other, "walker2d", "frozen", 0, 0.0, kind="evaluate",
                   curve=[0.5, 0.52, 0.48, 0.51, 0.49, 0.5, 0.53, 0.47, 0.5, 0.5])
         self.refused(self.paths, "--noise %s: a frozen policy of task walker2d, which no run "
-                     "has" % other, "--noise", other)
+                     "has" % other, extra=("--noise", other))
 
     def test_completed_run_without_a_finite_evaluation(self):
         # not scored (a NaN would sort as the best score), not "never
@@ -465,13 +457,7 @@ class Report(unittest.TestCase):
         for bad, why in ((self.paths[0], "a run of kind 'gail', not the frozen-policy file"),
                          (rl, "no eval_normalised_return (its policy came from a run of "
                               "kind 'rl')")):
-            out = os.path.join(self.tmp, "bad-noise-out")
-            r = subprocess.run([sys.executable, REPORT, self.paths[0], "--out", out,
-                                "--noise", bad], capture_output=True, text=True)
-            self.assertEqual(r.returncode, 2, r.stderr)
-            self.assertIn("--noise %s: %s" % (bad, why), r.stderr)
-            self.assertNotIn("Traceback", r.stderr)
-            self.assertFalse(os.path.exists(out))
+            self.refused([self.paths[0]], "--noise %s: %s" % (bad, why), extra=("--noise", bad))
 
     def test_browser(self):
         render_check(self, os.path.join(self.out, "report.html"), self.tmp)
