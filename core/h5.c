@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* No dataset read by governor is larger than this in memory: a hostile file
@@ -460,4 +464,163 @@ gv_status gv_h5_lock_output(const char *path, int *fd, gv_err *err) {
     return gv_fail(err, GV_EINVAL, "%s: another governor process is writing this file (allowed: "
                    "one writer per output; choose another --out)", path);
   return gv_fail(err, GV_EIO, "%s: cannot lock: %s", path, strerror(e));
+}
+
+/* ---------------------------------------------------------------- probe */
+
+static double probe_seconds(void) {
+  const char *s = getenv("GV_READ_TIMEOUT");
+  char *end = NULL;
+  const double v = s && *s ? strtod(s, &end) : 0;
+  return end && !*end && v > 0 && v <= 86400 ? v : GV_H5_PROBE_SECONDS;
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* The answer of the child: its status, then its message; *n bytes of it were
+ * read.  0 when the child closed the pipe, -1 when the deadline passed. */
+static int probe_answer(int fd, char *buf, size_t size, size_t *n, double deadline) {
+  for (;;) {
+    const double left = deadline - now_s();
+    if (left <= 0) return -1;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    const int r = poll(&p, 1, (int)(left * 1000) + 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return r < 0 ? 0 : -1;
+    const ssize_t k = read(fd, buf + *n, size - *n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return 0;
+    *n += (size_t)k;
+    if (*n == size) return 0;
+  }
+}
+
+gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *err) {
+  int fds[2];
+  if (pipe(fds) != 0) return GV_OK;
+  fflush(NULL); /* the child leaves with _exit, but no buffered output twice */
+  const pid_t parent = getpid(), pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return GV_OK;
+  }
+  if (pid == 0) {
+    /* the child: no exit handlers (HDF5's, the sanitisers'), no stdio flush;
+     * it dies with its parent (a hung one too), leaves a Ctrl-C or a
+     * preemption's SIGTERM to the parent's handlers, and a fault kills it
+     * whatever handler the parent had (cmocka's, a sanitiser's) */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(0);
+    const int quiet[] = {SIGINT, SIGTERM, SIGHUP}, fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                                               SIGABRT};
+    for (size_t i = 0; i < sizeof quiet / sizeof *quiet; ++i) signal(quiet[i], SIG_IGN);
+    for (size_t i = 0; i < sizeof fatal / sizeof *fatal; ++i) signal(fatal[i], SIG_DFL);
+    close(fds[0]);
+    gv_err e;
+    memset(&e, 0, sizeof e);
+    const int32_t st = (int32_t)fn(path, arg, &e);
+    char out[sizeof st + GV_ERR_MAX];
+    memcpy(out, &st, sizeof st);
+    const size_t len = st ? strnlen(e.msg, GV_ERR_MAX - 1) : 0;
+    memcpy(out + sizeof st, e.msg, len);
+    size_t off = 0;
+    while (off < sizeof st + len) {
+      const ssize_t k = write(fds[1], out + off, sizeof st + len - off);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) break;
+      off += (size_t)k;
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[sizeof(int32_t) + GV_ERR_MAX];
+  size_t n = 0;
+  const double limit = probe_seconds();
+  const int late = probe_answer(fds[0], buf, sizeof buf, &n, now_s() + limit);
+  close(fds[0]);
+  if (late) kill(pid, SIGKILL);
+  int ws = 0;
+  while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
+  if (late)
+    return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library was still reading it after "
+                   "%g s (a longer limit: GV_READ_TIMEOUT=SECONDS)", path, limit);
+  if (WIFSIGNALED(ws))
+    return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (%s)",
+                   path, strsignal(WTERMSIG(ws)));
+  int32_t st;
+  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || n < sizeof st)
+    return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (exit "
+                   "%d)", path, WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+  memcpy(&st, buf, sizeof st);
+  if (st == GV_OK) return GV_OK;
+  return gv_fail(err, (gv_status)st, "%.*s", (int)(n - sizeof st), buf + sizeof st);
+}
+
+/* In the probe's child: every attribute and dataset of each object, read in
+ * its own class; failures are ignored (the parent's checks report them).
+ * Variable-length strings are not reclaimed: the child ends soon. */
+static void probe_one(hid_t obj, int attr) {
+  const hid_t ft = attr ? H5Aget_type(obj) : H5Dget_type(obj);
+  const hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
+  const hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+  const H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+  hid_t mt = -1;
+  if (c == H5T_STRING) {
+    mt = H5Tcopy(H5T_C_S1); /* as read_string reads it: no conversion refused */
+    H5Tset_cset(mt, H5Tget_cset(ft));
+    H5Tset_size(mt, H5Tis_variable_str(ft) > 0 ? H5T_VARIABLE : H5Tget_size(ft));
+  } else if (c == H5T_INTEGER || c == H5T_FLOAT) {
+    mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
+  }
+  const size_t elem = mt >= 0 ? H5Tget_size(mt) : 0;
+  if (n > 0 && elem > 0 && (size_t)n <= GV_H5_MAX_BYTES / elem) {
+    void *buf = malloc((size_t)n * elem);
+    if (buf && attr) H5Aread(obj, mt, buf);
+    else if (buf) H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    free(buf);
+  }
+  if (mt >= 0) H5Tclose(mt);
+  if (ft >= 0) H5Tclose(ft);
+  if (sp >= 0) H5Sclose(sp);
+  if (attr) H5Aclose(obj);
+}
+
+static herr_t probe_attr(hid_t loc, const char *name, const H5A_info_t *ai, void *op) {
+  (void)ai, (void)op;
+  const hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  if (a >= 0) probe_one(a, 1);
+  return 0;
+}
+
+static herr_t probe_obj(hid_t f, const char *name, const H5O_info_t *info, void *op) {
+  (void)op;
+  const hid_t o = H5Oopen(f, name, H5P_DEFAULT);
+  if (o < 0) return 0;
+  H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, probe_attr, NULL);
+  if (info->type == H5O_TYPE_DATASET) probe_one(o, 0);
+  H5Oclose(o);
+  return 0;
+}
+
+static gv_status probe_all(const char *path, void *arg, gv_err *err) {
+  (void)arg, (void)err;
+  gv_h5_quiet();
+  if (H5Fis_hdf5(path) <= 0) return GV_OK;
+  const hid_t fapl = gv_h5_fapl_nolock();
+  const hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  if (f >= 0) H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, probe_obj, NULL, H5O_INFO_BASIC);
+  return GV_OK;
+}
+
+static int probe_on = 1;
+
+void gv_h5_probe_set(int on) { probe_on = on; }
+
+gv_status gv_h5_probe_file(const char *path, gv_err *err) {
+  return probe_on ? gv_h5_probe(path, probe_all, NULL, err) : GV_OK;
 }

@@ -95,4 +95,27 @@ gv_status gv_h5_room(const char *path, double end, size_t bytes);
  * and exiting with status 1) instead of crashing in it. */
 void gv_h5_write_failed(void);
 
+/* A damaged file can crash or hang libhdf5 itself (1.10.8: a global heap
+ * overwritten with 0xff makes H5Aread of a variable-length string fault in
+ * H5FL_blk_free or loop in H5HG_read), which no check of governor's can
+ * prevent from the same process.  So a file from outside is read first in a
+ * child process: gv_h5_probe_file reads every attribute and dataset of the
+ * file there with HDF5 alone (strings and numbers in their own types; no
+ * governor check, so that the checks' own defects stay in the process where
+ * the sanitisers and the fuzzers see them).  A child killed by a signal,
+ * ending without an answer, or still reading after GV_H5_PROBE_SECONDS (or
+ * $GV_READ_TIMEOUT seconds) makes the file GV_EINVAL, "PATH: damaged: ...".
+ * GV_OK when the child read it (whatever it found: the caller checks), or
+ * when no child could be started (the caller then reads in-process, as
+ * before).  gv_h5_probe runs fn(path, arg, err) the same way and answers
+ * with its status and message. */
+#define GV_H5_PROBE_SECONDS 60.0
+typedef gv_status (*gv_h5_probe_fn)(const char *path, void *arg, gv_err *err);
+gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *err);
+gv_status gv_h5_probe_file(const char *path, gv_err *err);
+/* Off (0): gv_h5_probe_file reads nothing and answers GV_OK.  The libFuzzer
+ * harnesses turn it off: a fork per input is slow, and they look for
+ * governor's defects, not HDF5's. */
+void gv_h5_probe_set(int on);
+
 #endif

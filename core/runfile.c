@@ -934,27 +934,41 @@ static gv_status validate(hid_t f, int read_data, gv_err *err) {
   return check_group(f, "arrays", check_array, NULL, &w);
 }
 
-static gv_status open_common(gv_runread **out, const char *path, unsigned flags, gv_err *err) {
+/* The file at path opened and validated (read_data: every dataset read
+ * too); *f is open on GV_OK only. */
+static gv_status open_valid(hid_t *f, const char *path, unsigned flags, int read_data,
+                            gv_err *err) {
   gv_h5_quiet();
-  *out = NULL;
+  *f = -1;
   if (access(path, R_OK) != 0)
     return gv_fail(err, GV_EINVAL, "%s: cannot open: %s", path, strerror(errno));
   if (H5Fis_hdf5(path) <= 0) return gv_fail(err, GV_EINVAL, "%s: not an HDF5 file", path);
   /* no HDF5 lock: a reader elsewhere (h5py, another worker) must not make
    * the analysis of a finished run fail, nor its lock make a run's fail */
   const hid_t fapl = gv_h5_fapl_nolock();
-  hid_t f = H5Fopen(path, flags, fapl);
+  *f = H5Fopen(path, flags, fapl);
   H5Pclose(fapl);
-  if (f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file (damaged?)", path);
-  if (H5Aexists(f, "version") <= 0) {
-    H5Fclose(f);
-    return gv_fail(err, GV_EINVAL, "%s: not a governor run file (no version attribute)", path);
-  }
+  if (*f < 0) return gv_fail(err, GV_EINVAL, "%s: cannot open HDF5 file (damaged?)", path);
   gv_err why = {{0}, {0}};
-  if (validate(f, flags != H5F_ACC_RDONLY, &why) != GV_OK) {
-    H5Fclose(f);
-    return gv_fail(err, GV_EINVAL, "%s: not a valid governor run file: %s", path, why.msg);
+  gv_status st = GV_OK;
+  if (H5Aexists(*f, "version") <= 0)
+    st = gv_fail(err, GV_EINVAL, "%s: not a governor run file (no version attribute)", path);
+  else if (validate(*f, read_data, &why) != GV_OK)
+    st = gv_fail(err, GV_EINVAL, "%s: not a valid governor run file: %s", path, why.msg);
+  if (st) {
+    H5Fclose(*f);
+    *f = -1;
   }
+  return st;
+}
+
+static gv_status open_common(gv_runread **out, const char *path, unsigned flags, int probe,
+                             gv_err *err) {
+  *out = NULL;
+  hid_t f;
+  gv_status st = probe ? gv_h5_probe_file(path, err) : GV_OK;
+  if (!st) st = open_valid(&f, path, flags, flags != H5F_ACC_RDONLY, err);
+  if (st) return st;
   gv_runread *rr = calloc(1, sizeof *rr);
   if (!rr) {
     H5Fclose(f);
@@ -968,7 +982,10 @@ static gv_status open_common(gv_runread **out, const char *path, unsigned flags,
 }
 
 gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err) {
-  return open_common(rr, path, H5F_ACC_RDONLY, err);
+  return open_common(rr, path, H5F_ACC_RDONLY, 1, err);
+}
+gv_status gv_runread_open_known(gv_runread **rr, const char *path, gv_err *err) {
+  return open_common(rr, path, H5F_ACC_RDONLY, 0, err);
 }
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
   /* A run still being written (status running) has a writer that owns the
@@ -976,7 +993,7 @@ gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
    * killed run also stays "running" and is never modified.  A file opened
    * for writing has every dataset read first (open_common), so a file HDF5
    * can not read back is never written into. */
-  gv_status s = open_common(rr, path, H5F_ACC_RDONLY, err);
+  gv_status s = open_common(rr, path, H5F_ACC_RDONLY, 0, err);
   if (s != GV_OK) return s;
   char *status = gv_runread_attr(*rr, "status");
   int running = status && !strcmp(status, "running");
@@ -987,7 +1004,7 @@ gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err) {
   const int fd = gv_run_lock_wait(path, GV_RUN_LOCK_WAIT);
   if (fd < 0) return GV_OK;
   gv_runread_close(*rr);
-  s = open_common(rr, path, H5F_ACC_RDWR, err);
+  s = open_common(rr, path, H5F_ACC_RDWR, 0, err);
   if (s != GV_OK) {
     close(fd);
     return s;

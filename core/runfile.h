@@ -145,14 +145,21 @@ typedef struct gv_runread gv_runread;
 /* Validates the whole schema first (every root attribute, /config, /summary
  * attribute, series and array, by class, rank and size; series steps from 0,
  * never decreasing): a foreign or malformed file is GV_EINVAL naming what is
- * wrong (docs/reliability.md). */
+ * wrong (docs/reliability.md).  The file is read whole in a child process
+ * first (gv_h5_probe_file), so one that crashes or hangs libhdf5 is
+ * GV_EINVAL too; that costs a fork and a second read. */
 gv_status gv_runread_open(gv_runread **rr, const char *path, gv_err *err);
+/* The same without the child: for a file this process wrote, or opened
+ * with gv_runread_open before (a game's analysis after its run, or after
+ * `governor analyze` looked up the kind). */
+gv_status gv_runread_open_known(gv_runread **rr, const char *path, gv_err *err);
 /* Also opens the file for writing /summary (governor analyze), unless the
  * run's status is still "running" (being written, or killed): then it is
  * opened read-only and the set_summary functions return GV_EIO.  A writer
  * of a finished file holds the run writers' lock on PATH (gv_run_lock_wait)
  * until it closes: two analyses of one file take turns (each waits up to
- * GV_RUN_LOCK_WAIT seconds, then reads only). */
+ * GV_RUN_LOCK_WAIT seconds, then reads only).  Without the child, as
+ * gv_runread_open_known: its callers are those analyses. */
 gv_status gv_runread_open_rw(gv_runread **rr, const char *path, gv_err *err);
 int gv_runread_is_readonly(const gv_runread *rr);
 

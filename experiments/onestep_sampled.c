@@ -163,7 +163,7 @@ GV_EXP_DRIVEN(os_exp, os_game_table)
 
 static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
   gv_runread *rr;
-  gv_status st = gv_runread_open(&rr, path, err);
+  gv_status st = gv_runread_open_known(&rr, path, err);
   if (st) return st;
   double a = NAN, b = NAN, c = NAN, d = NAN;
   gv_runread_summary_real(rr, "final_tv_sampled", &a);

@@ -567,7 +567,7 @@ int gv_rl_bench_ppo(double seconds) {
   } else {
     gv_runread *rr;
     double roll = NAN, upd = NAN, sps = NAN;
-    if (gv_runread_open(&rr, path, &err) == GV_OK) {
+    if (gv_runread_open_known(&rr, path, &err) == GV_OK) {
       gv_runread_summary_real(rr, "rollout_seconds", &roll);
       gv_runread_summary_real(rr, "update_seconds", &upd);
       gv_runread_summary_real(rr, "steps_per_second", &sps);

@@ -45,6 +45,8 @@ SECONDS = os.path.join(FLOOR, "seconds")
 def ident(path):
     """(start_utc, status, analysis) of a run file, None when it cannot be
     read."""
+    if slim.runfile.probe(path):
+        return None
     try:
         with h5py.File(path, "r", locking=False) as f:
             return tuple(slim.text(f.attrs.get(k, "")) for k in ("start_utc", "status",

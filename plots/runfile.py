@@ -22,6 +22,10 @@ the name is the seed axis, removed from the group; `-KEY=VALUE` parts are axes
 (`rho10.001`) cannot be split into key and value: such a name is its own group
 with no axes.  The seed is the root attribute `seed` (the master seed).
 
+A file is read whole in a child process before it is loaded (probe_all): one
+that crashes or hangs libhdf5 is a BadInput ("damaged: ..."), not a dead
+reader.
+
 Runs marked diverged (root attribute `status` = "diverged") carry
 `diverged_step` (/summary `diverged_step`, else their last logged step).
 
@@ -34,6 +38,7 @@ import math
 import os
 import re
 import sys
+import time
 
 import numpy as np
 
@@ -47,6 +52,138 @@ try:
 except ImportError as exc:  # the wrong interpreter is the usual cause
     sys.stderr.write("runfile: %s (run with /usr/bin/python3, Debian's python3-h5py)\n" % exc)
     sys.exit(2)
+
+
+# ------------------------------------------------------------------ probe
+
+# A damaged file can crash or hang libhdf5 itself (1.10.8: a global heap
+# overwritten with 0xff makes reading a variable-length string attribute
+# segfault or loop for ever), and h5py with it: no exception, no exit 2.  So
+# a file is first read whole in a child process, as governor does
+# (core/h5.h, gv_h5_probe), with the same limit.
+PROBE_SECONDS = 60.0
+MAX_BYTES = 1 << 30  # datasets larger than this are not read (core/h5.c)
+
+
+def _probe_seconds():
+    try:
+        v = float(os.environ.get("GV_READ_TIMEOUT", ""))
+    except ValueError:
+        return PROBE_SECONDS
+    return v if 0 < v <= 86400 else PROBE_SECONDS
+
+
+def read_all(path):
+    """Every attribute and dataset of the file read once (what the probe's
+    child does); h5py's exceptions propagate."""
+    def visit(name, obj):
+        for k in obj.attrs.keys():
+            obj.attrs[k]
+        if isinstance(obj, h5py.Dataset) and obj.size * obj.dtype.itemsize <= MAX_BYTES:
+            obj[()]
+    with h5py.File(path, "r") as f:
+        for k in f.attrs.keys():
+            f.attrs[k]
+        f.visititems(visit)
+
+
+def _child(paths, read):
+    """read(p) for each path in order in one child process, which writes a
+    byte after each: (how many it finished, None) when it finished them all,
+    else (how many, what happened to it at the next one)."""
+    import select
+    import signal
+    try:
+        r, w = os.pipe()
+    except OSError:
+        return len(paths), None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    parent = os.getpid()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(r)
+        os.close(w)
+        return len(paths), None
+    if pid == 0:  # dies with its parent, leaves Ctrl-C to it, says nothing
+        code = 0
+        try:
+            import ctypes
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:
+                os._exit(0)
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(sig, signal.SIG_IGN)
+            os.close(r)
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 2)  # glibc's "munmap_chunk(): invalid pointer" and the like
+            for p in paths:
+                try:
+                    read(p)
+                except Exception:
+                    pass
+                os.write(w, b".")
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(w)
+    limit = _probe_seconds()
+    done, late = 0, False
+    deadline = time.monotonic() + limit  # per file
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            late = True
+            break
+        ready, _, _ = select.select([r], [], [], left)
+        if not ready:
+            continue
+        chunk = os.read(r, 4096)
+        if not chunk:
+            break
+        done += len(chunk)
+        deadline = time.monotonic() + limit
+    os.close(r)
+    if late:
+        os.kill(pid, signal.SIGKILL)
+    _, ws = os.waitpid(pid, 0)
+    if done >= len(paths):
+        return len(paths), None
+    if late:
+        return done, ("damaged: the HDF5 library was still reading it after %g s (a longer "
+                      "limit: GV_READ_TIMEOUT=SECONDS)" % limit)
+    if os.WIFSIGNALED(ws):
+        return done, ("damaged: the HDF5 library crashed reading it (%s)"
+                      % signal.strsignal(os.WTERMSIG(ws)))
+    return done, "damaged: the HDF5 library crashed reading it (exit %d)" % os.WEXITSTATUS(ws)
+
+
+def probe_all(paths, read=read_all):
+    """For each path, None when read(path) ends in a child process (with or
+    without an exception: the caller reads again and reports those itself),
+    else what went wrong: the child was killed by a signal, or was still
+    reading after the limit.  One child reads them all, a fork per file
+    being slow; a file it dies on is read again alone (what an earlier file
+    did to the library is not blamed on it).  None too when no child can be
+    started."""
+    out = [None] * len(paths)
+    i = 0
+    while i < len(paths):
+        done, fate = _child(paths[i:], read)
+        i += done
+        if fate is None:
+            break
+        if done:
+            fate = _child(paths[i:i + 1], read)[1]
+        out[i] = fate
+        i += 1
+    return out
+
+
+def probe(path, read=read_all):
+    """probe_all of one path."""
+    return probe_all([path], read)[0]
 
 
 class BadInput(Exception):
@@ -161,12 +298,18 @@ class Run:
     diverged, diverged_step
     """
 
-    def __init__(self, path):
+    def __init__(self, path, damage=False):
+        """damage: what probe(path) said, when the caller asked it (False:
+        ask it here)."""
         self.path = path
         if not os.path.exists(path):
             raise BadInput("%s: no such file" % path)
         if not os.path.isfile(path):
             raise BadInput("%s: not a file" % path)
+        if damage is False:
+            damage = probe(path)
+        if damage:
+            raise BadInput("%s: %s" % (path, damage))
         try:
             f = h5py.File(path, "r")
         except OSError as exc:
@@ -278,7 +421,11 @@ def load(path):
 
 
 def load_all(paths):
-    return [Run(p) for p in paths]
+    paths = list(paths)
+    ok = [os.path.isfile(p) for p in paths]
+    damage = dict(zip([p for p, o in zip(paths, ok) if o],
+                      probe_all([p for p, o in zip(paths, ok) if o])))
+    return [Run(p, damage.get(p)) for p in paths]
 
 
 def group_runs(runs, key=None):

@@ -340,6 +340,64 @@ def check_runfile(ck, runfile, P):
         ck.fail("pandas table: group means %r" % m.to_dict())
 
 
+def check_damaged(ck, runfile, P):
+    """A file that crashes or hangs libhdf5 itself is a BadInput, not a dead
+    reader: runfile.probe's answers, then a run file whose global heap (its
+    variable-length strings) is overwritten, 64 bytes of 0xff at every 16th
+    offset.  libhdf5 1.10.8 segfaults or loops on some of them in-process."""
+    import signal
+    import time
+    os.environ["GV_READ_TIMEOUT"] = "0.5"
+    try:
+        got = runfile.probe("x.h5", read=lambda p: os.kill(os.getpid(), signal.SIGSEGV))
+        if not got or "crashed reading it (Segmentation fault)" not in got:
+            ck.fail("probe of a reader killed by SIGSEGV: %r" % got)
+        got = runfile.probe("x.h5", read=lambda p: time.sleep(60))
+        if not got or "still reading it after 0.5 s" not in got:
+            ck.fail("probe of a reader that hangs: %r" % got)
+        got = runfile.probe("x.h5", read=lambda p: 1 / 0)
+        if got is not None:
+            ck.fail("probe of a reader that raises: %r (the caller reports it)" % got)
+
+        def fates(p):  # one child reads them all: each fate lands on its own file
+            if p == "segv.h5":
+                os.kill(os.getpid(), signal.SIGSEGV)
+            if p == "hang.h5":
+                time.sleep(60)
+        names = ["a.h5", "segv.h5", "b.h5", "hang.h5", "segv.h5", "c.h5"]
+        got = [g and g.split(" (")[0].split(" after")[0]
+               for g in runfile.probe_all(names, read=fates)]
+        crash, hang = ("damaged: the HDF5 library crashed reading it",
+                       "damaged: the HDF5 library was still reading it")
+        if got != [None, crash, None, hang, crash, None]:
+            ck.fail("probe_all: %r" % got)
+        write_tagged(P("heap.h5"), "heap", 3, "heap", "env=hopper;seed=3")
+        img = open(P("heap.h5"), "rb").read()
+        heap = img.find(b"GCOL")
+        if heap < 0:
+            ck.fail("no global heap in a run file written by h5py")
+            return
+        files = []
+        for off in range(heap, min(heap + 2048, len(img) - 64), 16):
+            bad = bytearray(img)
+            bad[off:off + 64] = b"\xff" * 64
+            files.append(P("heap+%d.h5" % (off - heap)))
+            with open(files[-1], "wb") as f:
+                f.write(bad)
+        refused = 0
+        for path, damage in zip(files, runfile.probe_all(files)):
+            try:
+                runfile.Run(path, damage)
+            except runfile.BadInput as exc:
+                refused += 1
+                if not str(exc).startswith(path + ": "):
+                    ck.fail("damaged heap: %s" % exc)
+        if not refused:
+            ck.fail("damaged heap: every damaged file read as a run")
+    finally:
+        del os.environ["GV_READ_TIMEOUT"]
+
+
 def gan_panels(fig):
     return [ax for ax in fig.axes if ax.has_data()]
 
@@ -558,6 +616,7 @@ def main():
     check_names(ck, runfile)
     try:
         check_runfile(ck, runfile, P)
+        check_damaged(ck, runfile, P)
         figs = capture(governor_plot)
         check_diverged(ck, governor_plot, P, figs)
         check_replicas(ck, governor_plot, P, figs)

@@ -25,6 +25,8 @@ import sys
 
 import h5py
 
+import runfile  # probe: a file that crashes libhdf5 is exit 2, not a crash
+
 # what plots/report.py and plots/study.py read, with D's outputs and the
 # raw returns for a reader who wants them
 SERIES = ("eval_normalised_return", "eval_return_mean", "eval_return_std", "swd_states",
@@ -57,6 +59,9 @@ def copy_group(src, dst, name):
 
 
 def slim(path, out, series):
+    damage = runfile.probe(path)
+    if damage:
+        raise OSError(damage)
     with h5py.File(path, "r", locking=False) as f:
         status = text(f.attrs.get("status", ""))
         analysis = text(f.attrs.get("analysis", "done"))

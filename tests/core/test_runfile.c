@@ -6,12 +6,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/h5.h"
 #include "core/runfile.h"
 
 static char dir[64];
@@ -157,11 +159,108 @@ static void test_sigkill(void **state) {
   assert_int_equal(system(cmd), 0);
 }
 
+/* gv_h5_probe's four answers, whatever libhdf5 does: the child's own status
+ * and message, a child killed by a signal, one that never answers. */
+static gv_status probe_ok(const char *path, void *arg, gv_err *err) {
+  (void)path, (void)arg, (void)err;
+  return GV_OK;
+}
+static gv_status probe_refuses(const char *path, void *arg, gv_err *err) {
+  (void)arg;
+  return gv_fail(err, GV_ECONFIG, "%s: refused in the child", path);
+}
+static gv_status probe_faults(const char *path, void *arg, gv_err *err) {
+  (void)path, (void)arg, (void)err;
+  raise(SIGSEGV);
+  return GV_OK;
+}
+static gv_status probe_hangs(const char *path, void *arg, gv_err *err) {
+  (void)path, (void)arg, (void)err;
+  for (;;) pause();
+  return GV_OK;
+}
+
+static void test_probe(void **state) {
+  (void)state;
+  gv_err err = {{0}, {0}};
+  assert_int_equal(gv_h5_probe("x.h5", probe_ok, NULL, &err), GV_OK);
+  assert_int_equal(gv_h5_probe("x.h5", probe_refuses, NULL, &err), GV_ECONFIG);
+  assert_string_equal(err.msg, "x.h5: refused in the child");
+  assert_int_equal(gv_h5_probe("x.h5", probe_faults, NULL, &err), GV_EINVAL);
+  assert_non_null(strstr(err.msg, "x.h5: damaged: the HDF5 library crashed reading it"));
+  setenv("GV_READ_TIMEOUT", "0.3", 1);
+  assert_int_equal(gv_h5_probe("x.h5", probe_hangs, NULL, &err), GV_EINVAL);
+  unsetenv("GV_READ_TIMEOUT");
+  assert_non_null(strstr(err.msg, "x.h5: damaged: the HDF5 library was still reading it "
+                                  "after 0.3 s"));
+}
+
+/* A run file whose global heap (where HDF5 keeps variable-length strings:
+ * the status, name, config, summary verdicts) is overwritten, 64 bytes of
+ * 0xff at every 16th offset.  libhdf5 1.10.8 itself segfaults or loops
+ * forever on some of them; each open must still return, with GV_OK or a
+ * message naming the file. */
+static void test_damaged_heap(void **state) {
+  (void)state;
+  char path[128], bad[160];
+  snprintf(path, sizeof path, "%s/heap.h5", dir);
+  snprintf(bad, sizeof bad, "%s/heap-bad.h5", dir);
+  gv_run_info info = {"dirac", "heap", "game: dirac\ncontroller: none\n", 7, 10};
+  gv_runfile *rf;
+  gv_err err;
+  assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);
+  const int a = gv_run_series(rf, "a");
+  for (int k = 0; k < 50; ++k) gv_run_append(rf, a, k, k);
+  assert_int_equal(gv_run_summary_str(rf, "verdict", "converges"), GV_OK);
+  assert_int_equal(gv_run_summary_str(rf, "note", "a second string"), GV_OK);
+  assert_int_equal(gv_run_set_status(rf, "completed"), GV_OK);
+  assert_int_equal(gv_run_close(rf), GV_OK);
+
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static unsigned char img[1 << 20];
+  const size_t n = fread(img, 1, sizeof img, f);
+  fclose(f);
+  assert_true(n > 0 && n < sizeof img);
+  size_t heap = 0;
+  while (heap + 4 <= n && memcmp(img + heap, "GCOL", 4)) ++heap;
+  assert_true(heap + 4 <= n); /* the file has a global heap */
+  setenv("GV_READ_TIMEOUT", "0.5", 1);
+  int refused = 0, opened = 0, damaged = 0;
+  for (size_t off = heap; off < heap + 2048 && off + 64 <= n; off += 16) {
+    static unsigned char dam[1 << 20];
+    memcpy(dam, img, n);
+    memset(dam + off, 0xff, 64);
+    f = fopen(bad, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(dam, 1, n, f), n);
+    fclose(f);
+    gv_runread *rr = NULL;
+    memset(&err, 0, sizeof err);
+    const gv_status st = gv_runread_open(&rr, bad, &err);
+    if (st == GV_OK) {
+      ++opened;
+      gv_runread_close(rr);
+      continue;
+    }
+    ++refused;
+    damaged += strstr(err.msg, ": damaged: the HDF5 library") != NULL;
+    assert_int_equal(st, GV_EINVAL);
+    if (strncmp(err.msg, bad, strlen(bad))) fail_msg("offset %zu: %s", off - heap, err.msg);
+  }
+  unsetenv("GV_READ_TIMEOUT");
+  print_message("damaged heap: %d opened, %d refused, %d of them as crashing or hanging "
+                "libhdf5\n", opened, refused, damaged);
+  assert_true(refused > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_not_a_run_file),
       cmocka_unit_test(test_sigkill),
+      cmocka_unit_test(test_probe),
+      cmocka_unit_test(test_damaged_heap),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -79,6 +79,52 @@ expect 2 "" -- "$GV" analyze "$T/cut.h5"
 $PY -c "import h5py,sys; h5py.File(sys.argv[1],'w')['x']=[1,2]" "$T/foreign.h5"
 expect 2 "not a governor run file" -- "$GV" analyze "$T/foreign.h5"
 
+# --- files that crash or hang libhdf5 itself (core/h5.h, gv_h5_probe) ------
+# The dirac run's global heap (its variable-length strings) overwritten with
+# 64 bytes of 0xff at every 16th offset: libhdf5 1.10.8 segfaults or loops
+# on some of them when it reads a string.  `governor analyze` must exit 0 or
+# 2 and plots/runfile.py must raise BadInput or nothing (neither dies), and
+# each must say "damaged" for some.
+GV_READ_TIMEOUT=1 $PY - "$GV" "$T/run.h5" "$T/heap" <<'PYEOF' >"$T/heap.out" 2>&1
+import os, subprocess, sys
+gv, src, out = sys.argv[1:]
+img = open(src, "rb").read()
+heap = img.find(b"GCOL")
+if heap < 0:
+    sys.exit("no global heap in %s" % src)
+os.makedirs(out, exist_ok=True)
+files = []
+for off in range(heap, min(heap + 2048, len(img) - 64), 16):
+    bad = bytearray(img)
+    bad[off:off + 64] = b"\xff" * 64
+    files.append(os.path.join(out, "heap+%d.h5" % (off - heap)))
+    open(files[-1], "wb").write(bad)
+fails = 0
+try:  # one analyze of them all: it goes on past a refused file
+    p = subprocess.run([gv, "analyze"] + files, capture_output=True, timeout=600)
+    err = p.stderr.decode(errors="replace")
+    if p.returncode not in (0, 2):
+        print("analyze: exit %d: %s" % (p.returncode, err[-600:])); fails += 1
+    n_c = err.count(": damaged: the HDF5 library")
+except subprocess.TimeoutExpired:
+    print("analyze: still running after 600 s"); fails += 1; n_c = 0
+sys.path.insert(0, "plots")
+import runfile
+n_py = 0
+for f, damage in zip(files, runfile.probe_all(files)):
+    try:
+        runfile.Run(f, damage)
+    except runfile.BadInput as exc:
+        n_py += ": damaged: the HDF5 library" in str(exc)
+print("damaged: %d by analyze, %d by runfile.py, of %d" % (n_c, n_py, len(files)))
+if not (n_c and n_py):
+    print("no file was found damaged by one of them: libhdf5 no longer crashes on these?")
+    fails += 1
+sys.exit(1 if fails else 0)
+PYEOF
+[ $? -eq 0 ] && ok || bad "files that crash libhdf5: $(tail -c 1500 "$T/heap.out")"
+rm -rf "$T/heap"
+
 # --- policy files (item 3: agents/policy.c) --------------------------------
 P=data/experts/hopper-policy.h5
 expect 0 "" -- "$GV" export "$P" --out "$T/p-ok.h5"

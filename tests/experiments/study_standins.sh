@@ -11,7 +11,7 @@ CFGS="main-gail main-gail-entropy main-gail-demos11 main-dac-hopper main-dac-hal
 main-dac-walker2d main-dac-hopper-demos11"
 mkdir -p "$W/configs/studies/cgail" "$W/scripts" "$W/plots"
 cp "$ROOT/scripts/study-cgail" "$W/scripts/"
-cp "$ROOT/plots/slim.py" "$ROOT/plots/archive.py" "$W/plots/"
+cp "$ROOT/plots/slim.py" "$ROOT/plots/archive.py" "$ROOT/plots/runfile.py" "$W/plots/"
 for c in $CFGS; do
   printf 'name: st-%s\ngame: {kind: dirac, loss: standard}\nscheme: {kind: altgd, h: 0.2, steps: 50}\nseed: [0, 1]\n' \
     "$c" >"$W/configs/studies/cgail/$c.yaml"
