@@ -475,33 +475,50 @@ static double probe_seconds(void) {
   return end && !*end && v > 0 && v <= 86400 ? v : GV_H5_PROBE_SECONDS;
 }
 
-static double now_s(void) {
+static double clock_s(clockid_t c) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  if (clock_gettime(c, &t) != 0) return -1;
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* The answer of the child: its status, then its message; *n bytes of it were
- * read.  0 when the child closed the pipe, -1 when the deadline passed. */
-static int probe_answer(int fd, char *buf, size_t size, size_t *n, double deadline) {
+/* The answer: int32 status, uint32 length, that many bytes of message. */
+#define ANSWER_HEAD 8
+static int answer_complete(const char *buf, size_t n) {
+  uint32_t len;
+  if (n < ANSWER_HEAD) return 0;
+  memcpy(&len, buf + 4, sizeof len);
+  return n >= ANSWER_HEAD + (size_t)len;
+}
+
+/* Reads the child's answer into buf: 0 when it is complete or the child
+ * closed the pipe, 1 when the child spent `limit` seconds of CPU time (a
+ * spin: libhdf5's hang is one), 2 when `wall` seconds passed without an
+ * answer (blocked: a slow file system, a stopped process). */
+static int probe_answer(int fd, pid_t pid, char *buf, size_t size, size_t *n, double limit,
+                        double wall) {
+  clockid_t cpu;
+  const int have_cpu = clock_getcpuclockid(pid, &cpu) == 0;
+  const double t0 = clock_s(CLOCK_MONOTONIC);
   for (;;) {
-    const double left = deadline - now_s();
-    if (left <= 0) return -1;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    const int r = poll(&p, 1, (int)(left * 1000) + 1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return r < 0 ? 0 : -1;
-    const ssize_t k = read(fd, buf + *n, size - *n);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0) return 0;
-    *n += (size_t)k;
-    if (*n == size) return 0;
+    const int r = poll(&p, 1, 100);
+    if (r < 0 && errno != EINTR) return 2;
+    if (r > 0) {
+      const ssize_t k = read(fd, buf + *n, size - *n);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) return 0;
+      *n += (size_t)k;
+      if (answer_complete(buf, *n) || *n == size) return 0;
+      continue;
+    }
+    if (have_cpu && clock_s(cpu) >= limit) return 1;
+    if (clock_s(CLOCK_MONOTONIC) - t0 >= wall) return 2;
   }
 }
 
 gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *err) {
   int fds[2];
-  if (pipe(fds) != 0) return GV_OK;
+  if (pipe2(fds, O_CLOEXEC) != 0) return GV_OK;
   fflush(NULL); /* the child leaves with _exit, but no buffered output twice */
   const pid_t parent = getpid(), pid = fork();
   if (pid < 0) {
@@ -510,12 +527,17 @@ gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *er
     return GV_OK;
   }
   if (pid == 0) {
-    /* the child: no exit handlers (HDF5's, the sanitisers'), no stdio flush;
-     * it dies with its parent (a hung one too), leaves a Ctrl-C or a
-     * preemption's SIGTERM to the parent's handlers, and a fault kills it
-     * whatever handler the parent had (cmocka's, a sanitiser's) */
+    /* the child: no exit handlers (HDF5's, the sanitisers'), no stdio flush,
+     * no output (glibc's "free(): invalid pointer") and no core file; it dies
+     * with its parent (a hung one too), leaves a Ctrl-C or a preemption's
+     * SIGTERM to the parent's handlers, and a fault kills it whatever
+     * handler the parent had (cmocka's, a sanitiser's) */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0);
+    const struct rlimit nocore = {0, 0};
+    setrlimit(RLIMIT_CORE, &nocore);
+    const int null = open("/dev/null", O_WRONLY);
+    if (null >= 0) dup2(null, 2);
     const int quiet[] = {SIGINT, SIGTERM, SIGHUP}, fatal[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
                                                                SIGABRT};
     for (size_t i = 0; i < sizeof quiet / sizeof *quiet; ++i) signal(quiet[i], SIG_IGN);
@@ -524,13 +546,14 @@ gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *er
     gv_err e;
     memset(&e, 0, sizeof e);
     const int32_t st = (int32_t)fn(path, arg, &e);
-    char out[sizeof st + GV_ERR_MAX];
-    memcpy(out, &st, sizeof st);
-    const size_t len = st ? strnlen(e.msg, GV_ERR_MAX - 1) : 0;
-    memcpy(out + sizeof st, e.msg, len);
+    const uint32_t len = st ? (uint32_t)strnlen(e.msg, GV_ERR_MAX - 1) : 0;
+    char out[ANSWER_HEAD + GV_ERR_MAX];
+    memcpy(out, &st, 4);
+    memcpy(out + 4, &len, 4);
+    memcpy(out + ANSWER_HEAD, e.msg, len);
     size_t off = 0;
-    while (off < sizeof st + len) {
-      const ssize_t k = write(fds[1], out + off, sizeof st + len - off);
+    while (off < ANSWER_HEAD + len) {
+      const ssize_t k = write(fds[1], out + off, ANSWER_HEAD + len - off);
       if (k < 0 && errno == EINTR) continue;
       if (k <= 0) break;
       off += (size_t)k;
@@ -538,50 +561,63 @@ gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *er
     _exit(0);
   }
   close(fds[1]);
-  char buf[sizeof(int32_t) + GV_ERR_MAX];
+  char buf[ANSWER_HEAD + GV_ERR_MAX];
   size_t n = 0;
   const double limit = probe_seconds();
-  const int late = probe_answer(fds[0], buf, sizeof buf, &n, now_s() + limit);
+  const int late = probe_answer(fds[0], pid, buf, sizeof buf, &n, limit, 10 * limit);
   close(fds[0]);
-  if (late) kill(pid, SIGKILL);
+  const int done = answer_complete(buf, n);
+  if (!done) kill(pid, SIGKILL); /* nothing more to wait for */
   int ws = 0;
   while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {}
-  if (late)
+  if (done) { /* whatever its exit status (valgrind's leak check, say) */
+    int32_t st;
+    uint32_t len;
+    memcpy(&st, buf, 4);
+    memcpy(&len, buf + 4, 4);
+    if (st == GV_OK) return GV_OK;
+    return gv_fail(err, (gv_status)st, "%.*s", (int)len, buf + ANSWER_HEAD);
+  }
+  if (late == 1)
     return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library was still reading it after "
-                   "%g s (a longer limit: GV_READ_TIMEOUT=SECONDS)", path, limit);
-  if (WIFSIGNALED(ws))
+                   "%g s of CPU time (GV_READ_TIMEOUT=SECONDS sets another limit)", path, limit);
+  if (late == 2)
+    return gv_fail(err, GV_EIO, "%s: not read: the HDF5 library read it for %g s without "
+                   "finishing (a slow file system, or a stopped process); try again", path,
+                   10 * limit);
+  if (WIFSIGNALED(ws) && WTERMSIG(ws) != SIGKILL)
     return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (%s)",
                    path, strsignal(WTERMSIG(ws)));
-  int32_t st;
-  if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0 || n < sizeof st)
-    return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (exit "
-                   "%d)", path, WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
-  memcpy(&st, buf, sizeof st);
-  if (st == GV_OK) return GV_OK;
-  return gv_fail(err, (gv_status)st, "%.*s", (int)(n - sizeof st), buf + sizeof st);
+  /* killed from outside (the OOM killer), or gone without a word */
+  return gv_fail(err, GV_EIO, "%s: not read: the process reading it ended without an answer "
+                 "(%s %d); try again", path, WIFSIGNALED(ws) ? "signal" : "exit status",
+                 WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
 }
 
 /* In the probe's child: every attribute and dataset of each object, read in
- * its own class; failures are ignored (the parent's checks report them).
- * Variable-length strings are not reclaimed: the child ends soon. */
+ * its own class; failures are ignored (the parent's checks report them). */
 static void probe_one(hid_t obj, int attr) {
   const hid_t ft = attr ? H5Aget_type(obj) : H5Dget_type(obj);
   const hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
   const hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
   const H5T_class_t c = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
   hid_t mt = -1;
+  int vlen = 0;
   if (c == H5T_STRING) {
     mt = H5Tcopy(H5T_C_S1); /* as read_string reads it: no conversion refused */
     H5Tset_cset(mt, H5Tget_cset(ft));
-    H5Tset_size(mt, H5Tis_variable_str(ft) > 0 ? H5T_VARIABLE : H5Tget_size(ft));
+    vlen = H5Tis_variable_str(ft) > 0;
+    H5Tset_size(mt, vlen ? H5T_VARIABLE : H5Tget_size(ft));
   } else if (c == H5T_INTEGER || c == H5T_FLOAT) {
     mt = H5Tget_native_type(ft, H5T_DIR_ASCEND);
   }
   const size_t elem = mt >= 0 ? H5Tget_size(mt) : 0;
   if (n > 0 && elem > 0 && (size_t)n <= GV_H5_MAX_BYTES / elem) {
-    void *buf = malloc((size_t)n * elem);
-    if (buf && attr) H5Aread(obj, mt, buf);
-    else if (buf) H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    void *buf = calloc((size_t)n, elem);
+    const herr_t r = !buf ? -1
+                     : attr ? H5Aread(obj, mt, buf)
+                            : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    if (r >= 0 && vlen) H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
     free(buf);
   }
   if (mt >= 0) H5Tclose(mt);
@@ -607,13 +643,27 @@ static herr_t probe_obj(hid_t f, const char *name, const H5O_info_t *info, void 
   return 0;
 }
 
+/* The first link to another file (or of a kind HDF5 lets programs define):
+ * the child would not follow it, the parent would. */
+static herr_t probe_link(hid_t g, const char *name, const H5L_info_t *li, void *op) {
+  (void)g;
+  if (li->type == H5L_TYPE_HARD || li->type == H5L_TYPE_SOFT) return 0;
+  snprintf(op, 256, "%s", name);
+  return 1;
+}
+
 static gv_status probe_all(const char *path, void *arg, gv_err *err) {
-  (void)arg, (void)err;
+  (void)arg;
   gv_h5_quiet();
   if (H5Fis_hdf5(path) <= 0) return GV_OK;
   const hid_t fapl = gv_h5_fapl_nolock();
   const hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  if (f >= 0) H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, probe_obj, NULL, H5O_INFO_BASIC);
+  if (f < 0) return GV_OK;
+  char ext[256] = "";
+  if (H5Lvisit(f, H5_INDEX_NAME, H5_ITER_NATIVE, probe_link, ext) > 0)
+    return gv_fail(err, GV_EINVAL, "%s: /%s: a link to another file (allowed: none; governor's "
+                   "files hold their data themselves)", path, ext);
+  H5Ovisit2(f, H5_INDEX_NAME, H5_ITER_NATIVE, probe_obj, NULL, H5O_INFO_BASIC);
   return GV_OK;
 }
 

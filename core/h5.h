@@ -97,18 +97,24 @@ void gv_h5_write_failed(void);
 
 /* A damaged file can crash or hang libhdf5 itself (1.10.8: a global heap
  * overwritten with 0xff makes H5Aread of a variable-length string fault in
- * H5FL_blk_free or loop in H5HG_read), which no check of governor's can
+ * H5FL_blk_free or spin in H5HG_read), which no check of governor's can
  * prevent from the same process.  So a file from outside is read first in a
- * child process: gv_h5_probe_file reads every attribute and dataset of the
- * file there with HDF5 alone (strings and numbers in their own types; no
- * governor check, so that the checks' own defects stay in the process where
- * the sanitisers and the fuzzers see them).  A child killed by a signal,
- * ending without an answer, or still reading after GV_H5_PROBE_SECONDS (or
- * $GV_READ_TIMEOUT seconds) makes the file GV_EINVAL, "PATH: damaged: ...".
- * GV_OK when the child read it (whatever it found: the caller checks), or
- * when no child could be started (the caller then reads in-process, as
- * before).  gv_h5_probe runs fn(path, arg, err) the same way and answers
- * with its status and message. */
+ * child process: gv_h5_probe_file reads every string and number attribute
+ * and dataset of the file there with HDF5 alone (no governor check, so that
+ * the checks' own defects stay in the process where the sanitisers and the
+ * fuzzers see them), and refuses a link to another file, which the child
+ * would not follow and the parent would.  The answers:
+ *   GV_OK       the child read it (whatever it found: the caller checks),
+ *               or no child could be started (the caller then reads
+ *               in-process, as before);
+ *   GV_EINVAL   "PATH: damaged: ...": the child was killed by a fault
+ *               signal, or spent GV_H5_PROBE_SECONDS (or $GV_READ_TIMEOUT)
+ *               seconds of CPU time; or a link to another file;
+ *   GV_EIO      "PATH: not read: ...": ten times that in wall time without
+ *               an answer (a slow file system, a stopped process), or the
+ *               child killed from outside (the OOM killer): try again.
+ * Call it from one thread at a time.  gv_h5_probe runs fn(path, arg, err)
+ * the same way and answers with its status and message. */
 #define GV_H5_PROBE_SECONDS 60.0
 typedef gv_status (*gv_h5_probe_fn)(const char *path, void *arg, gv_err *err);
 gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *err);

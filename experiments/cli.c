@@ -474,8 +474,9 @@ static int point_state(const char *path, const char *want, char *status, size_t 
   if (access(path, F_OK) != 0) return PT_PENDING;
   gv_runread *rr;
   gv_err err;
-  if (gv_runread_open(&rr, path, &err) != GV_OK) {
-    snprintf(status, size, "unreadable");
+  const gv_status o = gv_runread_open(&rr, path, &err);
+  if (o != GV_OK) { /* GV_EIO: not read in time (core/h5.h): never removed as unreadable */
+    snprintf(status, size, o == GV_EIO ? "not read in time" : "unreadable");
     return PT_BAD;
   }
   char *st = gv_runread_attr(rr, "status"), *an = gv_runread_attr(rr, "analysis");
@@ -879,7 +880,8 @@ static void sweep_reap(sweeper *w, pid_t pid, int st) {
     }
     char what[128], status[64];
     int code = child_outcome(st, w->paths[sl->i], what, sizeof what);
-    if (code && point_state(w->paths[sl->i], NULL, status, sizeof status) == PT_BAD) {
+    if (code && point_state(w->paths[sl->i], NULL, status, sizeof status) == PT_BAD &&
+        !strcmp(status, "unreadable")) {
       unlink(w->paths[sl->i]); /* our child died creating it: nothing to keep */
       snprintf(what + strlen(what), sizeof what - strlen(what), ", its unreadable file removed");
     }

@@ -83,9 +83,10 @@ def archive(runs, arch, failed):
     # a first failure moved aside, its re-run not ended: only in failed-once/
     for name in runs_in(os.path.join(arch, ASIDE)):
         top = os.path.join(arch, name)
-        if os.path.exists(top) and ident(top) == ident(os.path.join(arch, ASIDE, name)):
+        have = ident(top) if os.path.exists(top) else None
+        if have is not None and have == ident(os.path.join(arch, ASIDE, name)):
             live = ident(os.path.join(runs, name))
-            if live is None or live != ident(top):
+            if live is None or live != have:
                 os.remove(top)
     if os.path.exists(os.path.join(runs, ASIDE, ".done")) and \
             os.path.isdir(os.path.join(arch, ASIDE)):

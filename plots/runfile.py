@@ -58,11 +58,17 @@ except ImportError as exc:  # the wrong interpreter is the usual cause
 
 # A damaged file can crash or hang libhdf5 itself (1.10.8: a global heap
 # overwritten with 0xff makes reading a variable-length string attribute
-# segfault or loop for ever), and h5py with it: no exception, no exit 2.  So
+# segfault or spin for ever), and h5py with it: no exception, no exit 2.  So
 # a file is first read whole in a child process, as governor does
-# (core/h5.h, gv_h5_probe), with the same limit.
+# (core/h5.h, gv_h5_probe_file), with the same limits: PROBE_SECONDS of the
+# child's CPU time per file (a spin: damaged), ten times that in wall time
+# without progress (blocked or stopped: not read, try again).
 PROBE_SECONDS = 60.0
 MAX_BYTES = 1 << 30  # datasets larger than this are not read (core/h5.c)
+
+
+class Refused(Exception):
+    """What the probe's child refuses outright (a link to another file)."""
 
 
 def _probe_seconds():
@@ -75,28 +81,73 @@ def _probe_seconds():
 
 def read_all(path):
     """Every attribute and dataset of the file read once (what the probe's
-    child does); h5py's exceptions propagate."""
+    child does), each on its own: h5py's exception on one does not end the
+    reading of the others.  A link to another file raises Refused (the
+    child does not follow it; the loader would)."""
+    def each(fn, *a):
+        try:
+            fn(*a)
+        except Exception:
+            pass
+
+    def attrs(obj):
+        for k in list(obj.attrs.keys()):
+            each(obj.attrs.__getitem__, k)
+
     def visit(name, obj):
-        for k in obj.attrs.keys():
-            obj.attrs[k]
-        if isinstance(obj, h5py.Dataset) and obj.size * obj.dtype.itemsize <= MAX_BYTES:
-            obj[()]
+        each(attrs, obj)
+        if isinstance(obj, h5py.Group):
+            links(obj, name + "/")
+        elif isinstance(obj, h5py.Dataset):
+            size = obj.size or 0
+            if size * obj.dtype.itemsize <= MAX_BYTES:
+                each(obj.__getitem__, ())
+
+    def links(g, prefix):
+        for k in list(g.keys()):
+            if not isinstance(g.get(k, getlink=True), (h5py.HardLink, h5py.SoftLink)):
+                raise Refused("/%s%s: a link to another file (allowed: none; governor's "
+                              "files hold their data themselves)" % (prefix, k))
+
     with h5py.File(path, "r") as f:
-        for k in f.attrs.keys():
-            f.attrs[k]
-        f.visititems(visit)
+        attrs(f)
+        links(f, "")
+        names = []
+        f.visit(names.append)  # hard links only
+        for name in names:
+            try:
+                obj = f[name]
+            except Exception:
+                continue
+            visit(name, obj)
+
+
+def _cpu_seconds(pid):
+    """The CPU time a child process has spent (Linux /proc), None if unknown."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _child(paths, read):
-    """read(p) for each path in order in one child process, which writes a
-    byte after each: (how many it finished, None) when it finished them all,
-    else (how many, what happened to it at the next one)."""
+    """read(p) for each path in order in one child process, which answers a
+    line after each (empty: read; else why it refuses the file): (answers,
+    None) when it answered them all, else (answers, what happened to it at
+    the next one: (kind, message), kind "damaged" or "not read")."""
     import select
     import signal
     try:
+        import ctypes
+        prctl = ctypes.CDLL(None).prctl
+    except (ImportError, OSError, AttributeError):
+        prctl = None
+    try:
         r, w = os.pipe()
     except OSError:
-        return len(paths), None
+        return [""] * len(paths), None
     sys.stdout.flush()
     sys.stderr.flush()
     parent = os.getpid()
@@ -105,12 +156,17 @@ def _child(paths, read):
     except OSError:
         os.close(r)
         os.close(w)
-        return len(paths), None
+        return [""] * len(paths), None
     if pid == 0:  # dies with its parent, leaves Ctrl-C to it, says nothing
         code = 0
         try:
-            import ctypes
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            try:
+                if prctl:
+                    prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+                import resource
+                resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            except (OSError, ValueError, ImportError):
+                pass
             if os.getppid() != parent:
                 os._exit(0)
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -119,64 +175,92 @@ def _child(paths, read):
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 2)  # glibc's "munmap_chunk(): invalid pointer" and the like
             for p in paths:
+                why = ""
                 try:
                     read(p)
+                except Refused as exc:
+                    why = str(exc)
                 except Exception:
                     pass
-                os.write(w, b".")
+                os.write(w, why.replace("\n", " ").encode("utf-8", "replace") + b"\n")
         except BaseException:
             code = 1
         os._exit(code)
     os.close(w)
     limit = _probe_seconds()
-    done, late = 0, False
-    deadline = time.monotonic() + limit  # per file
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            late = True
-            break
-        ready, _, _ = select.select([r], [], [], left)
-        if not ready:
-            continue
-        chunk = os.read(r, 4096)
-        if not chunk:
-            break
-        done += len(chunk)
-        deadline = time.monotonic() + limit
-    os.close(r)
-    if late:
-        os.kill(pid, signal.SIGKILL)
-    _, ws = os.waitpid(pid, 0)
-    if done >= len(paths):
-        return len(paths), None
-    if late:
-        return done, ("damaged: the HDF5 library was still reading it after %g s (a longer "
-                      "limit: GV_READ_TIMEOUT=SECONDS)" % limit)
-    if os.WIFSIGNALED(ws):
-        return done, ("damaged: the HDF5 library crashed reading it (%s)"
-                      % signal.strsignal(os.WTERMSIG(ws)))
-    return done, "damaged: the HDF5 library crashed reading it (exit %d)" % os.WEXITSTATUS(ws)
+    answers, fate, buf = [], None, b""
+    poller = select.poll()
+    poller.register(r, select.POLLIN)
+    try:
+        cpu0, t0 = _cpu_seconds(pid) or 0.0, time.monotonic()  # at the last answer
+        while len(answers) < len(paths):
+            if poller.poll(100):
+                chunk = os.read(r, 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    answers.append(line.decode("utf-8", "replace"))
+                    cpu0, t0 = _cpu_seconds(pid) or 0.0, time.monotonic()
+                continue
+            cpu = _cpu_seconds(pid)
+            if cpu is not None and cpu - cpu0 >= limit:
+                fate = ("damaged", "damaged: the HDF5 library was still reading it after %g s "
+                        "of CPU time (GV_READ_TIMEOUT=SECONDS sets another limit)" % limit)
+                break
+            if time.monotonic() - t0 >= 10 * limit:
+                fate = ("not read", "not read: the HDF5 library read it for %g s without "
+                        "finishing (a slow file system, or a stopped process); try again"
+                        % (10 * limit))
+                break
+    finally:  # whatever stops the wait (a KeyboardInterrupt too): no child left
+        os.close(r)
+        if len(answers) < len(paths):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            _, ws = os.waitpid(pid, 0)
+        except ChildProcessError:  # SIGCHLD ignored: reaped already
+            ws = 0
+    if len(answers) >= len(paths) or fate:
+        return answers, fate
+    if os.WIFSIGNALED(ws) and os.WTERMSIG(ws) != signal.SIGKILL:
+        return answers, ("damaged", "damaged: the HDF5 library crashed reading it (%s)"
+                         % signal.strsignal(os.WTERMSIG(ws)))
+    return answers, ("not read", "not read: the process reading it ended without an answer "
+                     "(%s); try again" % (signal.strsignal(os.WTERMSIG(ws))
+                                          if os.WIFSIGNALED(ws) else
+                                          "exit status %d" % os.WEXITSTATUS(ws)))
 
 
 def probe_all(paths, read=read_all):
-    """For each path, None when read(path) ends in a child process (with or
+    """For each path, None when read(path) ended in a child process (with or
     without an exception: the caller reads again and reports those itself),
-    else what went wrong: the child was killed by a signal, or was still
-    reading after the limit.  One child reads them all, a fork per file
-    being slow; a file it dies on is read again alone (what an earlier file
-    did to the library is not blamed on it).  None too when no child can be
-    started."""
+    else why not: "damaged: ..." (the child was killed by a fault signal or
+    spun past the limit, or the file links to another file) or "not read:
+    ..." (no answer in ten times the limit, or the child killed from
+    outside).  One child reads them all, a fork per file being slow; a file
+    it dies on is read again alone (what an earlier file did to the library
+    is not blamed on it).  None too when no child can be started."""
     out = [None] * len(paths)
     i = 0
     while i < len(paths):
-        done, fate = _child(paths[i:], read)
-        i += done
+        answers, fate = _child(paths[i:], read)
+        for k, why in enumerate(answers):
+            out[i + k] = why or None
+        i += len(answers)
         if fate is None:
             break
-        if done:
-            fate = _child(paths[i:i + 1], read)[1]
-        out[i] = fate
+        if answers:
+            answers, fate = _child(paths[i:i + 1], read)
+            if answers:
+                out[i] = answers[0] or None
+                fate = None
+        if fate:
+            out[i] = fate[1]
         i += 1
     return out
 

@@ -347,14 +347,23 @@ def check_damaged(ck, runfile, P):
     offset.  libhdf5 1.10.8 segfaults or loops on some of them in-process."""
     import signal
     import time
+
+    def spin(p):
+        while True:
+            pass
+    before = os.environ.get("GV_READ_TIMEOUT")
     os.environ["GV_READ_TIMEOUT"] = "0.5"
     try:
         got = runfile.probe("x.h5", read=lambda p: os.kill(os.getpid(), signal.SIGSEGV))
         if not got or "crashed reading it (Segmentation fault)" not in got:
             ck.fail("probe of a reader killed by SIGSEGV: %r" % got)
-        got = runfile.probe("x.h5", read=lambda p: time.sleep(60))
-        if not got or "still reading it after 0.5 s" not in got:
-            ck.fail("probe of a reader that hangs: %r" % got)
+        got = runfile.probe("x.h5", read=spin)  # libhdf5's hang is a spin
+        if not got or "damaged: the HDF5 library was still reading it after 0.5 s of CPU" \
+                not in got:
+            ck.fail("probe of a reader that spins: %r" % got)
+        got = runfile.probe("x.h5", read=lambda p: time.sleep(60))  # blocked: not damaged
+        if not got or "not read: the HDF5 library read it for 5 s" not in got:
+            ck.fail("probe of a reader that waits: %r" % got)
         got = runfile.probe("x.h5", read=lambda p: 1 / 0)
         if got is not None:
             ck.fail("probe of a reader that raises: %r (the caller reports it)" % got)
@@ -362,16 +371,29 @@ def check_damaged(ck, runfile, P):
         def fates(p):  # one child reads them all: each fate lands on its own file
             if p == "segv.h5":
                 os.kill(os.getpid(), signal.SIGSEGV)
-            if p == "hang.h5":
-                time.sleep(60)
-        names = ["a.h5", "segv.h5", "b.h5", "hang.h5", "segv.h5", "c.h5"]
+            if p == "spin.h5":
+                spin(p)
+            if p == "link.h5":
+                raise runfile.Refused("/x: a link to another file")
+        names = ["a.h5", "segv.h5", "b.h5", "spin.h5", "link.h5", "segv.h5", "c.h5"]
         got = [g and g.split(" (")[0].split(" after")[0]
                for g in runfile.probe_all(names, read=fates)]
         crash, hang = ("damaged: the HDF5 library crashed reading it",
                        "damaged: the HDF5 library was still reading it")
-        if got != [None, crash, None, hang, crash, None]:
+        if got != [None, crash, None, hang, "/x: a link to another file", crash, None]:
             ck.fail("probe_all: %r" % got)
+        # a link to another file is refused, not followed
+        write_tagged(P("ext.h5"), "ext", 3, "ext", "seed=3")
+        with h5py.File(P("ext.h5"), "a") as f:
+            f["summary2"] = h5py.ExternalLink("elsewhere.h5", "/g")
+        try:
+            runfile.load(P("ext.h5"))
+            ck.fail("a run file linking to another file was read")
+        except runfile.BadInput as exc:
+            if "/summary2: a link to another file" not in str(exc):
+                ck.fail("a run file linking to another file: %s" % exc)
         write_tagged(P("heap.h5"), "heap", 3, "heap", "env=hopper;seed=3")
+        runfile.load(P("heap.h5"))  # no false alarm at this limit
         img = open(P("heap.h5"), "rb").read()
         heap = img.find(b"GCOL")
         if heap < 0:
@@ -395,7 +417,10 @@ def check_damaged(ck, runfile, P):
         if not refused:
             ck.fail("damaged heap: every damaged file read as a run")
     finally:
-        del os.environ["GV_READ_TIMEOUT"]
+        if before is None:
+            del os.environ["GV_READ_TIMEOUT"]
+        else:
+            os.environ["GV_READ_TIMEOUT"] = before
 
 
 def gan_panels(fig):

@@ -24,6 +24,13 @@ static int setup(void **state) {
   return mkdtemp(dir) ? 0 : -1;
 }
 
+static int teardown(void **state) {
+  (void)state;
+  char cmd[96];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
 static void test_round_trip(void **state) {
   (void)state;
   char path[128];
@@ -174,7 +181,12 @@ static gv_status probe_faults(const char *path, void *arg, gv_err *err) {
   raise(SIGSEGV);
   return GV_OK;
 }
-static gv_status probe_hangs(const char *path, void *arg, gv_err *err) {
+static gv_status probe_spins(const char *path, void *arg, gv_err *err) {
+  (void)path, (void)arg, (void)err;
+  for (volatile unsigned long i = 0;; i = i + 1) {}
+  return GV_OK;
+}
+static gv_status probe_sleeps(const char *path, void *arg, gv_err *err) {
   (void)path, (void)arg, (void)err;
   for (;;) pause();
   return GV_OK;
@@ -189,10 +201,37 @@ static void test_probe(void **state) {
   assert_int_equal(gv_h5_probe("x.h5", probe_faults, NULL, &err), GV_EINVAL);
   assert_non_null(strstr(err.msg, "x.h5: damaged: the HDF5 library crashed reading it"));
   setenv("GV_READ_TIMEOUT", "0.3", 1);
-  assert_int_equal(gv_h5_probe("x.h5", probe_hangs, NULL, &err), GV_EINVAL);
-  unsetenv("GV_READ_TIMEOUT");
+  /* a spin is a damaged file; a wait (blocked, stopped) is only "not read" */
+  assert_int_equal(gv_h5_probe("x.h5", probe_spins, NULL, &err), GV_EINVAL);
   assert_non_null(strstr(err.msg, "x.h5: damaged: the HDF5 library was still reading it "
-                                  "after 0.3 s"));
+                                  "after 0.3 s of CPU time"));
+  assert_int_equal(gv_h5_probe("x.h5", probe_sleeps, NULL, &err), GV_EIO);
+  assert_non_null(strstr(err.msg, "x.h5: not read: the HDF5 library read it for 3 s"));
+  unsetenv("GV_READ_TIMEOUT");
+}
+
+/* A link to another file: the probe does not follow it, so the file is
+ * refused (the parent would follow it into a file nobody probed). */
+static void test_external_link(void **state) {
+  (void)state;
+  char path[128];
+  snprintf(path, sizeof path, "%s/ext.h5", dir);
+  gv_run_info info = {"dirac", "ext", "a: 1\n", 1, 10};
+  gv_runfile *rf;
+  gv_err err;
+  assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);
+  assert_int_equal(gv_run_set_status(rf, "completed"), GV_OK);
+  assert_int_equal(gv_run_close(rf), GV_OK);
+  gv_runread *rr;
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
+  gv_runread_close(rr);
+  const hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  assert_true(f >= 0);
+  assert_true(H5Lcreate_external("/elsewhere.h5", "/g", f, "summary2", H5P_DEFAULT,
+                                 H5P_DEFAULT) >= 0);
+  H5Fclose(f);
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_EINVAL);
+  assert_non_null(strstr(err.msg, "/summary2: a link to another file (allowed: none"));
 }
 
 /* A run file whose global heap (where HDF5 keeps variable-length strings:
@@ -226,6 +265,9 @@ static void test_damaged_heap(void **state) {
   while (heap + 4 <= n && memcmp(img + heap, "GCOL", 4)) ++heap;
   assert_true(heap + 4 <= n); /* the file has a global heap */
   setenv("GV_READ_TIMEOUT", "0.5", 1);
+  gv_runread *rr = NULL;
+  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK); /* no false alarm */
+  gv_runread_close(rr);
   int refused = 0, opened = 0, damaged = 0;
   for (size_t off = heap; off < heap + 2048 && off + 64 <= n; off += 16) {
     static unsigned char dam[1 << 20];
@@ -235,7 +277,7 @@ static void test_damaged_heap(void **state) {
     assert_non_null(f);
     assert_int_equal(fwrite(dam, 1, n, f), n);
     fclose(f);
-    gv_runread *rr = NULL;
+    rr = NULL;
     memset(&err, 0, sizeof err);
     const gv_status st = gv_runread_open(&rr, bad, &err);
     if (st == GV_OK) {
@@ -260,7 +302,8 @@ int main(void) {
       cmocka_unit_test(test_not_a_run_file),
       cmocka_unit_test(test_sigkill),
       cmocka_unit_test(test_probe),
+      cmocka_unit_test(test_external_link),
       cmocka_unit_test(test_damaged_heap),
   };
-  return cmocka_run_group_tests(tests, setup, NULL);
+  return cmocka_run_group_tests(tests, setup, teardown);
 }
