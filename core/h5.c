@@ -585,13 +585,15 @@ gv_status gv_h5_probe(const char *path, gv_h5_probe_fn fn, void *arg, gv_err *er
     return gv_fail(err, GV_EIO, "%s: not read: the HDF5 library read it for %g s without "
                    "finishing (a slow file system, or a stopped process); try again", path,
                    10 * limit);
-  if (WIFSIGNALED(ws) && WTERMSIG(ws) != SIGKILL)
+  if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL) /* from outside: the OOM killer */
+    return gv_fail(err, GV_EIO, "%s: not read: the process reading it was killed (%s); try "
+                   "again", path, strsignal(SIGKILL));
+  if (WIFSIGNALED(ws))
     return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (%s)",
                    path, strsignal(WTERMSIG(ws)));
-  /* killed from outside (the OOM killer), or gone without a word */
-  return gv_fail(err, GV_EIO, "%s: not read: the process reading it ended without an answer "
-                 "(%s %d); try again", path, WIFSIGNALED(ws) ? "signal" : "exit status",
-                 WIFSIGNALED(ws) ? WTERMSIG(ws) : WEXITSTATUS(ws));
+  /* ended mid-read: a sanitiser's report of the fault exits 1 */
+  return gv_fail(err, GV_EINVAL, "%s: damaged: the HDF5 library crashed reading it (exit "
+                 "status %d)", path, WEXITSTATUS(ws));
 }
 
 /* In the probe's child: every attribute and dataset of each object, read in

@@ -107,12 +107,13 @@ void gv_h5_write_failed(void);
  *   GV_OK       the child read it (whatever it found: the caller checks),
  *               or no child could be started (the caller then reads
  *               in-process, as before);
- *   GV_EINVAL   "PATH: damaged: ...": the child was killed by a fault
- *               signal, or spent GV_H5_PROBE_SECONDS (or $GV_READ_TIMEOUT)
+ *   GV_EINVAL   "PATH: damaged: ...": the child died mid-read (a fault
+ *               signal, or a sanitiser's exit after one), or spent GV_H5_PROBE_SECONDS (or $GV_READ_TIMEOUT)
  *               seconds of CPU time; or a link to another file;
  *   GV_EIO      "PATH: not read: ...": ten times that in wall time without
  *               an answer (a slow file system, a stopped process), or the
- *               child killed from outside (the OOM killer): try again.
+ *               child killed by SIGKILL from outside (the OOM killer): try
+ *               again.
  * Call it from one thread at a time.  gv_h5_probe runs fn(path, arg, err)
  * the same way and answers with its status and message. */
 #define GV_H5_PROBE_SECONDS 60.0

@@ -227,21 +227,22 @@ def _child(paths, read):
             ws = 0
     if len(answers) >= len(paths) or fate:
         return answers, fate
-    if os.WIFSIGNALED(ws) and os.WTERMSIG(ws) != signal.SIGKILL:
+    if os.WIFSIGNALED(ws) and os.WTERMSIG(ws) == signal.SIGKILL:  # the OOM killer
+        return answers, ("not read", "not read: the process reading it was killed (%s); "
+                         "try again" % signal.strsignal(signal.SIGKILL))
+    if os.WIFSIGNALED(ws):
         return answers, ("damaged", "damaged: the HDF5 library crashed reading it (%s)"
                          % signal.strsignal(os.WTERMSIG(ws)))
-    return answers, ("not read", "not read: the process reading it ended without an answer "
-                     "(%s); try again" % (signal.strsignal(os.WTERMSIG(ws))
-                                          if os.WIFSIGNALED(ws) else
-                                          "exit status %d" % os.WEXITSTATUS(ws)))
+    return answers, ("damaged", "damaged: the HDF5 library crashed reading it (exit status "
+                     "%d)" % os.WEXITSTATUS(ws))
 
 
 def probe_all(paths, read=read_all):
     """For each path, None when read(path) ended in a child process (with or
     without an exception: the caller reads again and reports those itself),
-    else why not: "damaged: ..." (the child was killed by a fault signal or
-    spun past the limit, or the file links to another file) or "not read:
-    ..." (no answer in ten times the limit, or the child killed from
+    else why not: "damaged: ..." (the child died mid-read or spun past the
+    limit), "/NAME: a link to another file ..." or "not read: ..." (no
+    answer in ten times the limit, or the child killed by SIGKILL from
     outside).  One child reads them all, a fork per file being slow; a file
     it dies on is read again alone (what an earlier file did to the library
     is not blamed on it).  None too when no child can be started."""
