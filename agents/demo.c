@@ -391,7 +391,8 @@ static gv_status load(gv_demos *d, hid_t f, gv_err *err) {
 
 gv_status gv_demos_load(gv_demos *d, const char *path, gv_err *err) {
   memset(d, 0, sizeof *d);
-  if (gv_h5_probe_file(path, err)) return GV_EINVAL; /* core/h5.h */
+  const gv_status probed = gv_h5_probe_file(path, err); /* core/h5.h */
+  if (probed) return probed;
   hid_t f = -1;
   gv_h5_quiet();
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }

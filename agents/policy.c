@@ -382,7 +382,8 @@ done:
 }
 
 gv_status gv_policy_load_file(gv_policy **pi, const char *path, const char *name, gv_err *err) {
-  if (gv_h5_probe_file(path, err)) return GV_EINVAL; /* core/h5.h */
+  const gv_status probed = gv_h5_probe_file(path, err); /* core/h5.h */
+  if (probed) return probed;
   hid_t f = -1;
   H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
   H5E_END_TRY;
