@@ -94,18 +94,28 @@ def read_all(path):
         for k in list(obj.attrs.keys()):
             each(obj.attrs.__getitem__, k)
 
+    def data(d):
+        if (d.size or 0) * d.dtype.itemsize <= MAX_BYTES:  # size None: an empty space
+            d[()]
+
     def visit(name, obj):
         each(attrs, obj)
         if isinstance(obj, h5py.Group):
             links(obj, name + "/")
         elif isinstance(obj, h5py.Dataset):
-            size = obj.size or 0
-            if size * obj.dtype.itemsize <= MAX_BYTES:
-                each(obj.__getitem__, ())
+            each(data, obj)
 
     def links(g, prefix):
-        for k in list(g.keys()):
-            if not isinstance(g.get(k, getlink=True), (h5py.HardLink, h5py.SoftLink)):
+        try:
+            keys = list(g.keys())
+        except Exception:
+            return
+        for k in keys:
+            try:
+                link = g.get(k, getlink=True)
+            except Exception:
+                continue
+            if not isinstance(link, (h5py.HardLink, h5py.SoftLink)):
                 raise Refused("/%s%s: a link to another file (allowed: none; governor's "
                               "files hold their data themselves)" % (prefix, k))
 
