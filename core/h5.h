@@ -114,7 +114,9 @@ void gv_h5_write_failed(void);
  *               an answer (a slow file system, a stopped process), or the
  *               child killed by SIGKILL from outside (the OOM killer): try
  *               again.
- * Call it from one thread at a time.  gv_h5_probe runs fn(path, arg, err)
+ * A file probed with GV_OK is not probed again by this process while its
+ * device, inode, size and modification time stay the same.  Call it from
+ * one thread at a time.  gv_h5_probe runs fn(path, arg, err)
  * the same way and answers with its status and message. */
 #define GV_H5_PROBE_SECONDS 60.0
 typedef gv_status (*gv_h5_probe_fn)(const char *path, void *arg, gv_err *err);

@@ -209,6 +209,7 @@ def main(argv=None):
     except SystemExit as exc:
         return 2 if exc.code else 0
     runs = []
+    runfile.probe_all([p for p in a.runs if os.path.isfile(p)])  # one child for all
     for p in a.runs:
         try:
             runs.append(TuneRun(runfile.load(p)))

@@ -26,6 +26,7 @@ def main(argv):
         return 2
     label, paths = argv[0], argv[1:]
     total, counted, missing, unreadable = 0.0, 0, 0, 0
+    runfile.probe_all(paths)  # one child reads them all (runfile.load remembers)
     for p in paths:
         try:
             r = runfile.load(p)

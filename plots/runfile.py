@@ -255,7 +255,22 @@ def probe_all(paths, read=read_all):
     answer in ten times the limit, or the child killed by SIGKILL from
     outside).  One child reads them all, a fork per file being slow; a file
     it dies on is read again alone (what an earlier file did to the library
-    is not blamed on it).  None too when no child can be started."""
+    is not blamed on it).  None too when no child can be started.  A file
+    found readable before, unchanged since (device, inode, size,
+    modification time), is not read again."""
+    cache = read is read_all
+    idents = [_ident(p) if cache else None for p in paths]
+    todo = [k for k, d in enumerate(idents) if d is None or d not in _OK]
+    out = [None] * len(paths)
+    for k, why in zip(todo, _probe_batch([paths[k] for k in todo], read)):
+        out[k] = why
+        if why is None and idents[k] is not None:
+            _OK.add(idents[k])
+    return out
+
+
+def _probe_batch(paths, read):
+    """probe_all without the memory of files read before."""
     out = [None] * len(paths)
     i = 0
     while i < len(paths):
@@ -274,6 +289,18 @@ def probe_all(paths, read=read_all):
             out[i] = fate[1]
         i += 1
     return out
+
+
+def _ident(path):
+    """What says a file is unchanged: device, inode, size, modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+_OK = set()  # the _ident of each file probe_all found readable
 
 
 def probe(path, read=read_all):

@@ -394,6 +394,18 @@ def check_damaged(ck, runfile, P):
                 ck.fail("a run file linking to another file: %s" % exc)
         write_tagged(P("heap.h5"), "heap", 3, "heap", "env=hopper;seed=3")
         runfile.load(P("heap.h5"))  # no false alarm at this limit
+        # read once while unchanged (device, inode, size, modification time)
+        calls, child = [], runfile._child
+        runfile._child = lambda ps, rd: (calls.append(len(ps)), child(ps, rd))[1]
+        try:
+            runfile.load(P("heap.h5"))
+            st = os.stat(P("heap.h5"))
+            os.utime(P("heap.h5"), ns=(st.st_atime_ns, st.st_mtime_ns + 1000))
+            runfile.load_all([P("heap.h5"), P("heap.h5")])
+        finally:
+            runfile._child = child
+        if calls != [2]:
+            ck.fail("probe memory: children for %r files, expected [2]" % calls)
         img = open(P("heap.h5"), "rb").read()
         heap = img.find(b"GCOL")
         if heap < 0:

@@ -81,7 +81,7 @@ expect 2 "not a governor run file" -- "$GV" analyze "$T/foreign.h5"
 
 # --- files that crash or hang libhdf5 itself (core/h5.h, gv_h5_probe) ------
 # The dirac run's global heap (its variable-length strings) overwritten with
-# 64 bytes of 0xff at every 16th offset: libhdf5 1.10.8 segfaults or loops
+# 64 bytes of 0xff at every 32nd offset: libhdf5 1.10.8 segfaults or loops
 # on some of them when it reads a string.  `governor analyze` must exit 0 or
 # 2 and plots/runfile.py must raise BadInput or nothing (neither dies), and
 # each must say "damaged" for some.
@@ -94,7 +94,7 @@ if heap < 0:
     sys.exit("no global heap in %s" % src)
 os.makedirs(out, exist_ok=True)
 files = []
-for off in range(heap, min(heap + 2048, len(img) - 64), 16):
+for off in range(heap, min(heap + 2048, len(img) - 64), 32):
     bad = bytearray(img)
     bad[off:off + 64] = b"\xff" * 64
     files.append(os.path.join(out, "heap+%d.h5" % (off - heap)))
