@@ -347,11 +347,13 @@ static gv_status list_points(const gv_sweep *sw, int print, long rank, long size
 }
 
 /* The sweep's labels of the run file at path (group, axes) for the file a
- * resume rebuilds: a resumed sweep point stays in its group. */
+ * resume rebuilds: a resumed sweep point stays in its group.  The run's own
+ * file, which the resume reads again without the probe (core/runfile.c):
+ * no child here either, whose fork would delay every resume. */
 static void keep_labels(const char *path) {
   gv_runread *rr;
   gv_err err;
-  if (gv_runread_open(&rr, path, &err) != GV_OK) return;
+  if (gv_runread_open_known(&rr, path, &err) != GV_OK) return;
   char *group = gv_runread_attr(rr, "group"), *axes = gv_runread_attr(rr, "axes");
   gv_runread_close(rr);
   if (group) gv_run_set_labels(group, axes);
