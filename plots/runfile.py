@@ -544,10 +544,8 @@ def load(path):
 
 def load_all(paths):
     paths = list(paths)
-    ok = [os.path.isfile(p) for p in paths]
-    damage = dict(zip([p for p, o in zip(paths, ok) if o],
-                      probe_all([p for p, o in zip(paths, ok) if o])))
-    return [Run(p, damage.get(p)) for p in paths]
+    probe_all([p for p in paths if os.path.isfile(p)])  # one child; each Run's probe remembers
+    return [Run(p) for p in paths]
 
 
 def group_runs(runs, key=None):
