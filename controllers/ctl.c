@@ -241,6 +241,23 @@ gv_status gv_ctl_stack_check(gv_ctl_stack *s, const gv_vfgame *g, const char *sc
   return GV_OK;
 }
 
+gv_status gv_ctl_stack_check_flow(gv_ctl_stack *s, const gv_vfgame *g, const char *game,
+                                  gv_err *err) {
+  gv_vfgame named = *g;
+  named.name = game;
+  for (size_t i = 0; s && i < s->n; ++i) {
+    const gv_ctl_type *t = s->items[i].type;
+    if ((gv_ctl_hooks(t) & (GV_HOOK_DRIFT | GV_HOOK_DIFFUSION | GV_HOOK_UPDATE)) != GV_HOOK_DRIFT) {
+      gv_fail(err, GV_ENOHOOK,
+              "controller '%s' has no hook for game '%s' (it needs a drift on the closed-form "
+              "flow and a loss- or parameter-level hook on D, as cgail and clc have)",
+              t->info.name, game);
+      return located(&s->items[i], GV_ENOHOOK, err);
+    }
+  }
+  return gv_ctl_stack_check(s, &named, "euler", GV_HOOK_DRIFT, err);
+}
+
 static gv_status check_one_neural(const gv_ctl *c, const char *game, gv_err *err) {
   const gv_ctl_type *t = c->type;
   if (!(gv_ctl_hooks(t) & (GV_HOOK_LOSS | GV_HOOK_PARAM)))

@@ -288,6 +288,12 @@ void gv_ctl_stack_free(gv_ctl_stack *s);
 gv_status gv_ctl_stack_check(gv_ctl_stack *s, const gv_vfgame *g, const char *scheme,
                              unsigned scheme_hooks, gv_err *err);
 
+/* The same for a game that runs a closed-form flow next to a neural one
+ * (onestep_sampled, named `game` in messages): each controller must act on
+ * the flow by a drift alone (Euler steps; no diffusion, no update step). */
+gv_status gv_ctl_stack_check_flow(gv_ctl_stack *s, const gv_vfgame *g, const char *game,
+                                  gv_err *err);
+
 /* Checks every controller can act on the neural game `game` (an MLP GAN,
  * GAIL): each needs a loss-level or parameter-level hook (else GV_ENOHOOK:
  * "controller 'consensus' has no hook for game 'mlpgan' ..."), and its

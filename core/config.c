@@ -468,6 +468,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
                        assignment, tok, n->n);
       }
       if (!next) {
+        set_lines(value, n->items[idx]->line);
         gv_node_free(n->items[idx]);
         n->items[idx] = value;
         return GV_OK;
@@ -475,7 +476,11 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
       n = n->items[idx];
     } else if (n->kind == GV_NODE_MAP) {
       if (!next) {
-        gv_map_set(n, tok, value);
+        /* a key the file has: the value takes that key's line (a whole
+         * section replaced points at the section, not at the file's top) */
+        int kl = gv_map_key_line(n, tok);
+        if (kl > 0) set_lines(value, kl);
+        map_set_line(n, tok, value, value->line);
         return GV_OK;
       }
       gv_node *c = gv_map_get(n, tok);

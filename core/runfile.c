@@ -301,7 +301,8 @@ gv_status gv_run_create_pending(gv_runfile **out, const char *path, const gv_run
   set_attr_str(f, "blas_core", gv_blas_core());
   set_attr_num(f, "seed", H5T_NATIVE_UINT64, &seed);
   set_attr_str(f, "status", "running");
-  set_attr_str(f, "analysis", "pending"); /* "done" once `governor analyze` ran on it */
+  /* "done" once `governor analyze` ran on it; "none" when no analysis follows */
+  set_attr_str(f, "analysis", info->no_analysis ? "none" : "pending");
   set_attr_str(f, "kind", info->kind ? info->kind : "");
   set_attr_str(f, "name", info->name ? info->name : "");
   set_attr_str(f, "group", run_group ? run_group : info->name ? info->name : "");

@@ -38,6 +38,7 @@ typedef struct gv_run_info {
   const char *config_yaml;  /* resolved config text */
   uint64_t seed;
   long flush_every;         /* steps between flushes (>= 1) */
+  int no_analysis;          /* no analysis follows (scan, evaluate): `analysis` is "none" */
 } gv_run_info;
 
 /* Creates path: the file is made as path + ".tmp", gets root attributes

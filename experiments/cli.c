@@ -116,6 +116,31 @@ static int bad_usage(const char *msg) {
   return 2;
 }
 
+/* `governor COMMAND --help`: COMMAND's entries of the usage (an entry is a
+ * line "  COMMAND ..." and the more-indented lines after it), and the exit
+ * codes; -1 (nothing printed) when the usage has no such command. */
+static int command_help(const char *cmd) {
+  const size_t n = strlen(cmd);
+  for (int pass = 0; pass < 2; ++pass) {
+    int mine = 0, found = 0;
+    if (pass) printf("usage: governor COMMAND [ARGS]\n");
+    for (const char *l = usage; *l;) {
+      const char *e = strchr(l, '\n');
+      const size_t len = e ? (size_t)(e - l + 1) : strlen(l);
+      if (l[0] == ' ' && l[1] == ' ' && l[2] != ' ') {
+        mine = !strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n');
+        found |= mine;
+      } else if (l[0] != ' ') {
+        mine = pass && !strncmp(l, "exit codes", 10);
+      }
+      if (mine && pass) fwrite(l, 1, len, stdout);
+      l += len;
+    }
+    if (!found) return -1;
+  }
+  return 0;
+}
+
 typedef struct cli_args {
   const char *config;
   const char *sets[64];
@@ -1651,6 +1676,10 @@ int gv_cli_main(int argc, char **argv) {
   const char *cmd = argv[1];
   argc -= 2;
   argv += 2;
+  /* plot and report hand --help to their Python scripts */
+  if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) &&
+      strcmp(cmd, "plot") && strcmp(cmd, "report") && command_help(cmd) == 0)
+    return 0;
   if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);
   if (!strcmp(cmd, "check")) return cmd_check(argc, argv);

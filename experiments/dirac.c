@@ -515,7 +515,7 @@ static gv_status dirac_scan(gv_node *root, const char *file, const char *key, do
   }
   if (st == GV_OK) {
     char *yaml = gv_cfg_emit(root);
-    gv_run_info info = {"scan", key, yaml, 0, 1};
+    gv_run_info info = {"scan", key, yaml, 0, 1, 1};
     gv_runfile *rf;
     st = gv_run_create(&rf, out, &info, err);
     free(yaml);

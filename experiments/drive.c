@@ -161,7 +161,7 @@ gv_status gv_exp_drive_check(const gv_exp_game *game, gv_node *root, const char 
  * before that leaves the previous file at path, or none. */
 static gv_status open_run(gv_drive *d, gv_node *root, const char *path, gv_err *err) {
   char *yaml = gv_cfg_emit(root);
-  gv_run_info info = {d->kind, d->common.name, yaml, (uint64_t)d->common.seed, d->flush_every};
+  gv_run_info info = {d->kind, d->common.name, yaml, (uint64_t)d->common.seed, d->flush_every, 0};
   gv_status st = gv_run_create_pending(&d->rf, path, &info, err);
   free(yaml);
   if (st) return st;

@@ -274,7 +274,7 @@ int gv_evaluate_main(int argc, char **argv) {
   if (!st) {
     char name[300];
     snprintf(name, sizeof name, "%s-evaluate", s.name ? s.name : "run");
-    const gv_run_info info = {"evaluate", name, s.config ? s.config : "", a.seed, 1};
+    const gv_run_info info = {"evaluate", name, s.config ? s.config : "", a.seed, 1, 1};
     gv_run_set_labels(s.group, s.axes);
     st = gv_run_create(&rf, a.out, &info, &err);
     gv_run_set_labels(NULL, NULL);

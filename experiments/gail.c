@@ -71,7 +71,7 @@ static const gv_param run_params[] = {
                  "episodes per evaluation (action = mean; 0: no evaluation)"),
     GV_PARAM_INT(gail_run, flush_every, "50000", 1, 1e12, "env steps between run-file flushes"),
     GV_PARAM_INT(gail_run, distance_every, "5", 1, 1e9,
-                 "PPO rounds between state Wasserstein distances"),
+                 "logged points between state Wasserstein distances (gail: PPO rounds)"),
     GV_PARAM_END,
 };
 

@@ -395,11 +395,12 @@ int gv_rl_record_main(int argc, char **argv) {
     }
     if (target) {
       const long hi = target == &seed ? 4294967295L : 1000000L; /* int episode counts */
+      const long lo = target == &episodes ? 1 : 0;
       errno = 0;
       *target = strtol(argv[++i], &end, 10);
-      if (*end || end == argv[i] || errno || *target < 0 || *target > hi) {
+      if (*end || end == argv[i] || errno || *target < lo || *target > hi) {
         char m[300];
-        snprintf(m, sizeof m, "record: %s expects an integer in [0, %ld]", argv[i - 1], hi);
+        snprintf(m, sizeof m, "record: %s expects an integer in [%ld, %ld]", argv[i - 1], lo, hi);
         return usage_err(m);
       }
     }
@@ -410,7 +411,6 @@ int gv_rl_record_main(int argc, char **argv) {
     return usage_err("usage: governor record RUN.h5 --episodes N --out FILE.h5 [--seed S] "
                      "[--group policy|policy_best] [--random-episodes R] [--eval-episodes E] "
                      "[--overwrite]");
-  if (episodes < 1) return usage_err("record: --episodes must be at least 1");
   if (!overwrite && access(out, F_OK) == 0)
     return out_exists("record", out);
   gv_err err = {{0}, {0}};

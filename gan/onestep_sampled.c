@@ -32,7 +32,7 @@ const gv_param gv_os_sampled_param_table[] = {
 const gv_disc_game gv_os_sampled_disc_game = {"onestep_sampled", GV_DISC_HISTORY | GV_DISC_PARAM};
 
 gv_status gv_os_sampled_check(gv_ctl_stack *ctl, const gv_onestep *g, gv_err *err) {
-  gv_status st = gv_ctl_stack_check(ctl, &g->vf, "euler", GV_HOOK_DRIFT, err);
+  gv_status st = gv_ctl_stack_check_flow(ctl, &g->vf, gv_os_sampled_disc_game.name, err);
   return st ? st : gv_disc_check(ctl, &gv_os_sampled_disc_game, err);
 }
 

@@ -37,7 +37,7 @@ static void test_round_trip(void **state) {
   (void)state;
   char path[128];
   snprintf(path, sizeof path, "%s/sub/dir/run.h5", dir); /* parents are created */
-  gv_run_info info = {"dirac", "demo", "a: 1\n", 42, 10};
+  gv_run_info info = {"dirac", "demo", "a: 1\n", 42, 10, 0};
   gv_runfile *rf;
   gv_err err;
   assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);
@@ -126,7 +126,7 @@ static void test_sigkill(void **state) {
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
-    gv_run_info info = {"dirac", "killed", "", 1, 100};
+    gv_run_info info = {"dirac", "killed", "", 1, 100, 0};
     gv_runfile *rf;
     gv_err err;
     if (gv_run_create(&rf, path, &info, &err) != GV_OK) _exit(3);
@@ -218,7 +218,7 @@ static void test_external_link(void **state) {
   (void)state;
   char path[128];
   snprintf(path, sizeof path, "%s/ext.h5", dir);
-  gv_run_info info = {"dirac", "ext", "a: 1\n", 1, 10};
+  gv_run_info info = {"dirac", "ext", "a: 1\n", 1, 10, 0};
   gv_runfile *rf;
   gv_err err;
   assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);
@@ -245,7 +245,7 @@ static void test_damaged_heap(void **state) {
   (void)state;
   char path[128], bad[160];
   snprintf(path, sizeof path, "%s/heap.h5", dir);
-  gv_run_info info = {"dirac", "heap", "game: dirac\ncontroller: none\n", 7, 10};
+  gv_run_info info = {"dirac", "heap", "game: dirac\ncontroller: none\n", 7, 10, 0};
   gv_runfile *rf;
   gv_err err;
   assert_int_equal(gv_run_create(&rf, path, &info, &err), GV_OK);

@@ -129,6 +129,7 @@ class Evaluate(unittest.TestCase):
         s, attrs, summ = series(self.frozen)
         self.assertEqual(attrs["kind"], "evaluate")
         self.assertEqual(attrs["status"], "completed")
+        self.assertEqual(attrs["analysis"], "none")  # none follows an evaluation
         self.assertEqual(attrs["group"], GROUP)
         self.assertEqual(attrs["axes"], AXES)
         self.assertEqual(summ["env"], "hopper")

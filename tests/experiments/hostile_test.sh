@@ -179,6 +179,21 @@ with h5py.File(sys.argv[2], "r") as h:
     assert h.attrs["group"] == "good" and h.attrs["axes"] == "", dict(h.attrs)
 PY
 
+# --- a scan is followed by no analysis: its file says so ("pending" was
+# the state of a run whose analysis a SIGKILL cut short)
+expect 0 "" -- "$GV" scan "$T/good.yaml" --key scheme.h --from 0.1 --to 0.2 --num 3 --out "$T/scan-ok.h5"
+$PY -c "import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+a = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+assert (a['kind'], a['status'], a['analysis']) == ('scan', 'completed', 'none'), a" "$T/scan-ok.h5" \
+  && ok || bad "scan file's analysis attribute"
+
+# --- COMMAND --help: that command's usage, exit 0 (it was "unknown option")
+for c in run sweep resume check analyze scan list record evaluate export bench; do
+  expect 0 "  $c " -- "$GV" "$c" --help
+done
+expect 2 "unknown command 'un'" -- "$GV" un --help
+
 # --- check --print shows the path run uses
 expect 0 "# good -> runs/good.h5" -- "$GV" check "$T/good.yaml" --print
 expect 0 "# good -> $T/o.h5" -- "$GV" check "$T/good.yaml" --print --out "$T/o.h5"
@@ -254,8 +269,8 @@ expect 2 "scan: --num '1e99'" -- "$GV" scan "$T/good.yaml" --key scheme.h --from
 for v in -1 nan abc 0 inf 1e9; do
   expect 2 "bench: --seconds '$v' (allowed: numbers in (0, 3600])" -- "$GV" bench dirac --seconds "$v"
 done
-for v in 4294967297 -1 abc 1e3 ""; do
-  expect 2 "record: --episodes expects an integer in [0, 1000000]" -- "$GV" record "$T/pol.h5" --episodes "$v" --out "$T/rec.h5"
+for v in 4294967297 -1 0 abc 1e3 ""; do
+  expect 2 "record: --episodes expects an integer in [1, 1000000]" -- "$GV" record "$T/pol.h5" --episodes "$v" --out "$T/rec.h5"
 done
 expect 2 "record: --seed expects an integer in [0, 4294967295]" -- "$GV" record "$T/pol.h5" --seed 4294967296 --out "$T/rec.h5"
 for v in 0 -2 abc 99999999999999999999; do
@@ -305,6 +320,17 @@ scheme:
 Y
 expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not both 0" -- "$GV" check "$T/sem.yaml"
 expect 2 "sem.yaml:3: scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
+# a whole section replaced by --set: errors point at that section's line
+expect 2 "sem.yaml:2: scheme.h: -1 is out of range" -- "$GV" check "$T/sem.yaml" --set 'scheme={kind: simgd, h: -1}'
+l=$(grep -n '^controllers:' configs/dac/hopper-dac.yaml | cut -d: -f1)
+expect 2 "hopper-dac.yaml:$l: controllers.0.kind: controller 'bmc' has no hook for game 'dac'" -- \
+  "$GV" check configs/dac/hopper-dac.yaml --set 'controllers=[{kind: bmc, side: gen}]'
+# onestep_sampled's errors name it (not the flow's game), and no hidden scheme
+l=$(grep -n '^controllers:' configs/gail/onestep-sampled.yaml | cut -d: -f1)
+for c in r1 bmc_update; do
+  expect 2 "onestep-sampled.yaml:$l: controllers.0.kind: controller '$c' has no hook for game 'onestep_sampled'" -- \
+    "$GV" check configs/gail/onestep-sampled.yaml --set "controllers=[{kind: $c}]"
+done
 given sem2 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' 2 "4: controllers.0.kind: controller 'clip' acts after discrete updates" check
 printf 'game: {kind: onestep}\ncontrollers: [{kind: r1}]\n' >"$T/sem3.yaml"
 expect 2 "sem3.yaml:2: controllers.0.kind: controller 'r1' has no hook for game 'onestep'" -- "$GV" run "$T/sem3.yaml" --out "$T/sem3.h5"
