@@ -386,6 +386,25 @@ void gv_cfg_safe_name(const char *text, char *buf, size_t size) {
   buf[o] = 0;
 }
 
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; ++s) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size) {
+  if (size < 19) { /* no room for a prefix and the hash */
+    gv_cfg_safe_name(text, buf, size);
+    return;
+  }
+  gv_cfg_safe_name(text, buf, size);
+  const char *t = text ? text : "";
+  if (strlen(t) <= keep) return;
+  size_t cut = keep < size - 18 ? keep : size - 18;
+  while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80) cut--; /* a whole UTF-8 char */
+  snprintf(buf + cut, 18, "~%016llx", (unsigned long long)fnv1a(t));
+}
+
 /* ------------------------------------------------------ paths, --set */
 
 static int is_index(const char *s, size_t *idx) {

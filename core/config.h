@@ -76,6 +76,14 @@ void gv_cfg_merge(gv_node *base, const gv_node *over);
  * never empty.  Bytes >= 0x80 (UTF-8: "rho-α") are kept. */
 void gv_cfg_safe_name(const char *text, char *buf, size_t size);
 
+/* A file or folder name made from config text: gv_cfg_safe_name, and text
+ * longer than `keep` bytes cut to its first `keep` (fewer, to keep a UTF-8
+ * character whole, or to fit `size`) followed by '~' and a 16-digit hash of
+ * all of it (64-bit FNV-1a), so that names sharing a prefix stay distinct
+ * files.  The result has at most keep + 17 bytes. */
+#define GV_CFG_NAME_KEEP 180
+void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size);
+
 /* YAML text of the tree (block style); caller frees. */
 char *gv_cfg_emit(const gv_node *root);
 

@@ -82,9 +82,9 @@ gv_status gv_exp_check_top(gv_node *root, const char *file, const char *const *s
     gv_map_set(root, "name", gv_node_new_scalar(common->name));
   }
   if (!common->out[0]) {
-    char safe[GV_STR_MAX]; /* the name is config text: never a path */
-    gv_cfg_safe_name(common->name, safe, sizeof safe);
-    snprintf(common->out, sizeof common->out, "runs/%.200s.h5", safe);
+    char safe[GV_CFG_NAME_KEEP + 18]; /* the name is config text: never a path */
+    gv_cfg_safe_file_name(common->name, GV_CFG_NAME_KEEP, safe, sizeof safe);
+    snprintf(common->out, sizeof common->out, "runs/%s.h5", safe);
     gv_map_set(root, "out", gv_node_new_scalar(common->out));
   }
   return GV_OK;

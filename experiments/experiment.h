@@ -180,8 +180,9 @@ void gv_mean_std(const double *x, long n, double *mean, double *sd);
  * names a folder, or the folder of `out` when it names a file (x.h5).  A
  * config without variants and lists is one plain run, with the path `run`
  * gives it (`out`, or runs/<safe name>.h5).  Every path component made from
- * config text goes through gv_cfg_safe_name; a name longer than
- * GV_SWEEP_NAME_MAX bytes is cut and ends in a hash of all of it. */
+ * config text goes through gv_cfg_safe_file_name: a name longer than
+ * GV_CFG_NAME_KEEP bytes (fewer when the folder is long, so that the path
+ * fits GV_STR_MAX) is cut and ends in a hash of all of it. */
 #define GV_SWEEP_MAX_POINTS 1048576 /* runs in one sweep */
 #define GV_SWEEP_MAX_AXES 16        /* lists per variant */
 #define GV_SWEEP_NAME_MAX 200       /* bytes of a run file's name */

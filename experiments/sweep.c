@@ -155,13 +155,13 @@ static void label(const gv_sweep *sw, size_t i, gv_sweep_point *pt) {
   if (sw->single) {
     pt->path[0] = 0; /* set by the check, as `run` sets it */
   } else {
+    /* long: a prefix and a hash of all of it, cut further where the folder
+     * is long, so that the path fits a config string (`out`) */
     char safe[GV_SWEEP_NAME_MAX + 1];
-    gv_cfg_safe_name(name.s, safe, sizeof safe);
-    if (name.n > GV_SWEEP_NAME_MAX - 20) { /* long: a prefix and a hash of all of it */
-      size_t cut = GV_SWEEP_NAME_MAX - 20;
-      while (cut > 0 && ((unsigned char)safe[cut] & 0xC0) == 0x80) cut--; /* whole UTF-8 */
-      snprintf(safe + cut, 21, "~%016llx", (unsigned long long)fnv(name.s));
-    }
+    const size_t dl = strlen(sw->dir), room = GV_STR_MAX - 1 - 4; /* "/", ".h5" */
+    size_t keep = GV_CFG_NAME_KEEP;
+    if (dl + keep + 17 > room) keep = dl + 18 < room ? room - dl - 17 : 1;
+    gv_cfg_safe_file_name(name.s, keep, safe, sizeof safe);
     snprintf(pt->path, sizeof pt->path, "%s/%s.h5", sw->dir, safe);
   }
   free(name.s);
@@ -381,8 +381,8 @@ static gv_status make_variants(gv_sweep *sw, const gv_node *root, gv_err *err) {
   /* `out` naming a run file (x.h5): a single run keeps it, a grid goes next
    * to it; anything else names the grid's folder */
   const size_t lo = out ? strlen(out) : 0;
-  char safe[GV_STR_MAX];
-  gv_cfg_safe_name(stem, safe, sizeof safe);
+  char safe[GV_CFG_NAME_KEEP + 18];
+  gv_cfg_safe_file_name(stem, GV_CFG_NAME_KEEP, safe, sizeof safe);
   if (lo > 3 && !strcmp(out + lo - 3, ".h5")) {
     const char *sl = strrchr(out, '/');
     if (sl) snprintf(sw->dir, sizeof sw->dir, "%.*s", (int)(sl - out), out);
@@ -390,7 +390,7 @@ static gv_status make_variants(gv_sweep *sw, const gv_node *root, gv_err *err) {
   } else if (out && *out) {
     snprintf(sw->dir, sizeof sw->dir, "%s", out);
   } else {
-    snprintf(sw->dir, sizeof sw->dir, "runs/%.200s", safe);
+    snprintf(sw->dir, sizeof sw->dir, "runs/%s", safe);
   }
   gv_status s = GV_OK;
   if (variants && (variants->kind != GV_NODE_SEQ || variants->n == 0)) {

@@ -368,5 +368,25 @@ for p in paths:
     b = os.path.basename(p).encode()
     assert len(b) <= 203 and "~" in p, p
 PY
+# a long run name is cut the same way for a plain run (it was cut at 200
+# bytes with no hash), and a long grid name in the default folder cuts the
+# point's name further so the path fits `out` (it was refused, naming `out`)
+long=$($PY -c "print('a' * 250)")
+cut="runs/$($PY -c "print('a' * 180)")~"
+"$GV" check "$T/good.yaml" --print --set "name=$long" >"$T/out" 2>&1
+grep -q "^# $long -> $cut[0-9a-f]\{16\}\.h5\$" "$T/out" && ok || bad "plain run, long name: $(cat "$T/out")"
+(cd "$T" && "$GV" run "$T/good.yaml" --set "name=$long" >/dev/null 2>&1 && ls runs | grep -q "^a\{180\}~[0-9a-f]\{16\}\.h5\$") \
+  && ok || bad "run of a long name: $(ls "$T/runs")"
+$PY -c "print('name: ' + 'b' * 250 + '\ngame: {kind: dirac}\nscheme: {steps: 20}\nseed: [0, 1]')" >"$T/lgrid.yaml"
+expect 0 "lgrid.yaml: ok (2 runs)" -- "$GV" check "$T/lgrid.yaml"
+"$GV" sweep --dry-run "$T/lgrid.yaml" >"$T/out" 2>&1
+$PY - "$T/out" <<'PY' && ok || bad "long grid name: $(cat "$T/out")"
+import sys
+paths = [l.split(" -> ")[1] for l in open(sys.argv[1]).read().splitlines() if " -> " in l]
+assert len(paths) == 2 and paths[0] != paths[1], paths
+for p in paths:
+    d, f = p.split("/")[1:]
+    assert p.startswith("runs/") and len(p) <= 255 and "~" in d and "~" in f, p
+PY
 
 testlib_end
