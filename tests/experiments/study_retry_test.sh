@@ -8,6 +8,9 @@
 #   next one finishes it; a second retry after that does nothing;
 # - a retry stopped part way and run again never moves a run that failed a
 #   second time: its first failure is kept as it was, and it stays failed.
+# - report --finished hands the page only the blocks whose every run has
+#   ended and whose failed runs have had their re-run (a stub study.py
+#   records what it is given).
 #   sh study_retry_test.sh PATH/TO/governor
 testname=study-retry
 . "$(dirname "$0")/testlib.sh"
@@ -24,6 +27,12 @@ set_failed "$F"
 echo stale >"$F.ckpt"
 mkdir "$F.ckpt.d"
 rm runs/st-main-gail-entropy/st-main-gail-entropy-seed=0.h5
+printf 'import sys\nopen("study-args", "w").write("\\n".join(sys.argv[1:]) + "\\n")\n' >plots/study.py
+blocks() { sed -n '/^--block$/{n;p;}' study-args | tr '\n' ' '; }
+study report --finished || bad "report --finished: $(tail -5 "$T/log")"
+[ "$(blocks)" = "part-a-demos11 part-b part-b-demos11 " ] && ok || bad "report --finished, blocks: $(blocks)"
+grep -q "part-a is not finished" "$T/log" && grep -q "part-a-entropy is not finished" "$T/log" &&
+  ok || bad "report --finished: $(cat "$T/log")"
 # the re-run is stopped (SIGTERM to governor alone, at its step 10): the
 # retry is not done
 GV_TEST_TERM_AT_STEP=10 study retry || bad "stopped retry: $(tail -5 "$T/log")"
@@ -63,4 +72,8 @@ study retry || bad "retry of the finished entropy sweep: $(tail -5 "$T/log")"
 [ -e runs/st-main-gail-entropy/failed-once/.done ] &&
   [ -z "$(ls runs/st-main-gail-entropy/failed-once)" ] && ok ||
   bad "entropy sweep: $(ls -a runs/st-main-gail-entropy/failed-once 2>&1)"
+# every block ended and retried: all reach the page
+study report --finished || bad "report --finished: $(tail -5 "$T/log")"
+[ "$(blocks)" = "part-a part-a-entropy part-a-demos11 part-b part-b-demos11 " ] && ok ||
+  bad "report --finished at the end, blocks: $(blocks)"
 testlib_end
