@@ -393,13 +393,9 @@ static uint64_t fnv1a(const char *s) {
 }
 
 void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size) {
-  if (size < 19) { /* no room for a prefix and the hash */
-    gv_cfg_safe_name(text, buf, size);
-    return;
-  }
   gv_cfg_safe_name(text, buf, size);
   const char *t = text ? text : "";
-  if (strlen(t) <= keep) return;
+  if (size < 19 || strlen(t) <= keep) return; /* short, or no room for a prefix and the hash */
   size_t cut = keep < size - 18 ? keep : size - 18;
   while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80) cut--; /* a whole UTF-8 char */
   snprintf(buf + cut, 18, "~%016llx", (unsigned long long)fnv1a(t));

@@ -273,6 +273,23 @@ static void test_safe_name(void **state) {
   char small[4];
   gv_cfg_safe_name("abcdef", small, sizeof small);
   assert_string_equal(small, "abc");
+
+  /* file names: longer than `keep` is a prefix, '~' and a hash of it all */
+  char f[64], g[64];
+  gv_cfg_safe_file_name("abcde", 5, f, sizeof f);
+  assert_string_equal(f, "abcde");
+  gv_cfg_safe_file_name("abcdefgh", 5, f, sizeof f);
+  gv_cfg_safe_file_name("abcdefgi", 5, g, sizeof g);
+  assert_int_equal(strlen(f), 5 + 17);
+  assert_memory_equal(f, "abcde~", 6);
+  assert_string_not_equal(f, g); /* same prefix, other names: other files */
+  gv_cfg_safe_file_name("a\xce\xb1\xce\xb2\xce\xb3", 4, f, sizeof f); /* a, alpha, beta, gamma */
+  assert_memory_equal(f, "a\xce\xb1~", 4); /* beta not split: cut at 3 */
+  assert_int_equal(strlen(f), 3 + 17);
+  gv_cfg_safe_file_name("../x/abcdefgh", 5, f, sizeof f);
+  assert_memory_equal(f, "_._x_~", 6); /* still a safe name */
+  gv_cfg_safe_file_name("abcdefgh", 5, small, sizeof small); /* no room for the hash */
+  assert_string_equal(small, "abc");
 }
 
 int main(void) {
