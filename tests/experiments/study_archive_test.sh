@@ -92,8 +92,9 @@ sys.exit(0 if len(a["series"]) and all(np.array_equal(a["series"][k]["value"][()
                                                      b["series"][k]["value"][()])
                                       for k in a["series"]) else 1)
 P
-# a noise floor's evaluate file (analysis "pending" for good) and the
-# floor's seconds go to the archive and come back, the same evaluations
+# a noise floor's evaluate file (analysis "none", or "pending" in files
+# before 2026-12-06) and the floor's seconds go to the archive and come
+# back, the same evaluations
 mkdir -p "$T/fl/runs/floor" && cp "$T/ev-full.h5" "$T/fl/runs/floor/" &&
   echo "gail.h5 7" >"$T/fl/runs/floor/seconds"
 $PY plots/archive.py archive "$T/fl/runs" "$T/fl/arch" >/dev/null &&
