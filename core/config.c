@@ -386,7 +386,7 @@ void gv_cfg_safe_name(const char *text, char *buf, size_t size) {
   buf[o] = 0;
 }
 
-static uint64_t fnv1a(const char *s) {
+uint64_t gv_fnv1a(const char *s) {
   uint64_t h = 1469598103934665603ull;
   for (; *s; ++s) h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
@@ -398,7 +398,7 @@ void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size
   if (size < 19 || strlen(t) <= keep) return; /* short, or no room for a prefix and the hash */
   size_t cut = keep < size - 18 ? keep : size - 18;
   while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80) cut--; /* a whole UTF-8 char */
-  snprintf(buf + cut, 18, "~%016llx", (unsigned long long)fnv1a(t));
+  snprintf(buf + cut, 18, "~%016llx", (unsigned long long)gv_fnv1a(t));
 }
 
 /* ------------------------------------------------------ paths, --set */

@@ -11,6 +11,7 @@
 #define GV_CORE_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/status.h"
@@ -81,6 +82,8 @@ void gv_cfg_safe_name(const char *text, char *buf, size_t size);
  * character whole, or to fit `size`) followed by '~' and a 16-digit hash of
  * all of it (64-bit FNV-1a), so that names sharing a prefix stay distinct
  * files.  The result has at most keep + 17 bytes. */
+/* 64-bit FNV-1a of a string: file names above, a sweep's path table. */
+uint64_t gv_fnv1a(const char *s);
 #define GV_CFG_NAME_KEEP 180
 void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size);
 

@@ -116,12 +116,6 @@ static const variant *locate(const gv_sweep *sw, size_t i, size_t idx[GV_SWEEP_M
   return va;
 }
 
-static uint64_t fnv(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; ++s) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
-
 /* Name, group, axes and path of point i (no tree). */
 static void label(const gv_sweep *sw, size_t i, gv_sweep_point *pt) {
   size_t idx[GV_SWEEP_MAX_AXES];
@@ -332,7 +326,7 @@ static gv_status check_paths(const gv_sweep *sw, gv_err *err) {
   gv_sweep_point a = {0}, b = {0};
   for (size_t i = 0; i < sw->total; ++i) {
     label(sw, i, &a);
-    hs[i].h = fnv(a.path);
+    hs[i].h = gv_fnv1a(a.path);
     hs[i].i = i;
   }
   qsort(hs, sw->total, sizeof *hs, cmp_hashed);
