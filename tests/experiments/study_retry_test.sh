@@ -10,7 +10,9 @@
 #   second time: its first failure is kept as it was, and it stays failed.
 # - report --finished hands the page only the blocks whose every run has
 #   ended and whose failed runs have had their re-run (a stub study.py
-#   records what it is given).
+#   records what it is given);
+# - a failed run whose file is damaged is left in place by retry, which
+#   stops naming it, and its block is not finished.
 #   sh study_retry_test.sh PATH/TO/governor
 testname=study-retry
 . "$(dirname "$0")/testlib.sh"
@@ -76,4 +78,25 @@ study retry || bad "retry of the finished entropy sweep: $(tail -5 "$T/log")"
 study report --finished || bad "report --finished: $(tail -5 "$T/log")"
 [ "$(blocks)" = "part-a part-a-entropy part-a-demos11 part-b part-b-demos11 " ] && ok ||
   bad "report --finished at the end, blocks: $(blocks)"
+
+# a failed run whose file is damaged (a link to another file, which the
+# probe refuses): retry leaves it where it is for a person to look at and
+# stops naming it (the sweep refuses to start over it), and its block is
+# not finished
+D=runs/st-main-gail-demos11/st-main-gail-demos11-seed=0.h5
+set_failed "$D"
+$PY -c 'import sys, h5py
+with h5py.File(sys.argv[1], "a") as f:
+    f["elsewhere"] = h5py.ExternalLink("other.h5", "/x")' "$D"
+rm -f runs/st-main-gail-demos11/failed-once/.done
+study retry && bad "retry over a damaged file exited 0: $(tail -5 "$T/log")"
+grep -q "$D: exists and is not a finished run.*(status unreadable)" "$T/log" && ok ||
+  bad "retry over a damaged file did not name it: $(tail -5 "$T/log")"
+[ -e "$D" ] && [ ! -e "runs/st-main-gail-demos11/failed-once/$(basename "$D")" ] && ok ||
+  bad "retry moved a damaged file: $(ls -a runs/st-main-gail-demos11/failed-once)"
+study report --finished || bad "report --finished, damaged file: $(tail -5 "$T/log")"
+[ "$(blocks)" = "part-a part-a-entropy part-b part-b-demos11 " ] && ok ||
+  bad "report --finished with a damaged file, blocks: $(blocks)"
+grep -q "part-a-demos11 is not finished (a run still to end or to re-run, or unreadable)" \
+  "$T/log" && ok || bad "report --finished, damaged file: $(cat "$T/log")"
 testlib_end
