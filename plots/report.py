@@ -721,10 +721,13 @@ def build(args, loaded=None):
             div = sum(s.status == "diverged" for s in g)
             os_rows.append([t, a, fmt_lower(float(np.median([s.osc for s in g])), 2) +
                             (" (%d diverged: unbounded)" % div if div else ""), fl])
-    os_note = ("An oscillation range inside the noise floor is what evaluating one fixed "
-               "policy would give. The floor: ranges of k distinct evaluations of one frozen "
-               "policy at a time (a policy picked at random per draw), so the spread between "
-               "policies does not enter it.")
+    os_note = ("The floor: ranges of k distinct evaluations of one frozen policy at a time "
+               "(a policy picked at random per draw, its start states re-drawn each time), so "
+               "the spread between policies does not enter it. A run evaluates every policy "
+               "from the same start states, so a policy that stopped changing draws a flat "
+               "curve; a range well above the floor is the policy's own oscillation, one "
+               "inside it cannot be told apart from the evaluation's noise, and a range below "
+               "it is possible (docs/report.md, 'What the floor measures').")
     section("Oscillation", md_table(os_head, os_rows) + "\n\n" + os_note,
             html_table(os_head, os_rows) + "<p>%s</p>" % html.escape(os_note))
 
