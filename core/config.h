@@ -77,13 +77,15 @@ void gv_cfg_merge(gv_node *base, const gv_node *over);
  * never empty.  Bytes >= 0x80 (UTF-8: "rho-α") are kept. */
 void gv_cfg_safe_name(const char *text, char *buf, size_t size);
 
+/* 64-bit FNV-1a of a string: the hash in file names below, a sweep's path
+ * table. */
+uint64_t gv_fnv1a(const char *s);
+
 /* A file or folder name made from config text: gv_cfg_safe_name, and text
  * longer than `keep` bytes cut to its first `keep` (fewer, to keep a UTF-8
  * character whole, or to fit `size`) followed by '~' and a 16-digit hash of
- * all of it (64-bit FNV-1a), so that names sharing a prefix stay distinct
+ * all of it (gv_fnv1a), so that names sharing a prefix stay distinct
  * files.  The result has at most keep + 17 bytes. */
-/* 64-bit FNV-1a of a string: file names above, a sweep's path table. */
-uint64_t gv_fnv1a(const char *s);
 #define GV_CFG_NAME_KEEP 180
 void gv_cfg_safe_file_name(const char *text, size_t keep, char *buf, size_t size);
 
