@@ -38,20 +38,18 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/testdir.h"
 
-static char tmpdir[64];
+static char tmpdir[GV_TESTDIR_SIZE];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/gv-dac-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return gv_testdir_make(tmpdir, "dac");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return gv_testdir_remove(tmpdir);
 }
 
 /* |a - b| <= tol, printing both on failure */

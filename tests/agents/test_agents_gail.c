@@ -19,23 +19,21 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/testdir.h"
 
 extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled;
 
 static const char *const DEMOS = "data/experts/hopper-demos.h5";
-static char tmpdir[64];
+static char tmpdir[GV_TESTDIR_SIZE];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/gv-gail-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return gv_testdir_make(tmpdir, "gail");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return gv_testdir_remove(tmpdir);
 }
 
 static double sig(double l) { return 1.0 / (1.0 + exp(-l)); }

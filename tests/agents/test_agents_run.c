@@ -18,22 +18,20 @@
 #include "core/h5.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/testdir.h"
 
 extern const gv_experiment gv_exp_rl;
 
-static char tmpdir[64];
+static char tmpdir[GV_TESTDIR_SIZE];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof tmpdir, "/tmp/gv-agents-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return gv_testdir_make(tmpdir, "agents");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return gv_testdir_remove(tmpdir);
 }
 
 /* Parses text, checks and runs it into path; returns the status. */

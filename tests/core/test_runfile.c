@@ -17,20 +17,18 @@
 
 #include "core/h5.h"
 #include "core/runfile.h"
+#include "tests/testdir.h"
 
-static char dir[64];
+static char dir[GV_TESTDIR_SIZE];
 
 static int setup(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/gv-test-runfile-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return gv_testdir_make(dir, "test-runfile");
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[96];
-  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return gv_testdir_remove(dir);
 }
 
 static void test_round_trip(void **state) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "envs/mjcf.h"
+#include "tests/testdir.h"
 
 #define CONFIGS GV_ASSET_DIR "/../../configs/envs/"
 
@@ -228,8 +229,8 @@ static void test_names_checked(void **state) {
 /* An XML MuJoCo refuses: its message, as a config error. */
 static void test_bad_xml(void **state) {
   (void)state;
-  char dir[] = "/tmp/gv-mjcf-XXXXXX";
-  assert_non_null(mkdtemp(dir));
+  char dir[GV_TESTDIR_SIZE];
+  assert_int_equal(gv_testdir_make(dir, "mjcf"), 0);
   char xml[600], cfg[600];
   snprintf(xml, sizeof xml, "%s/bad.xml", dir);
   snprintf(cfg, sizeof cfg, "%s/c.yaml", dir);
@@ -247,8 +248,7 @@ static void test_bad_xml(void **state) {
   assert_non_null(strstr(err.msg, "c.yaml:1: game.env.xml: MuJoCo can not load"));
   assert_non_null(strstr(err.msg, "sphere"));
   gv_node_free(root);
-  remove(xml);
-  rmdir(dir);
+  assert_int_equal(gv_testdir_remove(dir), 0);
 }
 
 /* The resolved config rebuilds the task (what a saved policy carries). */

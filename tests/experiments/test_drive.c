@@ -24,6 +24,7 @@
 #include "core/runfile.h"
 #include "experiments/drive.h"
 #include "experiments/experiment.h"
+#include "tests/testdir.h"
 
 typedef struct standin_cfg {
   long steps, diverge_at, fail_at;
@@ -92,19 +93,16 @@ static const gv_exp_game standin_game = {
     .kind = "standin", .size = sizeof(standin), .setup = standin_setup,
     .iterate = standin_iterate, .teardown = standin_teardown};
 
-static char dir[64];
+static char dir[GV_TESTDIR_SIZE];
 
 static int make_dir(void **state) {
   (void)state;
-  snprintf(dir, sizeof dir, "/tmp/gv-test-drive-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return gv_testdir_make(dir, "test-drive");
 }
 
 static int remove_dir(void **state) {
   (void)state;
-  char cmd[96];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return gv_testdir_remove(dir);
 }
 
 /* the config text with the run file in dir; the caller frees the tree */

@@ -1,0 +1,54 @@
+/* A scratch directory for a group of cmocka tests: made by the group's setup
+ * under $TMPDIR (or /tmp), removed with everything in it by its teardown.
+ *
+ *   static char dir[GV_TESTDIR_SIZE];
+ *   static int setup(void **state) { (void)state; return gv_testdir_make(dir, "runfile"); }
+ *   static int teardown(void **state) { (void)state; return gv_testdir_remove(dir); }
+ *
+ * Removal walks the tree itself (no shell), does not follow symbolic links,
+ * and leaves nothing outside dir. */
+#ifndef GV_TESTS_TESTDIR_H
+#define GV_TESTS_TESTDIR_H
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* small, so a test's own path buffers ("%s/name.h5" in 128 bytes) cannot
+ * truncate; a longer $TMPDIR is refused with a message */
+#define GV_TESTDIR_SIZE 64
+
+/* dir (GV_TESTDIR_SIZE bytes) becomes a new directory named gv-NAME-XXXXXX;
+ * 0, or -1 with a message on stderr */
+static inline int gv_testdir_make(char *dir, const char *name) {
+  const char *base = getenv("TMPDIR");
+  if (!base || !*base) base = "/tmp";
+  int n = snprintf(dir, GV_TESTDIR_SIZE, "%s/gv-%s-XXXXXX", base, name);
+  if (n < 0 || n >= GV_TESTDIR_SIZE || !mkdtemp(dir)) {
+    fprintf(stderr, "cannot make a scratch directory under %s for %s (at most %d bytes)\n", base,
+            name, GV_TESTDIR_SIZE - 1);
+    dir[0] = '\0';
+    return -1;
+  }
+  return 0;
+}
+
+static inline int gv_testdir_unlink(const char *path, const struct stat *st, int type,
+                                    struct FTW *ftw) {
+  (void)st;
+  (void)type;
+  (void)ftw;
+  if (remove(path) != 0) {
+    perror(path);
+    return -1;
+  }
+  return 0;
+}
+
+/* removes dir and everything in it (nothing if it was never made); 0 or -1 */
+static inline int gv_testdir_remove(const char *dir) {
+  if (!dir[0]) return 0;
+  return nftw(dir, gv_testdir_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
+}
+
+#endif
