@@ -67,9 +67,10 @@ ENDED = report.SCORED + ("failed",)  # a run that will not change any more
 # of each status), the scored runs per arm and task (fewest, most), the
 # tasks left out of its claims (task -> the baseline's IQM, None: no scored
 # run), the runs that have ended, and the failed runs still owed their one
-# re-run or with their re-run under way
+# re-run or with their re-run under way, and, where tasks were left out,
+# the arms' tail IQM over the tasks left in ({arm: (iqm, lo, hi) or None})
 Block = collections.namedtuple("Block", "tasks arms runs by_status scored inconclusive "
-                               "finished unretried rerunning")
+                               "finished unretried rerunning decided_iqm")
 WORD = {"better": "supported", "worse": "contradicted", "undecided": "undecided"}
 
 
@@ -114,6 +115,15 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
             elif rlstats.iqm(b) < converge:
                 inconclusive[t] = rlstats.iqm(b)
     decided = [t for t in tasks if t not in inconclusive]
+    # C4's IQM per arm over the tasks the claims are decided on (the block
+    # reports' 'all tasks' rows pool the left-out tasks too)
+    decided_iqm = {}
+    if inconclusive and decided:
+        for x in sorted(arms):
+            per = [[s.score for s in scored["tail"] if s.task == t and s.arm == x and
+                    s.score is not None] for t in decided]
+            decided_iqm[x] = rlstats.interval(per, "iqm", reps=reps, seed=seed) \
+                if all(per) else None
     out = {}
     for name, metric, attr, lower, _ in CLAIMS:
         row = {}
@@ -127,7 +137,7 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
             p, _, why = report.compare(scored[metric], decided, x, y, attr, lower, reps, seed)
             row[(x, y)] = cell(p, why)
         out[name] = row
-    return out, tasks, arms, (min(n), max(n)), inconclusive
+    return out, tasks, arms, (min(n), max(n)), inconclusive, decided_iqm
 
 
 def specific(row, arm, base, control):
@@ -229,7 +239,7 @@ def main(argv=None):
             sys.stderr.write("study: block %s: %s\n" % (name, why))
             return 2
         loaded[name] = (runs, frozen)
-        claims[name], tasks, arms, nscored, inconcl = block_claims(
+        claims[name], tasks, arms, nscored, inconcl, dec_iqm = block_claims(
             runs, a.arm, a.baseline, a.control, a.threshold, a.reps, a.seed,
             converge.get(name))
         status = [r.status for r in runs]
@@ -255,7 +265,7 @@ def main(argv=None):
                          for b, r in sorted((os.path.basename(r.path), r) for r in firsts)]
         info[name] = Block(tasks, sorted(arms), len(runs),
                            {k: status.count(k) for k in sorted(set(status))}, nscored,
-                           inconcl, finished, unretried, rerunning)
+                           inconcl, finished, unretried, rerunning, dec_iqm)
         for r in runs:
             hashes[hashlib.sha256((r.config or "").encode()).hexdigest()[:12]] = \
                 r.text("git_commit") or "?"
@@ -348,7 +358,9 @@ def main(argv=None):
             warn.append("Block %s: %s left out of its claims (inconclusive: the baseline did not "
                         "converge, its IQM of tail scores below %g, or has no scored run yet); "
                         "the claims are decided on its other tasks. The block's own reports "
-                        "below still pool every task in their 'all tasks' rows." %
+                        "below still show the left-out task's rows with their verdict words, "
+                        "and pool every task in their 'all tasks' rows: neither is the "
+                        "study's verdict." %
                         (n, ", ".join(sorted(info[n].inconclusive)), converge[n]))
     if a.preface:
         warn.insert(0, a.preface)
@@ -356,8 +368,23 @@ def main(argv=None):
     hash_rows = [[h, c] for h, c in sorted(hashes.items())]
     title = a.title or "Study: %s against %s and %s" % (a.arm, a.baseline, a.control)
 
+    # C4's IQM per arm where a block's claims leave tasks out
+    dec_arms = [a.baseline, a.arm, a.control]
+    dec_head = ["block", "tasks decided on"] + dec_arms
+    dec_rows = [[n, ", ".join(t for t in info[n].tasks if t not in info[n].inconclusive)] +
+                [report.fmt_ci(info[n].decided_iqm[x]) if info[n].decided_iqm.get(x)
+                 else "n/a" for x in dec_arms]
+                for n, _ in blocks if info[n].decided_iqm]
+    dec_note = ("C4's interquartile mean of tail normalised return per arm over the tasks "
+                "the claims are decided on (95% stratified-bootstrap interval, the claims' "
+                "replicates and seed), for the blocks with tasks left out as inconclusive.")
+    dec_md = ["## C4 on the tasks decided on\n", report.md_table(dec_head, dec_rows), "",
+              dec_note, ""] if dec_rows else []
+    dec_html = ["<h2>C4 on the tasks decided on</h2>", report.html_table(dec_head, dec_rows),
+                "<p>%s</p>" % html.escape(dec_note)] if dec_rows else []
+
     md = ["# %s\n" % title] + ["> %s\n" % w for w in warn] + [
-          "## Claims\n", report.md_table(head, rows), "", legend, "",
+          "## Claims\n", report.md_table(head, rows), "", legend, ""] + dec_md + [
           "## Blocks\n", report.md_table(blk_head, blk_rows), ""]
     for name, _ in blocks:
         md.append("- %s: [%s-tail](%s-tail/report.md), [%s-auc](%s-auc/report.md), "
@@ -377,7 +404,7 @@ def main(argv=None):
 
     body = ['<p class="warn"><b>%s</b></p>' % html.escape(w) for w in warn] + [
             "<h2>Claims</h2>", report.html_table(head, rows),
-            "<p>%s</p>" % html.escape(legend), "<h2>Blocks</h2>",
+            "<p>%s</p>" % html.escape(legend)] + dec_html + ["<h2>Blocks</h2>",
             report.html_table(blk_head, blk_rows)]
     for name, _ in blocks:
         sub = os.path.join(a.out, name + "-tail", "report.html")

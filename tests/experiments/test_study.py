@@ -193,6 +193,16 @@ class Study(unittest.TestCase):
         self.assertNotIn("OpenBLAS kernels", self.md)
         self.assertIn("| 24 | completed 24 | 4 | halfcheetah (gail IQM 0.32 < 0.8) |", md)
         self.assertIn("| 12 of 15 | completed 11, running 1 | 3 to 4 | n/a |", md)
+        # C4's IQM on the task decided on (hopper: gail 0.90-0.93, cgail
+        # 0.97-1.00, control 0.60-0.63), not pooled with the left-out
+        # halfcheetah (gail 0.30-0.33); no row for the block without one
+        dec = md[md.index("## C4 on the tasks decided on"):md.index("## Blocks")]
+        self.assertIn("| block | tasks decided on | gail | cgail | control |", dec)
+        self.assertIn("| mixed | hopper | 0.92 [0.90, 0.93] | 0.98 [0.97, 1.00] | "
+                      "0.61 [0.60, 0.63] |", dec)
+        self.assertNotIn("| short |", dec)
+        self.assertNotIn("C4 on the tasks decided on", self.md)
+        self.assertIn("show the left-out task's rows with their verdict words", md)
         saved, self.md = self.md, md
         try:
             # on hopper alone: cgail above gail on every pair, gail above control
