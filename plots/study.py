@@ -135,7 +135,14 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
                 row[(x, y)] = ("inconclusive: the baseline did not converge on any task", None)
                 continue
             p, _, why = report.compare(scored[metric], decided, x, y, attr, lower, reps, seed)
-            row[(x, y)] = cell(p, why)
+            text, word = cell(p, why)
+            # a range or distance of a diverged run is the worst value: where
+            # every run of both arms diverged, P is exactly 0.5 by that tie
+            runs_xy = [s for t in decided for z in (x, y)
+                       for s in report.measure(scored[metric], t, z, attr)]
+            if lower and runs_xy and all(s.status == "diverged" for s in runs_xy):
+                text += "; every run of both arms diverged, so they tie as the worst"
+            row[(x, y)] = (text, word)
         out[name] = row
     return out, tasks, arms, (min(n), max(n)), inconclusive, decided_iqm
 

@@ -219,6 +219,39 @@ class Study(unittest.TestCase):
         with open(os.path.join(out + "-none", "study.md")) as f:
             self.assertIn("inconclusive: the baseline did not converge on any task", f.read())
 
+    def test_all_diverged(self):
+        # block "blown": every run of every arm diverged on hopper.  Their
+        # ranges and distances tie as the worst, so C2 and C3 read 0.5 and
+        # say why; C1 and C4 still score each run's last evaluation
+        blown = []
+        for arm in ("gail", "cgail", "control"):
+            for seed in range(3):
+                p = os.path.join(self.tmp, "b-%s-%d.h5" % (arm, seed))
+                write(p, "st-blown", "hopper", arm, seed, LEVEL[arm][seed], SWD[arm],
+                      env_axis=False, status="diverged")
+                blown.append(p)
+        out = os.path.join(self.tmp, "page-blown")
+        r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out, "--reps", "300",
+                            "--block", "blown"] + blown, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(os.path.join(out, "study.md")) as f:
+            md = f.read()
+        saved, self.md = self.md, md
+        try:
+            why = "; every run of both arms diverged, so they tie as the worst"
+            for claim in ("C2 oscillation", "C3 distribution"):
+                c = self.claim(claim, "blown")
+                for cellv in c[2:5]:
+                    self.assertTrue(cellv.startswith("0.50 [0.50, 0.50]: undecided"), cellv)
+                    self.assertTrue(cellv.endswith(why), cellv)
+            for claim in ("C1 speed", "C4 no cost"):
+                c = self.claim(claim, "blown")
+                self.assertNotIn("diverged", " ".join(c[2:5]))
+                self.assertTrue(c[2].startswith("1.00 [1.00, 1.00]: supported"), c[2])
+        finally:
+            self.md = saved
+        self.assertNotIn("every run of both arms diverged", self.md)
+
     def test_failed_and_retried(self):
         # block "fail": hopper, seeds 0-3, gail's seed 2 failed.  Before the
         # protocol's one re-run the page warns; with its first failure kept
