@@ -557,8 +557,8 @@ static int bench_ckpt_ring(const char *dir, long rows, double rate) {
   return missed;
 }
 
-/* ant-ref's replay ring (1M rows of 106 stored observation columns and 8
- * actions) as a run checkpoints it: every block once, then the blocks 10
+/* A replay ring of ant-ref's layout (106 stored observation columns and 8
+ * actions; 1M rows here, ant-ref's own holds 1.1M) as a run checkpoints it: every block once, then the blocks 10
  * minutes of a DAC run change; the cost of a checkpoint every 10 minutes is
  * the incremental write's share of those 10 minutes (the updates a DAC run
  * does not do meanwhile). */

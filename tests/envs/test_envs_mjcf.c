@@ -226,11 +226,23 @@ static void test_names_checked(void **state) {
           "game.env.observation.0.axes: 'xw'", "allowed: 1 to 3 of x, y, z");
 }
 
+/* the group's scratch directory (test_bad_xml's files): removed by the
+ * group's teardown, whatever a test's assertions did */
+static char dir[GV_TESTDIR_SIZE];
+
+static int setup(void **state) {
+  (void)state;
+  return gv_testdir_make(dir, "mjcf");
+}
+
+static int teardown(void **state) {
+  (void)state;
+  return gv_testdir_remove(dir);
+}
+
 /* An XML MuJoCo refuses: its message, as a config error. */
 static void test_bad_xml(void **state) {
   (void)state;
-  char dir[GV_TESTDIR_SIZE];
-  assert_int_equal(gv_testdir_make(dir, "mjcf"), 0);
   char xml[600], cfg[600];
   snprintf(xml, sizeof xml, "%s/bad.xml", dir);
   snprintf(cfg, sizeof cfg, "%s/c.yaml", dir);
@@ -248,7 +260,6 @@ static void test_bad_xml(void **state) {
   assert_non_null(strstr(err.msg, "c.yaml:1: game.env.xml: MuJoCo can not load"));
   assert_non_null(strstr(err.msg, "sphere"));
   gv_node_free(root);
-  assert_int_equal(gv_testdir_remove(dir), 0);
 }
 
 /* The resolved config rebuilds the task (what a saved policy carries). */
@@ -281,5 +292,5 @@ int main(void) {
       cmocka_unit_test(test_names_checked), cmocka_unit_test(test_bad_xml),
       cmocka_unit_test(test_resolved_rebuilds), cmocka_unit_test(test_states),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, setup, teardown);
 }
