@@ -30,7 +30,10 @@ protocol holds; while fewer have finished (completed, diverged or failed)
 the page opens with a warning that its verdicts are not the protocol's.
 --converge NAME LEVEL: a task of the block where the baseline's IQM of tail
 scores is below LEVEL is "inconclusive: the baseline did not converge",
-and the block's claims are decided on its other tasks.  --failed-once
+and the block's claims are decided on its other tasks (a table "C4 on the
+tasks decided on" gives each arm's IQM of tail scores over those).  A C2
+or C3 cell whose two arms diverged in every run on those tasks says so
+(they tie as the worst).  --failed-once
 NAME FIRST.h5...: the first failures of the block's runs that the
 protocol's one re-run ran again (kept aside by scripts/study-cgail retry):
 the page lists each with why it failed and how its re-run ended, and warns
@@ -95,7 +98,9 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
     """{claim: {(x, y): (cell text, verdict word)}} for one block, its tasks,
     its arms, the fewest and most scored runs of an arm on a task, and the
     tasks left out as inconclusive ({task: the baseline's tail IQM}) where
-    the baseline's IQM of tail scores is below `converge`."""
+    the baseline's IQM of tail scores is below `converge`, and, when tasks
+    were left out, each arm's (IQM, low, high) of tail scores over the
+    tasks decided on ({arm: interval or None})."""
     scored = {}
     for metric in ("tail", "auc"):
         s = [report.Scored(r, metric, threshold) for r in runs]
@@ -137,10 +142,12 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
             p, _, why = report.compare(scored[metric], decided, x, y, attr, lower, reps, seed)
             text, word = cell(p, why)
             # a range or distance of a diverged run is the worst value: where
-            # every run of both arms diverged, P is exactly 0.5 by that tie
-            runs_xy = [s for t in decided for z in (x, y)
-                       for s in report.measure(scored[metric], t, z, attr)]
-            if lower and runs_xy and all(s.status == "diverged" for s in runs_xy):
+            # every run of both arms on the tasks decided on diverged (none
+            # still running, failed or otherwise unscored), P is exactly 0.5
+            # by that tie
+            runs_xy = [s for s in scored[metric] if s.task in decided and s.arm in (x, y)]
+            if lower and p is not None and runs_xy and \
+                    all(s.status == "diverged" for s in runs_xy):
                 text += "; every run of both arms diverged, so they tie as the worst"
             row[(x, y)] = (text, word)
         out[name] = row

@@ -222,17 +222,27 @@ class Study(unittest.TestCase):
     def test_all_diverged(self):
         # block "blown": every run of every arm diverged on hopper.  Their
         # ranges and distances tie as the worst, so C2 and C3 read 0.5 and
-        # say why; C1 and C4 still score each run's last evaluation
-        blown = []
+        # say why; C1 and C4 still score the runs (from their evaluations up
+        # to the divergence).  Block "part": gail's seed 3 still running and
+        # every control run running: gail's diverged runs are not every run,
+        # and cgail against control has nothing to compare (n/a, no note)
+        blown, part = [], []
         for arm in ("gail", "cgail", "control"):
             for seed in range(3):
                 p = os.path.join(self.tmp, "b-%s-%d.h5" % (arm, seed))
                 write(p, "st-blown", "hopper", arm, seed, LEVEL[arm][seed], SWD[arm],
                       env_axis=False, status="diverged")
                 blown.append(p)
+            for seed in range(4 if arm == "gail" else 3):
+                p = os.path.join(self.tmp, "bp-%s-%d.h5" % (arm, seed))
+                running = arm == "control" or seed == 3
+                write(p, "st-part", "hopper", arm, seed, LEVEL[arm][seed], SWD[arm],
+                      env_axis=False, status="running" if running else "diverged")
+                part.append(p)
         out = os.path.join(self.tmp, "page-blown")
         r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out, "--reps", "300",
-                            "--block", "blown"] + blown, capture_output=True, text=True)
+                            "--block", "blown"] + blown + ["--block", "part"] + part,
+                           capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         with open(os.path.join(out, "study.md")) as f:
             md = f.read()
@@ -248,6 +258,11 @@ class Study(unittest.TestCase):
                 c = self.claim(claim, "blown")
                 self.assertNotIn("diverged", " ".join(c[2:5]))
                 self.assertTrue(c[2].startswith("1.00 [1.00, 1.00]: supported"), c[2])
+            for claim in ("C2 oscillation", "C3 distribution"):
+                c = self.claim(claim, "part")
+                self.assertTrue(c[2].startswith("0.50 [0.50, 0.50]: undecided"), c[2])
+                self.assertTrue(c[4].startswith("n/a"), c[4])
+                self.assertNotIn("diverged", " ".join(c[2:5]))
         finally:
             self.md = saved
         self.assertNotIn("every run of both arms diverged", self.md)
