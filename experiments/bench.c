@@ -558,10 +558,10 @@ static int bench_ckpt_ring(const char *dir, long rows, double rate) {
 }
 
 /* A replay ring of ant-ref's layout (106 stored observation columns and 8
- * actions; 1M rows here, ant-ref's own holds 1.1M) as a run checkpoints it: every block once, then the blocks 10
- * minutes of a DAC run change; the cost of a checkpoint every 10 minutes is
- * the incremental write's share of those 10 minutes (the updates a DAC run
- * does not do meanwhile). */
+ * actions; 1M rows here, ant-ref's own holds 1.1M) as a run checkpoints
+ * it: every block once, then the blocks 10 minutes of a DAC run change; the
+ * cost of a checkpoint every 10 minutes is the incremental write's share of
+ * those 10 minutes (the updates a DAC run does not do meanwhile). */
 static int bench_checkpoint(void) {
   const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   const double rate = 250; /* env steps/s of a DAC run on this machine: 100 to 250 */
