@@ -1,9 +1,9 @@
 /* A scratch directory for a group of cmocka tests: made by the group's setup
  * under $TMPDIR (or /tmp), removed with everything in it by its teardown.
  *
- *   static char dir[GV_TESTDIR_SIZE];
- *   static int setup(void **state) { (void)state; return gv_testdir_make(dir, "runfile"); }
- *   static int teardown(void **state) { (void)state; return gv_testdir_remove(dir); }
+ *   GV_TESTDIR_GROUP(dir, "runfile")   (at file scope: dir, and the two below)
+ *   ...
+ *   return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
  *
  * Removal walks the tree itself (no shell), does not follow symbolic links,
  * and leaves nothing outside dir.  $TMPDIR must be short (the tests' path
@@ -65,5 +65,18 @@ static inline int gv_testdir_remove(const char *dir) {
   if (!dir[0]) return 0;
   return nftw(dir, gv_testdir_unlink, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
+
+/* At file scope: the file's scratch directory VAR (named gv-NAME-XXXXXX) and
+ * the cmocka group setup and teardown that make and remove it. */
+#define GV_TESTDIR_GROUP(var, name)                                                       \
+  static char var[GV_TESTDIR_SIZE];                                                        \
+  static int gv_testdir_setup(void **state) {                                              \
+    (void)state;                                                                           \
+    return gv_testdir_make(var, name);                                                     \
+  }                                                                                        \
+  static int gv_testdir_teardown(void **state) {                                           \
+    (void)state;                                                                           \
+    return gv_testdir_remove(var);                                                         \
+  }
 
 #endif

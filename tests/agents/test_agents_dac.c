@@ -40,17 +40,7 @@
 #include "experiments/experiment.h"
 #include "tests/testdir.h"
 
-static char tmpdir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(tmpdir, "dac");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(tmpdir);
-}
+GV_TESTDIR_GROUP(tmpdir, "dac")
 
 /* |a - b| <= tol, printing both on failure */
 #define assert_near(a, b, tol)                                                          \
@@ -1100,5 +1090,5 @@ int main(void) {
       cmocka_unit_test(test_dac_run_disc_steps),
       cmocka_unit_test(test_dac_run_short_demos),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

@@ -24,17 +24,7 @@
 extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled;
 
 static const char *const DEMOS = "data/experts/hopper-demos.h5";
-static char tmpdir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(tmpdir, "gail");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(tmpdir);
-}
+GV_TESTDIR_GROUP(tmpdir, "gail")
 
 static double sig(double l) { return 1.0 / (1.0 + exp(-l)); }
 
@@ -489,5 +479,5 @@ int main(void) {
       cmocka_unit_test(test_learns_pendulum),
       cmocka_unit_test(test_onestep_sampled),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

@@ -22,17 +22,7 @@
 
 extern const gv_experiment gv_exp_rl;
 
-static char tmpdir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(tmpdir, "agents");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(tmpdir);
-}
+GV_TESTDIR_GROUP(tmpdir, "agents")
 
 /* Parses text, checks and runs it into path; returns the status. */
 static gv_status run_text(const char *text, const char *path, gv_err *err) {
@@ -340,5 +330,5 @@ int main(void) {
       cmocka_unit_test(test_agents_diverged),
       cmocka_unit_test(test_agents_payload_before_status),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

@@ -30,17 +30,7 @@
 
 extern const gv_experiment gv_exp_rl;
 
-static char tmpdir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(tmpdir, "td3");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(tmpdir);
-}
+GV_TESTDIR_GROUP(tmpdir, "td3")
 
 /* ------------------------------------------------------------ pure parts */
 
@@ -582,5 +572,5 @@ int main(void) {
       cmocka_unit_test(test_td3_diverged),
       cmocka_unit_test(test_td3_learns_pendulum),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

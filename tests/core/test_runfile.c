@@ -19,17 +19,7 @@
 #include "core/runfile.h"
 #include "tests/testdir.h"
 
-static char dir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(dir, "test-runfile");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(dir);
-}
+GV_TESTDIR_GROUP(dir, "test-runfile")
 
 static void test_round_trip(void **state) {
   (void)state;
@@ -333,5 +323,5 @@ int main(void) {
       cmocka_unit_test(test_external_link),
       cmocka_unit_test(test_damaged_heap),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

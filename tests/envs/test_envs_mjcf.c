@@ -228,17 +228,7 @@ static void test_names_checked(void **state) {
 
 /* the group's scratch directory (test_bad_xml's files): removed by the
  * group's teardown, whatever a test's assertions did */
-static char dir[GV_TESTDIR_SIZE];
-
-static int setup(void **state) {
-  (void)state;
-  return gv_testdir_make(dir, "mjcf");
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return gv_testdir_remove(dir);
-}
+GV_TESTDIR_GROUP(dir, "mjcf")
 
 /* An XML MuJoCo refuses: its message, as a config error. */
 static void test_bad_xml(void **state) {
@@ -292,5 +282,5 @@ int main(void) {
       cmocka_unit_test(test_names_checked), cmocka_unit_test(test_bad_xml),
       cmocka_unit_test(test_resolved_rebuilds), cmocka_unit_test(test_states),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }

@@ -93,17 +93,7 @@ static const gv_exp_game standin_game = {
     .kind = "standin", .size = sizeof(standin), .setup = standin_setup,
     .iterate = standin_iterate, .teardown = standin_teardown};
 
-static char dir[GV_TESTDIR_SIZE];
-
-static int make_dir(void **state) {
-  (void)state;
-  return gv_testdir_make(dir, "test-drive");
-}
-
-static int remove_dir(void **state) {
-  (void)state;
-  return gv_testdir_remove(dir);
-}
+GV_TESTDIR_GROUP(dir, "test-drive")
 
 /* the config text with the run file in dir; the caller frees the tree */
 static gv_node *config(const char *game, const char *extra, char *out, size_t size) {
@@ -259,5 +249,5 @@ int main(void) {
       cmocka_unit_test(test_no_hook_runs_and_is_not_resumed),
       cmocka_unit_test(test_diverged_and_failed),
   };
-  return cmocka_run_group_tests(tests, make_dir, remove_dir);
+  return cmocka_run_group_tests(tests, gv_testdir_setup, gv_testdir_teardown);
 }
