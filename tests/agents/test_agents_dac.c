@@ -38,6 +38,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/agents/agent_test_util.h"
 #include "tests/testdir.h"
 
 GV_TESTDIR_GROUP(tmpdir, "dac")
@@ -227,16 +228,6 @@ static void test_replay_absorbing(void **state) {
 
 /* ------------------------------------------------- inside the TD3 agent */
 
-static float *snap(const gv_nn *net) {
-  float *c = malloc(net->nparam * sizeof(float));
-  memcpy(c, net->param, net->nparam * sizeof(float));
-  return c;
-}
-
-static int same(const gv_nn *net, const float *c) {
-  return !memcmp(net->param, c, net->nparam * sizeof(float));
-}
-
 /* Q of one row [obs (Dn) | act (A)]. */
 static float q_of(const gv_nn *q, const float *obs, const float *act, int Dn, int A) {
   gv_nn_ws *ws;
@@ -305,21 +296,21 @@ static void test_actor_masked_absorbing_only(void **state) {
   for (int j = 0; j < A; ++j) a0[j] = (float)mid;
   const float t1 = q_of(n.q1_target, sa, a0, Dn, A), t2 = q_of(n.q2_target, sa, a0, Dn, A);
   assert_true(t1 != t2);
-  float *ca = snap(n.actor), *c1 = snap(n.q1), *c2 = snap(n.q2);
-  float *cat = snap(n.actor_target), *c1t = snap(n.q1_target);
+  float *ca = at_snap(n.actor), *c1 = at_snap(n.q1), *c2 = at_snap(n.q2);
+  float *cat = at_snap(n.actor_target), *c1t = at_snap(n.q1_target);
   gv_td3_update_out u;
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
   assert_near(u.target_mean, 0.9 * fmin(t1, t2), 1e-6 * (1 + fabs(t1)));
   assert_int_equal(u.actor_updated, 0);
   assert_true(isnan(u.actor_loss));
-  assert_true(same(n.actor, ca));
-  assert_true(same(n.actor_target, cat));
-  assert_true(same(n.q1_target, c1t));
-  assert_false(same(n.q1, c1));
-  assert_false(same(n.q2, c2));
+  assert_true(at_same(n.actor, ca));
+  assert_true(at_same(n.actor_target, cat));
+  assert_true(at_same(n.q1_target, c1t));
+  assert_false(at_same(n.q1, c1));
+  assert_false(at_same(n.q2, c2));
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
   assert_int_equal(u.actor_updated, 0);
-  assert_true(same(n.actor, ca));
+  assert_true(at_same(n.actor, ca));
   free(ca);
   free(c1);
   free(c2);
@@ -354,7 +345,7 @@ static void test_actor_masked_mixed(void **state) {
   gv_td3_update_out u;
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
   assert_int_equal(u.actor_updated, 1);
-  assert_false(same(n.actor, actor0->param));
+  assert_false(at_same(n.actor, actor0->param));
   /* the batch */
   const int N = 32;
   long idx[32];
@@ -743,19 +734,19 @@ static void test_disc_step_rows(void **state) {
   for (int i = 0; i < B; ++i) xp[i * I + 2] = (float)(i % 4 == 0); /* some at s_a */
   gsl_rng_free(r);
   gv_nn *D = gv_gail_disc(g);
-  float *p0 = snap(D);
+  float *p0 = at_snap(D);
   gv_gail_stats st = {0};
   /* wrong row count: refused, D untouched, nothing drawn */
   assert_int_equal(gv_gail_disc_step_rows(g, xp, B - 1, &st), GV_EINVAL);
   assert_int_equal(gv_gail_disc_step_rows(g, xp, B + 1, &st), GV_EINVAL);
-  assert_true(same(D, p0));
+  assert_true(at_same(D, p0));
   assert_int_equal(gv_gail_optim(g)->t, 0);
   gv_nn *ref;
   assert_int_equal(gv_nn_alloc(&ref, &D->spec, &err), 0);
   gv_nn_copy(ref, D);
   assert_int_equal(gv_gail_disc_step_rows(g, xp, B, &st), GV_OK);
   assert_int_equal(gv_gail_optim(g)->t, 1);
-  assert_false(same(D, p0));
+  assert_false(at_same(D, p0));
   /* the batch: B expert indices from "gail.batch", then xp as given */
   float *x = malloc((size_t)2 * B * I * sizeof(float)), *wb = malloc((size_t)B * sizeof(float));
   gsl_rng *rb = gv_rng_alloc(seed, "gail.batch", 0);
@@ -859,13 +850,13 @@ static void test_dac_agent(void **state) {
   }
   /* each update: gp.updates D steps, then one TD3 update */
   gv_nn *Dnet = gv_gail_disc(g);
-  float *p0 = snap(Dnet);
+  float *p0 = at_snap(Dnet);
   for (int k = 1; k <= 3; ++k) {
     assert_int_equal(gv_dac_update(dac, &err), 0);
     assert_int_equal(gv_td3_updates(td3), k);
     assert_int_equal(gv_gail_optim(g)->t, 2 * k);
   }
-  assert_false(same(Dnet, p0));
+  assert_false(at_same(Dnet, p0));
   free(p0);
   /* gv_dac_disc_steps counts them */
   assert_int_equal(gv_dac_disc_steps(dac), 6);
@@ -875,40 +866,6 @@ static void test_dac_agent(void **state) {
 }
 
 /* ------------------------------------------------------------ whole runs */
-
-static gv_status run_text(const char *text, const char *path, gv_err *err) {
-  gv_node *root = NULL;
-  gv_status st = gv_cfg_parse_string(text, "test.yaml", &root, err);
-  const gv_experiment *exp = NULL;
-  if (!st) st = gv_exp_find(root, "test.yaml", &exp, err);
-  if (!st) st = exp->check(root, "test.yaml", err);
-  if (!st) st = exp->run(root, "test.yaml", path, 0, err);
-  gv_node_free(root);
-  return st;
-}
-
-static double *series(const char *path, const char *name, int64_t **steps, size_t *n) {
-  gv_runread *rr;
-  gv_err err;
-  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
-  int64_t *s = NULL;
-  double *v = NULL;
-  assert_int_equal(gv_runread_series(rr, name, &s, &v, n), GV_OK);
-  if (steps) *steps = s;
-  else free(s);
-  gv_runread_close(rr);
-  return v;
-}
-
-static double summary(const char *path, const char *key) {
-  gv_runread *rr;
-  gv_err err;
-  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
-  double v = NAN;
-  assert_int_equal(gv_runread_summary_real(rr, key, &v), GV_OK);
-  gv_runread_close(rr);
-  return v;
-}
 
 static const char *const dac_cfg =
     "game: {kind: dac, env: hopper, trajectories: 12, subsample: 20}\n"
@@ -924,28 +881,28 @@ static void test_dac_run(void **state) {
   snprintf(a, sizeof a, "%s/dac-a.h5", tmpdir);
   snprintf(b, sizeof b, "%s/dac-b.h5", tmpdir);
   snprintf(cfg, sizeof cfg, dac_cfg, 3);
-  gv_status st = run_text(cfg, a, &err);
+  gv_status st = at_run_text(cfg, a, &err);
   if (st) fprintf(stderr, "%s\n", err.msg);
   assert_int_equal(st, GV_OK);
   /* one TD3 update per env step after learning_starts, at every point */
   size_t n, n2;
   int64_t *step;
-  double *upd = series(a, "updates", &step, &n);
+  double *upd = at_series(a, "updates", &step, &n);
   assert_int_equal(n, 6);
   for (size_t i = 0; i < n; ++i) {
     assert_int_equal(step[i], 500 * (long)(i + 1));
     assert_true(upd[i] == (double)(step[i] > 1000 ? step[i] - 1000 : 0));
   }
   assert_true(upd[n - 1] == 2000.0);
-  assert_true(summary(a, "steps_done") == 3000.0);
-  assert_true(summary(a, "updates_done") == 2000.0);
+  assert_true(at_summary(a, "steps_done") == 3000.0);
+  assert_true(at_summary(a, "updates_done") == 2000.0);
   /* the expert set holds the absorbing rows of the first 12 episodes */
   gv_demos d;
   assert_int_equal(gv_demos_load(&d, "data/experts/hopper-demos.h5", &err), 0);
-  assert_true(summary(a, "expert_absorbing") == (double)demos_absorbing(&d, 12));
+  assert_true(at_summary(a, "expert_absorbing") == (double)demos_absorbing(&d, 12));
   gv_demos_free(&d);
   /* D's series exist from the first chunk with updates, finite */
-  double *dl = series(a, "d_loss", NULL, &n2);
+  double *dl = at_series(a, "d_loss", NULL, &n2);
   assert_int_equal(n2, 4); /* steps 1500 .. 3000 */
   for (size_t i = 0; i < n2; ++i) assert_true(isfinite(dl[i]) && dl[i] > 0);
   free(dl);
@@ -953,14 +910,14 @@ static void test_dac_run(void **state) {
   free(step);
 
   /* the same seed again: identical series */
-  assert_int_equal(run_text(cfg, b, &err), GV_OK);
+  assert_int_equal(at_run_text(cfg, b, &err), GV_OK);
   static const char *const names[] = {"critic1_loss", "critic2_loss", "actor_loss", "q1_mean",
                                       "target_mean", "d_loss", "d_expert", "d_policy",
                                       "reward_mean", "ctl_loss", "train_return",
                                       "eval_return_mean", "wd_states", "updates", NULL};
   for (int i = 0; names[i]; ++i) {
     size_t na, nb;
-    double *va = series(a, names[i], NULL, &na), *vb = series(b, names[i], NULL, &nb);
+    double *va = at_series(a, names[i], NULL, &na), *vb = at_series(b, names[i], NULL, &nb);
     assert_int_equal(na, nb);
     assert_true(na > 0);
     if (memcmp(va, vb, na * sizeof(double))) fail_msg("series %s differs between runs", names[i]);
@@ -969,9 +926,10 @@ static void test_dac_run(void **state) {
   }
   /* another seed, another run */
   snprintf(cfg, sizeof cfg, dac_cfg, 4);
-  assert_int_equal(run_text(cfg, b, &err), GV_OK);
+  assert_int_equal(at_run_text(cfg, b, &err), GV_OK);
   size_t na, nb;
-  double *va = series(a, "critic1_loss", NULL, &na), *vb = series(b, "critic1_loss", NULL, &nb);
+  double *va = at_series(a, "critic1_loss", NULL, &na);
+  double *vb = at_series(b, "critic1_loss", NULL, &nb);
   assert_true(na == nb && memcmp(va, vb, na * sizeof(double)) != 0);
   free(va);
   free(vb);
@@ -986,11 +944,11 @@ static void test_dac_run_disc_steps(void **state) {
   snprintf(a, sizeof a, "%s/dac-a.h5", tmpdir);
   assert_int_equal(access(a, R_OK), 0);
   size_t n, n2;
-  double *upd = series(a, "updates", NULL, &n), *dst = series(a, "disc_steps", NULL, &n2);
+  double *upd = at_series(a, "updates", NULL, &n), *dst = at_series(a, "disc_steps", NULL, &n2);
   assert_int_equal(n2, n);
   for (size_t i = 0; i < n; ++i)
     if (dst[i] != upd[i]) fail_msg("disc_steps[%zu] = %g, updates %g", i, dst[i], upd[i]);
-  assert_true(summary(a, "disc_steps") == 2000.0);
+  assert_true(at_summary(a, "disc_steps") == 2000.0);
   free(upd);
   free(dst);
 }
@@ -1013,7 +971,7 @@ static void test_dac_run_short_demos(void **state) {
     const int sigs[] = {SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; ++i) signal(sigs[i], SIG_DFL);
     gv_err err;
-    gv_status st = run_text(
+    gv_status st = at_run_text(
         "game: {kind: dac, env: reacher, trajectories: 4, subsample: 20}\n"
         "disc: {width: 16, batch: 32}\n"
         "agent: {kind: td3, hidden: 16, batch: 32, learning_starts: 300, log_every: 300}\n"
@@ -1030,7 +988,7 @@ static void test_dac_run_short_demos(void **state) {
   assert_true(WIFEXITED(ws));
   if (WEXITSTATUS(ws)) fail_msg("the reacher DAC run exited with %d", WEXITSTATUS(ws));
   size_t n;
-  double *wd = series(a, "wd_states", NULL, &n);
+  double *wd = at_series(a, "wd_states", NULL, &n);
   assert_int_equal(n, 2);
   assert_true(isfinite(wd[0]) && isfinite(wd[1]));
   free(wd);

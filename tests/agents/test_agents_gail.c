@@ -19,6 +19,7 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/agents/agent_test_util.h"
 #include "tests/testdir.h"
 
 extern const gv_experiment gv_exp_gail, gv_exp_onestep_sampled;
@@ -314,27 +315,6 @@ static void test_controller_gradients(void **state) {
 
 /* ------------------------------------------------------------ whole runs */
 
-static gv_status run_text(const char *text, const char *path, gv_err *err) {
-  gv_node *root = NULL;
-  gv_status st = gv_cfg_parse_string(text, "test.yaml", &root, err);
-  if (!st) st = gv_exp_gail.check(root, "test.yaml", err);
-  if (!st) st = gv_exp_gail.run(root, "test.yaml", path, 0, err);
-  gv_node_free(root);
-  return st;
-}
-
-static double *series(const char *path, const char *name, size_t *n) {
-  gv_runread *rr;
-  gv_err err;
-  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
-  int64_t *s = NULL;
-  double *v = NULL;
-  assert_int_equal(gv_runread_series(rr, name, &s, &v, n), GV_OK);
-  free(s);
-  gv_runread_close(rr);
-  return v;
-}
-
 /* A short GAIL run on the inverted pendulum: the deterministic evaluation's
  * normalised return rises from near 0 to most of the expert's. */
 static void test_learns_pendulum(void **state) {
@@ -342,7 +322,7 @@ static void test_learns_pendulum(void **state) {
   char path[128];
   snprintf(path, sizeof path, "%s/ip.h5", tmpdir);
   gv_err err;
-  gv_status st = run_text(
+  gv_status st = at_run_text(
       "game: {kind: gail, env: inverted_pendulum}\n"
       "disc: {updates: 10}\n"
       "agent: {kind: ppo}\n"
@@ -352,7 +332,7 @@ static void test_learns_pendulum(void **state) {
   if (st) fprintf(stderr, "%s\n", err.msg);
   assert_int_equal(st, GV_OK);
   size_t n;
-  double *v = series(path, "eval_normalised_return", &n);
+  double *v = at_series(path, "eval_normalised_return", NULL, &n);
   assert_true(n >= 4);
   double best = -1;
   for (size_t i = 0; i < n; ++i) best = fmax(best, v[i]);
@@ -381,12 +361,12 @@ static void test_determinism(void **state) {
   snprintf(p1, sizeof p1, "%s/d1.h5", tmpdir);
   snprintf(p2, sizeof p2, "%s/d2.h5", tmpdir);
   snprintf(text, sizeof text, cfg, 1);
-  assert_int_equal(run_text(text, p1, &err), GV_OK);
+  assert_int_equal(at_run_text(text, p1, &err), GV_OK);
   snprintf(text, sizeof text, cfg, 2);
-  assert_int_equal(run_text(text, p2, &err), GV_OK);
+  assert_int_equal(at_run_text(text, p2, &err), GV_OK);
   for (int i = 0; names[i]; ++i) {
     size_t n1, n2;
-    double *a = series(p1, names[i], &n1), *b = series(p2, names[i], &n2);
+    double *a = at_series(p1, names[i], NULL, &n1), *b = at_series(p2, names[i], NULL, &n2);
     assert_int_equal(n1, n2);
     assert_true(n1 > 0);
     assert_memory_equal(a, b, n1 * sizeof(double));
@@ -395,7 +375,7 @@ static void test_determinism(void **state) {
   }
   /* the controller terms are there */
   size_t n;
-  double *c = series(p1, "ctl_loss", &n);
+  double *c = at_series(p1, "ctl_loss", NULL, &n);
   assert_true(c[0] != 0.0 && isfinite(c[0]));
   free(c);
 }

@@ -18,52 +18,19 @@
 #include "core/h5.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/agents/agent_test_util.h"
 #include "tests/testdir.h"
 
 extern const gv_experiment gv_exp_rl;
 
 GV_TESTDIR_GROUP(tmpdir, "agents")
 
-/* Parses text, checks and runs it into path; returns the status. */
-static gv_status run_text(const char *text, const char *path, gv_err *err) {
-  gv_node *root = NULL;
-  gv_status st = gv_cfg_parse_string(text, "test.yaml", &root, err);
-  const gv_experiment *exp = NULL;
-  if (!st) st = gv_exp_find(root, "test.yaml", &exp, err);
-  if (!st) st = exp->check(root, "test.yaml", err);
-  if (!st) st = exp->run(root, "test.yaml", path, 0, err);
-  gv_node_free(root);
-  return st;
-}
-
-/* Raw bytes of every series value and step, except timing. */
-static void series_bytes(const char *path, char **out, size_t *n) {
-  static const char *const names[] = {
-      "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
-      "policy_loss", "value_loss", "approx_kl", "clip_fraction", "entropy",
-      "explained_variance", "learning_rate", "grad_norm", "log_std_mean", NULL};
-  gv_runread *rr;
-  gv_err err;
-  assert_int_equal(gv_runread_open(&rr, path, &err), 0);
-  size_t total = 0;
-  char *buf = NULL;
-  for (int i = 0; names[i]; ++i) {
-    int64_t *st = NULL;
-    double *v = NULL;
-    size_t m = 0;
-    assert_int_equal(gv_runread_series(rr, names[i], &st, &v, &m), 0);
-    assert_true(m > 0);
-    buf = realloc(buf, total + m * 16);
-    memcpy(buf + total, st, m * 8);
-    memcpy(buf + total + m * 8, v, m * 8);
-    total += m * 16;
-    free(st);
-    free(v);
-  }
-  gv_runread_close(rr);
-  *out = buf;
-  *n = total;
-}
+/* Every series of a PPO run but timing: two runs are the same run when
+ * these are the same bytes. */
+static const char *const run_series[] = {
+    "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
+    "policy_loss", "value_loss", "approx_kl", "clip_fraction", "entropy",
+    "explained_variance", "learning_rate", "grad_norm", "log_std_mean", NULL};
 
 static void test_agents_determinism(void **state) {
   (void)state;
@@ -78,16 +45,16 @@ static void test_agents_determinism(void **state) {
   snprintf(c, sizeof c, "%s/det-c.h5", tmpdir);
   gv_err err = {{0}, {0}};
   snprintf(text, sizeof text, base, 2, 2);
-  assert_int_equal(run_text(text, a, &err), 0);
-  assert_int_equal(run_text(text, b, &err), 0);
+  assert_int_equal(at_run_text(text, a, &err), 0);
+  assert_int_equal(at_run_text(text, b, &err), 0);
   /* one env thread and one update thread: the same run */
   snprintf(text, sizeof text, base, 1, 1);
-  assert_int_equal(run_text(text, c, &err), 0);
+  assert_int_equal(at_run_text(text, c, &err), 0);
   char *sa, *sb, *sc;
   size_t na, nb, nc;
-  series_bytes(a, &sa, &na);
-  series_bytes(b, &sb, &nb);
-  series_bytes(c, &sc, &nc);
+  at_series_bytes(a, run_series, &sa, &na);
+  at_series_bytes(b, run_series, &sb, &nb);
+  at_series_bytes(c, run_series, &sc, &nc);
   assert_true(na == nb && na == nc);
   assert_memory_equal(sa, sb, na);
   assert_memory_equal(sa, sc, na);
@@ -106,9 +73,9 @@ static void test_agents_determinism(void **state) {
   snprintf(text, sizeof text, base, 2, 2);
   char *p = strstr(text, "seed: 11");
   p[7] = '2';
-  assert_int_equal(run_text(text, c, &err), 0);
-  series_bytes(c, &sc, &nc);
-  series_bytes(a, &sa, &na);
+  assert_int_equal(at_run_text(text, c, &err), 0);
+  at_series_bytes(c, run_series, &sc, &nc);
+  at_series_bytes(a, run_series, &sa, &na);
   assert_true(nc != na || memcmp(sa, sc, na) != 0);
   free(sa);
   free(sc);
@@ -124,7 +91,7 @@ static void test_agents_learns_pendulum(void **state) {
   const char *text = "game: {kind: rl, env: inverted_pendulum}\nagent: {kind: ppo}\nseed: 3\n"
                      "run: {steps: 24576, envs: 8, threads: 2, eval_every: 0, "
                      "eval_episodes: 5}\n";
-  assert_int_equal(run_text(text, path, &err), 0);
+  assert_int_equal(at_run_text(text, path, &err), 0);
   gv_runread *rr;
   assert_int_equal(gv_runread_open(&rr, path, &err), 0);
   int64_t *st;
@@ -156,7 +123,7 @@ static void test_agents_demo_roundtrip(void **state) {
     gv_err err;
     const char *text = "game: {kind: rl, env: inverted_pendulum}\nagent: {kind: ppo}\n"
                        "run: {steps: 4096, envs: 8, eval_episodes: 1}\n";
-    assert_int_equal(run_text(text, run, &err), 0);
+    assert_int_equal(at_run_text(text, run, &err), 0);
   }
   char *rec[] = {"governor", "record", run, "--episodes", "2", "--out", demo, "--seed", "4",
                  "--random-episodes", "3", "--eval-episodes", "2"};

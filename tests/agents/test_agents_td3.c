@@ -26,11 +26,18 @@
 #include "core/rng.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/agents/agent_test_util.h"
 #include "tests/testdir.h"
 
 extern const gv_experiment gv_exp_rl;
 
 GV_TESTDIR_GROUP(tmpdir, "td3")
+
+/* Every series of a TD3 run but timing. */
+static const char *const run_series[] = {
+    "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
+    "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
+    "updates", NULL};
 
 /* ------------------------------------------------------------ pure parts */
 
@@ -290,16 +297,6 @@ static void test_td3_target_in_agent(void **state) {
   gv_env_task_free(task);
 }
 
-static float *snap(const gv_nn *net) {
-  float *c = malloc(net->nparam * sizeof(float));
-  memcpy(c, net->param, net->nparam * sizeof(float));
-  return c;
-}
-
-static int same(const gv_nn *net, const float *c) {
-  return !memcmp(net->param, c, net->nparam * sizeof(float));
-}
-
 /* target == tau src + (1 - tau) old, in the float arithmetic of gv_nn_polyak */
 static void check_polyak(const gv_nn *target, const float *old, const gv_nn *src, float tau) {
   const float keep = 1.0f - tau;
@@ -322,27 +319,27 @@ static void test_td3_policy_delay(void **state) {
   gv_nn *all[6] = {n.actor, n.actor_target, n.q1, n.q2, n.q1_target, n.q2_target};
   float *c[6];
   for (int u = 1; u <= 6; ++u) {
-    for (int i = 0; i < 6; ++i) c[i] = snap(all[i]);
+    for (int i = 0; i < 6; ++i) c[i] = at_snap(all[i]);
     gv_td3_update_out o;
     assert_int_equal(gv_td3_update(td3, &o, &err), 0);
     assert_int_equal(gv_td3_updates(td3), u);
     /* critics move every update */
-    assert_false(same(n.q1, c[2]));
-    assert_false(same(n.q2, c[3]));
+    assert_false(at_same(n.q1, c[2]));
+    assert_false(at_same(n.q2, c[3]));
     const int delayed = u % 2 == 0;
     assert_int_equal(o.actor_updated, delayed);
     if (delayed) {
       assert_true(isfinite(o.actor_loss));
-      assert_false(same(n.actor, c[0]));
+      assert_false(at_same(n.actor, c[0]));
       check_polyak(n.actor_target, c[1], n.actor, 0.005f);
       check_polyak(n.q1_target, c[4], n.q1, 0.005f);
       check_polyak(n.q2_target, c[5], n.q2, 0.005f);
     } else {
       assert_true(isnan(o.actor_loss));
-      assert_true(same(n.actor, c[0]));
-      assert_true(same(n.actor_target, c[1]));
-      assert_true(same(n.q1_target, c[4]));
-      assert_true(same(n.q2_target, c[5]));
+      assert_true(at_same(n.actor, c[0]));
+      assert_true(at_same(n.actor_target, c[1]));
+      assert_true(at_same(n.q1_target, c[4]));
+      assert_true(at_same(n.q2_target, c[5]));
     }
     for (int i = 0; i < 6; ++i) free(c[i]);
   }
@@ -425,46 +422,6 @@ static void test_td3_policy_export(void **state) {
 
 /* ------------------------------------------------------------ whole runs */
 
-static gv_status run_text(const char *text, const char *path, gv_err *err) {
-  gv_node *root = NULL;
-  gv_status st = gv_cfg_parse_string(text, "test.yaml", &root, err);
-  const gv_experiment *exp = NULL;
-  if (!st) st = gv_exp_find(root, "test.yaml", &exp, err);
-  if (!st) st = exp->check(root, "test.yaml", err);
-  if (!st) st = exp->run(root, "test.yaml", path, 0, err);
-  gv_node_free(root);
-  return st;
-}
-
-/* Raw bytes of every series except timing. */
-static void series_bytes(const char *path, char **out, size_t *n) {
-  static const char *const names[] = {
-      "train_return", "train_length", "episodes", "eval_return_mean", "eval_return_std",
-      "critic1_loss", "critic2_loss", "actor_loss", "q1_mean", "q2_mean", "target_mean",
-      "updates", NULL};
-  gv_runread *rr;
-  gv_err err;
-  assert_int_equal(gv_runread_open(&rr, path, &err), 0);
-  size_t total = 0;
-  char *buf = NULL;
-  for (int i = 0; names[i]; ++i) {
-    int64_t *st = NULL;
-    double *v = NULL;
-    size_t m = 0;
-    assert_int_equal(gv_runread_series(rr, names[i], &st, &v, &m), 0);
-    assert_true(m > 0);
-    buf = realloc(buf, total + m * 16);
-    memcpy(buf + total, st, m * 8);
-    memcpy(buf + total + m * 8, v, m * 8);
-    total += m * 16;
-    free(st);
-    free(v);
-  }
-  gv_runread_close(rr);
-  *out = buf;
-  *n = total;
-}
-
 static const char *const det_cfg =
     "game: {kind: rl, env: hopper}\n"
     "agent: {kind: td3, hidden: 32, batch: 64, learning_starts: 500, log_every: 250}\n"
@@ -479,15 +436,15 @@ static void test_td3_determinism(void **state) {
   snprintf(b, sizeof b, "%s/b.h5", tmpdir);
   snprintf(c, sizeof c, "%s/c.h5", tmpdir);
   snprintf(cfg, sizeof cfg, det_cfg, 1);
-  assert_int_equal(run_text(cfg, a, &err), 0);
-  assert_int_equal(run_text(cfg, b, &err), 0);
+  assert_int_equal(at_run_text(cfg, a, &err), 0);
+  assert_int_equal(at_run_text(cfg, b, &err), 0);
   snprintf(cfg, sizeof cfg, det_cfg, 2);
-  assert_int_equal(run_text(cfg, c, &err), 0);
+  assert_int_equal(at_run_text(cfg, c, &err), 0);
   char *ba, *bb, *bc;
   size_t na, nb, nc;
-  series_bytes(a, &ba, &na);
-  series_bytes(b, &bb, &nb);
-  series_bytes(c, &bc, &nc);
+  at_series_bytes(a, run_series, &ba, &na);
+  at_series_bytes(b, run_series, &bb, &nb);
+  at_series_bytes(c, run_series, &bc, &nc);
   assert_true(na == nb && na == nc);
   assert_memory_equal(ba, bb, na);
   assert_memory_equal(ba, bc, na);
@@ -505,9 +462,9 @@ static void test_td3_determinism(void **state) {
   snprintf(cfg, sizeof cfg, det_cfg, 1);
   char *seed5 = strstr(cfg, "seed: 4");
   seed5[6] = '5';
-  assert_int_equal(run_text(cfg, b, &err), 0);
-  series_bytes(b, &bb, &nb);
-  series_bytes(a, &ba, &na);
+  assert_int_equal(at_run_text(cfg, b, &err), 0);
+  at_series_bytes(b, run_series, &bb, &nb);
+  at_series_bytes(a, run_series, &ba, &na);
   assert_true(na != nb || memcmp(ba, bb, na) != 0);
   free(ba);
   free(bb);
@@ -521,7 +478,7 @@ static void test_td3_diverged(void **state) {
   char cfg[512];
   snprintf(cfg, sizeof cfg, det_cfg, 1);
   setenv("GV_TEST_NAN_AT_UPDATE", "3", 1);
-  gv_status st = run_text(cfg, path, &err);
+  gv_status st = at_run_text(cfg, path, &err);
   unsetenv("GV_TEST_NAN_AT_UPDATE");
   assert_int_equal(st, GV_EDIVERGED);
   gv_runread *rr;
@@ -547,7 +504,7 @@ static void test_td3_learns_pendulum(void **state) {
       "critic_lr: 1e-3}\n"
       "seed: 1\n"
       "run: {steps: 25000, envs: 1, threads: 1, eval_every: 2500, eval_episodes: 5}\n";
-  assert_int_equal(run_text(cfg, path, &err), 0);
+  assert_int_equal(at_run_text(cfg, path, &err), 0);
   gv_runread *rr;
   assert_int_equal(gv_runread_open(&rr, path, &err), 0);
   double best = NAN, last = NAN;
