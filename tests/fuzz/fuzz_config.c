@@ -5,20 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/h5.h"
 #include "core/config.h"
 #include "experiments/experiment.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* libFuzzer only (the replay tests keep it): no child process per input
- * (core/h5.h, gv_h5_probe_set) */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc, (void)argv;
-  gv_h5_probe_set(0);
-  return 0;
-}
+#include "tests/fuzz/harness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size > 1 << 16) return 0;

@@ -8,21 +8,10 @@
 #include <unistd.h>
 
 #include "agents/demo.h"
-#include "core/h5.h"
 #include "core/config.h"
 #include "experiments/experiment.h"
+#include "tests/fuzz/harness.h"
 #include "tests/fuzz/h5build.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* libFuzzer only (the replay tests keep it): no child process per input
- * (core/h5.h, gv_h5_probe_set) */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc, (void)argv;
-  gv_h5_probe_set(0);
-  return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char path[512];

@@ -7,22 +7,11 @@
 #include <unistd.h>
 
 #include "agents/policy.h"
-#include "core/h5.h"
 #include "core/registry.h"
 #include "core/runfile.h"
 #include "experiments/experiment.h"
+#include "tests/fuzz/harness.h"
 #include "tests/fuzz/h5build.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-/* libFuzzer only (the replay tests keep it): no child process per input
- * (core/h5.h, gv_h5_probe_set) */
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
-  (void)argc, (void)argv;
-  gv_h5_probe_set(0);
-  return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char path[512];
