@@ -117,8 +117,10 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
                  s.score is not None]
             if not b:
                 inconclusive[t] = None  # not known yet: no scored baseline run
-            elif rlstats.iqm(b) < converge:
-                inconclusive[t] = rlstats.iqm(b)
+                continue
+            m = rlstats.iqm(b)
+            if m < converge:
+                inconclusive[t] = m
     decided = [t for t in tasks if t not in inconclusive]
     # C4's IQM per arm over the tasks the claims are decided on (the block
     # reports' 'all tasks' rows pool the left-out tasks too)
