@@ -434,13 +434,8 @@ static void test_onestep_sampled(void **state) {
   assert_int_equal(gv_exp_onestep_sampled.check(root, "os.yaml", &err), GV_OK);
   assert_int_equal(gv_exp_onestep_sampled.run(root, "os.yaml", path, 0, &err), GV_OK);
   gv_node_free(root);
-  gv_runread *rr;
-  assert_int_equal(gv_runread_open(&rr, path, &err), GV_OK);
-  double ts = NAN, tf = NAN, mb = NAN;
-  gv_runread_summary_real(rr, "final_tv_sampled", &ts);
-  gv_runread_summary_real(rr, "final_tv_flow", &tf);
-  gv_runread_summary_real(rr, "max_tv_between", &mb);
-  gv_runread_close(rr);
+  const double ts = at_summary(path, "final_tv_sampled"), tf = at_summary(path, "final_tv_flow");
+  const double mb = at_summary(path, "max_tv_between");
   fprintf(stderr, "onestep_sampled: TV sampled %.4f, flow %.4f, max between %.4f\n", ts, tf, mb);
   assert_true(fabs(tf - 0.0407) < 1e-3);
   assert_true(fabs(ts - tf) < 0.015);

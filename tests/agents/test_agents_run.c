@@ -92,24 +92,17 @@ static void test_agents_learns_pendulum(void **state) {
                      "run: {steps: 24576, envs: 8, threads: 2, eval_every: 0, "
                      "eval_episodes: 5}\n";
   assert_int_equal(at_run_text(text, path, &err), 0);
-  gv_runread *rr;
-  assert_int_equal(gv_runread_open(&rr, path, &err), 0);
-  int64_t *st;
-  double *v;
   size_t n;
-  assert_int_equal(gv_runread_series(rr, "train_return", &st, &v, &n), 0);
+  double *v = at_series(path, "train_return", NULL, &n);
   assert_true(n >= 10);
   const double first = (v[0] + v[1]) / 2, last = (v[n - 1] + v[n - 2]) / 2;
-  double em = 0;
-  assert_int_equal(gv_runread_summary_real(rr, "final_eval_return_mean", &em), 0);
+  const double em = at_summary(path, "final_eval_return_mean");
   printf("inverted pendulum: training return %.1f -> %.1f over %zu updates, eval %.1f\n",
          first, last, n, em);
   assert_true(first < 30);
   assert_true(last > 5 * first && last > 100);
   assert_true(em > 100);
-  free(st);
   free(v);
-  gv_runread_close(rr);
 }
 
 /* record 2 episodes through the CLI, read them back. */

@@ -505,12 +505,8 @@ static void test_td3_learns_pendulum(void **state) {
       "seed: 1\n"
       "run: {steps: 25000, envs: 1, threads: 1, eval_every: 2500, eval_episodes: 5}\n";
   assert_int_equal(at_run_text(cfg, path, &err), 0);
-  gv_runread *rr;
-  assert_int_equal(gv_runread_open(&rr, path, &err), 0);
-  double best = NAN, last = NAN;
-  assert_int_equal(gv_runread_summary_real(rr, "best_eval_return_mean", &best), 0);
-  assert_int_equal(gv_runread_summary_real(rr, "final_eval_return_mean", &last), 0);
-  gv_runread_close(rr);
+  const double best = at_summary(path, "best_eval_return_mean");
+  const double last = at_summary(path, "final_eval_return_mean");
   print_message("inverted_pendulum TD3, 25000 steps: best eval %.1f, final %.1f\n", best, last);
   assert_true(best >= 500.0);
 }
