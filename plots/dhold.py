@@ -87,13 +87,13 @@ def main(argv):
     for r in rows:
         if r.run.status != "completed":
             left[r.run.status] = left.get(r.run.status, 0) + 1
+    done = len(rows) - sum(left.values())
+    out = ", ".join("%d %s" % (n, s) for s, n in sorted(left.items()))
     print("\n".join(lines))
     print()
     print("Mean over runs of last-quarter D on expert rows / on policy rows; %d completed "
-          "run%s%s." % (len(rows) - sum(left.values()), "" if len(rows) - sum(left.values()) == 1
-                        else "s",
-                        "; left out: " + ", ".join("%d %s" % (n, s) for s, n in sorted(left.items()))
-                        if left else ", none left out"))
+          "run%s%s." % (done, "" if done == 1 else "s",
+                        "; left out: " + out if out else ", none left out"))
     return 0
 
 
