@@ -13,6 +13,7 @@ On a short real GAIL run (hopper, 4096 env steps, 3 evaluation episodes):
   description, group and axes are the source's, /summary env names the
   task; `governor report --noise` prints a floor equal to
   rlstats.noise_floor of its values, not "not measured";
+- a short DAC run's frozen policy: repetition 0 is its final evaluation too;
 - bad input exits 2 with a message and writes nothing: a run kind without a
   policy, a file that is not a run file, a run killed before it saved its
   policy, an existing --out without --overwrite, a bad option value.
@@ -101,6 +102,24 @@ class Evaluate(unittest.TestCase):
         np.testing.assert_allclose(ret.mean(axis=1), s["eval_return_mean"][1], rtol=1e-12)
         self.assertAlmostEqual(summ["mean_over_times"],
                                float(np.mean(s["eval_normalised_return"][1])), places=12)
+
+    def test_dac_run(self):
+        # the C-GAIL study's off-policy floor (scripts/study-cgail floor)
+        # freezes DAC policies: repetition 0 is a DAC run's final evaluation too
+        src = os.path.join(self.tmp, "dac.h5")
+        r = gov("run", "configs/dac/hopper-ref.yaml", "--set", "run.steps=3000",
+                "--set", "run.eval_every=1500", "--set", "run.eval_episodes=2", "--out", src)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        frozen = os.path.join(self.tmp, "dac-frozen.h5")
+        e = gov("evaluate", src, "--times", "3", "--out", frozen)
+        self.assertEqual(e.returncode, 0, e.stderr)
+        s, _, summ = series(frozen)
+        with h5py.File(src, "r") as f:
+            last_mean = f["series/eval_return_mean/value"][-1]
+        self.assertEqual(s["eval_return_mean"][1][0], last_mean)
+        self.assertEqual(summ["source_kind"], "dac")
+        self.assertEqual(s["/arrays/returns"][1].shape, (3, 2))
+        self.assertIn("equal", e.stdout)
 
     def test_repetitions_use_other_start_states(self):
         s, attrs, _ = series(self.frozen)
