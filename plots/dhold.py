@@ -7,14 +7,16 @@ write), as one Markdown table.
     /usr/bin/python3 plots/dhold.py RUN.h5... [--baseline ARM] [--digits N]
 
 Runs are grouped into tasks and arms as `governor report` groups them
-(plots/report.py), the baseline's column first.  Descriptive, not a measure of docs/studies/cgail-protocol.md:
-it says how far a controller moved D, next to where the baseline held it.
-Only completed runs count (a diverged run's D says where it blew up); the
-line under the table says how many runs of each other status were left out.
-Exit 0 on success, 2 on bad input.
+(plots/report.py), the baseline's column first (default: gail, if there is
+such an arm).  The table is descriptive: it says how far a controller moved
+D, next to where the baseline held it; no verdict of a study rests on it.
+Only completed runs with a finite D count (a diverged run's D says where it
+blew up); the line under the table names, per arm, the runs left out and
+why.  Exit 0 on success, 2 on bad input.
 """
 
 import argparse
+import math
 import os
 import sys
 
@@ -24,6 +26,7 @@ import report  # noqa: E402
 import runfile  # noqa: E402
 
 KEYS = ("tail_d_expert", "tail_d_policy")
+KINDS = ("gail", "dac")
 
 
 class Row:
@@ -32,34 +35,55 @@ class Row:
         self.task = report.task_of(run)
         self.arm = report.arm_of(run, self.task)
         self.d = [runfile.as_float(run.summary.get(k)) for k in KEYS]
+        # why the row is not averaged ("" when it is)
+        if run.status != "completed":
+            self.out = run.status
+        elif not all(v is not None and math.isfinite(v) for v in self.d):
+            self.out = "completed without a finite D"
+        else:
+            self.out = ""
 
 
-def table(rows, digits, baseline):
-    """The Markdown table of completed rows, tasks down, arms across (the
-    baseline first, the others in name order)."""
-    report.strip_common_prefix(rows)
-    done = [r for r in rows if r.run.status == "completed"]
-    tasks = sorted({r.task for r in done})
-    arms = sorted({r.arm for r in done}, key=lambda a: (a != baseline, a))
+def table(rows, arms, digits):
+    """The Markdown table, tasks down, arms across ("-": no run to average)."""
+    tasks = sorted({r.task for r in rows})
     lines = ["| task | " + " | ".join(arms) + " |", "|---" * (len(arms) + 1) + "|"]
     for t in tasks:
         cells = []
         for a in arms:
-            g = [r.d for r in done if r.task == t and r.arm == a]
-            if not g:
-                cells.append("")
-                continue
-            means = [sum(d[i] for d in g) / len(g) for i in range(len(KEYS))]
-            cells.append("%.*f / %.*f" % (digits, means[0], digits, means[1]))
+            g = [r.d for r in rows if r.task == t and r.arm == a and not r.out]
+            means = [sum(d[i] for d in g) / len(g) for i in range(len(KEYS))] if g else None
+            cells.append("%.*f / %.*f" % (digits, means[0], digits, means[1]) if g else "-")
         lines.append("| %s | %s |" % (t, " | ".join(cells)))
     return lines
 
 
+def input_error(rows):
+    """Why these runs can not make the table (without the program's name), or None."""
+    seen = {}
+    for r in rows:
+        if r.run.kind not in KINDS:
+            return ("%s: a run of kind '%s'; D is held by the discriminator of runs of kind %s"
+                    % (r.run.path, r.run.kind or "?", " or ".join(KINDS)))
+        if r.run.status == "completed":
+            missing = [k for k, v in zip(KEYS, r.d) if v is None]
+            if missing:
+                return ("%s: /summary has no numeric %s (a completed gail or dac run writes "
+                        "both; `governor analyze %s` writes /summary again)"
+                        % (r.run.path, " or ".join(missing), r.run.path))
+        key = (r.task, r.arm, r.run.seed)
+        if key in seen:
+            return ("%s and %s are both seed %s of arm %s on task %s; give each run once"
+                    % (seen[key], r.run.path, r.run.seed, r.arm, r.task))
+        seen[key] = r.run.path
+    return None
+
+
 def main(argv):
-    ap = argparse.ArgumentParser(prog="dhold.py", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="dhold", description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+", metavar="RUN.h5")
-    ap.add_argument("--baseline", default="gail", metavar="ARM",
-                    help="the arm whose column comes first (default gail)")
+    ap.add_argument("--baseline", metavar="ARM",
+                    help="the arm whose column comes first (default gail, if there is one)")
     ap.add_argument("--digits", type=int, default=3, choices=range(1, 7), metavar="N",
                     help="decimals in the table (1-6, default 3)")
     a = ap.parse_args(argv)
@@ -68,28 +92,30 @@ def main(argv):
     except runfile.BadInput as exc:
         sys.stderr.write("dhold: %s\n" % exc)
         return 2
-    why = report.inputs_error(runs, [])  # kinds gail and dac, each run once
+    rows = [Row(r) for r in runs]
+    report.strip_common_prefix(rows)
+    why = input_error(rows)
     if why:
         sys.stderr.write("dhold: %s\n" % why)
         return 2
-    rows = [Row(r) for r in runs]
-    for r in rows:
-        if r.run.status == "completed" and any(v is None for v in r.d):
-            sys.stderr.write("dhold: %s: /summary has no numeric %s (a completed gail "
-                             "or dac run writes both)\n"
-                             % (r.run.path, " and ".join(KEYS)))
-            return 2
-    lines = table(rows, a.digits, a.baseline)
-    if len(lines) == 2:
-        sys.stderr.write("dhold: no completed run among the %d given\n" % len(rows))
+    names = sorted({r.arm for r in rows})
+    base = a.baseline if a.baseline is not None else ("gail" if "gail" in names else None)
+    if base is not None and base not in names:
+        sys.stderr.write("dhold: --baseline %s: no such arm (arms: %s)\n"
+                         % (base, ", ".join(names)))
         return 2
+    done = sum(1 for r in rows if not r.out)
+    if not done:
+        sys.stderr.write("dhold: no completed run with a finite D among the %d given (only "
+                         "those are averaged)\n" % len(rows))
+        return 2
+    arms = sorted(names, key=lambda x: (x != base, x))
     left = {}
     for r in rows:
-        if r.run.status != "completed":
-            left[r.run.status] = left.get(r.run.status, 0) + 1
-    done = len(rows) - sum(left.values())
-    out = ", ".join("%d %s" % (n, s) for s, n in sorted(left.items()))
-    print("\n".join(lines))
+        if r.out:
+            left[(r.arm, r.out)] = left.get((r.arm, r.out), 0) + 1
+    out = ", ".join("%s %d %s" % (arm, n, why) for (arm, why), n in sorted(left.items()))
+    print("\n".join(table(rows, arms, a.digits)))
     print()
     print("Mean over runs of last-quarter D on expert rows / on policy rows; %d completed "
           "run%s%s." % (done, "" if done == 1 else "s",

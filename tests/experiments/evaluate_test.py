@@ -116,7 +116,9 @@ class Evaluate(unittest.TestCase):
         s, _, summ = series(frozen)
         with h5py.File(src, "r") as f:
             last_mean = f["series/eval_return_mean/value"][-1]
+            last_norm = f["series/eval_normalised_return/value"][-1]
         self.assertEqual(s["eval_return_mean"][1][0], last_mean)
+        self.assertEqual(s["eval_normalised_return"][1][0], last_norm)  # what the floor draws
         self.assertEqual(summ["source_kind"], "dac")
         self.assertEqual(s["/arrays/returns"][1].shape, (3, 2))
         self.assertIn("equal", e.stdout)
