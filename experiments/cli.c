@@ -1676,9 +1676,10 @@ int gv_cli_main(int argc, char **argv) {
   const char *cmd = argv[1];
   argc -= 2;
   argv += 2;
-  /* plot and report hand --help to their Python scripts */
+  /* report hands --help to its Python script, whose options it passes on;
+   * plot's are its own (the script takes KIND as an argument, not --kind) */
   if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) &&
-      strcmp(cmd, "plot") && strcmp(cmd, "report") && command_help(cmd) == 0)
+      strcmp(cmd, "report") && command_help(cmd) == 0)
     return 0;
   if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc, argv);

@@ -192,6 +192,9 @@ assert (a['kind'], a['status'], a['analysis']) == ('scan', 'completed', 'none'),
 for c in run sweep resume check analyze scan list record evaluate export bench; do
   expect 0 "  $c " -- "$GV" "$c" --help
 done
+# plot's own options (its script takes KIND as an argument, which governor
+# plot does not: `governor plot eig RUN.h5` would read eig as a run file)
+expect 0 "  plot [--kind KIND] [--out PNG] RUN.h5..." -- "$GV" plot --help
 expect 2 "unknown command 'un'" -- "$GV" un --help
 
 # --- check --print shows the path run uses
