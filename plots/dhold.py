@@ -16,6 +16,7 @@ why.  Exit 0 on success, 2 on bad input.
 """
 
 import argparse
+import collections
 import math
 import os
 import sys
@@ -52,30 +53,31 @@ def table(rows, arms, digits):
         cells = []
         for a in arms:
             g = [r.d for r in rows if r.task == t and r.arm == a and not r.out]
-            means = [sum(d[i] for d in g) / len(g) for i in range(len(KEYS))] if g else None
-            cells.append("%.*f / %.*f" % (digits, means[0], digits, means[1]) if g else "-")
+            if not g:
+                cells.append("-")
+                continue
+            e, p = (sum(d[i] for d in g) / len(g) for i in range(len(KEYS)))
+            cells.append("%.*f / %.*f" % (digits, e, digits, p))
         lines.append("| %s | %s |" % (t, " | ".join(cells)))
     return lines
 
 
 def input_error(rows):
     """Why these runs can not make the table (without the program's name), or None."""
-    seen = {}
     for r in rows:
         if r.run.kind not in KINDS:
             return ("%s: a run of kind '%s'; D is held by the discriminator of runs of kind %s"
                     % (r.run.path, r.run.kind or "?", " or ".join(KINDS)))
-        if r.run.status == "completed":
-            missing = [k for k, v in zip(KEYS, r.d) if v is None]
-            if missing:
-                return ("%s: /summary has no numeric %s (a completed gail or dac run writes "
-                        "both; `governor analyze %s` writes /summary again)"
-                        % (r.run.path, " or ".join(missing), r.run.path))
-        key = (r.task, r.arm, r.run.seed)
-        if key in seen:
-            return ("%s and %s are both seed %s of arm %s on task %s; give each run once"
-                    % (seen[key], r.run.path, r.run.seed, r.arm, r.task))
-        seen[key] = r.run.path
+    # a seed without one, or given twice: the report's own check of its groups
+    why = report.inputs_error([r.run for r in rows], [])
+    if why:
+        return why
+    for r in rows:
+        missing = [k for k, v in zip(KEYS, r.d) if v is None]
+        if r.run.status == "completed" and missing:
+            return ("%s: /summary has no numeric %s (a completed gail or dac run writes "
+                    "both; `governor analyze %s` writes /summary again)"
+                    % (r.run.path, " or ".join(missing), r.run.path))
     return None
 
 
@@ -110,10 +112,7 @@ def main(argv):
                          "those are averaged)\n" % len(rows))
         return 2
     arms = sorted(names, key=lambda x: (x != base, x))
-    left = {}
-    for r in rows:
-        if r.out:
-            left[(r.arm, r.out)] = left.get((r.arm, r.out), 0) + 1
+    left = collections.Counter((r.arm, r.out) for r in rows if r.out)
     out = ", ".join("%s %d %s" % (arm, n, why) for (arm, why), n in sorted(left.items()))
     print("\n".join(table(rows, arms, a.digits)))
     print()
