@@ -1587,6 +1587,7 @@ static int cmd_export(int argc, char **argv) {
 
 /* A study's report (plots/report.py, docs/report.md): arguments pass through. */
 static int cmd_report(int argc, char **argv) {
+  setenv("GV_PROG", "governor report", 1); /* its usage and errors name this command */
   return exec_python(GV_SOURCE_DIR "/plots/report.py", argc, argv,
                      "python3-matplotlib, python3-h5py");
 }

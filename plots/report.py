@@ -815,7 +815,9 @@ pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }
 
 
 def main(argv=None, loaded=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # `governor report` sets GV_PROG, so that its usage and errors name it
+    ap = argparse.ArgumentParser(prog=os.environ.get("GV_PROG") or None,
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--out", required=True)
     ap.add_argument("--baseline", default=None)

@@ -196,6 +196,9 @@ done
 # plot does not: `governor plot eig RUN.h5` would read eig as a run file)
 expect 0 "  plot [--kind KIND] [--out PNG] RUN.h5..." -- "$GV" plot --help
 expect 2 "unknown command 'un'" -- "$GV" un --help
+# report's usage and errors come from its script, under governor's name
+expect 0 "usage: governor report [-h] --out OUT" -- "$GV" report --help
+expect 2 "governor report: error: the following arguments are required: runs, --out" -- "$GV" report
 
 # --- check --print shows the path run uses
 expect 0 "# good -> runs/good.h5" -- "$GV" check "$T/good.yaml" --print
