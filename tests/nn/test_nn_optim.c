@@ -52,12 +52,15 @@ static void test_adam(void **state) {
   assert_int_equal(o->t, 2);
   gv_nn_optim_free(o);
 
-  /* L2 decay 0.1: g' = g + 0.1 p = (0.2, -0.4, 0.35), then as above */
+  /* L2 decay 0.1 on g = (0.1, 0.05, 0.3): g' = g + 0.1 p = (0.2, -0.15, 0.35),
+   * so the second entry's step turns round: (0.9, -1.9, 0.4), where no
+   * decay gives (0.9, -2.1, 0.4) (Adam's first step is lr sign(g')) */
   s.weight_decay = 0.1;
   s.wd_mode = GV_NN_WD_L2;
   o = make(&s);
   float q[3] = {P0[0], P0[1], P0[2]};
-  gv_nn_optim_step(q, o, G1, NULL);
+  const float g3[3] = {0.1f, 0.05f, 0.3f};
+  gv_nn_optim_step(q, o, g3, NULL);
   expect3(q, 0.900000005, -1.9, 0.400000003);
   gv_nn_optim_free(o);
   /* decoupled (AdamW): p (1 - lr wd) = 0.99 p, then p -= 0.1 g/|g| */
@@ -101,6 +104,16 @@ static void test_sgd(void **state) {
   expect3(p, 0.99, -1.98, 0.47);
   gv_nn_optim_step(p, o, G2, NULL);
   expect3(p, 0.991, -1.967, 0.413);
+  gv_nn_optim_free(o);
+  /* L2 decay 0.1, no momentum: p -= 0.1 (g + 0.1 p), g + 0.1 p = (0.2, -0.4, 0.35) */
+  gv_nn_optim_spec l2 = s;
+  l2.momentum = 0;
+  l2.weight_decay = 0.1;
+  l2.wd_mode = GV_NN_WD_L2;
+  o = make(&l2);
+  float r[3] = {P0[0], P0[1], P0[2]};
+  gv_nn_optim_step(r, o, G1, NULL);
+  expect3(r, 0.98, -1.96, 0.465);
   gv_nn_optim_free(o);
   /* Nesterov: p -= lr (g + mu b); step 1: b = g, p -= 0.1 * 1.9 g */
   s.nesterov = 1;
