@@ -583,8 +583,11 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
       fprintf(out, "  %-30s %-26.6g %.6g\n", "rate (log distance per step)", pr.rate, m.rate);
       fprintf(out, "  %-30s %s\n", "prediction and measurement",
               agree < 0 ? "n/a" : agree ? "agree" : "DISAGREE");
-    } else {
+    } else if (have_final) {
       fprintf(out, "  the run's end is not near an equilibrium of the controlled field\n");
+    } else {
+      fprintf(out, "  the run's final point (/arrays/x_final) is not in the file: no equilibrium "
+              "is matched to it\n");
     }
     fprintf(out, "  %-30s KL %.6g  TV %.6g  |x - x*| %.6g\n", "final policy vs expert",
             final_kl, final_tv, final_dist);

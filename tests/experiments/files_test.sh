@@ -48,6 +48,13 @@ done
 # (steps at the fill value 0 after a positive one) are not data; the file is
 # analysed as the points before them (analyze reads, it must not refuse)
 hostile run_steps_zero_tail:x "$T/run.h5" && expect 0 "" -- "$GV" analyze "$T/run_steps_zero_tail.h5"
+# ... the same report, line for line but the first (the file's name), as
+# the file without the tail gives (read as data, the zeros would make the
+# final distance 0)
+tail -n +2 "$T/out" >"$T/zt.txt"
+"$GV" analyze "$T/run.h5" | tail -n +2 >"$T/base.txt"
+grep -q "final distance" "$T/base.txt" && cmp -s "$T/zt.txt" "$T/base.txt" && ok ||
+  bad "analyze of a file with an unwritten tail differs from the file's own: $(diff "$T/base.txt" "$T/zt.txt" | head -5)"
 $PY -c "
 import h5py, sys
 sys.path.insert(0, 'plots')
@@ -69,11 +76,17 @@ assert runfile.load(sys.argv[1]).series['distance'].step.size == 0
 # the one-step analysis: x_final of shape (n, 0) is not the final point
 "$GV" run configs/onestep/cgail.yaml --set scheme.steps=50 --out "$T/os.h5" >/dev/null 2>&1 \
   || bad "the base onestep run failed"
-hostile run_xfinal_empty:x "$T/os.h5" && expect 0 "" -- "$GV" analyze "$T/run_xfinal_empty.h5"
+hostile run_xfinal_empty:x "$T/os.h5" &&
+  expect 0 "the run's final point (/arrays/x_final) is not in the file" -- \
+    "$GV" analyze "$T/run_xfinal_empty.h5"
+grep -q "(reached)" "$T/out" && bad "analyze matched an equilibrium to an empty x_final" || ok
+$PY -c "import h5py, sys
+with h5py.File(sys.argv[1], 'r') as f: assert f['summary'].attrs['reached_eq'] == -1" \
+  "$T/run_xfinal_empty.h5" && ok || bad "an empty x_final: /summary reached_eq is not -1"
 # a damaged (truncated) run file: rejected, left as it was
 head -c 3000 "$T/run.h5" >"$T/cut.h5"
 before=$(sum "$T/cut.h5")
-expect 2 "" -- "$GV" analyze "$T/cut.h5"
+expect 2 "$T/cut.h5: " -- "$GV" analyze "$T/cut.h5"
 [ "$(sum "$T/cut.h5")" = "$before" ] && ok || bad "analyze wrote into a truncated file"
 # a foreign HDF5 file (no governor attributes)
 $PY -c "import h5py,sys; h5py.File(sys.argv[1],'w')['x']=[1,2]" "$T/foreign.h5"
