@@ -157,7 +157,7 @@ RANDOM = {  # (disc, policy, reward) -> min damping ratio over the 200 random pi
     ("prob", "softmax", "gail"): 0.984,
     ("prob", "softmax", "logit"): 0.898,
     ("logit", "softmax", "gail"): 0.380,
-    ("logit", "simplex", "gail"): 0.008,
+    ("logit", "simplex", "gail"): 0.011,
     ("prob", "simplex", "gail"): 0.042,
 }
 
