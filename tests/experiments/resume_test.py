@@ -64,11 +64,11 @@ CASES = [
     ("rl-td3", "configs/experts/halfcheetah-td3.yaml",
      ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
       "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
-      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1450),
     ("dac", "configs/dac/hopper-cgail.yaml",
      ["run.steps=1500", "agent.learning_starts=1000", "agent.hidden=64", "agent.log_every=100",
       "agent.buffer=1200", "run.envs=2", "run.eval_every=500", "run.eval_episodes=1",
-      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1400),
+      "run.threads=1", "run.flush_every=100", "checkpoint.every=200"], 1250, 1450),
     # DAC's reference preset: updates in blocks per episode, the actor's
     # delay and its learning rate halved at episode starts (kills past a
     # halving, mid-episode)
@@ -129,6 +129,13 @@ def log_of(path):
         return [x.decode() if isinstance(x, bytes) else x for x in f["log"][()]]
 
 
+def resumed_at(path):
+    """The steps the run's /log says it was resumed at, in order: what tells
+    a resume from a run made again from step 0 (the same numbers)."""
+    pre = "resumed at step "
+    return [int(x[len(pre):].split()[0]) for x in log_of(path) if x.startswith(pre)]
+
+
 def refused_then_forced(p, ck, key, value, needle, what):
     """The checkpoint's key set to value: resume is refused (exit 2, needle in
     the message), --force resumes; returns the run's /log lines."""
@@ -165,6 +172,8 @@ def kind_case(tmp, name, cfg, sets, kill, kill2):
     r = gv(["resume", p])
     check(r.returncode == 0, "%s: resume exit %d %s" % (name, r.returncode, r.stderr))
     same(name, want, p, "killed at %d, resumed" % kill)
+    check(resumed_at(p) == [step], "%s: /log: resumed at %s, the checkpoint's step %d"
+          % (name, resumed_at(p), step))
     # the run's wall time goes on from the checkpoint's: the compute a study spent
     with h5py.File(p, "r") as f:
         s = f["summary"].attrs if "summary" in f else {}
@@ -179,9 +188,17 @@ def kind_case(tmp, name, cfg, sets, kill, kill2):
     run(cfg, sets, p, GV_TEST_KILL_AT_STEP=kill)
     r = gv(["resume", p], GV_TEST_KILL_AT_STEP=kill2)
     check(r.returncode == -9, "%s: resume killed at %d (exit %d)" % (name, kill2, r.returncode))
+    with h5py.File(p + ".ckpt", "r") as f:
+        step2 = int(f["step"][0])
     r = gv(["resume", p])
     check(r.returncode == 0, "%s: second resume exit %d %s" % (name, r.returncode, r.stderr))
     same(name, want, p, "killed at %d and %d, resumed twice" % (kill, kill2))
+    # (the first resume's line survives in the run file only when a
+    # checkpoint followed it: a second kill before the next checkpoint
+    # resumes from the first again)
+    check(resumed_at(p) == ([step, step2] if step2 > step else [step]),
+          "%s: /log: resumed at %s (checkpoints at %d and %d)"
+          % (name, resumed_at(p), step, step2))
 
     # SIGTERM writes a checkpoint at the step reached (no periodic one needed)
     p = os.path.join(tmp, name + "-term.h5")
@@ -200,6 +217,8 @@ def kind_case(tmp, name, cfg, sets, kill, kill2):
     check(r.returncode == 0, "%s: resume after SIGTERM exit %d %s" % (name, r.returncode,
                                                                       r.stderr))
     same(name, want, p, "SIGTERM at %d, resumed" % kill)
+    check(resumed_at(p) == [step], "%s: /log: resumed at %s, the SIGTERM checkpoint's step %d"
+          % (name, resumed_at(p), step))
     return want
 
 
