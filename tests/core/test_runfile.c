@@ -290,27 +290,28 @@ static void test_damaged_heap(void **state) {
   /* The probe remembers a file it read while it stays unchanged (device,
    * inode, size, modification time): the first damaged bytes written into
    * a probed file in place, its old times put back, read as probed; a new
-   * modification time makes it read again. */
-  if (damaged) {
-    char memo[160];
-    snprintf(memo, sizeof memo, "%s/memo.h5", dir);
-    f = fopen(memo, "wb");
-    assert_int_equal(fwrite(img, 1, n, f), n);
-    fclose(f);
-    assert_int_equal(gv_h5_probe_file(memo, &err), GV_OK);
-    struct stat sb;
-    assert_int_equal(stat(memo, &sb), 0);
-    f = fopen(memo, "r+b");
-    assert_int_equal(fwrite(first, 1, n, f), n);
-    fclose(f);
-    const struct timespec old[2] = {sb.st_atim, sb.st_mtim};
-    assert_int_equal(utimensat(AT_FDCWD, memo, old, 0), 0);
-    assert_int_equal(gv_h5_probe_file(memo, &err), GV_OK); /* remembered */
-    const struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
-    assert_int_equal(utimensat(AT_FDCWD, memo, now, 0), 0);
-    assert_int_equal(gv_h5_probe_file(memo, &err), GV_EINVAL); /* changed: read again */
-    assert_non_null(strstr(err.msg, ": damaged: the HDF5 library"));
-  }
+   * modification time makes it read again.  (libhdf5 1.10 on Debian 12
+   * crashes or hangs on 11 of the offsets above; a libhdf5 that survives
+   * them all needs another damage here, not a skipped check.) */
+  assert_true(damaged > 0);
+  char memo[160];
+  snprintf(memo, sizeof memo, "%s/memo.h5", dir);
+  f = fopen(memo, "wb");
+  assert_int_equal(fwrite(img, 1, n, f), n);
+  fclose(f);
+  assert_int_equal(gv_h5_probe_file(memo, &err), GV_OK);
+  struct stat sb;
+  assert_int_equal(stat(memo, &sb), 0);
+  f = fopen(memo, "r+b");
+  assert_int_equal(fwrite(first, 1, n, f), n);
+  fclose(f);
+  const struct timespec old[2] = {sb.st_atim, sb.st_mtim};
+  assert_int_equal(utimensat(AT_FDCWD, memo, old, 0), 0);
+  assert_int_equal(gv_h5_probe_file(memo, &err), GV_OK); /* remembered */
+  const struct timespec now[2] = {{0, UTIME_NOW}, {0, UTIME_NOW}};
+  assert_int_equal(utimensat(AT_FDCWD, memo, now, 0), 0);
+  assert_int_equal(gv_h5_probe_file(memo, &err), GV_EINVAL); /* changed: read again */
+  assert_non_null(strstr(err.msg, ": damaged: the HDF5 library"));
   unsetenv("GV_READ_TIMEOUT");
 }
 

@@ -148,6 +148,9 @@ name: [../../up, /abs/y]
 ' >"$T/proj/sub/esc3.yaml"
 (cd "$T/proj/sub" && "$GV" sweep --dry-run esc2.yaml && "$GV" sweep esc3.yaml) >"$T/esc2" 2>&1
 grep ' -> ' "$T/esc2" | sed 's/.* -> //' | grep -q '/\.\./\|elsewhere/\|/abs/' && bad "unsafe path listed: $(cat "$T/esc2")" || ok
+# ... and esc2's four points were listed (an empty listing hides nothing)
+[ "$(grep -c '^esc2-.* -> runs/esc2/esc2-[^/]*\.h5$' "$T/esc2")" -eq 4 ] && ok \
+  || bad "esc2's dry run does not list its four points: $(cat "$T/esc2")"
 [ "$(ls "$T/proj/sub/runs/esc3")" = "$(printf 'esc3-name=.._.._up.h5\nesc3-name=_abs_y.h5')" ] && ok \
   || bad "string axis values in paths: $(ls "$T/proj/sub/runs/esc3")"
 (cd "$T/proj/sub" && "$GV" sweep esc2.yaml >/dev/null 2>&1) && ok || bad "sweep esc2 failed"
