@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""plots/rlstats.py against cases computed by hand.
+"""plots/rlstats.py, and plots/seed_intervals.py's t and Welch intervals,
+against cases computed by hand.
 
     /usr/bin/python3 tests/experiments/test_rlstats.py
 """
@@ -13,6 +14,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "plots"))
 import rlstats  # noqa: E402
+import seed_intervals  # noqa: E402
+from scipy import stats  # noqa: E402
 
 
 class IQM(unittest.TestCase):
@@ -27,6 +30,13 @@ class IQM(unittest.TestCase):
     def test_three_runs_is_the_mean(self):
         self.assertAlmostEqual(rlstats.iqm([[1.0, 2.0, 6.0]]), 3.0)
 
+    def test_six_runs_cut_one_each_side(self):
+        # n = 6, not a multiple of 4 and with uneven gaps, where the readings
+        # of "the middle 50%" part: floor(6/4) = 1 cut each side (scipy's
+        # trim_mean, docs/report.md) -> mean(1, 2, 4, 8) = 3.75; cutting
+        # ceil(6/4) = 2 would give 3.0, weighting the quartile runs by half 3.5
+        self.assertEqual(rlstats.iqm([[0, 1, 2, 4, 8, 16]]), 3.75)
+
 
 class Bootstrap(unittest.TestCase):
     def test_two_values(self):
@@ -40,6 +50,21 @@ class Bootstrap(unittest.TestCase):
         # A bootstrap over all four runs would reach 0 and 3.
         p, lo, hi = rlstats.interval([[0.0, 0.0], [1.0, 3.0]], stat="mean", reps=40000, seed=1)
         self.assertEqual((p, lo, hi), (1.0, 0.5, 1.5))
+
+    def test_strata_drawn_apart(self):
+        # each task's mean is 0, 1/2 or 1 w.p. 1/4, 1/2, 1/4, drawn apart, so
+        # both 0 (w.p. 1/16) and 1 are inside the interval; one draw of
+        # indices shared by the tasks (a bootstrap over seeds) gives 1/2 always
+        self.assertEqual(rlstats.interval([[0.0, 1.0], [1.0, 0.0]], stat="mean", reps=40000,
+                                          seed=2), (0.5, 0.0, 1.0))
+
+    def test_iqm_replicates(self):
+        # the IQM of four draws from (0, 0, 0, 100) is 100 when three or four
+        # draws are 100 (13/256 = 5.1%), 50 with two, else 0: the interval
+        # is [0, 100]; replicates of the mean (0, 25, .., 100 w.p. 81, 108,
+        # 54, 12, 1 / 256) would put its top at 75
+        self.assertEqual(rlstats.interval([[0.0, 0.0, 0.0, 100.0]], reps=40000, seed=4),
+                         (0.0, 0.0, 100.0))
 
     def test_fixed_seed(self):
         x = [[0.3, 0.9, 0.5, 0.7, 0.2], [0.8, 0.1, 0.6]]
@@ -71,6 +96,20 @@ class ProbabilityOfImprovement(unittest.TestCase):
     def test_average_over_tasks(self):
         p = rlstats.prob_improvement([[3], [0]], [[1], [1]], reps=100)
         self.assertEqual(p, (0.5, 0.5, 0.5))
+        # tasks of unequal run counts: (1 + 0) / 2, where pooling the runs
+        # would give 2 wins of 8
+        self.assertEqual(rlstats.prob_improvement([[3], [0, 0, 0]], [[1], [1]], reps=100)[0],
+                         0.5)
+
+    def test_both_arms_resampled(self):
+        # y is one run; x = (1, 3) resampled gives P = 0, 1/2, 1/2, 1: the
+        # interval [0, 1] exists only because x is resampled too
+        self.assertEqual(rlstats.prob_improvement([[1, 3]], [[2]], reps=4000),
+                         (0.5, 0.0, 1.0))
+        # two tasks drawn apart: each 0, 1/2 or 1, their mean 0 w.p. 1/16;
+        # one draw of indices shared by both (x mirrored) would give 1/2 always
+        self.assertEqual(rlstats.prob_improvement([[1, 3], [3, 1]], [[2], [2]], reps=4000),
+                         (0.5, 0.0, 1.0))
 
     def test_clear_winner(self):
         p, lo, hi = rlstats.prob_improvement([[5, 6, 7]], [[1, 2, 3]], reps=1000)
@@ -120,6 +159,12 @@ class Others(unittest.TestCase):
         self.assertEqual(list(p), [1.0, 1.0 / 3.0, 0.0])
         self.assertTrue(all(lo <= p) and all(p <= hi))
 
+    def test_profile_interval(self):
+        # per task the fraction above 0.5 is 0, 1/2 or 1 w.p. 1/4, 1/2, 1/4
+        # (its two runs resampled), so the mean of two reaches 0 and 1
+        p, lo, hi = rlstats.performance_profile([[0.0, 1.0], [1.0, 0.0]], [0.5], reps=4000)
+        self.assertEqual((p[0], lo[0], hi[0]), (0.5, 0.0, 1.0))
+
     def test_profile_averages_tasks(self):
         # task 1: 1 of 1 above 0.5; task 2: 0 of 2 -> (1 + 0) / 2
         p, _, _ = rlstats.performance_profile([[0.9], [0.1, 0.2]], [0.5], reps=10)
@@ -131,6 +176,9 @@ class Others(unittest.TestCase):
         self.assertTrue(1.0 <= lo <= 2.0 <= hi <= 3.0)
         with self.assertRaises(ValueError):
             rlstats.paired_difference([[1, 2]], [[0]])
+        # differences (0, 2): their bootstrap mean is 0, 1, 2 w.p. 1/4, 1/2, 1/4
+        self.assertEqual(rlstats.paired_difference([[0, 2]], [[0, 0]], reps=4000),
+                         (1.0, 0.0, 2.0))
 
     def test_first_reach(self):
         self.assertEqual(rlstats.first_reach([10, 20, 30], [0.1, 0.96, 0.5], 0.95), 20.0)
@@ -196,6 +244,29 @@ class Others(unittest.TestCase):
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
             rlstats.interval([[1.0], []])
+
+
+class SeedIntervals(unittest.TestCase):
+    def test_t_interval(self):
+        # (1, 2, 3): mean 2, s 1; t(0.975) with 2 degrees of freedom in closed
+        # form, (2p - 1) / sqrt(2 p (1 - p)) = 0.95 / sqrt(0.04875) = 4.3027
+        n, m, sd, lo, hi = seed_intervals.t_interval([1.0, 2.0, 3.0])
+        h = 0.95 / math.sqrt(2 * 0.975 * 0.025) / math.sqrt(3)
+        self.assertEqual((n, m, sd), (3, 2.0, 1.0))
+        self.assertAlmostEqual(lo, 2 - h, places=9)
+        self.assertAlmostEqual(hi, 2 + h, places=9)
+
+    def test_welch(self):
+        # 10 (s 2, n 4) against 7 (s 1, n 5): variances of the means 1 and
+        # 0.2, df = 1.2^2 / (1^2 / 3 + 0.2^2 / 4) = 1.44 / 0.34333 = 4.1942
+        d, lo, hi, df = seed_intervals.welch(10.0, 2.0, 4, 7.0, 1.0, 5)
+        self.assertEqual(d, 3.0)
+        self.assertAlmostEqual(df, 1.44 / (1.0 / 3.0 + 0.01), places=12)
+        h = stats.t.ppf(0.975, df) * math.sqrt(1.2)
+        self.assertAlmostEqual(lo, 3.0 - h, places=12)
+        self.assertAlmostEqual(hi, 3.0 + h, places=12)
+        # between t with 4 and 5 degrees of freedom (2.776, 2.571) x 1.0954
+        self.assertTrue(2.571 * 1.0954 < h < 2.777 * 1.0955, h)
 
 
 if __name__ == "__main__":

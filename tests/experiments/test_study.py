@@ -15,9 +15,10 @@ Block "entropy": hopper alone, cgail below gail on every pair: C4
 contradicted.  Block "short": a block stopped part way (hopper, cgail's
 seed 3 still running): the blocks table shows 3 to 4 scored runs per arm
 and task.  Block "fail": a failed run before and after the protocol's one
-re-run.  Checks the claims table, the four reports per block, the
-self-contained page (rendered headless where chromium is installed) and
-the refusals of bad input.
+re-run.  Block "near": an undecided claim whose page says how many seeds
+would decide it (a hand count).  Checks the claims table, the four reports
+per block, the self-contained page (rendered headless where chromium is
+installed) and the refusals of bad input.
 """
 
 import os
@@ -218,6 +219,37 @@ class Study(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         with open(os.path.join(out + "-none", "study.md")) as f:
             self.assertIn("inconclusive: the baseline did not converge on any task", f.read())
+
+    def test_seeds_to_decide(self):
+        # block "near": hopper, three seeds per arm; cgail's tail scores 0.1,
+        # 0.9, 0.9 against gail's and control's 0.5 each: P = 6/9 = 2/3.  A
+        # resample of cgail's three runs draws k of the 0.9s, k ~ B(3, 2/3),
+        # P = k/3: 0 w.p. 1/27 (3.7%) and 1 w.p. 8/27, so the interval is
+        # [0, 1]; the half-width towards 0.5 is 2/3, the distance 1/6, and
+        # 3 seeds x (2/3 / 1/6)^2 = 48 would decide it
+        near = []
+        for arm in ("gail", "cgail", "control"):
+            for seed in range(3):
+                v = [0.1, 0.9, 0.9][seed] if arm == "cgail" else 0.5
+                p = os.path.join(self.tmp, "n-%s-%d.h5" % (arm, seed))
+                write(p, "st-near", "hopper", arm, seed, v, SWD[arm], env_axis=False)
+                near.append(p)
+        out = os.path.join(self.tmp, "page-near")
+        r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out, "--reps", "20000",
+                            "--block", "near"] + near, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        with open(os.path.join(out, "study.md")) as f:
+            saved, self.md = self.md, f.read()
+        try:
+            c = self.claim("C4 no cost", "near")
+        finally:
+            self.md = saved
+        want = ("0.67 [0.00, 1.00]: undecided (rules out no value of P; about 48 seeds per "
+                "arm to decide)")
+        self.assertEqual(c[2], want)  # cgail vs gail
+        self.assertEqual(c[4], want)  # cgail vs control
+        self.assertEqual(c[3], "0.50 [0.50, 0.50]: undecided (rules out P < 0.50 and "
+                               "P > 0.50; 0.5 itself)")  # control vs gail: all ties
 
     def test_all_diverged(self):
         # block "blown": every run of every arm diverged on hopper.  Their
