@@ -16,7 +16,6 @@ bisections for entcomp's gain boundary (about a minute on one core).
 
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import tempfile
 
 import h5py
 import numpy as np
+
+import docfigures
 
 GOV = "build/governor"
 TMP = tempfile.mkdtemp(prefix="onestep-numbers-")
@@ -72,16 +73,6 @@ def min_damping(ev):
 
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "theory",
                    "onestep-gail.md")
-
-
-def in_doc(quoted, text):
-    """Whether the doc quotes the figure as written here (%g, sign aside, so
-    "-0.07" or "0.07 below zero"; trailing zeros allowed, 0.045 as 0.0450;
-    a whole number with its decimal point, 1 as 1.0)."""
-    fig = "%g" % abs(quoted)
-    if "." not in fig:
-        fig += ".0"
-    return re.search(r"(?<![\d.])" + re.escape(fig) + r"0*(?![\d])", text) is not None
 
 
 def check(what, how, got, quoted, tol):
@@ -266,7 +257,7 @@ def main():
         doc = f.read()
     bad = 0
     for what, how, got, quoted, ok in rows:
-        said = in_doc(quoted, doc)  # a figure the doc no longer quotes is a failure too
+        said = docfigures.quotes(doc, quoted)  # one the doc no longer quotes fails too
         print("%-4s %-70s %12.6g  quoted %-10.6g  [%s]%s" % (
             "ok" if ok and said else "FAIL", what, got, quoted, how,
             "" if said else "  (not in docs/theory/onestep-gail.md)"))
