@@ -137,7 +137,10 @@ def verdict(ci, seeds):
         return "worse", "worse: the interval lies below 0.5"
     dist = abs(p - 0.5)
     half = p - lo if p > 0.5 else hi - p
-    out = (["P < %.2f" % lo] if lo > 0 else []) + (["P > %.2f" % hi] if hi < 1 else [])
+    # what is ruled out, its bounds rounded outwards: a low end of 0.497
+    # rules out P < 0.49, not P < 0.50 (0.498 is inside the interval)
+    out = ((["P < %.2f" % (math.floor(lo * 100 + 1e-9) / 100)] if lo > 0 else []) +
+           (["P > %.2f" % (math.ceil(hi * 100 - 1e-9) / 100)] if hi < 1 else []))
     ruled = "rules out " + " and ".join(out) if out else "rules out no value of P"
     if dist < 1e-12:
         return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \

@@ -240,6 +240,12 @@ class Others(unittest.TestCase):
         self.assertIn("rules out P > 0.50", rlstats.verdict((0.3, 0.0, 0.5), 10)[1])
         self.assertIn("no number of seeds", rlstats.verdict((0.5, 0.2, 0.8), 10)[1])
         self.assertIn("rules out no value", rlstats.verdict((0.55, 0.0, 1.0), 3)[1])
+        # what is ruled out is rounded outwards: a low end of 0.497 does not
+        # rule out 0.498, so the text says P < 0.49 (to the nearest, 0.50)
+        self.assertIn("rules out P < 0.49 and P > 0.81", rlstats.verdict((0.6, 0.497, 0.803),
+                                                                         10)[1])
+        self.assertIn("rules out P < 0.10 and P > 0.51", rlstats.verdict((0.3, 0.104, 0.503),
+                                                                         10)[1])
 
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
