@@ -38,6 +38,11 @@ def _tasks(scores):
     out = [np.asarray(s, dtype=float).ravel() for s in scores]
     if not out or any(len(s) == 0 for s in out):
         raise ValueError("every task needs at least one run")
+    # a NaN would sort above every score (the IQM) and lose every comparison
+    # (P): the caller says what such a run counts as (docs/report.md); inf
+    # is a value (a diverged run's range, a threshold never reached)
+    if any(np.isnan(s).any() for s in out):
+        raise ValueError("a score is NaN: leave the run out or give it a value")
     return out
 
 

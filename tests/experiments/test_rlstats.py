@@ -251,6 +251,17 @@ class Others(unittest.TestCase):
         with self.assertRaises(ValueError):
             rlstats.interval([[1.0], []])
 
+    def test_nan_rejected(self):
+        # a NaN would be the IQM's top score and lose every comparison;
+        # inf (a diverged run's range, never reached) is a value
+        for f in (rlstats.iqm, rlstats.interval, rlstats.median_interval,
+                  lambda s: rlstats.prob_improvement(s, [[1.0, 2.0]]),
+                  lambda s: rlstats.performance_profile(s, [0.5])):
+            with self.assertRaises(ValueError):
+                f([[1.0, float("nan")]])
+        self.assertEqual(rlstats.prob_improvement([[math.inf]], [[1.0]], reps=10,
+                                                  lower_is_better=True), (0.0, 0.0, 0.0))
+
 
 class SeedIntervals(unittest.TestCase):
     def test_t_interval(self):
