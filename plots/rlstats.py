@@ -143,9 +143,10 @@ def verdict(ci, seeds):
     dist = abs(p - 0.5)
     half = p - lo if p > 0.5 else hi - p
     # what is ruled out, its bounds rounded outwards: a low end of 0.497
-    # rules out P < 0.49, not P < 0.50 (0.498 is inside the interval)
-    out = ((["P < %.2f" % (math.floor(lo * 100 + 1e-9) / 100)] if lo > 0 else []) +
-           (["P > %.2f" % (math.ceil(hi * 100 - 1e-9) / 100)] if hi < 1 else []))
+    # rules out P < 0.49, not P < 0.50 (0.498 is inside the interval); one
+    # that rounds to 0 (or a high end to 1) rules out nothing on its side
+    low, high = math.floor(lo * 100 + 1e-9) / 100, math.ceil(hi * 100 - 1e-9) / 100
+    out = (["P < %.2f" % low] if low > 0 else []) + (["P > %.2f" % high] if high < 1 else [])
     ruled = "rules out " + " and ".join(out) if out else "rules out no value of P"
     if dist < 1e-12:
         return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \

@@ -246,6 +246,9 @@ class Others(unittest.TestCase):
                                                                          10)[1])
         self.assertIn("rules out P < 0.10 and P > 0.51", rlstats.verdict((0.3, 0.104, 0.503),
                                                                          10)[1])
+        # ends that round outwards to 0 and 1 rule out nothing (not "P < 0.00")
+        self.assertIn("rules out no value of P", rlstats.verdict((0.6, 0.004, 0.996), 10)[1])
+        self.assertIn("rules out P > 0.90;", rlstats.verdict((0.6, 0.009, 0.9), 10)[1])
 
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
