@@ -103,6 +103,9 @@ def main():
     check("R1 gamma 0.3", eig(bare(d=-0.3)), [-0.15 + 0.4769696j, -0.15 - 0.4769696j])
     check("R1 gamma 1.0", eig(bare(d=-1.0)), [-0.5, -0.5], tol=1e-6)
     check("R1 gamma 2.0", eig(bare(d=-2.0)), [-0.1339746, -1.8660254])
+    # real eigenvalues: simGD's map 1 + h lambda leaves the unit disc at h = 2 / |lambda|max
+    figure("R1 gamma 2, simultaneous GD: critical h", 2 / max(abs(eig(bare(d=-2.0)))),
+           "1.0717968")
     J = np.array(bare())
     check("consensus gamma 1", eig(J - J.T @ J), [-0.25 + 0.5j, -0.25 - 0.5j])
     check("instance noise sigma 0.7", eig(bare(d=2 * FPP * 0.49)),
@@ -140,12 +143,18 @@ def main():
     Mw = alt_map(1, 1, 0.1, fp=1.0)
     mus = np.linalg.eigvals(Mw)
     check("WGAN altGD lr 0.1: cos^2 phi", np.cos(np.angle(mus[0])) ** 2, 0.990025)
-    for s, exponent, steps in ((0.1, "-4.9715e-3", "1460"), (0.01, "-4.9009e-5", "1.48e5"),
-                               (0.001, "-4.9003e-7", "1.48e7")):
+    # small s: E log|mu + s b| = (s^2 / 2)(1 - 2 cos^2 phi) for |mu| = 1
+    cos2 = np.cos(np.angle(mus[0])) ** 2
+    for s, exponent, small, steps in ((0.1, "-4.9715e-3", "-4.9003e-3", "1460"),
+                                      (0.01, "-4.9009e-5", "-4.9003e-5", "1.48e5"),
+                                      (0.001, "-4.9003e-7", "-4.9003e-7", "1.48e7")):
         L = max(lyap_scalar(m, s) for m in mus)
         figure("BMC public code rho1 %g: exponent per step" % s, L, exponent)
+        figure("BMC public code rho1 %g: small-s exponent" % s, -(cos2 - 0.5) * s * s, small)
         figure("BMC public code rho1 %g: steps sqrt2 -> 1e-3" % s,
                np.log(np.sqrt(2) / 1e-3) / -L, steps)
+    figure("BMC public code rho1 0.1: steps by the small-s exponent",
+           np.log(np.sqrt(2) / 1e-3) / ((cos2 - 0.5) * 0.01), "1480")
     for w, h, rho, quoted in ((1.0, 0.01, 0.05, "+3.75e-3"), (1.0, 0.01, 0.2, "-1.5006e-2")):
         figure("Euler-Maruyama bare WGAN h %g rho1 %g: exponent per unit time" % (h, rho),
                lyap_scalar(1 + 1j * h * w, rho * np.sqrt(h)) / h, quoted)

@@ -8,15 +8,22 @@ import re
 
 def quotes(text, value, fig=None):
     """Whether text quotes the figure: fig as written (a string such as
-    "-4.9715e-3"), else value as %g; the sign aside (the text may put it as
-    "-0.07" or "0.07 below zero"), trailing zeros allowed (0.045 as 0.0450),
-    a whole number with its decimal point (1 as 1.0)."""
+    "-4.9715e-3"), else value as %g (exponent as a note writes it: 1e-5, not
+    1e-05).  An unsigned figure matches either sign ("0.07" in "-0.07" or in
+    "0.07 below zero"); a signed one not the opposite sign.  A decimal
+    figure without exponent may carry trailing zeros (0.045 as 0.0450); a
+    whole number is written with its decimal point (1 as 1.0) unless fig
+    says otherwise.  The figure must end where the number in the text ends."""
     if fig is None:
         fig = "%g" % abs(value)
         if "." not in fig and "e" not in fig:
             fig += ".0"
-    fig = fig.lstrip("+-")
-    return re.search(r"(?<![\d.])" + re.escape(fig) + r"0*(?![\d])", text) is not None
+        fig = re.sub(r"e([+-])0*(\d)", lambda m: "e" + m.group(1).strip("+") + m.group(2), fig)
+    sign, body = (fig[0], fig[1:]) if fig[:1] in "+-" else ("", fig)
+    mant, e, exp = body.partition("e")
+    pat = re.escape(body) + ("0*" if "." in mant and not e else "")
+    before = r"(?<![\d.])" if not sign else r"(?<![\d.%s])" % ("-" if sign == "+" else "+")
+    return re.search(before + pat + r"(?![\deE]|\.\d)", text) is not None
 
 
 def half_unit(fig):
@@ -39,3 +46,7 @@ def matches(got, fig):
 
 
 assert math.isclose(half_unit("-4.9715e-3"), 5e-8) and half_unit("1460") == 5
+assert quotes("a 0.0450 b", 0.045) and not quotes("1.48e50", 0, "1.48e5")
+assert not quotes("~14600", 0, "1460") and not quotes("0.38e-2", 0.38)
+assert not quotes("rate +4.9715e-3", 0, "-4.9715e-3") and quotes("is -0.07", 0.07)
+assert quotes("k 1e-5 here", 1e-5) and not quotes("v 1.5.3", 1.5)
