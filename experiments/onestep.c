@@ -586,8 +586,8 @@ static gv_status os_analyze(const char *path, FILE *out, gv_err *err) {
     } else if (have_final) {
       fprintf(out, "  the run's end is not near an equilibrium of the controlled field\n");
     } else {
-      fprintf(out, "  the run's final point (/arrays/x_final) is not in the file: no equilibrium "
-              "is matched to it\n");
+      fprintf(out, "  the run's final point (/arrays/x_final) is missing or not %zu values: "
+              "no equilibrium is matched to it\n", n);
     }
     fprintf(out, "  %-30s KL %.6g  TV %.6g  |x - x*| %.6g\n", "final policy vs expert",
             final_kl, final_tv, final_dist);
