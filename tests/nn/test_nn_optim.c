@@ -62,6 +62,7 @@ static void test_adam(void **state) {
   const float g3[3] = {0.1f, 0.05f, 0.3f};
   gv_nn_optim_step(q, o, g3, NULL);
   expect3(q, 0.900000005, -1.9, 0.400000003);
+  expect3(o->m, 0.1 * 0.2, 0.1 * -0.15, 0.1 * 0.35); /* m = (1 - beta1) g': the decay's size */
   gv_nn_optim_free(o);
   /* decoupled (AdamW): p (1 - lr wd) = 0.99 p, then p -= 0.1 g/|g| */
   s.wd_mode = GV_NN_WD_DECOUPLED;
