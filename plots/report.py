@@ -55,13 +55,16 @@ sys.path.insert(0, HERE)
 import rlstats  # noqa: E402
 import runfile  # noqa: E402
 
+# `governor report` sets GV_PROG, so that its usage and errors name it
+PROG = os.environ.get("GV_PROG") or "report"
+
 try:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 except ImportError as exc:
-    sys.stderr.write("report: %s (run with /usr/bin/python3)\n" % exc)
+    sys.stderr.write("%s: %s (run with /usr/bin/python3)\n" % (PROG, exc))
     sys.exit(2)
 
 SCORED = ("completed", "diverged")
@@ -564,23 +567,23 @@ def build(args, loaded=None):
         runs, noise = loaded or (runfile.load_all(args.runs),
                                  runfile.load_all(args.noise) if args.noise else [])
     except runfile.BadInput as exc:
-        sys.stderr.write("report: %s\n" % exc)
+        sys.stderr.write("%s: %s\n" % (PROG, exc))
         return 2
     why = inputs_error(runs, noise)
     if why:
-        sys.stderr.write("report: %s\n" % why)
+        sys.stderr.write("%s: %s\n" % (PROG, why))
         return 2
     scored, tasks, arms = scored_runs(runs, args.metric, args.threshold)
     if args.baseline and args.baseline not in arms:
-        sys.stderr.write("report: --baseline %s: no such arm (arms: %s)\n"
-                         % (args.baseline, ", ".join(arms)))
+        sys.stderr.write("%s: --baseline %s: no such arm (arms: %s)\n"
+                         % (PROG, args.baseline, ", ".join(arms)))
         return 2
     base = args.baseline or arms[0]
     arms = [base] + [x for x in arms if x != base]  # the baseline first, in every table
     colour = arm_colours(arms)
     why = make_out(args.out)
     if why:
-        sys.stderr.write("report: %s\n" % why)
+        sys.stderr.write("%s: %s\n" % (PROG, why))
         return 2
     R, S = args.reps, args.seed
     md, body = [], []
@@ -815,8 +818,7 @@ pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }
 
 
 def main(argv=None, loaded=None):
-    # `governor report` sets GV_PROG, so that its usage and errors name it
-    ap = argparse.ArgumentParser(prog=os.environ.get("GV_PROG") or None,
+    ap = argparse.ArgumentParser(prog=PROG if os.environ.get("GV_PROG") else None,
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("runs", nargs="+")
     ap.add_argument("--out", required=True)
@@ -835,7 +837,7 @@ def main(argv=None, loaded=None):
     args.argv = list(sys.argv[1:] if argv is None else argv)
     why = option_error(args)
     if why:
-        sys.stderr.write("report: %s\n" % why)
+        sys.stderr.write("%s: %s\n" % (PROG, why))
         return 2
     return build(args, loaded)
 

@@ -202,6 +202,7 @@ expect 2 "unknown command 'un'" -- "$GV" un --help
 # report's usage and errors come from its script, under governor's name
 expect 0 "usage: governor report [-h] --out OUT" -- "$GV" report --help
 expect 2 "governor report: error: the following arguments are required: runs, --out" -- "$GV" report
+expect 2 "governor report: $T/none.h5: no such file" -- "$GV" report --out "$T/rep" "$T/none.h5"
 
 # --- check --print shows the path run uses
 expect 0 "# good -> runs/good.h5" -- "$GV" check "$T/good.yaml" --print
