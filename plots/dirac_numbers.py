@@ -12,15 +12,11 @@ Exit 0 when all match, 1 otherwise.
 5 seeds) for rho1 = 0.1 and 0.01 (about 2 s).
 """
 
-import os
 import sys
 
 import numpy as np
 
 import docfigures
-
-DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "theory",
-                   "dirac.md")
 
 FP, FPP = 0.5, -0.25          # f'(0), f''(0) for f(t) = -log(1 + e^-t)
 fprime = lambda t: 1.0 / (1.0 + np.exp(t))
@@ -159,8 +155,7 @@ def main():
         figure("Euler-Maruyama bare WGAN h %g rho1 %g: exponent per unit time" % (h, rho),
                lyap_scalar(1 + 1j * h * w, rho * np.sqrt(h)) / h, quoted)
 
-    with open(DOC, encoding="utf-8") as f:
-        doc = f.read()
+    doc = docfigures.note("dirac.md")
     bad = 0
     print("%-66s %-40s %-40s %s" % ("quantity", "numpy", "quoted", ""))
     for what, got, quoted, ok, fig in rows:

@@ -3,7 +3,15 @@ plots/dirac_numbers.py, which recompute every number of a note in
 docs/theory/ and fail when the note no longer quotes one."""
 
 import math
+import os
 import re
+
+
+def note(name):
+    """The text of docs/theory/NAME, the note whose figures are checked."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "theory", name)
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def quotes(text, value, fig=None):

@@ -71,10 +71,6 @@ def min_damping(ev):
     return 1.0 if len(c) == 0 else float(np.min(-c.real / np.abs(c)))
 
 
-DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "theory",
-                   "onestep-gail.md")
-
-
 def check(what, how, got, quoted, tol):
     """got against the doc's figure quoted: within tol, and never further
     than the figure's own last digit allows (0.093 within 0.0005)."""
@@ -256,8 +252,7 @@ def main():
         section4_random()
     section51()
     section52(quick)
-    with open(DOC, encoding="utf-8") as f:
-        doc = f.read()
+    doc = docfigures.note("onestep-gail.md")
     bad = 0
     for what, how, got, quoted, ok in rows:
         said = docfigures.quotes(doc, quoted)  # one the doc no longer quotes fails too

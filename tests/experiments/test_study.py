@@ -103,8 +103,10 @@ class Study(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def claim(self, claim, block):
-        for line in self.md.splitlines():
+    def claim(self, claim, block, md=None):
+        """The claims-table row of claim and block, in md (default: the
+        class's page)."""
+        for line in (self.md if md is None else md).splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
             if len(cells) == 6 and cells[0].startswith(claim) and cells[1] == block:
                 return cells
@@ -204,14 +206,10 @@ class Study(unittest.TestCase):
         self.assertNotIn("| short |", dec)
         self.assertNotIn("C4 on the tasks decided on", self.md)
         self.assertIn("show the left-out task's rows with their verdict words", md)
-        saved, self.md = self.md, md
-        try:
-            # on hopper alone: cgail above gail on every pair, gail above control
-            c = self.claim("C4 no cost", "mixed")
-            self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")
-            self.assertEqual(c[3], "0.00 [0.00, 0.00]: contradicted")
-        finally:
-            self.md = saved
+        # on hopper alone: cgail above gail on every pair, gail above control
+        c = self.claim("C4 no cost", "mixed", md)
+        self.assertEqual(c[2], "1.00 [1.00, 1.00]: supported")
+        self.assertEqual(c[3], "0.00 [0.00, 0.00]: contradicted")
         # every task inconclusive: no verdict at all
         r = subprocess.run(["/usr/bin/python3", STUDY, "--out", out + "-none", "--reps", "300",
                             "--block", "mixed"] + mixed + ["--converge", "mixed", "0.99"],
@@ -239,11 +237,7 @@ class Study(unittest.TestCase):
                             "--block", "near"] + near, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         with open(os.path.join(out, "study.md")) as f:
-            saved, self.md = self.md, f.read()
-        try:
-            c = self.claim("C4 no cost", "near")
-        finally:
-            self.md = saved
+            c = self.claim("C4 no cost", "near", f.read())
         want = ("0.67 [0.00, 1.00]: undecided (rules out no value of P; about 48 seeds per "
                 "arm to decide)")
         self.assertEqual(c[2], want)  # cgail vs gail
@@ -278,25 +272,21 @@ class Study(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr[-2000:])
         with open(os.path.join(out, "study.md")) as f:
             md = f.read()
-        saved, self.md = self.md, md
-        try:
-            why = "; every run of both arms diverged, so they tie as the worst"
-            for claim in ("C2 oscillation", "C3 distribution"):
-                c = self.claim(claim, "blown")
-                for cellv in c[2:5]:
-                    self.assertTrue(cellv.startswith("0.50 [0.50, 0.50]: undecided"), cellv)
-                    self.assertTrue(cellv.endswith(why), cellv)
-            for claim in ("C1 speed", "C4 no cost"):
-                c = self.claim(claim, "blown")
-                self.assertNotIn("diverged", " ".join(c[2:5]))
-                self.assertTrue(c[2].startswith("1.00 [1.00, 1.00]: supported"), c[2])
-            for claim in ("C2 oscillation", "C3 distribution"):
-                c = self.claim(claim, "part")
-                self.assertTrue(c[2].startswith("0.50 [0.50, 0.50]: undecided"), c[2])
-                self.assertTrue(c[4].startswith("n/a"), c[4])
-                self.assertNotIn("diverged", " ".join(c[2:5]))
-        finally:
-            self.md = saved
+        why = "; every run of both arms diverged, so they tie as the worst"
+        for claim in ("C2 oscillation", "C3 distribution"):
+            c = self.claim(claim, "blown", md)
+            for cellv in c[2:5]:
+                self.assertTrue(cellv.startswith("0.50 [0.50, 0.50]: undecided"), cellv)
+                self.assertTrue(cellv.endswith(why), cellv)
+        for claim in ("C1 speed", "C4 no cost"):
+            c = self.claim(claim, "blown", md)
+            self.assertNotIn("diverged", " ".join(c[2:5]))
+            self.assertTrue(c[2].startswith("1.00 [1.00, 1.00]: supported"), c[2])
+        for claim in ("C2 oscillation", "C3 distribution"):
+            c = self.claim(claim, "part", md)
+            self.assertTrue(c[2].startswith("0.50 [0.50, 0.50]: undecided"), c[2])
+            self.assertTrue(c[4].startswith("n/a"), c[4])
+            self.assertNotIn("diverged", " ".join(c[2:5]))
         self.assertNotIn("every run of both arms diverged", self.md)
 
     def test_failed_and_retried(self):
