@@ -363,7 +363,8 @@ gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const 
   if (st == GV_OK || st == GV_ENOMEM || !err) return st;
   const char *file = ctx && ctx->file ? ctx->file : "<config>";
   const size_t fl = strlen(file);
-  if (!strncmp(err->msg, file, fl) && err->msg[fl] == ':') return st; /* located already */
+  if (!strncmp(err->msg, file, fl) && (err->msg[fl] == ':' || !strncmp(err->msg + fl, " (--set)", 8)))
+    return st; /* located already */
   int line = map ? gv_map_key_line(map, key) : 0;
   if (!line && map) line = map->line;
   char where[512], msg[GV_ERR_MAX];
@@ -431,8 +432,9 @@ gv_node *gv_cfg_lookup(const gv_node *root, const char *path) {
   return (gv_node *)n;
 }
 
-/* Nodes made by --set take the line of where they land in the file, so a
- * message about them points at the section they changed. */
+/* Nodes made by gv_cfg_set take the line of where they land in the file, so a
+ * message about them points at the section they changed; gv_cfg_override's
+ * take GV_LINE_SET. */
 static void set_lines(gv_node *n, int line) {
   n->line = line;
   for (size_t i = 0; i < n->n; ++i) {
@@ -441,7 +443,7 @@ static void set_lines(gv_node *n, int line) {
   }
 }
 
-gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
+static gv_status cfg_set(gv_node *root, const char *assignment, int given, gv_err *err) {
   const char *eq = strchr(assignment, '=');
   if (!eq || eq == assignment)
     return gv_fail(err, GV_EINVAL, "--set %s: expected key=value (e.g. scheme.h=0.1)",
@@ -473,7 +475,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
   char *save = NULL;
   char *tok = strtok_r(path, ".", &save);
   while (tok) {
-    set_lines(value, n->line);
+    set_lines(value, given ? GV_LINE_SET : n->line);
     char *next = strtok_r(NULL, ".", &save);
     size_t idx;
     if (n->kind == GV_NODE_SEQ) {
@@ -483,7 +485,7 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
                        assignment, tok, n->n);
       }
       if (!next) {
-        set_lines(value, n->items[idx]->line);
+        if (!given) set_lines(value, n->items[idx]->line);
         gv_node_free(n->items[idx]);
         n->items[idx] = value;
         return GV_OK;
@@ -494,14 +496,15 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
         /* a key the file has: the value takes that key's line (a whole
          * section replaced points at the section, not at the file's top) */
         int kl = gv_map_key_line(n, tok);
-        if (kl > 0) set_lines(value, kl);
+        if (kl > 0 && !given) set_lines(value, kl);
         map_set_line(n, tok, value, value->line);
+        if (given) n->key_lines[map_index(n, tok)] = GV_LINE_SET; /* not the old value's line */
         return GV_OK;
       }
       gv_node *c = gv_map_get(n, tok);
       if (!c) {
         c = gv_node_new_map();
-        c->line = n->line;
+        c->line = given ? GV_LINE_SET : n->line;
         gv_map_set(n, tok, c);
       }
       n = c;
@@ -513,6 +516,14 @@ gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
   }
   gv_node_free(value);
   return gv_fail(err, GV_EINVAL, "--set %s: empty key", assignment);
+}
+
+gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err) {
+  return cfg_set(root, assignment, 0, err);
+}
+
+gv_status gv_cfg_override(gv_node *root, const char *assignment, gv_err *err) {
+  return cfg_set(root, assignment, 1, err);
 }
 
 void gv_cfg_merge(gv_node *base, const gv_node *over) {

@@ -21,7 +21,8 @@ typedef enum { GV_NODE_SCALAR, GV_NODE_SEQ, GV_NODE_MAP } gv_node_kind;
 typedef struct gv_node gv_node;
 struct gv_node {
   gv_node_kind kind;
-  int line;                 /* 1-based line in the source (0: made by code) */
+  int line;                 /* 1-based line in the source (0: made by code,
+                               GV_LINE_SET: given by --set) */
   char *value;              /* SCALAR: text as written */
   int quoted;               /* SCALAR: was quoted (then never a number/bool) */
   size_t n, cap;            /* SEQ, MAP: number of items */
@@ -63,9 +64,16 @@ gv_node *gv_map_take(gv_node *map, const char *key);
 /* Follows a dotted path ("controllers.0.gamma"); NULL when absent. */
 gv_node *gv_cfg_lookup(const gv_node *root, const char *path);
 
-/* `--set key.path=value`: value is parsed as YAML (so `[1, 2]` is a list);
- * intermediate maps are created, sequence indices must exist. */
+/* `key.path=value`: value is parsed as YAML (so `[1, 2]` is a list);
+ * intermediate maps are created, sequence indices must exist.  The new
+ * nodes take the line of where they land in the file (code's own settings:
+ * a message about them points at the section). */
 gv_status gv_cfg_set(gv_node *root, const char *assignment, gv_err *err);
+/* The same for a user's `--set`: the new nodes (and the key they land on)
+ * take GV_LINE_SET, so a message about them reads "FILE (--set): key: ..."
+ * instead of naming a line of the file that does not hold the value. */
+#define GV_LINE_SET (-1)
+gv_status gv_cfg_override(gv_node *root, const char *assignment, gv_err *err);
 
 /* Deep merge: keys of `over` replace those of `base` (maps merge recursively,
  * everything else is replaced).  `over` is not modified. */

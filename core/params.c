@@ -69,8 +69,11 @@ gv_status gv_parse_bool(const char *s, int *out) {
 void gv_cfg_where(char *buf, size_t size, const gv_cfg_ctx *ctx, int line, const char *key) {
   const char *file = ctx && ctx->file ? ctx->file : "<config>";
   const char *path = ctx && ctx->path ? ctx->path : "";
-  snprintf(buf, size, "%s:%d: %s%s%s", file, line, path, *path && key && *key ? "." : "",
-           key ? key : "");
+  const char *dot = *path && key && *key ? "." : "";
+  if (line == GV_LINE_SET)
+    snprintf(buf, size, "%s (--set): %s%s%s", file, path, dot, key ? key : "");
+  else
+    snprintf(buf, size, "%s:%d: %s%s%s", file, line, path, dot, key ? key : "");
 }
 
 const char *gv_param_enum_name(const gv_param *p, int value) {

@@ -202,7 +202,7 @@ static int cli_load(int argc, char **argv, cli_args *a, gv_node **root) {
   gv_err err = {{0}, {0}};
   *root = NULL;
   gv_status s = gv_cfg_load(a->config, root, &err);
-  for (int i = 0; s == GV_OK && i < a->nsets; ++i) s = gv_cfg_set(*root, a->sets[i], &err);
+  for (int i = 0; s == GV_OK && i < a->nsets; ++i) s = gv_cfg_override(*root, a->sets[i], &err);
   if (s != GV_OK) {
     gv_node_free(*root);
     *root = NULL;

@@ -80,7 +80,7 @@ static const char *const sections[] = {"game", "disc", "agent", "controllers", "
 
 static int line_or(const gv_node *map, const char *key, int section_line) {
   const int l = gv_map_key_line(map, key);
-  return l > 0 ? l : section_line > 0 ? section_line : 1;
+  return l ? l : section_line ? section_line : 1;
 }
 
 /* The sections of both games, in the order they are loaded, with each

@@ -161,6 +161,54 @@ static void test_set_and_merge(void **state) {
   gv_node_free(root);
 }
 
+/* Code's settings land on the file's lines; a user's --set is marked as such,
+ * and a message about it says "(--set)" instead of a line holding another value. */
+static void test_set_lines(void **state) {
+  (void)state;
+  gv_err err;
+  gv_node *a, *b;
+  const char *text = "x: 1\ns:\n  h: 0.2\n  k: 3\n";
+  assert_int_equal(gv_cfg_parse_string(text, "t", &a, &err), GV_OK);
+  assert_int_equal(gv_cfg_parse_string(text, "t", &b, &err), GV_OK);
+  const char *sets[] = {"s.h=-1", "s.new=2", "n.m=1", "s={h: 5}"};
+  for (int i = 0; i < 3; ++i) {
+    assert_int_equal(gv_cfg_set(a, sets[i], &err), GV_OK);
+    assert_int_equal(gv_cfg_override(b, sets[i], &err), GV_OK);
+  }
+  const gv_node *sa = gv_map_get(a, "s"), *sb = gv_map_get(b, "s");
+  assert_int_equal(gv_map_key_line(sa, "h"), 3); /* the key's own line */
+  assert_int_equal(gv_cfg_lookup(a, "s.h")->line, 3);
+  assert_int_equal(gv_map_key_line(sa, "new"), sa->line); /* the section's */
+  assert_int_equal(gv_map_key_line(sa, "k"), 4);
+  assert_int_equal(gv_map_key_line(sb, "h"), GV_LINE_SET);
+  assert_int_equal(gv_cfg_lookup(b, "s.h")->line, GV_LINE_SET);
+  assert_int_equal(gv_map_key_line(sb, "new"), GV_LINE_SET);
+  assert_int_equal(gv_map_key_line(sb, "k"), 4); /* untouched keys keep theirs */
+  assert_int_equal(gv_map_key_line(b, "n"), GV_LINE_SET);
+  assert_int_equal(gv_cfg_lookup(b, "n")->line, GV_LINE_SET);
+  assert_int_equal(gv_map_key_line(gv_map_get(b, "n"), "m"), GV_LINE_SET);
+  assert_int_equal(gv_cfg_override(b, sets[3], &err), GV_OK); /* a whole section */
+  assert_int_equal(gv_map_key_line(b, "s"), GV_LINE_SET);
+  assert_int_equal(gv_map_key_line(gv_map_get(b, "s"), "h"), GV_LINE_SET);
+  assert_int_equal(gv_map_key_line(b, "x"), 1);
+
+  char where[256];
+  gv_cfg_ctx ctx = {.file = "f.yaml", .path = "s"};
+  gv_cfg_where(where, sizeof where, &ctx, GV_LINE_SET, "h");
+  assert_string_equal(where, "f.yaml (--set): s.h");
+  gv_cfg_where(where, sizeof where, &ctx, 3, "h");
+  assert_string_equal(where, "f.yaml:3: s.h");
+  /* a message located at a --set value is not located again */
+  snprintf(err.msg, sizeof err.msg, "f.yaml (--set): s.h: bad");
+  gv_cfg_locate(GV_ECONFIG, &err, &ctx, sb, "k");
+  assert_string_equal(err.msg, "f.yaml (--set): s.h: bad");
+  snprintf(err.msg, sizeof err.msg, "bad");
+  gv_cfg_locate(GV_ECONFIG, &err, &ctx, gv_map_get(b, "s"), "h");
+  assert_string_equal(err.msg, "f.yaml (--set): s.h: bad");
+  gv_node_free(a);
+  gv_node_free(b);
+}
+
 static void test_file_errors(void **state) {
   (void)state;
   gv_err err;
@@ -298,6 +346,7 @@ int main(void) {
       cmocka_unit_test(test_default_overrides),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_set_and_merge),
+      cmocka_unit_test(test_set_lines),
       cmocka_unit_test(test_file_errors),
       cmocka_unit_test(test_top_level_not_a_mapping),
       cmocka_unit_test(test_deep_nesting),

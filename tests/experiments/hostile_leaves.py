@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Every key of a resolved config (scalars, sections, lists), set to each hostile value through
 --set: `governor check` must exit 0 or 2, never crash, and every exit 2
-must start with the config's file:line (or name the --set argument).
+must start with the config's "file:line" or "file (--set)" (or name the --set argument).
 
 Usage: hostile_leaves.py GOVERNOR CONFIG... [--values V,V,...]"""
 import re
@@ -47,8 +47,8 @@ def main(argv):
                 if r.returncode not in (0, 2):
                     print("CRASH %s --set %s=%s: exit %d %s" % (cfg, p, v, r.returncode, e[:300]))
                     bad += 1
-                elif r.returncode == 2 and not re.match(r"governor: %s:\d+: \S" % re.escape(cfg), e) \
-                        and "--set" not in e:
+                elif r.returncode == 2 and not re.match(
+                        r"governor: (%s(:\d+| \(--set\))|--set [^:]+): \S" % re.escape(cfg), e):
                     print("NO FILE:LINE %s --set %s=%s: %s" % (cfg, p, v, e[:300]))
                     bad += 1
     print("%d cases, %d bad" % (n, bad))

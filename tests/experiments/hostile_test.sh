@@ -329,16 +329,14 @@ scheme:
   eps_rel: 0
 Y
 expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not both 0" -- "$GV" check "$T/sem.yaml"
-expect 2 "sem.yaml:3: scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
-# a whole section replaced by --set: errors point at that section's line
-expect 2 "sem.yaml:2: scheme.h: -1 is out of range" -- "$GV" check "$T/sem.yaml" --set 'scheme={kind: simgd, h: -1}'
-l=$(grep -n '^controllers:' configs/dac/hopper-dac.yaml | cut -d: -f1)
-expect 2 "hopper-dac.yaml:$l: controllers.0.kind: controller 'bmc' has no hook for game 'dac'" -- \
+# a value given by --set: errors say so, not a line of the file that holds another value
+expect 2 "sem.yaml (--set): scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
+expect 2 "sem.yaml (--set): scheme.h: -1 is out of range" -- "$GV" check "$T/sem.yaml" --set 'scheme={kind: simgd, h: -1}'
+expect 2 "hopper-dac.yaml (--set): controllers.0.kind: controller 'bmc' has no hook for game 'dac'" -- \
   "$GV" check configs/dac/hopper-dac.yaml --set 'controllers=[{kind: bmc, side: gen}]'
 # onestep_sampled's errors name it (not the flow's game), and no hidden scheme
-l=$(grep -n '^controllers:' configs/gail/onestep-sampled.yaml | cut -d: -f1)
 for c in r1 bmc_update; do
-  expect 2 "onestep-sampled.yaml:$l: controllers.0.kind: controller '$c' has no hook for game 'onestep_sampled'" -- \
+  expect 2 "onestep-sampled.yaml (--set): controllers.0.kind: controller '$c' has no hook for game 'onestep_sampled'" -- \
     "$GV" check configs/gail/onestep-sampled.yaml --set "controllers=[{kind: $c}]"
 done
 given sem2 'game: {kind: dirac}\nscheme: {kind: ode}\ncontrollers:\n  - {kind: clip}\n' 2 "4: controllers.0.kind: controller 'clip' acts after discrete updates" check
