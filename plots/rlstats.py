@@ -152,9 +152,12 @@ def verdict(ci, seeds):
         return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \
             "would decide it" % ruled
     need = max(seeds + 1, int(math.ceil(seeds * (half / dist) ** 2 - 1e-9)))
+    d = 2  # the digits that show which is larger, when they differ (at most 4)
+    while d < 4 and abs(half - dist) > 1e-9 and "%.*f" % (d, half) == "%.*f" % (d, dist):
+        d += 1
     return "undecided", "undecided: %s; about %d seeds per arm would make the interval's " \
-        "half-width towards 0.5 (%.2f at %d) smaller than the estimate's distance from 0.5 " \
-        "(%.2f)" % (ruled, need, half, seeds, dist)
+        "half-width towards 0.5 (%.*f at %d) smaller than the estimate's distance from 0.5 " \
+        "(%.*f)" % (ruled, need, d, half, seeds, d, dist)
 
 
 def paired_difference(x_scores, y_scores, reps=REPS, seed=0, level=0.95):

@@ -249,6 +249,16 @@ class Others(unittest.TestCase):
         # ends that round outwards to 0 and 1 rule out nothing (not "P < 0.00")
         self.assertIn("rules out no value of P", rlstats.verdict((0.6, 0.004, 0.996), 10)[1])
         self.assertIn("rules out P > 0.90;", rlstats.verdict((0.6, 0.009, 0.9), 10)[1])
+        # a half-width just over the distance prints with the digits that show
+        # it (0.2512 > 0.2488, not "0.25 ... smaller than 0.25"); 10 * 1.019 -> 11
+        text = rlstats.verdict((0.7488, 0.4976, 0.9), 10)[1]
+        self.assertIn("about 11 seeds", text)
+        self.assertIn("(0.251 at 10) smaller than the estimate's distance from 0.5 (0.249)", text)
+        self.assertIn("(0.20 at 10) smaller than the estimate's distance from 0.5 (0.10)",
+                      rlstats.verdict((0.6, 0.4, 0.8), 10)[1])
+        # equal ones stay at two digits: the interval touches 0.5
+        self.assertIn("(0.25 at 10) smaller than the estimate's distance from 0.5 (0.25)",
+                      rlstats.verdict((0.75, 0.5, 0.9), 10)[1])
 
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
