@@ -80,10 +80,12 @@ static const char usage[] =
     "                                     file is refused unless --overwrite)\n"
     "  sweep CONFIG [--set KEY=VALUE]... [--jobs N] [--dry-run] [--overwrite]\n"
     "        [--retry-failed] [--lease SECONDS] [--force] [--order grid|interleave]\n"
+    "        [--no-wait]\n"
     "                                     run the grid of `variants:` and list-valued keys\n"
     "                                     (finished runs of the same config are skipped;\n"
     "                                     mpirun and Slurm workers share it: docs/cluster.md;\n"
-    "                                     --order interleave: round robin over the variants)\n"
+    "                                     --order interleave: round robin over the variants;\n"
+    "                                     --no-wait: end when the open points are others')\n"
     "  sweep --status DIR|CONFIG          every point's state and the sweep's ETA\n"
     "  resume RUN.h5 [--config CONFIG] [--force]  continue a stopped run from RUN.h5.ckpt\n"
     "  check CONFIG [--set KEY=VALUE]... [--print]   validate (and print the resolved config)\n"
@@ -1172,25 +1174,35 @@ static int sweep_status(const gv_sweep *sw, double lease, int compare) {
   return 0;
 }
 
-/* Options of `sweep` only: --status, --retry-failed, --force (passed to
- * `governor resume`: checkpoints of another governor version are accepted),
- * --lease SECONDS, --order grid|interleave; the rest go to argv2 for the
+/* Options of `sweep` only. */
+typedef struct sweep_opts {
+  int status;               /* --status */
+  int retry;                /* --retry-failed */
+  int force;                /* --force: passed to `governor resume` (checkpoints of
+                               another governor version are accepted) */
+  int interleave;           /* --order interleave (else grid) */
+  int no_wait;              /* --no-wait: end when every open point is another's */
+  double lease;             /* --lease SECONDS */
+} sweep_opts;
+
+/* Fills o from the options of `sweep` only; the rest go to argv2 for the
  * common parser.  Returns 0 or an exit code. */
-static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *status,
-                         int *retry, int *force, double *lease, int *interleave) {
+static int sweep_options(int argc, char **argv, char **argv2, int *argc2, sweep_opts *o) {
   *argc2 = 0;
+  *o = (sweep_opts){.lease = 600};
   for (int i = 0; i < argc; ++i) {
-    if (!strcmp(argv[i], "--status")) *status = 1;
-    else if (!strcmp(argv[i], "--retry-failed")) *retry = 1;
-    else if (!strcmp(argv[i], "--force")) *force = 1;
+    if (!strcmp(argv[i], "--status")) o->status = 1;
+    else if (!strcmp(argv[i], "--retry-failed")) o->retry = 1;
+    else if (!strcmp(argv[i], "--force")) o->force = 1;
+    else if (!strcmp(argv[i], "--no-wait")) o->no_wait = 1;
     else if (!strcmp(argv[i], "--lease") && i + 1 < argc) {
       char *end;
-      *lease = strtod(argv[++i], &end);
-      if (*end || end == argv[i] || !(*lease >= 1 && *lease <= 1e7))
+      o->lease = strtod(argv[++i], &end);
+      if (*end || end == argv[i] || !(o->lease >= 1 && o->lease <= 1e7))
         return bad_usage("--lease expects seconds in [1, 1e7]");
     } else if (!strcmp(argv[i], "--order")) {
-      if (i + 1 < argc && !strcmp(argv[i + 1], "grid")) *interleave = 0;
-      else if (i + 1 < argc && !strcmp(argv[i + 1], "interleave")) *interleave = 1;
+      if (i + 1 < argc && !strcmp(argv[i + 1], "grid")) o->interleave = 0;
+      else if (i + 1 < argc && !strcmp(argv[i + 1], "interleave")) o->interleave = 1;
       else return bad_usage("--order expects grid or interleave");
       ++i;
     } else argv2[(*argc2)++] = argv[i];
@@ -1201,14 +1213,12 @@ static int sweep_options(int argc, char **argv, char **argv2, int *argc2, int *s
 static int cmd_sweep(int argc, char **argv) {
   cli_args a;
   gv_node *root;
-  int status_only = 0, retry = 0, force = 0, interleave = 0;
-  double lease = 600;
+  sweep_opts o;
   char **argv2 = calloc((size_t)argc + 1, sizeof *argv2);
   char manifest[4200] = "";
-  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &status_only, &retry, &force, &lease,
-                              &interleave);
+  int argc2, rc = sweep_options(argc, argv, argv2, &argc2, &o);
   struct stat dst;
-  for (int i = 0; !rc && status_only && i < argc2; ++i) /* --status DIR: its manifest */
+  for (int i = 0; !rc && o.status && i < argc2; ++i) /* --status DIR: its manifest */
     if (argv2[i][0] == '-' && i + 1 < argc2 && strcmp(argv2[i], "--dry-run") &&
         strcmp(argv2[i], "--overwrite") && strcmp(argv2[i], "--print")) {
       ++i; /* an option's value (--out DIR, --set K=V, --jobs N) is not the sweep's folder */
@@ -1235,8 +1245,8 @@ static int cmd_sweep(int argc, char **argv) {
                               a.dry_run ? GV_SWEEP_CHECK_AUTO : GV_SWEEP_CHECK_NONE, &sw, &err);
   long rank, size;
   worker_rank(&rank, &size);
-  if (s == GV_OK && status_only) {
-    rc = sweep_status(sw, lease, !manifest[0]);
+  if (s == GV_OK && o.status) {
+    rc = sweep_status(sw, o.lease, !manifest[0]);
     gv_sweep_close(sw);
     gv_node_free(root);
     return rc;
@@ -1244,7 +1254,7 @@ static int cmd_sweep(int argc, char **argv) {
   if (s == GV_OK && a.dry_run) {
     size_t *order = malloc(gv_sweep_count(sw) * sizeof *order);
     if (!order) abort();
-    gv_sweep_order(sw, interleave, order);
+    gv_sweep_order(sw, o.interleave, order);
     s = list_points(sw, 0, 0, 1, order, &err);
     free(order);
   }
@@ -1263,9 +1273,9 @@ static int cmd_sweep(int argc, char **argv) {
   w.n = gv_sweep_count(sw);
   w.rank = rank;
   w.size = size;
-  w.lease = lease;
-  w.retry_failed = retry;
-  w.force = force;
+  w.lease = o.lease;
+  w.retry_failed = o.retry;
+  w.force = o.force;
   w.resume_ok = -1;
   w.tty = isatty(1) && size == 1; /* several workers: their lines only */
   w.die_rank = w.die_k = -1;
@@ -1284,7 +1294,7 @@ static int cmd_sweep(int argc, char **argv) {
   if (!w.state || !w.tried || !w.redo || !w.planned_open || !w.names || !w.paths || !w.slots ||
       !w.order)
     abort();
-  gv_sweep_order(sw, interleave, w.order);
+  gv_sweep_order(sw, o.interleave, w.order);
   w.cursor = (size_t)rank * w.n / (size_t)size; /* workers start apart */
   s = sweep_plan(&w, &err);
   struct sigaction sa = {0}, old_int, old_term;
@@ -1307,11 +1317,11 @@ static int cmd_sweep(int argc, char **argv) {
       gv_claim_info ci, old;
       gv_claim c;
       char msg[512];
-      if (!w.planned_open[i] && gv_claim_read(w.paths[i], &ci) && gv_claim_stale(&ci, lease) &&
-          gv_claim_take(&c, w.paths[i], lease, &old, msg, sizeof msg) == GV_CLAIM_TAKEN)
+      if (!w.planned_open[i] && gv_claim_read(w.paths[i], &ci) && gv_claim_stale(&ci, o.lease) &&
+          gv_claim_take(&c, w.paths[i], o.lease, &old, msg, sizeof msg) == GV_CLAIM_TAKEN)
         gv_claim_release(&c); /* left by a worker that died after the run ended */
       if (!w.redo[i] && (w.state[i] == PT_DONE || w.state[i] == PT_DIVERGED ||
-                         (w.state[i] == PT_FAILED && !retry)))
+                         (w.state[i] == PT_FAILED && !o.retry)))
         point_skipped(&w, i, w.state[i], "");
     }
   }
@@ -1326,6 +1336,12 @@ static int cmd_sweep(int argc, char **argv) {
       if (!w.slots[k].pid && !claim_next(&w, &w.slots[k], &busy)) break;
     if (!w.nrun) {
       if (sweep_stop || !busy) break;
+      if (o.no_wait) { /* the open points are other workers': theirs to end */
+        progress_clear(&w);
+        printf("the points still open are claimed by other workers: not waiting for them "
+               "(--no-wait; a point whose worker dies is left for the next sweep)\n");
+        break;
+      }
       if (!waiting_said++) {
         progress_clear(&w);
         printf("waiting for runs claimed by other workers (a claim whose owner is gone is "
