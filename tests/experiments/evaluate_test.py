@@ -86,14 +86,20 @@ class Evaluate(unittest.TestCase):
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
+    def rep0_is_final(self, frozen, src):
+        """Repetition 0 of `frozen` is `src`'s last evaluation, bit for bit
+        (the return and the normalised return the floor draws)."""
+        s, _, summ = series(frozen)
+        with h5py.File(src, "r") as f:
+            self.assertEqual(s["eval_return_mean"][1][0], f["series/eval_return_mean/value"][-1])
+            self.assertEqual(s["eval_normalised_return"][1][0],
+                             f["series/eval_normalised_return/value"][-1])
+        return s, summ
+
     def test_repetition_zero_is_the_runs_final_evaluation(self):
-        s, _, summ = series(self.frozen)
+        s, summ = self.rep0_is_final(self.frozen, self.src)
         with h5py.File(self.src, "r") as f:
-            last_mean = f["series/eval_return_mean/value"][-1]
-            last_norm = f["series/eval_normalised_return/value"][-1]
             self.assertEqual(f["summary"].attrs["eval_episodes"], 3)
-        self.assertEqual(s["eval_return_mean"][1][0], last_mean)
-        self.assertEqual(s["eval_normalised_return"][1][0], last_norm)
         self.assertEqual(summ["eval_episodes"], 3)
         self.assertIn("equal", self.r.stdout)
         # the mean of the episodes' returns is the series' point
@@ -114,12 +120,7 @@ class Evaluate(unittest.TestCase):
         frozen = os.path.join(self.tmp, "dac-frozen.h5")
         e = gov("evaluate", src, "--times", "3", "--out", frozen)
         self.assertEqual(e.returncode, 0, e.stderr)
-        s, _, summ = series(frozen)
-        with h5py.File(src, "r") as f:
-            last_mean = f["series/eval_return_mean/value"][-1]
-            last_norm = f["series/eval_normalised_return/value"][-1]
-        self.assertEqual(s["eval_return_mean"][1][0], last_mean)
-        self.assertEqual(s["eval_normalised_return"][1][0], last_norm)  # what the floor draws
+        s, summ = self.rep0_is_final(frozen, src)
         self.assertEqual(summ["source_kind"], "dac")
         self.assertEqual(s["/arrays/returns"][1].shape, (3, 2))
         self.assertIn("equal", e.stdout)
