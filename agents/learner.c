@@ -62,12 +62,6 @@ static gv_policy *ppo_policy(const gv_learner *l) { return gv_ppo_policy(l->agen
 static long ppo_steps(const gv_learner *l) { return gv_ppo_steps(l->agent); }
 static void ppo_ckpt(gv_learner *l, struct gv_ckpt *c) { gv_ppo_ckpt(l->agent, c); }
 
-/* Line of key in map, else of the section (defaults have no line). */
-static int line_or(const gv_node *map, const char *key, int section_line) {
-  const int l = gv_map_key_line(map, key);
-  return l > 0 ? l : section_line > 0 ? section_line : 1;
-}
-
 static gv_status ppo_check(const void *params, const gv_node *root, const char *file, long envs,
                            long steps, gv_err *err) {
   const gv_ppo_params *p = params;
@@ -76,18 +70,19 @@ static gv_status ppo_check(const void *params, const gv_node *root, const char *
   const int aline = gv_map_key_line(root, "agent"), rline = gv_map_key_line(root, "run");
   char where[512];
   if (p->rollout % envs) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "rollout", aline), "rollout");
+    gv_cfg_where(where, sizeof where, &actx, gv_map_key_line_or(agent, "rollout", aline),
+                 "rollout");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is not a multiple of run.envs = %ld", where,
                    p->rollout, envs);
   }
   if (p->rollout % p->minibatches) {
-    gv_cfg_where(where, sizeof where, &actx, line_or(agent, "minibatches", aline),
+    gv_cfg_where(where, sizeof where, &actx, gv_map_key_line_or(agent, "minibatches", aline),
                  "minibatches");
     return gv_fail(err, GV_ECONFIG, "%s: rollout %ld is not a multiple of %ld", where,
                    p->rollout, p->minibatches);
   }
   if (steps < p->rollout) {
-    gv_cfg_where(where, sizeof where, &rctx, line_or(run, "steps", rline), "steps");
+    gv_cfg_where(where, sizeof where, &rctx, gv_map_key_line_or(run, "steps", rline), "steps");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is less than one rollout (agent.rollout = %ld)",
                    where, steps, p->rollout);
   }
@@ -169,7 +164,8 @@ static gv_status td3_check(const void *params, const gv_node *root, const char *
   gv_cfg_ctx rctx = {file, "run"};
   char where[512];
   gv_cfg_where(where, sizeof where, &rctx,
-               line_or(gv_map_get(root, "run"), "envs", gv_map_key_line(root, "run")), "envs");
+               gv_map_key_line_or(gv_map_get(root, "run"), "envs", gv_map_key_line(root, "run")),
+               "envs");
   return gv_fail(err, GV_ECONFIG, "%s: %ld env copies, but agent.schedule episode runs one "
                  "(allowed: 1)", where, envs);
 }

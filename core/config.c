@@ -100,6 +100,11 @@ int gv_map_key_line(const gv_node *map, const char *key) {
   return i < 0 ? 0 : map->key_lines[i];
 }
 
+int gv_map_key_line_or(const gv_node *map, const char *key, int section_line) {
+  const int l = map ? gv_map_key_line(map, key) : 0;
+  return l ? l : section_line ? section_line : 1;
+}
+
 const char *gv_map_str(const gv_node *map, const char *key) {
   gv_node *v = gv_map_get(map, key);
   return v && v->kind == GV_NODE_SCALAR ? v->value : NULL;
@@ -363,7 +368,8 @@ gv_status gv_cfg_locate(gv_status st, gv_err *err, const gv_cfg_ctx *ctx, const 
   if (st == GV_OK || st == GV_ENOMEM || !err) return st;
   const char *file = ctx && ctx->file ? ctx->file : "<config>";
   const size_t fl = strlen(file);
-  if (!strncmp(err->msg, file, fl) && (err->msg[fl] == ':' || !strncmp(err->msg + fl, " (--set)", 8)))
+  if (!strncmp(err->msg, file, fl) &&
+      (err->msg[fl] == ':' || !strncmp(err->msg + fl, " (--set)", 8)))
     return st; /* located already */
   int line = map ? gv_map_key_line(map, key) : 0;
   if (!line && map) line = map->line;
@@ -532,8 +538,11 @@ void gv_cfg_merge(gv_node *base, const gv_node *over) {
     gv_node *b = gv_map_get(base, over->keys[i]);
     if (b && b->kind == GV_NODE_MAP && over->items[i]->kind == GV_NODE_MAP)
       gv_cfg_merge(b, over->items[i]);
-    else
+    else {
       map_set_line(base, over->keys[i], gv_node_clone(over->items[i]), over->key_lines[i]);
+      if (over->key_lines[i]) /* where the new value is, not the one it replaced */
+        base->key_lines[map_index(base, over->keys[i])] = over->key_lines[i];
+    }
   }
 }
 

@@ -55,6 +55,9 @@ void gv_seq_push(gv_node *seq, gv_node *value);
 gv_node *gv_map_get(const gv_node *map, const char *key);
 /* Line of key in map (0 when absent). */
 int gv_map_key_line(const gv_node *map, const char *key);
+/* Line of key in map, else section_line (a default has no line), else 1;
+ * GV_LINE_SET when that is where --set put it. */
+int gv_map_key_line_or(const gv_node *map, const char *key, int section_line);
 /* Scalar text under key, or NULL when absent or not a scalar. */
 const char *gv_map_str(const gv_node *map, const char *key);
 

@@ -78,11 +78,6 @@ static const gv_param run_params[] = {
 static const char *const sections[] = {"game", "disc", "agent", "controllers", "run", "plot",
                                        NULL};
 
-static int line_or(const gv_node *map, const char *key, int section_line) {
-  const int l = gv_map_key_line(map, key);
-  return l ? l : section_line ? section_line : 1;
-}
-
 /* The sections of both games, in the order they are loaded, with each
  * game's own defaults over the shared tables. */
 enum { SEC_DISC, SEC_AGENT, SEC_RUN, SEC_CTL };
@@ -140,7 +135,8 @@ static gv_status check_demo_use(const gail_setup *s, const gv_demos *d, const gv
                                 const gv_cfg_ctx *gctx, int gline, gv_err *err) {
   char where[512];
   if (s->game.trajectories > d->episodes) {
-    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "trajectories", gline), "trajectories");
+    gv_cfg_where(where, sizeof where, gctx, gv_map_key_line_or(gm, "trajectories", gline),
+                 "trajectories");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is more than the %ld episodes in '%s' (allowed: "
                    "integers in [1, %ld])", where, s->game.trajectories, d->episodes, s->demos,
                    d->episodes);
@@ -149,7 +145,8 @@ static gv_status check_demo_use(const gail_setup *s, const gv_demos *d, const gv
   for (long e = 0; e < s->game.trajectories; ++e)
     if (shortest < 0 || d->episode_length[e] < shortest) shortest = (long)d->episode_length[e];
   if (s->game.subsample > shortest) {
-    gv_cfg_where(where, sizeof where, gctx, line_or(gm, "subsample", gline), "subsample");
+    gv_cfg_where(where, sizeof where, gctx, gv_map_key_line_or(gm, "subsample", gline),
+                 "subsample");
     return gv_fail(err, GV_ECONFIG, "%s: %ld is longer than the shortest episode used (%ld "
                    "steps in '%s'; allowed: integers in [1, %ld])", where, s->game.subsample,
                    shortest, s->demos, shortest);
@@ -183,7 +180,8 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   const int gline = gv_map_key_line(root, "game");
   if (dac) {
     if (!s->td3.absorbing) {
-      gv_cfg_where(where, sizeof where, &actx, line_or(agent, "absorbing", aline), "absorbing");
+      gv_cfg_where(where, sizeof where, &actx, gv_map_key_line_or(agent, "absorbing", aline),
+                   "absorbing");
       return gv_fail(err, GV_ECONFIG, "%s: DAC needs absorbing states (allowed: true)", where);
     }
     s->gail.absorbing = 1;
@@ -195,7 +193,7 @@ gv_status gv_gail_setup(gail_setup *s, gv_node *root, const char *file, int dac,
   /* the demonstration file: present, of this env */
   if (s->game.demos[0]) snprintf(s->demos, sizeof s->demos, "%s", s->game.demos);
   else snprintf(s->demos, sizeof s->demos, "data/experts/%s-demos.h5", s->env->name);
-  gv_cfg_where(where, sizeof where, &gctx, line_or(gm, "demos", gline), "demos");
+  gv_cfg_where(where, sizeof where, &gctx, gv_map_key_line_or(gm, "demos", gline), "demos");
   if (access(s->demos, R_OK) != 0)
     return gv_fail(err, GV_ECONFIG, "%s: demonstration file '%s' not found (make it with "
                    "`governor record`, see data/experts/README.md)", where, s->demos);

@@ -205,6 +205,12 @@ static void test_set_lines(void **state) {
   snprintf(err.msg, sizeof err.msg, "bad");
   gv_cfg_locate(GV_ECONFIG, &err, &ctx, gv_map_get(b, "s"), "h");
   assert_string_equal(err.msg, "f.yaml (--set): s.h: bad");
+  /* a merge (a sweep's variant) over a --set key: the key takes the variant's line */
+  gv_node *over;
+  assert_int_equal(gv_cfg_parse_string("\n\ns: {h: -1}\n", "t", &over, &err), GV_OK);
+  gv_cfg_merge(b, over);
+  assert_int_equal(gv_map_key_line(gv_map_get(b, "s"), "h"), 3);
+  gv_node_free(over);
   gv_node_free(a);
   gv_node_free(b);
 }

@@ -257,8 +257,14 @@ expect 0 ": met" -- env GV_BENCH_BAR_SCALE=1e-12 "$GV" bench nn --seconds 0.02
 expect 2 "bench: --seconds '0' (allowed: numbers in (0, 3600])" -- env GV_BENCH_BAR_SCALE=1e12 "$GV" bench nn --seconds 0
 
 # TD3's episode schedule runs one env copy: refused by check, with file:line
-expect 2 "hopper-ref.yaml:23: run.envs: 2 env copies, but agent.schedule episode runs one (allowed: 1)" -- \
+# in a file, and as --set's when --set gave it (line 23 holds envs: 1)
+sed 's/envs: 1,/envs: 2,/' configs/dac/hopper-ref.yaml >"$T/ref2.yaml"
+expect 2 "ref2.yaml:23: run.envs: 2 env copies, but agent.schedule episode runs one (allowed: 1)" -- \
+  "$GV" check "$T/ref2.yaml"
+expect 2 "hopper-ref.yaml (--set): run.envs: 2 env copies, but agent.schedule episode runs one" -- \
   "$GV" check configs/dac/hopper-ref.yaml --set run.envs=2
+expect 2 "hopper-ref.yaml (--set): run.envs: 2 env copies" -- \
+  "$GV" check configs/dac/hopper-ref.yaml --set 'run={steps: 100000, envs: 2}'
 
 # the OpenBLAS kernel asked for by name (docs/resume.md): a name OpenBLAS
 # does not know is refused, not run on its slowest fallback

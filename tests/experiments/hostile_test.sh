@@ -332,6 +332,12 @@ expect 2 "sem.yaml:2: scheme: scheme 'ode': eps_abs, eps_rel must be >= 0, not b
 # a value given by --set: errors say so, not a line of the file that holds another value
 expect 2 "sem.yaml (--set): scheme.h: inf is out of range (allowed: numbers in (0, inf))" -- "$GV" check "$T/sem.yaml" --set scheme.h=inf
 expect 2 "sem.yaml (--set): scheme.h: -1 is out of range" -- "$GV" check "$T/sem.yaml" --set 'scheme={kind: simgd, h: -1}'
+# a variant's own value keeps its line when --set changed the base's, and a
+# --set into a variant is --set's
+printf 'game: {kind: dirac}\nscheme: {kind: simgd, h: 0.2}\nvariants:\n  - {name: a}\n  - {name: b, scheme: {h: -1}}\n' >"$T/var.yaml"
+expect 2 "var.yaml:5: scheme.h: -1 is out of range" -- "$GV" sweep "$T/var.yaml" --dry-run --set scheme.h=0.1
+expect 2 "var.yaml (--set): scheme.h: -2 is out of range" -- \
+  "$GV" sweep "$T/var.yaml" --dry-run --set variants.1.scheme.h=-2
 expect 2 "hopper-dac.yaml (--set): controllers.0.kind: controller 'bmc' has no hook for game 'dac'" -- \
   "$GV" check configs/dac/hopper-dac.yaml --set 'controllers=[{kind: bmc, side: gen}]'
 # onestep_sampled's errors name it (not the flow's game), and no hidden scheme
