@@ -1302,7 +1302,7 @@ static int cmd_sweep(int argc, char **argv) {
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   sweep_stop = 0;
-  int waiting_said = 0, forwarded = 0;
+  int waiting_said = 0, forwarded = 0, left = 0; /* left: ended with points others hold */
   w.t0 = gv_now();
   if (s == GV_OK) {
     char dir[4200];
@@ -1340,6 +1340,7 @@ static int cmd_sweep(int argc, char **argv) {
         progress_clear(&w);
         printf("the points still open are claimed by other workers: not waiting for them "
                "(--no-wait; a point whose worker dies is left for the next sweep)\n");
+        left = 1;
         break;
       }
       if (!waiting_said++) {
@@ -1376,7 +1377,7 @@ static int cmd_sweep(int argc, char **argv) {
   char tdir[4200] = ".";
   if (s == GV_OK) sweep_dir(w.paths[0], tdir, sizeof tdir);
   int marker = -1;
-  if (s == GV_OK && !sweep_stop && (size == 1 || sweep_table_mine(&w, tdir, &marker))) {
+  if (s == GV_OK && !sweep_stop && !left && (size == 1 || sweep_table_mine(&w, tdir, &marker))) {
     if (size > 1)
       printf("worker %ld of %ld (%s:%ld) ends the sweep: every point is done\n", rank, size,
              gv_claim_host(), (long)getpid());

@@ -378,17 +378,22 @@ set -- $POINTS
 "$GV" sweep "$T/g.yaml" --out "$T/nw" >/dev/null 2>&1
 rm -f "$T/nw/$1.h5" "$T/nw/$3.h5"
 printf 'host=elsewhere.invalid\npid=1\nchild=0\nstart=0\nstep=-1\n' >"$T/nw/$1.h5.claim"
-"$GV" sweep "$T/g.yaml" --out "$T/nw" --no-wait >"$T/nw1" 2>&1 && ok || bad "--no-wait: $(cat "$T/nw1")"
+# (a timeout: were --no-wait ignored, the worker would wait out the lease)
+timeout 120 "$GV" sweep "$T/g.yaml" --out "$T/nw" --no-wait >"$T/nw1" 2>&1 && ok ||
+  bad "--no-wait: $(cat "$T/nw1")"
 grep -q "] $3 done (" "$T/nw1" && grep -q "claimed by other workers: not waiting for them" "$T/nw1" &&
   ! grep -q "] $1 done (" "$T/nw1" && [ ! -e "$T/nw/$1.h5" ] && [ -e "$T/nw/$1.h5.claim" ] && ok ||
   bad "--no-wait ran: $(cat "$T/nw1")"
+# it leaves the end-of-sweep table (and the plots) to the worker that ends the sweep
+! grep -q "^run  *status" "$T/nw1" && grep -q "ends; .governor sweep --status. shows the whole sweep" "$T/nw1" &&
+  ok || bad "a worker that left early printed the sweep's table: $(cat "$T/nw1")"
 timeout 3 "$GV" sweep "$T/g.yaml" --out "$T/nw" >"$T/nw2" 2>&1
 rc=$?
 [ "$rc" -eq 124 ] && grep -q "waiting for runs claimed by other workers" "$T/nw2" && ok ||
   bad "without --no-wait (exit $rc): $(cat "$T/nw2")"
 rm -f "$T/nw/$1.h5.claim"
-"$GV" sweep "$T/g.yaml" --out "$T/nw" --no-wait >"$T/nw3" 2>&1 && grep -q "] $1 done (" "$T/nw3" && ok ||
-  bad "after the claim: $(cat "$T/nw3")"
+"$GV" sweep "$T/g.yaml" --out "$T/nw" --no-wait >"$T/nw3" 2>&1 && grep -q "] $1 done (" "$T/nw3" &&
+  grep -q "^run  *status" "$T/nw3" && ok || bad "after the claim: $(cat "$T/nw3")"
 same_as_ref "$T/nw"
 
 # --- preempted runs (SIGTERM through the driver's handler, status
