@@ -152,9 +152,10 @@ def verdict(ci, seeds):
         return "undecided", "undecided: %s; the estimate is 0.5, so no number of seeds " \
             "would decide it" % ruled
     need = max(seeds + 1, int(math.ceil(seeds * (half / dist) ** 2 - 1e-9)))
-    d = 2  # the digits that show which is larger, when they differ (at most 4)
-    while d < 4 and abs(half - dist) > 1e-9 and "%.*f" % (d, half) == "%.*f" % (d, dist):
+    d = 2  # the digits that show which is larger, when up to 4 can; else 2
+    while d <= 4 and "%.*f" % (d, half) == "%.*f" % (d, dist):
         d += 1
+    d = 2 if d > 4 else d
     return "undecided", "undecided: %s; about %d seeds per arm would make the interval's " \
         "half-width towards 0.5 (%.*f at %d) smaller than the estimate's distance from 0.5 " \
         "(%.*f)" % (ruled, need, d, half, seeds, d, dist)

@@ -256,9 +256,12 @@ class Others(unittest.TestCase):
         self.assertIn("(0.251 at 10) smaller than the estimate's distance from 0.5 (0.249)", text)
         self.assertIn("(0.20 at 10) smaller than the estimate's distance from 0.5 (0.10)",
                       rlstats.verdict((0.6, 0.4, 0.8), 10)[1])
-        # equal ones stay at two digits: the interval touches 0.5
+        # equal ones stay at two digits (the interval touches 0.5), and so do
+        # ones four digits cannot tell apart
         self.assertIn("(0.25 at 10) smaller than the estimate's distance from 0.5 (0.25)",
                       rlstats.verdict((0.75, 0.5, 0.9), 10)[1])
+        self.assertIn("(0.10 at 10) smaller than the estimate's distance from 0.5 (0.10)",
+                      rlstats.verdict((0.60001, 0.49999, 0.7), 10)[1])
 
     def test_empty_task_rejected(self):
         with self.assertRaises(ValueError):
