@@ -121,6 +121,41 @@ static int row_zero(const float *x, int n) {
   return 1;
 }
 
+/* Reacher's episodes end only at the time limit (50 steps): with absorbing
+ * states on, those ends are stored as not done, with no absorbing row and
+ * the env's last observation as next_obs (indicator 0); only an early
+ * termination leads to the absorbing state. */
+static void test_replay_time_limit(void **state) {
+  (void)state;
+  gv_err err;
+  gv_env_task *task;
+  assert_int_equal(gv_env_task_alloc(&task, "reacher", NULL, &err), 0);
+  const int D = task->type->obs_dim, Dn = D + 1;
+  gv_td3_params p = fill_params(1);
+  gv_td3 *td3;
+  assert_int_equal(gv_td3_alloc(&td3, &p, task, 1, 1, 21, &err), 0);
+  gv_td3_stats s;
+  assert_int_equal(gv_td3_iterate(td3, &s, &err), 0);
+  assert_int_equal(gv_td3_steps(td3), 200);
+  assert_int_equal(s.episodes, 4);
+  const gv_replay *rb = gv_td3_replay(td3);
+  assert_int_equal(rb->obs_dim, Dn);
+  assert_int_equal(rb->size, 200);
+  for (long r = 0; r < rb->size; ++r) {
+    const float *o = rb->obs + r * Dn, *nx = rb->next_obs + r * Dn;
+    assert_int_equal(rb->done[r], 0);
+    assert_true(o[D] == 0.0f && nx[D] == 0.0f); /* no absorbing state anywhere */
+    assert_int_equal(rb->trunc[r], (r + 1) % 50 == 0);
+    assert_false(row_zero(nx, D));
+    if ((r + 1) % 50 && r + 1 < rb->size) /* inside an episode */
+      assert_memory_equal(nx, rb->obs + (r + 1) * Dn, (size_t)Dn * sizeof(float));
+    else if (r + 1 < rb->size) /* a new episode starts elsewhere */
+      assert_memory_not_equal(nx, rb->obs + (r + 1) * Dn, (size_t)D * sizeof(float));
+  }
+  gv_td3_free(td3);
+  gv_env_task_free(task);
+}
+
 /* Hopper under uniform random actions falls within ~20-100 steps: 200 steps
  * hold several terminations (the time limit, 1000, is never reached). */
 static void test_replay_absorbing(void **state) {
@@ -1028,6 +1063,13 @@ static void test_dac_config(void **state) {
   assert_non_null(strstr(yaml, "reward: logit"));
   assert_non_null(strstr(yaml, "wgan_gp"));
   free(yaml);
+  /* the reference's penalty 10 (||grad|| - 1)^2 is gamma 20 here (the GP
+   * coefficient is gamma / 2), not the controller's own default */
+  const gv_node *gamma = gv_cfg_lookup(root, "controllers.0.gamma");
+  assert_non_null(gamma);
+  assert_string_equal(gamma->value, "20");
+  assert_string_equal(gv_cfg_lookup(root, "disc.batch")->value, "256");
+  assert_string_equal(gv_cfg_lookup(root, "disc.updates")->value, "1");
   gv_node_free(root);
 }
 
@@ -1036,6 +1078,7 @@ int main(void) {
       cmocka_unit_test(test_absorbing_action),
       cmocka_unit_test(test_absorbing_bootstrap),
       cmocka_unit_test(test_replay_absorbing),
+      cmocka_unit_test(test_replay_time_limit),
       cmocka_unit_test(test_actor_masked_absorbing_only),
       cmocka_unit_test(test_actor_masked_mixed),
       cmocka_unit_test(test_hooks),

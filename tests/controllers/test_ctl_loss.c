@@ -106,6 +106,89 @@ static void test_outputs_sides(void **state) {
   gv_ctl_stack_free(&s);
 }
 
+/* The loss_outputs hooks against numbers worked by hand from their
+ * formulas, on the paths finite differences alone cannot pin (a coefficient
+ * wrong in value and gradient alike, a target ignored, the wrong samples). */
+static gv_ctl_stack stack_of(const char *list) {
+  gv_ctl_stack s;
+  gv_err err;
+  if (tu_stack(&s, list, 3, &err) != GV_OK) fail_msg("%s: %s", list, err.msg);
+  return s;
+}
+
+static void test_outputs_by_hand(void **state) {
+  (void)state;
+  /* CLC with a history (every step after the first): (lambda/2) mean h^2
+   * over the history alone, lambda 0.7: sum h^2 = 19.25 */
+  gv_ctl_stack s = stack_of("[{kind: clc, lambda: 0.7}]");
+  float l[NR + NF + NH] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, -2, 0.5f, 3, -1, 2}, d[NR + NF + NH];
+  memset(d, 0, sizeof d);
+  assert_near(call(&s.items[0], GV_CTL_SIDE_DISC, l, d), 0.35 * 19.25 / 6.0, 1e-9);
+  for (int i = 0; i < NR + NF; ++i) assert_near(d[i], 0.0, 0);
+  for (int i = 0; i < NH; ++i) assert_near(d[NR + NF + i], 0.7 * l[NR + NF + i] / 6.0, 1e-7);
+  gv_ctl_stack_free(&s);
+
+  /* C-GAIL, k 2, target 0.3: on expert, logits {0, ln 3} -> s {0.5, 0.75},
+   * e {0.2, 0.45}: (2/2)(0.04 + 0.2025)/2 and dl = k e s(1-s)/2; on policy,
+   * logit -ln 3 -> s 0.25, e -0.05: 0.0025 and dl = 2(-0.05)(0.1875) */
+  const float ln3 = (float)log(3.0);
+  float r[2] = {0, ln3}, f[1] = {-ln3}, dr[2], df[1];
+  for (int on = 0; on < 2; ++on) {
+    s = stack_of(on ? "[{kind: cgail, k: 2, target: 0.3, on: policy}]"
+                    : "[{kind: cgail, k: 2, target: 0.3, on: expert}]");
+    memset(dr, 0, sizeof dr);
+    memset(df, 0, sizeof df);
+    gv_ctl_outputs o = {GV_CTL_SIDE_DISC, 2, 1, 0, r, f, NULL, dr, df, NULL};
+    double v = s.items[0].type->loss_outputs(s.items[0].par, NULL, s.items[0].rng, &o);
+    if (!on) {
+      assert_near(v, 0.12125, 1e-6);
+      assert_near(dr[0], 0.05, 1e-6);
+      assert_near(dr[1], 0.084375, 1e-6);
+      assert_near(df[0], 0.0, 0);
+    } else {
+      assert_near(v, 0.0025, 1e-6);
+      assert_near(df[0], -0.01875, 1e-6);
+      assert_near(dr[0], 0.0, 0);
+      assert_near(dr[1], 0.0, 0);
+    }
+    gv_ctl_stack_free(&s);
+  }
+
+  /* BMC, rho1 0.3, rho2 0.2, dt 0.25 (B' = xi / sqrt(dt) = 2 xi), on the
+   * noised side's logits {1, 2} and the other's {1}: E x^2 2.5, E x^4 8.5,
+   * E y^2 1, so L = 0.75 xi1 + 1.35 xi2, dL/dx = {0.3 xi1 + 0.4 xi2,
+   * 0.6 xi1 + 2 xi2}, dL/dy = xi2; side gen noises the generated logits */
+  for (int gen = 0; gen < 2; ++gen) {
+    s = stack_of(gen ? "[{kind: bmc, rho1: 0.3, rho2: 0.2, dt: 0.25, side: gen}]"
+                     : "[{kind: bmc, rho1: 0.3, rho2: 0.2, dt: 0.25}]");
+    float x[2] = {1, 2}, y[1] = {1}, dx[2] = {0}, dy[1] = {0};
+    gv_ctl_outputs o = {gen ? GV_CTL_SIDE_GEN : GV_CTL_SIDE_DISC, 2, 1, 0, x, y, NULL,
+                        dx, dy, NULL};
+    if (gen) o = (gv_ctl_outputs){GV_CTL_SIDE_GEN, 1, 2, 0, y, x, NULL, dy, dx, NULL};
+    gv_ctl *c = &s.items[0];
+    gv_rng_reseed(c->rng, 7, "hand", 0);
+    double v = c->type->loss_outputs(c->par, NULL, c->rng, &o);
+    gv_rng_reseed(c->rng, 7, "hand", 0);
+    const double xi1 = gv_rng_normal(c->rng), xi2 = gv_rng_normal(c->rng);
+    assert_true(fabs(xi1) > 0.05 && fabs(xi2) > 0.05); /* the draws tell the terms apart */
+    assert_near(v, 0.75 * xi1 + 1.35 * xi2, 1e-9);
+    assert_near(dx[0], 0.3 * xi1 + 0.4 * xi2, 1e-6);
+    assert_near(dx[1], 0.6 * xi1 + 2.0 * xi2, 1e-6);
+    assert_near(dy[0], xi2, 1e-6);
+    gv_ctl_stack_free(&s);
+  }
+
+  /* a stack adds its controllers' terms: CLC 2 on the batch (285/9) and
+   * logit_l2 0.5 on the real logits ((0.5/2) 55/5) */
+  s = stack_of("[{kind: clc, lambda: 2}, {kind: logit_l2, lambda: 0.5, on: real}]");
+  float b[NR + NF] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, db[NR + NF] = {0};
+  gv_ctl_outputs o = {GV_CTL_SIDE_DISC, NR, NF, 0, b, b + NR, NULL, db, db + NR, NULL};
+  assert_near(gv_ctl_stack_loss_outputs(&s, &o), 285.0 / 9.0 + 2.75, 1e-9);
+  assert_near(db[0], 2.0 / 9.0 + 0.1, 1e-6);
+  assert_near(db[NR], 12.0 / 9.0, 1e-6);
+  gv_ctl_stack_free(&s);
+}
+
 /* ---------------------------------------------------------------- penalties */
 
 static gv_nn *make_d(gv_nn_ws **ws, int n) {
@@ -280,6 +363,7 @@ static void test_check_neural(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_outputs_gradients), cmocka_unit_test(test_outputs_sides),
+      cmocka_unit_test(test_outputs_by_hand),
       cmocka_unit_test(test_penalties_match_nn), cmocka_unit_test(test_param_updates),
       cmocka_unit_test(test_input_noise),       cmocka_unit_test(test_check_neural),
   };
