@@ -92,6 +92,46 @@ static const float XR[] = {1.0f, 2.0f, -1.0f, 0.5f, 0.3f, -0.7f};
 static const float WR[] = {1.0f, 0.25f, 0.0f};
 static const float XF[] = {0.2f, 0.2f, 2.0f, -1.0f};
 
+/* The game loss that records the logits it is given (real, then fake). */
+static double record(void *ctx, const float *lr, const float *wr, float *dr, size_t nr,
+                     const float *lf, float *df, size_t nf) {
+  (void)wr, (void)dr, (void)df;
+  float *seen = ctx;
+  memcpy(seen, lr, nr * sizeof *lr);
+  memcpy(seen + nr, lf, nf * sizeof *lf);
+  return 0.0;
+}
+
+/* Instance noise reaches every row D sees, real and fake, as sigma times
+ * the noise stream's normals in row-major order: with D(x) = x_0 the logit
+ * of row i is x_i0 + 0.5 z_2i. */
+static void test_instance_noise(void **state) {
+  (void)state;
+  rig r;
+  gv_nn *D = make_net(2, 0, 1);
+  float *W = gv_nn_W(D, 0), *b = gv_nn_b(D, 0);
+  W[0] = 1.0f, W[1] = 0.0f, b[0] = 0.0f;
+  gv_ctl_stack s;
+  gv_err err;
+  assert_int_equal(tu_stack(&s, "[{kind: instance_noise, sigma: 0.5}]", 1, &err), GV_OK);
+  rig_init(&r, D, 0.0, &s, 3, 2, 0);
+  float seen[5];
+  const gv_disc_loss loss = {record, seen};
+  gv_disc_sums sums = {0.0, 0.0};
+  assert_int_equal(gv_disc_step(&r.d, XR, NULL, 3, XF, 2, &loss, &sums), GV_OK);
+  gsl_rng *z = gv_rng_alloc(7, "test.noise", 0);
+  for (int i = 0; i < 5; ++i) {
+    const float *x = i < 3 ? XR + 2 * i : XF + 2 * (i - 3);
+    const double z0 = gv_rng_normal(z);
+    (void)gv_rng_normal(z); /* column 1's, which W ignores */
+    assert_near(seen[i], x[0] + 0.5 * z0, 1e-6);
+    assert_true(fabs(seen[i] - x[0]) > 1e-3); /* the noise is there */
+  }
+  gsl_rng_free(z);
+  rig_free(&r);
+  gv_ctl_stack_free(&s);
+}
+
 /* A linear D, no controller: the SGD step of the weighted loss by hand. */
 static void test_weighted_by_hand(void **state) {
   (void)state;
@@ -476,6 +516,7 @@ static void test_onestep_sampled_history(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_weighted_by_hand),
+      cmocka_unit_test(test_instance_noise),
       cmocka_unit_test(test_weighted_finite_differences),
       cmocka_unit_test(test_order),
       cmocka_unit_test(test_history),
