@@ -18,6 +18,7 @@
 
 #include "agents/policy.h"
 #include "agents/ppo.h"
+#include "agents/td3.h"
 #include "core/rng.h"
 #include "nn/init.h"
 
@@ -56,6 +57,85 @@ static void test_agents_gae_hand(void **state) {
   both[5] = 1;
   gv_ppo_gae(adv, ret, rew, val, term, both, boot, last, 4, 2, 0.9, 0.8);
   assert_true(fabs(adv[5] - -.3) < 2e-6);
+}
+
+/* ------------------------------------------------- the clipped surrogate */
+
+/* The clipped surrogate by hand (finite differences cannot see the clip
+ * bounds or the advantage normalisation: both are constants of the loss).
+ * mu = 0, log_std 0, a = 0: log p = -0.9189385 for every sample; old
+ * log-probs set for ratios r = 1.5, 0.5, 0.5, 1.1; advantages 2, 0, 2, 0
+ * normalise (mean 1, unbiased std sqrt(4/3)) to +-0.8660254 = +-c.  Per
+ * sample max(-A r, -A clip(r, 0.8, 1.2)): -1.2c (clipped), 0.8c (clipped),
+ * -0.5c, 1.1c: pg = 0.2c / 4 = 0.0433013; three of four ratios outside the
+ * range; KL mean of (r - 1) - ln r = 0.1213797; d/d log_std = -(sum over
+ * the unclipped of -A r / 4) = -(-0.5c + 1.1c) / 4 = -0.1299038. */
+static void test_agents_surrogate_hand(void **state) {
+  (void)state;
+  gv_err err;
+  gv_nn_spec sa;
+  gv_nn *actor;
+  gv_nn_ws *ws;
+  assert_int_equal(gv_nn_spec_mlp(&sa, 1, 0, NULL, GV_NN_ACT_TANH, 1, GV_NN_ACT_LINEAR, &err), 0);
+  assert_int_equal(gv_nn_alloc(&actor, &sa, &err), 0);
+  memset(actor->param, 0, actor->nparam * sizeof *actor->param);
+  assert_int_equal(gv_nn_ws_alloc(&ws, &sa, 4, &err), 0);
+  const double lp = -0.91893853320467274, ratio[4] = {1.5, 0.5, 0.5, 1.1};
+  float obs[4] = {0.3f, -1.0f, 2.0f, 0.7f}, act[4] = {0, 0, 0, 0}, logp[4],
+        adv[4] = {2, 0, 2, 0}, ret[4] = {0}, val[4] = {0}, scratch[4 * 3], log_std[1] = {0};
+  for (int i = 0; i < 4; ++i) logp[i] = (float)(lp - log(ratio[i]));
+  gv_ppo_batch b = {4, obs, act, logp, adv, ret, val};
+  gv_ppo_actor_out o;
+  float dls[1] = {0};
+  gv_ppo_actor_loss(&o, NULL, dls, actor, log_std, ws, &b, 0.2, 1, 0.0, scratch);
+  const double c = sqrt(3.0) / 2.0;
+  assert_true(fabs(o.pg_loss - (0.2 * c / 4.0)) <= 1e-6);
+  assert_true(o.clip_frac == 0.75);
+  assert_true(fabs(o.approx_kl - (0.1213797)) <= 1e-6);
+  assert_true(fabs(dls[0] - (-0.6 * c / 4.0)) <= 1e-6);
+  /* unnormalised, the same batch: -(2 * 1.2) + 0 - (2 * 0.5) + 0 over 4 */
+  gv_ppo_actor_loss(&o, NULL, dls, actor, log_std, ws, &b, 0.2, 0, 0.0, scratch);
+  assert_true(fabs(o.pg_loss - (-0.85)) <= 1e-6);
+  gv_nn_ws_free(ws);
+  gv_nn_free(actor);
+}
+
+/* The defaults are the reference's (CleanRL / SB3 PPO, Fujimoto's TD3). */
+static void test_agents_defaults(void **state) {
+  (void)state;
+  gv_ppo_params p;
+  gv_params_defaults(gv_ppo_param_table, &p);
+  assert_int_equal(p.rollout, 2048);
+  assert_int_equal(p.minibatches, 32);
+  assert_int_equal(p.epochs, 10);
+  assert_true(p.lr == 3e-4);
+  assert_true(p.adam_eps == 1e-5);
+  assert_true(p.anneal_lr && p.clip_vloss && p.norm_adv && p.norm_obs && p.norm_reward);
+  assert_true(p.gamma == 0.99);
+  assert_true(p.gae_lambda == 0.95);
+  assert_true(p.clip == 0.2);
+  assert_true(p.ent_coef == 0.0);
+  assert_true(p.vf_coef == 0.5);
+  assert_true(p.max_grad_norm == 0.5);
+  assert_int_equal(p.hidden, 64);
+  assert_int_equal(p.depth, 2);
+  assert_true(p.log_std_init == 0.0);
+  assert_true(p.clip_obs == 10.0);
+  assert_true(p.clip_reward == 10.0);
+  gv_td3_params t;
+  gv_params_defaults(gv_td3_param_table, &t);
+  assert_int_equal(t.hidden, 256);
+  assert_int_equal(t.depth, 2);
+  assert_true(t.actor_lr == 3e-4);
+  assert_true(t.critic_lr == 3e-4);
+  assert_true(t.gamma == 0.99);
+  assert_true(t.tau == 0.005);
+  assert_true(t.policy_noise == 0.2);
+  assert_true(t.noise_clip == 0.5);
+  assert_int_equal(t.policy_delay, 2);
+  assert_true(t.expl_noise == 0.1);
+  assert_int_equal(t.learning_starts, 10000);
+  assert_int_equal(t.batch, 256);
 }
 
 /* ------------------------------------------------------ losses against FD */
@@ -330,6 +410,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_agents_gae_hand),
       cmocka_unit_test(test_agents_loss_gradients),
+      cmocka_unit_test(test_agents_surrogate_hand),
+      cmocka_unit_test(test_agents_defaults),
       cmocka_unit_test(test_agents_gauss),
       cmocka_unit_test(test_agents_rms),
       cmocka_unit_test(test_agents_policy_io),

@@ -240,6 +240,12 @@ static void test_dimensions(void **state) {
     for (int k = 0; k < 128; ++k) obs[k] = 12345.0;
     gv_env_reset(obs, e, rng, NULL);
     for (int k = f->obs_dim; k < 128; ++k) ASSERT_NEAR(obs[k], 12345.0, 0);
+    /* an env step is frame_skip simulator steps: the clock says so */
+    const double t0 = e->d->time;
+    double a[32] = {0}, r;
+    int te, tr;
+    for (int s = 0; s < 3; ++s) assert_int_equal(gv_env_step(obs, &r, &te, &tr, e, a, NULL), GV_OK);
+    ASSERT_NEAR(e->d->time - t0, 3 * f->frame_skip * f->timestep, 1e-12);
     gv_env_free(e);
     gv_env_task_free(t);
   }
