@@ -340,6 +340,25 @@ static void test_learns_pendulum(void **state) {
           v[n - 1], best);
   assert_true(v[0] < 0.3);
   assert_true(v[n - 1] > 0.6);
+  /* normalised return = (R - R_random) / (R_expert - R_random), the two
+   * from the demonstrations' file, at every point of both series */
+  gv_demos dm;
+  assert_int_equal(gv_demos_load(&dm, "data/experts/inverted_pendulum-demos.h5", &err), GV_OK);
+  const double re = at_summary(path, "expert_return"), rr = at_summary(path, "random_return");
+  assert_true(re == dm.eval_return_mean && rr == dm.random_return_mean);
+  assert_true(re - rr > 100.0); /* far apart: R / R_expert would differ */
+  gv_demos_free(&dm);
+  const char *pairs[2][2] = {{"eval_return_mean", "eval_normalised_return"},
+                             {"train_return", "normalised_return"}};
+  for (int k = 0; k < 2; ++k) {
+    size_t nr, nn;
+    double *raw = at_series(path, pairs[k][0], NULL, &nr);
+    double *norm = at_series(path, pairs[k][1], NULL, &nn);
+    assert_true(nr == nn && nr >= 4);
+    for (size_t i = 0; i < nr; ++i) assert_true(fabs(norm[i] - (raw[i] - rr) / (re - rr)) < 1e-12);
+    free(raw);
+    free(norm);
+  }
   free(v);
 }
 
