@@ -245,44 +245,78 @@ static float q_of(gv_nn *q, const float *obs, const float *act, int D, int A) {
   return v;
 }
 
-/* The agent's target on a one-row buffer (every sample is that row), with no
- * smoothing noise: y = r + gamma (1 - done) min(Q1'(s', a'), Q2'(s', a')),
- * a' = the target actor's scaled action.  The row is reacher's truncated
- * 50th step: it bootstraps; marked terminated, it does not. */
-static void test_td3_target_in_agent(void **state) {
-  (void)state;
+/* Reacher's truncated 50th step as a one-row buffer (every sample of a
+ * batch is that row), gamma 0.9, the given target smoothing noise, seed 5. */
+static gv_td3 *one_row_td3(gv_env_task **task, double policy_noise) {
   gv_err err;
-  gv_env_task *task;
-  assert_int_equal(gv_env_task_alloc(&task, "reacher", NULL, &err), 0);
+  assert_int_equal(gv_env_task_alloc(task, "reacher", NULL, &err), 0);
   gv_td3_params p = small_params();
   p.buffer = 1;
   p.log_every = 50;
-  p.policy_noise = 0;
+  p.policy_noise = policy_noise;
   p.gamma = 0.9;
   gv_td3 *td3;
-  assert_int_equal(gv_td3_alloc(&td3, &p, task, 1, 1, 5, &err), 0);
+  assert_int_equal(gv_td3_alloc(&td3, &p, *task, 1, 1, 5, &err), 0);
   gv_td3_stats s;
   assert_int_equal(gv_td3_iterate(td3, &s, &err), 0);
   gv_replay *rb = gv_td3_replay(td3);
   assert_int_equal(rb->size, 1);
   assert_int_equal(rb->trunc[0], 1);
   assert_int_equal(rb->done[0], 0);
-  const int D = rb->obs_dim, A = rb->act_dim;
+  return td3;
+}
+
+/* The target of the next update by its formula: the batch mean of
+ * r + gamma min(Q1'(s', a'_i), Q2'(s', a'_i)), a'_i = clip(t + clip(noise
+ * eps_i, +-0.5), +-1) with t the target actor's action (reacher's half
+ * range is 1) and eps the agent's target stream (seed 5); *clipped counts
+ * the noises the clip cut. */
+static double target_by_hand(gv_td3 *td3, double noise, int *clipped) {
+  gv_err err;
+  const gv_replay *rb = gv_td3_replay(td3);
+  const int D = rb->obs_dim, A = rb->act_dim, N = (int)small_params().batch;
   gv_td3_nets n = gv_td3_get_nets(td3);
   gv_nn_ws *ws;
   assert_int_equal(gv_nn_ws_alloc(&ws, &n.actor_target->spec, 1, &err), 0);
   gv_nn_forward(ws, n.actor_target, rb->next_obs, 1);
-  float an[8];
-  for (int j = 0; j < A; ++j) an[j] = (float)(0.0 + 1.0 * ws->out[j]); /* reacher: [-1, 1] */
+  gsl_rng *z = gv_rng_alloc(5, "td3_target", 0);
+  double ysum = 0.0;
+  *clipped = 0;
+  for (int i = 0; i < N; ++i) {
+    float an[8];
+    for (int j = 0; j < A; ++j) {
+      double e = noise * (double)(float)gv_rng_normal(z);
+      *clipped += fabs(e) > 0.5;
+      e = e < -0.5 ? -0.5 : e > 0.5 ? 0.5 : e;
+      const double v = (double)ws->out[j] + e;
+      an[j] = (float)(v < -1.0 ? -1.0 : v > 1.0 ? 1.0 : v);
+    }
+    const float q1n = q_of(n.q1_target, rb->next_obs, an, D, A);
+    const float q2n = q_of(n.q2_target, rb->next_obs, an, D, A);
+    assert_true(q1n != q2n); /* different initialisations: the min matters */
+    ysum += rb->rew[0] + 0.9 * (q1n < q2n ? q1n : q2n);
+  }
+  gsl_rng_free(z);
   gv_nn_ws_free(ws);
-  const float q1n = q_of(n.q1_target, rb->next_obs, an, D, A);
-  const float q2n = q_of(n.q2_target, rb->next_obs, an, D, A);
-  assert_true(q1n != q2n); /* different initialisations: the min matters */
-  const double qmin = q1n < q2n ? q1n : q2n;
+  return ysum / N;
+}
+
+/* The agent's target with no smoothing noise: y = r + gamma (1 - done)
+ * min(Q1'(s', a'), Q2'(s', a')), a' the target actor's scaled action; the
+ * truncated row bootstraps, marked terminated it does not. */
+static void test_td3_target_in_agent(void **state) {
+  (void)state;
+  gv_err err;
+  gv_env_task *task;
+  gv_td3 *td3 = one_row_td3(&task, 0.0);
+  gv_replay *rb = gv_td3_replay(td3);
+  const int D = rb->obs_dim, A = rb->act_dim;
+  gv_td3_nets n = gv_td3_get_nets(td3);
+  int clipped;
+  const double y = target_by_hand(td3, 0.0, &clipped);
   const float q1 = q_of(n.q1, rb->obs, rb->act, D, A);
   gv_td3_update_out u;
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
-  const double y = rb->rew[0] + 0.9 * qmin;
   assert_true(fabs(u.target_mean - y) < 1e-5 * (1 + fabs(y)));
   assert_true(fabs(u.q1_mean - q1) < 1e-5 * (1 + fabs(q1)));
   assert_true(fabs(u.q1_loss - (q1 - y) * (q1 - y)) < 1e-4 * (1 + u.q1_loss));
@@ -293,6 +327,56 @@ static void test_td3_target_in_agent(void **state) {
   assert_int_equal(gv_td3_update(td3, &u, &err), 0);
   assert_true(fabs(u.target_mean - rb->rew[0]) < 1e-6);
   assert_true(fabs(u.q1_mean - q1b) < 1e-5 * (1 + fabs(q1b)));
+  gv_td3_free(td3);
+  gv_env_task_free(task);
+}
+
+/* With smoothing noise (0.4 here, so that the default clip at 0.5 half
+ * action ranges bites): each sample its own a'. */
+static void test_td3_smoothing_in_agent(void **state) {
+  (void)state;
+  gv_err err;
+  gv_env_task *task;
+  gv_td3 *td3 = one_row_td3(&task, 0.4);
+  int clipped;
+  const double y = target_by_hand(td3, 0.4, &clipped);
+  gv_td3_update_out u;
+  assert_int_equal(gv_td3_update(td3, &u, &err), 0);
+  fprintf(stderr, "smoothed target %.6g (%d of 64 noises clipped)\n", y, clipped);
+  assert_true(clipped >= 5); /* the clip is exercised */
+  assert_true(fabs(u.target_mean - y) < 1e-5 * (1 + fabs(y)));
+  gv_td3_free(td3);
+  gv_env_task_free(task);
+}
+
+/* Exploration: a = clip(mid + h tanh-out + 0.1 h z, lo, hi), z the first
+ * normal of the agent's explore stream; the inverted pendulum's half range
+ * h is 3, so the noise is 0.3 z (0.1 z without the h, 0.6 z at 0.2). */
+static void test_td3_exploration_noise(void **state) {
+  (void)state;
+  gv_err err;
+  gv_env_task *task;
+  assert_int_equal(gv_env_task_alloc(&task, "inverted_pendulum", NULL, &err), 0);
+  gv_td3_params p = small_params();
+  p.random_steps = 0; /* the actor's action from the first step */
+  p.log_every = 1;
+  gv_td3 *td3;
+  assert_int_equal(gv_td3_alloc(&td3, &p, task, 1, 1, 9, &err), 0);
+  gv_td3_stats s;
+  assert_int_equal(gv_td3_iterate(td3, &s, &err), 0);
+  const gv_replay *rb = gv_td3_replay(td3);
+  assert_int_equal(rb->size, 1);
+  assert_int_equal(rb->act_dim, 1);
+  gv_td3_nets n = gv_td3_get_nets(td3);
+  gv_nn_ws *ws;
+  assert_int_equal(gv_nn_ws_alloc(&ws, &n.actor->spec, 1, &err), 0);
+  gv_nn_forward(ws, n.actor, rb->obs, 1);
+  gsl_rng *z = gv_rng_alloc(9, "td3_explore", 0);
+  const double zz = gv_rng_normal(z), a = 3.0 * ws->out[0] + 0.3 * zz;
+  gsl_rng_free(z);
+  gv_nn_ws_free(ws);
+  assert_true(fabs(a) < 3.0 && fabs(zz) > 0.1); /* not clipped, and the noise shows */
+  assert_true(fabs(rb->act[0] - a) < 1e-6);
   gv_td3_free(td3);
   gv_env_task_free(task);
 }
@@ -519,6 +603,8 @@ int main(void) {
       cmocka_unit_test(test_td3_replay_ring),
       cmocka_unit_test(test_td3_truncation_stored),
       cmocka_unit_test(test_td3_target_in_agent),
+      cmocka_unit_test(test_td3_smoothing_in_agent),
+      cmocka_unit_test(test_td3_exploration_noise),
       cmocka_unit_test(test_td3_policy_delay),
       cmocka_unit_test(test_td3_policy_export),
       cmocka_unit_test(test_td3_determinism),
