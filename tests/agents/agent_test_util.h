@@ -91,4 +91,22 @@ static inline int at_same(const gv_nn *net, const float *c) {
   return !memcmp(net->param, c, net->nparam * sizeof(float));
 }
 
+/* max |M M^T - s^2 I| over an r x c row-major M with r <= c (rows), or
+ * |M^T M - s^2 I| with r > c (columns): 0 for an orthogonal init of gain s. */
+static inline double at_orth_err(const float *m, int r, int c, double s) {
+  const int k = r <= c ? r : c;
+  double e = 0.0;
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j) {
+      double d = 0.0;
+      if (r <= c)
+        for (int t = 0; t < c; ++t) d += (double)m[(size_t)i * c + t] * m[(size_t)j * c + t];
+      else
+        for (int t = 0; t < r; ++t) d += (double)m[(size_t)t * c + i] * m[(size_t)t * c + j];
+      d -= i == j ? s * s : 0.0;
+      e = fmax(e, fabs(d));
+    }
+  return e;
+}
+
 #endif

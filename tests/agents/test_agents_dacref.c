@@ -30,6 +30,7 @@
 #include "agents/td3.h"
 #include "core/rng.h"
 #include "nn/init.h"
+#include "tests/agents/agent_test_util.h"
 
 static gv_td3_params ref_params(void) {
   gv_td3_params p;
@@ -152,24 +153,6 @@ static void test_random_until_actor(void **state) {
   gv_env_task_free(task);
 }
 
-/* max |M M^T - s^2 I| over an r x c row-major M with r <= c (rows), or
- * |M^T M - s^2 I| with r > c (columns). */
-static double orth_err(const float *m, int r, int c, double s) {
-  const int k = r <= c ? r : c;
-  double e = 0.0;
-  for (int i = 0; i < k; ++i)
-    for (int j = 0; j < k; ++j) {
-      double d = 0.0;
-      if (r <= c)
-        for (int t = 0; t < c; ++t) d += (double)m[(size_t)i * c + t] * m[(size_t)j * c + t];
-      else
-        for (int t = 0; t < r; ++t) d += (double)m[(size_t)t * c + i] * m[(size_t)t * c + j];
-      d -= i == j ? s * s : 0.0;
-      e = fmax(e, fabs(d));
-    }
-  return e;
-}
-
 static void check_net(const gv_nn *n, int nin, int nout, double head_gain) {
   const int want[4] = {nin, 400, 300, nout};
   assert_int_equal(n->spec.nlayer, 3);
@@ -177,7 +160,7 @@ static void check_net(const gv_nn *n, int nin, int nout, double head_gain) {
   for (int l = 0; l < 3; ++l) {
     const int r = n->spec.size[l + 1], c = n->spec.size[l];
     const double g = l == 2 ? head_gain : 1.0;
-    assert_true(orth_err(n->param + n->off_w[l], r, c, g) < 1e-4 * (g * g > 1e-3 ? 1 : g * g * 1e3));
+    assert_true(at_orth_err(n->param + n->off_w[l], r, c, g) < 1e-4 * (g * g > 1e-3 ? 1 : g * g * 1e3));
     for (int i = 0; i < r; ++i) assert_true(n->param[n->off_b[l] + i] == 0.0f);
   }
 }
@@ -245,7 +228,7 @@ static void test_disc_raw_inputs(void **state) {
   assert_true(x[0] == 7.0f && x[1] == -1000.0f && x[2] == 0.25f);
   /* hidden layers orthogonal with gain 1: W_0 (6 x 3) has orthonormal columns */
   const gv_nn *net = gv_gail_disc(g);
-  assert_true(orth_err(net->param + net->off_w[0], 6, 3, 1.0) < 1e-5);
+  assert_true(at_orth_err(net->param + net->off_w[0], 6, 3, 1.0) < 1e-5);
   gv_gail_free(g);
   p.norm_inputs = 1;
   assert_int_equal(gv_gail_alloc(&g, &p, &d, NULL, 5, 16, &err), GV_OK);

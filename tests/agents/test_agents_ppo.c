@@ -21,6 +21,7 @@
 #include "agents/td3.h"
 #include "core/rng.h"
 #include "nn/init.h"
+#include "tests/agents/agent_test_util.h"
 
 /* ------------------------------------------------------------------ GAE */
 
@@ -136,6 +137,34 @@ static void test_agents_defaults(void **state) {
   assert_true(t.expl_noise == 0.1);
   assert_int_equal(t.learning_starts, 10000);
   assert_int_equal(t.batch, 256);
+}
+
+/* CleanRL's layer_init: orthogonal weights, gain sqrt 2 on the hidden
+ * layers, 0.01 on the policy head, 1 on the value head, biases 0; log-std 0. */
+static void test_agents_init(void **state) {
+  (void)state;
+  gv_err err;
+  gv_env_task *task;
+  assert_int_equal(gv_env_task_alloc(&task, "hopper", NULL, &err), 0);
+  gv_ppo_params p;
+  gv_params_defaults(gv_ppo_param_table, &p);
+  gv_ppo *o;
+  assert_int_equal(gv_ppo_alloc(&o, &p, task, 1, 1, 3, 1, &err), 0);
+  const gv_nn *nets[2] = {gv_ppo_policy(o)->actor, gv_ppo_critic(o)};
+  const double head[2] = {0.01, 1.0};
+  for (int k = 0; k < 2; ++k) {
+    const gv_nn *n = nets[k];
+    assert_int_equal(n->spec.nlayer, 3);
+    for (int l = 0; l < 3; ++l) {
+      const int r = n->spec.size[l + 1], c = n->spec.size[l];
+      const double g = l == 2 ? head[k] : sqrt(2.0);
+      assert_true(at_orth_err(n->param + n->off_w[l], r, c, g) < 1e-5 * g * g);
+      for (int i = 0; i < r; ++i) assert_true(n->param[n->off_b[l] + i] == 0.0f);
+    }
+  }
+  for (int j = 0; j < task->type->act_dim; ++j) assert_true(gv_ppo_policy(o)->log_std[j] == 0.0f);
+  gv_ppo_free(o);
+  gv_env_task_free(task);
 }
 
 /* ------------------------------------------------------ losses against FD */
@@ -412,6 +441,7 @@ int main(void) {
       cmocka_unit_test(test_agents_loss_gradients),
       cmocka_unit_test(test_agents_surrogate_hand),
       cmocka_unit_test(test_agents_defaults),
+      cmocka_unit_test(test_agents_init),
       cmocka_unit_test(test_agents_gauss),
       cmocka_unit_test(test_agents_rms),
       cmocka_unit_test(test_agents_policy_io),
