@@ -99,6 +99,24 @@ void gv_ppo_gae(float *adv, float *ret, const float *rew, const float *val,
   }
 }
 
+void gv_ppo_scale_rewards(float *rew, const double *raw, const uint8_t *ended, int T, int K,
+                          double *disc_ret, gv_rms *ret_rms, double gamma, double clip, int on) {
+  for (int t = 0; t < T; ++t) {
+    const size_t row = (size_t)t * K;
+    if (on) {
+      for (int k = 0; k < K; ++k) disc_ret[k] = disc_ret[k] * gamma + raw[row + k];
+      gv_rms_update(ret_rms, disc_ret, K);
+    }
+    const double rs = on ? 1.0 / sqrt(ret_rms->var[0] + 1e-8) : 1.0;
+    for (int k = 0; k < K; ++k) {
+      double r = raw[row + k] * rs;
+      if (on) r = r < -clip ? -clip : r > clip ? clip : r;
+      rew[row + k] = (float)r;
+      if (ended[row + k]) disc_ret[k] = 0.0;
+    }
+  }
+}
+
 void gv_ppo_actor_loss(gv_ppo_actor_out *out, float *dactor, float *dlog_std,
                        const gv_nn *actor, const float *log_std, gv_nn_ws *ws,
                        const gv_ppo_batch *b, double clip, int norm_adv, double ent_coef,
@@ -599,24 +617,8 @@ static gv_status rollout(gv_ppo *o, gv_ppo_stats *s, gv_err *err) {
     gv_status hs = o->hook(o->hook_ctx, &v, err);
     if (hs) return hs;
   }
-  /* reward scaling (Gymnasium NormalizeReward), in rollout order: divide by
-   * the running std of the discounted return, which restarts after every
-   * episode end */
-  for (int t = 0; t < o->T; ++t) {
-    const size_t row = (size_t)t * K;
-    if (o->p.norm_reward) {
-      for (int k = 0; k < K; ++k)
-        o->disc_ret[k] = o->disc_ret[k] * o->p.gamma + o->raw_rew[row + k];
-      gv_rms_update(o->ret_rms, o->disc_ret, K);
-    }
-    const double rs = o->p.norm_reward ? 1.0 / sqrt(o->ret_rms->var[0] + 1e-8) : 1.0;
-    for (int k = 0; k < K; ++k) {
-      double r = o->raw_rew[row + k] * rs;
-      if (o->p.norm_reward) r = r < -rclip ? -rclip : r > rclip ? rclip : r;
-      o->rew[row + k] = (float)r;
-      if (o->ended[row + k]) o->disc_ret[k] = 0.0;
-    }
-  }
+  gv_ppo_scale_rewards(o->rew, o->raw_rew, o->ended, o->T, K, o->disc_ret, o->ret_rms,
+                       o->p.gamma, rclip, (int)o->p.norm_reward);
 
   /* values in batches: the rollout, the truncated ends, the next observation */
   gv_nn_forward(o->ws_critic, o->critic, o->obs, o->batch);

@@ -66,6 +66,15 @@ extern const gv_component gv_agent_ppo;   /* for the agent registry */
 
 /* ---------------------------------------------------------- pure parts */
 
+/* Reward scaling (Gymnasium's NormalizeReward) over a rollout of T steps of
+ * K copies, time-major: with `on`, each step first folds raw into the
+ * discounted returns disc_ret[k] = gamma disc_ret[k] + raw and merges them
+ * into ret_rms, then rew = clip(raw / sqrt(var + 1e-8), +-clip); a row that
+ * ended its episode restarts its copy's return at 0.  Without `on`, rew =
+ * raw. */
+void gv_ppo_scale_rewards(float *rew, const double *raw, const uint8_t *ended, int T, int K,
+                          double *disc_ret, gv_rms *ret_rms, double gamma, double clip, int on);
+
 /* GAE over a rollout of T steps of K copies, time-major (index t * K + k).
  *   term[i]   the step ended the episode by termination: no bootstrap;
  *   trunc[i]  it ended by the time limit (and not terminated): the target

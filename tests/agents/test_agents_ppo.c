@@ -139,6 +139,33 @@ static void test_agents_defaults(void **state) {
   assert_int_equal(t.batch, 256);
 }
 
+/* Reward scaling by hand: gamma 0.99, one copy, rewards 1, 1, 1, 1, the
+ * episode ending at row 1; the return statistics start at count 1e-4, mean
+ * 0, var 1.  Row 0: return 1, var (1e-4 + 1e-4/1.0001) / 1.0001 = 1.9997e-4,
+ * 1/sqrt(var) = 70.7, clipped to 10; row 1: return 1.99, var 0.2451745,
+ * 2.0195860; the return restarts, row 2: return 1, 2.1423296; row 3:
+ * return 1.99, 2.0198939 (each row's var merges one more return).  Without
+ * the restart row 2 would read 1.2431897; with gamma 1, row 1 1.9994003. */
+static void test_agents_reward_scaling(void **state) {
+  (void)state;
+  gv_err err;
+  gv_rms *rms;
+  assert_int_equal(gv_rms_alloc(&rms, 1, 1e-4, &err), 0);
+  const double raw[4] = {1, 1, 1, 1};
+  const uint8_t ended[4] = {0, 1, 0, 0};
+  double disc = 0.0;
+  float rew[4];
+  gv_ppo_scale_rewards(rew, raw, ended, 4, 1, &disc, rms, 0.99, 10.0, 1);
+  const double want[4] = {10.0, 2.0195860, 2.1423296, 2.0198939};
+  for (int t = 0; t < 4; ++t) assert_true(fabs(rew[t] - want[t]) < 2e-6);
+  /* off: the rewards as they are, the statistics untouched */
+  const double count = rms->count;
+  gv_ppo_scale_rewards(rew, raw, ended, 4, 1, &disc, rms, 0.99, 10.0, 0);
+  for (int t = 0; t < 4; ++t) assert_true(rew[t] == 1.0f);
+  assert_true(rms->count == count);
+  gv_rms_free(rms);
+}
+
 /* CleanRL's layer_init: orthogonal weights, gain sqrt 2 on the hidden
  * layers, 0.01 on the policy head, 1 on the value head, biases 0; log-std 0. */
 static void test_agents_init(void **state) {
@@ -442,6 +469,7 @@ int main(void) {
       cmocka_unit_test(test_agents_surrogate_hand),
       cmocka_unit_test(test_agents_defaults),
       cmocka_unit_test(test_agents_init),
+      cmocka_unit_test(test_agents_reward_scaling),
       cmocka_unit_test(test_agents_gauss),
       cmocka_unit_test(test_agents_rms),
       cmocka_unit_test(test_agents_policy_io),
