@@ -32,10 +32,16 @@ static double call(gv_ctl *c, int side, float *l, float *d) {
   return c->type->loss_outputs(c->par, c->state, c->rng, &o);
 }
 
-static void check_fd(const char *list, int side) {
+/* The stack of a controller list (the test fails if it does not load). */
+static gv_ctl_stack stack_of(const char *list) {
   gv_ctl_stack s;
   gv_err err;
   if (tu_stack(&s, list, 3, &err) != GV_OK) fail_msg("%s: %s", list, err.msg);
+  return s;
+}
+
+static void check_fd(const char *list, int side) {
+  gv_ctl_stack s = stack_of(list);
   gv_ctl *c = &s.items[0];
   assert_non_null(c->type->loss_outputs);
   float l[NR + NF + NH], d[NR + NF + NH], dd[NR + NF + NH];
@@ -109,13 +115,6 @@ static void test_outputs_sides(void **state) {
 /* The loss_outputs hooks against numbers worked by hand from their
  * formulas, on the paths finite differences alone cannot pin (a coefficient
  * wrong in value and gradient alike, a target ignored, the wrong samples). */
-static gv_ctl_stack stack_of(const char *list) {
-  gv_ctl_stack s;
-  gv_err err;
-  if (tu_stack(&s, list, 3, &err) != GV_OK) fail_msg("%s: %s", list, err.msg);
-  return s;
-}
-
 static void test_outputs_by_hand(void **state) {
   (void)state;
   /* CLC with a history (every step after the first): (lambda/2) mean h^2
