@@ -79,6 +79,28 @@ static void test_adam(void **state) {
   first_step(&s, G1, 0.89000001, -1.88, 0.395000003);
 }
 
+/* eps large enough to matter, added outside the square root of the
+ * bias-corrected v, and a zero gradient that moves nothing: g = (0.1, 0,
+ * 0.3).  Adam, lr 0.1, eps 0.1: m^ = g, sqrt(v^) = |g|: 0.1 (0.1)/(0.1 +
+ * 0.1) = 0.05 and 0.1 (0.3)/(0.3 + 0.1) = 0.075, so (0.95, -2, 0.425) (eps
+ * inside the root: 0.969849; eps not bias-corrected: 0.996935; no eps: a
+ * NaN at the zero gradient).  RMSprop, lr 0.01, eps 0.01: v = 0.01 g^2,
+ * sqrt = 0.1 |g|: 0.01 (0.1)/(0.01 + 0.01) = 0.05, 0.01 (0.3)/(0.03 +
+ * 0.01) = 0.075: the same point. */
+static void test_eps(void **state) {
+  (void)state;
+  const float g[3] = {0.1f, 0.0f, 0.3f};
+  gv_nn_optim_spec s;
+  gv_nn_optim_default(&s, GV_NN_ADAM);
+  s.lr = 0.1;
+  s.eps = 0.1;
+  first_step(&s, g, 0.95, -2.0, 0.425);
+  gv_nn_optim_default(&s, GV_NN_RMSPROP);
+  s.lr = 0.01;
+  s.eps = 0.01;
+  first_step(&s, g, 0.95, -2.0, 0.425);
+}
+
 /* RMSprop, lr 0.01, alpha 0.99, eps 1e-8.
  * Step 1: v = 0.01 g^2, p -= 0.01 g/(0.1 |g|) = 0.1 sign(g).
  * Step 2, first entry: v = 0.99e-4 + 1e-4 = 1.99e-4, sqrt = 0.0141067;
@@ -215,7 +237,8 @@ static void test_copy_polyak(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_adam),          cmocka_unit_test(test_rmsprop),
+      cmocka_unit_test(test_adam),
+      cmocka_unit_test(test_eps),          cmocka_unit_test(test_rmsprop),
       cmocka_unit_test(test_sgd),           cmocka_unit_test(test_schedules),
       cmocka_unit_test(test_clip_and_divergence), cmocka_unit_test(test_copy_polyak),
   };
