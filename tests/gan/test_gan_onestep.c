@@ -260,6 +260,37 @@ static void test_entcomp_gain_range(void **state) {
   }
 }
 
+/* The field away from x*, where the rewards differ (at D = 1/2 their slopes
+ * agree): softmax policy at theta = 0 (pi uniform), D = (0.2, 0.5, 0.8),
+ * lambda 0.  The policy moves as v_b = pi_b (r_b - E_pi r): GAIL's
+ * r = -log(1 - D) = (0.223144, 0.693147, 1.609438) gives (-0.2062553,
+ * -0.0495875, 0.2558428); log D gives (-0.2558428, 0.0495875, 0.2062553);
+ * the logit reward (-0.4620981, 0, 0.4620981).  D moves as
+ * pi_E / D - pi / (1 - D) = (2.5833333, -0.0666667, -1.5416667), whatever
+ * the reward; on logits z that is times dD/dz = D (1 - D). */
+static void test_field_off_equilibrium(void **state) {
+  (void)state;
+  const double Dv[3] = {0.2, 0.5, 0.8};
+  const double want[3][3] = {{-0.2062553, -0.0495875, 0.2558428},   /* GAIL */
+                             {-0.4620981, 0.0, 0.4620981},          /* logit */
+                             {-0.2558428, 0.0495875, 0.2062553}};   /* log D */
+  const double vd[3] = {2.5833333, -0.0666667, -1.5416667};
+  for (int r = 0; r < 3; ++r)
+    for (int d = 0; d < 2; ++d) {
+      gv_onestep g;
+      os_make(&g, r, d, GV_OS_POLICY_SOFTMAX, 0.0, expert3, 3);
+      double x[N3] = {0, 0, 0}, v[N3];
+      for (int a = 0; a < 3; ++a)
+        x[3 + a] = d == GV_OS_DISC_PROB ? Dv[a] : log(Dv[a] / (1.0 - Dv[a]));
+      gv_onestep_field(&g, x, v);
+      for (int a = 0; a < 3; ++a) {
+        assert_near(v[a], want[r][a], 1e-7);
+        assert_near(v[3 + a], vd[a] * (d == GV_OS_DISC_PROB ? 1.0 : Dv[a] * (1.0 - Dv[a])),
+                    1e-7);
+      }
+    }
+}
+
 /* C-GAIL: residual unchanged (D = 1/2 is its target), damping -k pi_E(a) on
  * probability D's diagonal and -k pi_E(a)/16 on logits at x*. */
 static void test_cgail_drift(void **state) {
@@ -284,6 +315,34 @@ static void test_cgail_drift(void **state) {
         if (i == j && i >= 3) want -= 2.0 * expert3[i - 3] / (d == GV_OS_DISC_PROB ? 1.0 : 16.0);
         assert_near(Jc[i * N3 + j], want, 1e-7);
       }
+    gv_ctl_stack_free(&s);
+  }
+}
+
+/* C-GAIL's sample set, told apart off x*: softmax policy at pi = (0.2, 0.3,
+ * 0.5), probability D = (0.7, 0.4, 0.6), k 2, target 0.5.  The controller
+ * adds -k w_a (D_a - 1/2) to D's flow, w = pi_E (expert), pi (policy) or
+ * their mean (both): (-0.24, 0.06, -0.02), (-0.08, 0.06, -0.10),
+ * (-0.16, 0.06, -0.06); the policy's flow is untouched. */
+static void test_cgail_on(void **state) {
+  (void)state;
+  const char *lists[3] = {"[{kind: cgail, k: 2.0, on: expert}]",
+                          "[{kind: cgail, k: 2.0, on: policy}]",
+                          "[{kind: cgail, k: 2.0, on: both}]"};
+  const double want[3][3] = {{-0.24, 0.06, -0.02}, {-0.08, 0.06, -0.10}, {-0.16, 0.06, -0.06}};
+  gv_onestep g;
+  os_make(&g, GV_OS_REWARD_GAIL, GV_OS_DISC_PROB, GV_OS_POLICY_SOFTMAX, 0.0, expert3, 3);
+  const double x[N3] = {log(0.2), log(0.3), log(0.5), 0.7, 0.4, 0.6};
+  for (int k = 0; k < 3; ++k) {
+    gv_ctl_stack s;
+    load(&s, lists[k]);
+    double F[N3], v[N3];
+    gv_vf_controlled(&g.vf, &s, x, F);
+    gv_onestep_field(&g, x, v);
+    for (int a = 0; a < 3; ++a) {
+      assert_near(F[a], v[a], 1e-15);
+      assert_near(F[3 + a] - v[3 + a], want[k][a], 1e-12);
+    }
     gv_ctl_stack_free(&s);
   }
 }
@@ -348,7 +407,9 @@ int main(void) {
       cmocka_unit_test(test_tempered_equilibrium_and_flow),
       cmocka_unit_test(test_oscillation_claim),
       cmocka_unit_test(test_entcomp_gain_range),
+      cmocka_unit_test(test_field_off_equilibrium),
       cmocka_unit_test(test_cgail_drift),
+      cmocka_unit_test(test_cgail_on),
       cmocka_unit_test(test_hooks),
       cmocka_unit_test(test_load),
   };
