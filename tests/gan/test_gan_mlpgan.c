@@ -102,6 +102,23 @@ static void test_loss_gradients(void **state) {
   }
 }
 
+/* Each loss's value by hand, one real logit 0.7 and one fake -0.6 (finite
+ * differences cannot tell the losses apart from each other):
+ *   standard, non-saturating D: softplus(-0.7) + softplus(-0.6) = 0.8406740;
+ *   G: standard log(1 - D) = -softplus(-0.6) = -0.4374880, non-saturating
+ *   -log D = softplus(0.6) = 1.0374880, wgan and hinge -l = 0.6;
+ *   D: wgan -0.7 + (-0.6) = -1.3, hinge (1 - 0.7) + (1 - 0.6) = 0.7. */
+static void test_loss_values(void **state) {
+  (void)state;
+  const float lr[1] = {0.7f}, lf[1] = {-0.6f};
+  const double d_want[4] = {0.8406740, 0.8406740, -1.3, 0.7};
+  const double g_want[4] = {-0.4374880, 1.0374880, 0.6, 0.6};
+  for (int loss = GV_GAN_STANDARD; loss <= GV_GAN_HINGE; ++loss) {
+    assert_near(gv_gan_loss_disc(loss, lr, NULL, 1, lf, NULL, 1), d_want[loss], 1e-6);
+    assert_near(gv_gan_loss_gen(loss, lf, NULL, 1), g_want[loss], 1e-6);
+  }
+}
+
 /* ------------------------------------------------------------- whole runs */
 
 /* Runs a config text through the experiment (check, run, analyze) into a
@@ -274,6 +291,7 @@ static void test_consensus_rejected(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mixture_and_metrics), cmocka_unit_test(test_loss_gradients),
+      cmocka_unit_test(test_loss_values),
       cmocka_unit_test(test_consensus_rejected),  cmocka_unit_test(test_divergence_is_data),
       cmocka_unit_test(test_deterministic),       cmocka_unit_test(test_ring_quality_bar),
       cmocka_unit_test(test_control_beats_bare_wgan),
