@@ -48,9 +48,19 @@ static void test_file_round_trip(void **state) {
   assert_true(gv_nn_spec_equal(&c->spec, &a->spec));
   assert_memory_equal(a->param, c->param, a->nparam * sizeof(float));
   assert_true(c->spec.slope == 0.3f && c->spec.out_sigmoid == 1);
+  /* a net that differs only in the output sigmoid, or in the leaky slope,
+   * is another net: the load is refused and leaves it as it was */
+  gv_nn *d = make(GV_NN_ACT_LEAKY_RELU, 0, 3), *e = make(GV_NN_ACT_LEAKY_RELU, 1, 4);
+  e->spec.slope = 0.2f;
+  const float dk = d->param[0], ek = e->param[0];
+  assert_int_equal(gv_nn_load_file(d, path, &err), GV_EINVAL);
+  assert_int_equal(gv_nn_load_file(e, path, &err), GV_EINVAL);
+  assert_true(d->param[0] == dk && e->param[0] == ek);
   gv_nn_free(a);
   gv_nn_free(b);
   gv_nn_free(c);
+  gv_nn_free(d);
+  gv_nn_free(e);
   remove(path);
 }
 
