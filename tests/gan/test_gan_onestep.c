@@ -197,9 +197,14 @@ static void test_oscillation_claim(void **state) {
         assert_near(slow_re, -0.0282273, 1e-6);
         assert_near(slow_im, 0.0515459, 1e-6);
       } else {
-        /* simplex: damping ratio -Re / |l| of the slowest pair below 0.35 */
+        /* simplex: damping ratio -Re / |l| of the slowest pair below 0.35
+         * (0.309 and 0.093), and the pair itself (computed apart from this
+         * code: a doubled policy field would still pass the ratio) */
         assert_true(slow_re < 0.0);
         assert_true(-slow_re / hypot(slow_re, slow_im) < 0.35);
+        const int prob = d == GV_OS_DISC_PROB;
+        assert_near(slow_re, prob ? -0.5692582 : -0.0461739, 1e-6);
+        assert_near(slow_im, prob ? 1.7521268 : 0.4943709, 1e-6);
       }
     }
 }
