@@ -50,6 +50,26 @@ static void test_orthogonal(void **state) {
     }
   free(w);
   gsl_rng_free(r);
+  /* the sign correction: a column's Haar draw is a / |a| for the Gaussian
+   * a it was drawn from (R's diagonal made positive), whichever sign
+   * Householder QR leaves it with; eight draws, both signs of a_0 among them */
+  int signs = 0;
+  for (uint64_t k = 0; k < 8; ++k) {
+    gsl_rng *r1 = gv_rng_alloc(9, "test_nn_init.col", k);
+    gsl_rng *r2 = gv_rng_alloc(9, "test_nn_init.col", k);
+    float col[5];
+    assert_int_equal(gv_nn_init_matrix(col, 5, 1, GV_NN_INIT_ORTHOGONAL, 2.0, r1, &err), GV_OK);
+    double a[5], norm = 0.0;
+    for (int i = 0; i < 5; ++i) {
+      a[i] = gv_rng_normal(r2);
+      norm += a[i] * a[i];
+    }
+    for (int i = 0; i < 5; ++i) assert_true(fabs(col[i] - 2.0 * a[i] / sqrt(norm)) < 1e-6);
+    signs |= a[0] < 0 ? 1 : 2;
+    gsl_rng_free(r1);
+    gsl_rng_free(r2);
+  }
+  assert_int_equal(signs, 3);
 }
 
 static void test_fan_moments(void **state) {
