@@ -480,8 +480,9 @@ static gv_status cfg_set(gv_node *root, const char *assignment, int given, gv_er
   gv_node *n = root;
   char *save = NULL;
   char *tok = strtok_r(path, ".", &save);
+  if (given) set_lines(value, GV_LINE_SET); /* once: where it lands does not matter */
   while (tok) {
-    set_lines(value, given ? GV_LINE_SET : n->line);
+    if (!given) set_lines(value, n->line);
     char *next = strtok_r(NULL, ".", &save);
     size_t idx;
     if (n->kind == GV_NODE_SEQ) {
