@@ -99,24 +99,34 @@ static void test_equilibrium_absorbing(void **state) {
   free(t);
 }
 
-/* One update against the formula, drawing b1, b2 from a copy of the stream. */
+/* One update against the formula, drawing b1, b2 from a copy of the stream;
+ * the second case leaves every gain at its default, which must be the public
+ * code's (rho1 0.001, rho2 0.01, beta 1). */
 static void test_update_formula(void **state) {
   (void)state;
-  sim *p = sim_new(GV_LOSS_WGAN, 0.5, "altgd",
-                   "[{kind: none}, {kind: bmc_update, rho1: 0.3, rho2: 0.2, beta: 1.5}]", 0.1, 11);
-  gsl_rng *r = gv_rng_alloc(11, "ctl.1.bmc_update", 0);
-  double x[2] = {1.2, -0.4};
-  assert_int_equal(p->sc.type->step(&p->sc, x, NULL), GV_OK);
-  /* altgd with h 0.1, c 0.5: theta -= 0.1 psi, then psi += 0.1 (theta - c) */
-  double th = 1.2 + 0.1 * 0.4, ps = -0.4 + 0.1 * (th - 0.5);
-  double b1 = gv_rng_normal(r), b2 = gv_rng_normal(r);
-  double X[2] = {1.2 - 0.5, -0.4};
-  th += 0.3 * X[0] * b1 - 0.2 * X[0] * pow(fabs(X[0]), 1.5) * b2;
-  ps += 0.3 * X[1] * b1 - 0.2 * X[1] * pow(fabs(X[1]), 1.5) * b2;
-  assert_near(x[0], th, 1e-15);
-  assert_near(x[1], ps, 1e-15);
-  gsl_rng_free(r);
-  sim_free(p);
+  const struct {
+    const char *ctl;
+    double rho1, rho2, beta;
+  } cases[] = {{"[{kind: none}, {kind: bmc_update, rho1: 0.3, rho2: 0.2, beta: 1.5}]", 0.3, 0.2,
+                1.5},
+               {"[{kind: none}, {kind: bmc_update}]", 0.001, 0.01, 1.0}};
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; ++k) {
+    sim *p = sim_new(GV_LOSS_WGAN, 0.5, "altgd", cases[k].ctl, 0.1, 11);
+    gsl_rng *r = gv_rng_alloc(11, "ctl.1.bmc_update", 0);
+    double x[2] = {1.2, -0.4};
+    assert_int_equal(p->sc.type->step(&p->sc, x, NULL), GV_OK);
+    /* altgd with h 0.1, c 0.5: theta -= 0.1 psi, then psi += 0.1 (theta - c) */
+    double th = 1.2 + 0.1 * 0.4, ps = -0.4 + 0.1 * (th - 0.5);
+    double b1 = gv_rng_normal(r), b2 = gv_rng_normal(r);
+    double X[2] = {1.2 - 0.5, -0.4};
+    const double r1 = cases[k].rho1, r2 = cases[k].rho2, be = cases[k].beta;
+    th += r1 * X[0] * b1 - r2 * X[0] * pow(fabs(X[0]), be) * b2;
+    ps += r1 * X[1] * b1 - r2 * X[1] * pow(fabs(X[1]), be) * b2;
+    assert_near(x[0], th, 1e-15);
+    assert_near(x[1], ps, 1e-15);
+    gsl_rng_free(r);
+    sim_free(p);
+  }
 }
 
 /* The SDE's diffusion: G[:, 0] = rho1 X, G[:, 1] = rho2 |X|^beta X. */
