@@ -314,6 +314,23 @@ def html_table(head, rows):
 # ------------------------------------------------------------------ figures
 
 
+def curve_grid(curves, n=120):
+    """The grid a mean curve is drawn on: the steps every run reached.
+
+    Runs of one arm need not end at the same count: against gradient steps
+    each seed starts its updates at its own episode boundary, so the runs
+    end a few hundred updates apart. A grid over the union of the runs
+    would end on points that only one run reaches, and the "mean over n
+    runs" there would be that run alone. Runs with no step in common (none
+    in a study) fall back to the union."""
+    lo_x = max(c[0][0] for c in curves)
+    hi_x = min(c[0][-1] for c in curves)
+    if lo_x > hi_x:
+        lo_x = min(c[0][0] for c in curves)
+        hi_x = max(c[0][-1] for c in curves)
+    return np.linspace(lo_x, hi_x, n)
+
+
 def band(curves, steps_grid, reps, seed):
     """Mean and 95% bootstrap band over runs of curves interpolated on a grid."""
     m = np.array([np.interp(steps_grid, s, v, left=np.nan, right=np.nan) for s, v in curves])
@@ -383,9 +400,7 @@ def fig_curves(scored, tasks, arms, colour, reps, seed, path):
                 drawn += apart + len(curves)
                 if not curves:
                     continue
-                lo_x = min(c[0][0] for c in curves)
-                hi_x = max(c[0][-1] for c in curves)
-                grid = np.linspace(lo_x, hi_x, 120)
+                grid = curve_grid(curves)
                 mean, lo, hi = band(curves, grid, reps, seed)
                 label = "%s (n=%d)" % (arm, len(curves))
                 if apart:

@@ -286,6 +286,22 @@ class Report(unittest.TestCase):
         self.assertTrue(cells[2].startswith("0.49 ["), cells)
         self.assertIn("Metric: auc", md)
 
+    def test_curve_grid_is_common_to_the_runs(self):
+        # against gradient steps two seeds end apart; the mean's last point
+        # must average both runs, not the one that went further
+        a = (np.array([1000.0, 150000.0, 299000.0]), np.array([0.1, 0.8, 1.0]))
+        b = (np.array([1500.0, 150500.0, 299500.0]), np.array([0.2, 0.6, 0.0]))
+        grid = report.curve_grid([a, b])
+        self.assertEqual((grid[0], grid[-1], grid.size), (1500.0, 299000.0, 120))
+        mean, lo, hi = report.band([a, b], grid, 200, 0)
+        self.assertFalse(np.isnan(mean).any())
+        want_b = np.interp(299000.0, b[0], b[1])
+        self.assertAlmostEqual(mean[-1], (1.0 + want_b) / 2, places=12)
+        # runs with no step in common: the union, each point what reaches it
+        c = (np.array([400000.0, 500000.0]), np.array([0.5, 0.5]))
+        grid = report.curve_grid([a, c])
+        self.assertEqual((grid[0], grid[-1]), (1000.0, 500000.0))
+
     def test_no_updates_series(self):
         # GAIL on PPO logs no `updates`: gradient steps are n/a, not env steps
         paths = []
