@@ -318,11 +318,11 @@ def curve_grid(curves, n=120):
     """The grid a mean curve is drawn on: the steps every run reached.
 
     Runs of one arm need not end at the same count: against gradient steps
-    each seed starts its updates at its own episode boundary, so the runs
-    end a few hundred updates apart. A grid over the union of the runs
-    would end on points that only one run reaches, and the "mean over n
-    runs" there would be that run alone. Runs with no step in common (none
-    in a study) fall back to the union."""
+    (DAC updates at each episode's end, and not before its buffer fills)
+    the seeds of one arm end up to about a thousand updates apart. A grid
+    over the union of the runs would end on points that only one run
+    reaches, and the "mean over n runs" there would be that run alone.
+    Runs with no step in common (none in a study) fall back to the union."""
     lo_x = max(c[0][0] for c in curves)
     hi_x = min(c[0][-1] for c in curves)
     if lo_x > hi_x:
