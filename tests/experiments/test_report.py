@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 import unittest
 
 import h5py
@@ -301,6 +302,29 @@ class Report(unittest.TestCase):
         c = (np.array([400000.0, 500000.0]), np.array([0.5, 0.5]))
         grid = report.curve_grid([a, c])
         self.assertEqual((grid[0], grid[-1]), (1000.0, 500000.0))
+
+    def test_curves_figure_uses_the_common_grid(self):
+        # the figure itself: two seeds whose gradient steps end apart; the
+        # band is asked for on the steps both reached, in both panels
+        def stub(seed, lag):
+            steps = np.arange(1, 11, dtype=np.float64) * 1e4
+            up = types.SimpleNamespace(step=steps, value=steps - lag)
+            return types.SimpleNamespace(
+                task="hopper", arm="gail", seed=seed, status="completed", steps=steps,
+                curve=np.linspace(0.1, 1.0, 10), run=types.SimpleNamespace(series={"updates": up}))
+        grids = []
+        band = report.band
+
+        def spy(curves, grid, reps, seed):
+            grids.append((grid[0], grid[-1]))
+            return band(curves, grid, reps, seed)
+        report.band = spy
+        try:
+            report.fig_curves([stub(0, 1000.0), stub(1, 1900.0)], ["hopper"], ["gail"],
+                              {"gail": "C0"}, 50, 0, os.path.join(self.tmp, "c.png"))
+        finally:
+            report.band = band
+        self.assertEqual(grids, [(1e4, 1e5), (1e4 - 1000.0, 1e5 - 1900.0)])
 
     def test_no_updates_series(self):
         # GAIL on PPO logs no `updates`: gradient steps are n/a, not env steps
