@@ -170,6 +170,35 @@ def specific(row, arm, base, control):
     return "undecided"
 
 
+def in_sum(claims, names, arm, base, control):
+    """Rows of the page's summary, one per claim: the blocks where the arm's
+    comparison with the baseline is supported, contradicted and undecided
+    (each undecided block with the seeds per arm its cell says would decide
+    it), those with no verdict (a cell with none: an arm missing, every task
+    inconclusive), and the blocks where the arm-specific reading is
+    supported.  It reads the claims table's cells; it decides nothing."""
+    rows = []
+    for cname, _, _, _, _ in CLAIMS:
+        by = {"better": [], "worse": [], "undecided": [], None: []}
+        spec = []
+        for n in names:
+            row = claims[n][cname]
+            text, word = row[(arm, base)]
+            if word == "undecided":
+                m = re.search(r"about (\d+) seeds", text)
+                by[word].append("%s (%s)" % (n, "about %s seeds" % m.group(1) if m else
+                                             "no count"))
+            else:
+                by[word if word in by else None].append(n)
+            if specific(row, arm, base, control) == "supported":
+                spec.append(n)
+        cells = [", ".join(by[w]) or "none" for w in ("better", "worse", "undecided")]
+        if by[None]:
+            cells[2] += "; no verdict: " + ", ".join(by[None])
+        rows.append([cname] + cells + [", ".join(spec) or "none"])
+    return rows
+
+
 def body_of(page):
     """The report page's body without its title."""
     m = re.search(r"<body><h1>.*?</h1>(.*)</body>", page, re.S)
@@ -331,6 +360,16 @@ def main(argv=None):
               "estimate seen. %s-specific: supported only where %s beats both %s and %s. An "
               "undecided claim is not evidence of no effect." %
               (a.reps, a.seed, a.arm, a.arm, a.baseline, a.control))
+    # the claims table in sum: which blocks decided what, claim by claim
+    sum_head = ["claim", "%s vs %s: supported in" % (a.arm, a.baseline), "contradicted in",
+                "undecided in (seeds per arm to decide)", "%s-specific: supported in" % a.arm]
+    sum_rows = in_sum(claims, names, a.arm, a.baseline, a.control)
+    sum_note = ("The claims table above, block by block: where the 95%% interval of P(%s "
+                "better than %s) lies above 0.5, below it, or holds it (with the seeds per arm "
+                "and task its cell says would decide it at the estimate seen), and where the "
+                "%s-specific reading is supported. It counts the verdicts of every block on "
+                "this page, with no correction for multiple comparisons; the notes at the top "
+                "of the page apply to it." % (a.arm, a.baseline, a.arm))
     # a block stopped part way shows here: its arms and tasks hold unequal
     # numbers of scored runs (seeds), fewer than its protocol's
     blk_head = ["block", "tasks", "arms", "runs", "by status", "scored per arm and task",
@@ -400,7 +439,8 @@ def main(argv=None):
                 "<p>%s</p>" % html.escape(dec_note)] if dec_rows else []
 
     md = ["# %s\n" % title] + ["> %s\n" % w for w in warn] + [
-          "## Claims\n", report.md_table(head, rows), "", legend, ""] + dec_md + [
+          "## Claims\n", report.md_table(head, rows), "", legend, "",
+          "## In sum\n", report.md_table(sum_head, sum_rows), "", sum_note, ""] + dec_md + [
           "## Blocks\n", report.md_table(blk_head, blk_rows), ""]
     for name, _ in blocks:
         md.append("- %s: [%s-tail](%s-tail/report.md), [%s-auc](%s-auc/report.md), "
@@ -420,7 +460,9 @@ def main(argv=None):
 
     body = ['<p class="warn"><b>%s</b></p>' % html.escape(w) for w in warn] + [
             "<h2>Claims</h2>", report.html_table(head, rows),
-            "<p>%s</p>" % html.escape(legend)] + dec_html + ["<h2>Blocks</h2>",
+            "<p>%s</p>" % html.escape(legend), "<h2>In sum</h2>",
+            report.html_table(sum_head, sum_rows),
+            "<p>%s</p>" % html.escape(sum_note)] + dec_html + ["<h2>Blocks</h2>",
             report.html_table(blk_head, blk_rows)]
     for name, _ in blocks:
         sub = os.path.join(a.out, name + "-tail", "report.html")

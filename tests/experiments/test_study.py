@@ -131,6 +131,27 @@ class Study(unittest.TestCase):
         self.assertEqual(c[2], "0.00 [0.00, 0.00]: contradicted")
         self.assertEqual(c[5], "contradicted (worse than gail)")
 
+    def summed(self, claim, md=None):
+        """The in-sum row of claim in md (default: the class's page)."""
+        text = self.md if md is None else md
+        part = text.split("## In sum\n", 1)[1].split("\n## ", 1)[0]
+        for line in part.splitlines():
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(cells) == 5 and cells[0] == claim:
+                return cells
+        self.fail("no in-sum row %s in study.md" % claim)
+
+    def test_in_sum(self):
+        # C4: cgail above gail in main and short, below it in entropy, and
+        # above control too where it is above gail
+        self.assertEqual(self.summed("C4 no cost"),
+                         ["C4 no cost", "main, short", "entropy", "none", "main, short"])
+        # C3: cgail's distance below gail's in every block, level with
+        # control's (P = 0.5): supported everywhere, cgail-specific nowhere
+        self.assertEqual(self.summed("C3 distribution"),
+                         ["C3 distribution", "main, entropy, short", "none", "none", "none"])
+        self.assertIn("<h2>In sum</h2>", open(os.path.join(self.out, "study.html")).read())
+
     def test_block_reports(self):
         for block in ("main", "entropy"):
             for sub in ("tail", "auc", "tail-vs-control", "auc-vs-control"):
@@ -244,6 +265,9 @@ class Study(unittest.TestCase):
         self.assertEqual(c[4], want)  # cgail vs control
         self.assertEqual(c[3], "0.50 [0.50, 0.50]: undecided (rules out P < 0.50 and "
                                "P > 0.50; 0.5 itself)")  # control vs gail: all ties
+        with open(os.path.join(out, "study.md")) as f:
+            self.assertEqual(self.summed("C4 no cost", f.read()),
+                             ["C4 no cost", "none", "none", "near (about 48 seeds)", "none"])
 
     def test_all_diverged(self):
         # block "blown": every run of every arm diverged on hopper.  Their
