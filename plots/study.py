@@ -78,11 +78,12 @@ WORD = {"better": "supported", "worse": "contradicted", "undecided": "undecided"
 
 
 def cell(p, why):
-    """'P [lo, hi]: verdict' for the claims table, and the verdict word."""
+    """'P [lo, hi]: verdict' for the claims table, the verdict word, and the
+    seeds per arm an undecided verdict says would decide it (None if none)."""
     if p is None:
-        return "n/a (an arm has no value on a task)", None
+        return "n/a (an arm has no value on a task)", None, None
     word = why.split(":", 1)[0]
-    tail = ""
+    tail, seeds = "", None
     m = re.search(r"about (\d+) seeds", why)
     r = re.search(r"(rules out [^;]*)", why)
     if word == "undecided" and "no estimate" in why:
@@ -91,12 +92,13 @@ def cell(p, why):
         tail = " (%s%s)" % (r.group(1) + "; " if r else "",
                             "about %s seeds per arm to decide" % m.group(1) if m
                             else "0.5 itself")
-    return "%s: %s%s" % (report.fmt_ci(p), WORD.get(word, word), tail), word
+        seeds = int(m.group(1)) if m else None
+    return "%s: %s%s" % (report.fmt_ci(p), WORD.get(word, word), tail), word, seeds
 
 
 def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None):
-    """{claim: {(x, y): (cell text, verdict word)}} for one block, its tasks,
-    its arms, the fewest and most scored runs of an arm on a task, and the
+    """{claim: {(x, y): (cell text, verdict word, seeds to decide or None)}}
+    for one block, its tasks, its arms, the fewest and most scored runs of an arm on a task, and the
     tasks left out as inconclusive ({task: the baseline's tail IQM}) where
     the baseline's IQM of tail scores is below `converge`, and, when tasks
     were left out, each arm's (IQM, low, high) of tail scores over the
@@ -136,13 +138,14 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
         row = {}
         for x, y in ((arm, base), (control, base), (arm, control)):
             if x not in arms or y not in arms:
-                row[(x, y)] = ("n/a (no arm %s)" % (x if x not in arms else y), None)
+                row[(x, y)] = ("n/a (no arm %s)" % (x if x not in arms else y), None, None)
                 continue
             if not decided:
-                row[(x, y)] = ("inconclusive: the baseline did not converge on any task", None)
+                row[(x, y)] = ("inconclusive: the baseline did not converge on any task",
+                               None, None)
                 continue
             p, _, why = report.compare(scored[metric], decided, x, y, attr, lower, reps, seed)
-            text, word = cell(p, why)
+            text, word, seeds = cell(p, why)
             # a range or distance of a diverged run is the worst value: where
             # every run of both arms on the tasks decided on diverged (none
             # still running, failed or otherwise unscored), P is exactly 0.5
@@ -151,7 +154,7 @@ def block_claims(runs, arm, base, control, threshold, reps, seed, converge=None)
             if lower and p is not None and runs_xy and \
                     all(s.status == "diverged" for s in runs_xy):
                 text += "; every run of both arms diverged, so they tie as the worst"
-            row[(x, y)] = (text, word)
+            row[(x, y)] = (text, word, seeds)
         out[name] = row
     return out, tasks, arms, (min(n), max(n)), inconclusive, decided_iqm
 
@@ -173,7 +176,7 @@ def specific(row, arm, base, control):
 def in_sum(claims, names, arm, base, control):
     """Rows of the page's summary, one per claim: the blocks where the arm's
     comparison with the baseline is supported, contradicted and undecided
-    (each undecided block with the seeds per arm its cell says would decide
+    (each undecided block with the seeds per arm its cell gives to decide
     it), those with no verdict (a cell with none: an arm missing, every task
     inconclusive), and the blocks where the arm-specific reading is
     supported.  It reads the claims table's cells; it decides nothing."""
@@ -183,10 +186,9 @@ def in_sum(claims, names, arm, base, control):
         spec = []
         for n in names:
             row = claims[n][cname]
-            text, word = row[(arm, base)]
+            _, word, seeds = row[(arm, base)]
             if word == "undecided":
-                m = re.search(r"about (\d+) seeds", text)
-                by[word].append("%s (%s)" % (n, "about %s seeds" % m.group(1) if m else
+                by[word].append("%s (%s)" % (n, "about %d seeds" % seeds if seeds else
                                              "no count"))
             else:
                 by[word if word in by else None].append(n)
